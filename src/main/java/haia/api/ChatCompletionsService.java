@@ -1,0 +1,138 @@
+package haia.api;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+import haia.chat.ChatCommand;
+import haia.chat.ChatPipeline;
+import haia.chat.ReplySink;
+import haia.config.HaiaConfig;
+import haia.llm.LlmMessage;
+import haia.observe.HaiaMetrics;
+import haia.openai.ChatCompletionRequest;
+import haia.openai.InvalidRequestException;
+import haia.openai.RequestParser;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * {@code POST /v1/chat/completions}: parses the OpenAI request, picks the reply sink (JSON or server-sent events)
+ * and hands both to the {@link ChatPipeline}.
+ */
+public final class ChatCompletionsService implements HttpService {
+
+    /** Which HAIA model answered (differs from the requested one after a fallback or for unknown model names). */
+    public static final HeaderName MODEL_HEADER = HeaderNames.create("X-Haia-Model");
+    private static final int MAX_HEADER_VALUE = 256;
+    private static final char[] ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
+
+    private final ChatPipeline pipeline;
+    private final RequestParser parser;
+    private final ErrorMapper errors;
+    private final HaiaMetrics metrics;
+    private final Clock clock;
+    private final long maxBodyBytes;
+    private final Duration keepAlive;
+    private final HeaderName conversationHeader;
+    private final HeaderName chatIdHeader;
+    private final HeaderName taskHeader;
+
+    public ChatCompletionsService(ChatPipeline pipeline, HaiaConfig config, ErrorMapper errors, HaiaMetrics metrics,
+                                  Clock clock) {
+        this.pipeline = pipeline;
+        this.parser = new RequestParser(config.chat().maxMessageChars());
+        this.errors = errors;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.maxBodyBytes = config.server().maxBodyBytes();
+        this.keepAlive = config.server().keepAlive();
+        this.conversationHeader = HeaderNames.create(config.chat().conversationHeader());
+        this.chatIdHeader = HeaderNames.create(config.chat().chatIdHeader());
+        this.taskHeader = HeaderNames.create(config.chat().taskHeader());
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/chat/completions", this::chatCompletions);
+    }
+
+    private void chatCompletions(ServerRequest req, ServerResponse res) {
+        RequestLog log = RequestLog.of(req);
+        ChatCompletionRequest request;
+        ChatCommand command;
+        try {
+            request = parser.parse(RequestBodies.readJson(req, maxBodyBytes));
+            command = command(request, req);
+        } catch (InvalidRequestException e) {
+            metrics.request("chat_completions", "client_error");
+            throw e;
+        }
+        log.put("stream", request.stream()).put("messages", request.messages().size());
+        String id = "chatcmpl-" + randomId();
+        long created = clock.millis() / 1000;
+        String requestedModel = request.model().orElse("haia");
+        ReplySink sink = request.stream()
+                ? new SseReply(res, id, created, requestedModel, request.includeUsage(), keepAlive, errors,
+                               log.correlationId())
+                : new JsonReply(res, id, created, errors, log.correlationId());
+        String outcome;
+        try {
+            ChatPipeline.Outcome result = pipeline.handle(command, sink);
+            result.conversationId().ifPresent(c -> log.put("conversation", c));
+            log.put("model", result.model()).put("provider", result.provider());
+            result.upstreamRequestId().ifPresent(u -> log.put("upstream_request", u));
+            log.put("tokens_in", result.usage().inputTokens()).put("tokens_out", result.usage().outputTokens());
+            outcome = result.result();
+        } catch (RuntimeException e) {
+            ApiError error = errors.map(e, log.correlationId());
+            outcome = error.status() < 500 ? "client_error" : "server_error";
+            sink.fail(e);
+        }
+        log.put("outcome", outcome);
+        metrics.request("chat_completions", outcome);
+    }
+
+    private ChatCommand command(ChatCompletionRequest request, ServerRequest req) {
+        List<String> system = new ArrayList<>();
+        List<LlmMessage> messages = new ArrayList<>();
+        for (ChatCompletionRequest.Message message : request.messages()) {
+            switch (message.role()) {
+                case SYSTEM, DEVELOPER -> system.add(message.content());
+                case USER -> messages.add(LlmMessage.user(message.content()));
+                case ASSISTANT -> messages.add(LlmMessage.assistant(message.content()));
+            }
+        }
+        ChatCommand.Sampling sampling = new ChatCommand.Sampling(request.temperature(), request.topP(),
+                                                                 request.maxTokens(), request.stop(), request.user());
+        ChatCommand.ConversationHint hint = new ChatCommand.ConversationHint(
+                header(req, conversationHeader), header(req, chatIdHeader), header(req, taskHeader));
+        return new ChatCommand(request.model(), system, messages, sampling, request.stream(), hint);
+    }
+
+    private static Optional<String> header(ServerRequest req, HeaderName name) {
+        Optional<String> value = req.headers().first(name).map(String::strip).filter(v -> !v.isEmpty());
+        if (value.isPresent() && (value.get().length() > MAX_HEADER_VALUE || value.get().chars().anyMatch(c -> c < 0x20))) {
+            throw new InvalidRequestException(400, "Header " + name.defaultCase() + " must be at most "
+                    + MAX_HEADER_VALUE + " printable characters", Optional.of(name.defaultCase()), "invalid_header");
+        }
+        return value;
+    }
+
+    private static String randomId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        char[] id = new char[24];
+        for (int i = 0; i < id.length; i++) {
+            id[i] = ID_CHARS[random.nextInt(ID_CHARS.length)];
+        }
+        return new String(id);
+    }
+}

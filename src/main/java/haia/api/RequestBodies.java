@@ -1,0 +1,52 @@
+package haia.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Optional;
+
+import haia.openai.InvalidRequestException;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+
+/** Reads a JSON request body with a size cap, refusing other content types. */
+final class RequestBodies {
+
+    private RequestBodies() {
+    }
+
+    static byte[] readJson(ServerRequest req, long maxBytes) {
+        Optional<String> contentType = req.headers().first(HeaderNames.CONTENT_TYPE);
+        if (contentType.isPresent()) {
+            String type = contentType.get().toLowerCase(Locale.ROOT).split(";")[0].strip();
+            if (!type.equals("application/json") && !type.endsWith("+json")) {
+                throw new InvalidRequestException(415, "Content-Type must be application/json, got '"
+                        + abbreviate(contentType.get()) + "'", Optional.empty(), "unsupported_media_type");
+            }
+        }
+        Optional<Long> declared = req.headers().contentLength().stream().boxed().findFirst();
+        if (declared.isPresent() && declared.get() > maxBytes) {
+            throw tooLarge(maxBytes);
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (body.length > maxBytes) {
+                throw tooLarge(maxBytes);
+            }
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the request body failed", e);
+        }
+    }
+
+    private static InvalidRequestException tooLarge(long maxBytes) {
+        return new InvalidRequestException(413, "The request body is larger than " + maxBytes + " bytes",
+                                           Optional.empty(), "request_too_large");
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() <= 100 ? value : value.substring(0, 100) + "…";
+    }
+}

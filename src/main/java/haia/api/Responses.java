@@ -1,0 +1,24 @@
+package haia.api;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+
+/** Sending JSON bodies and OpenAI-shaped errors. */
+final class Responses {
+
+    private Responses() {
+    }
+
+    static void json(ServerResponse res, int status, byte[] body) {
+        res.status(Status.create(status));
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        res.send(body);
+    }
+
+    static void error(ServerResponse res, ApiError error) {
+        error.retryAfterSeconds().ifPresent(seconds -> res.header(HeaderNames.RETRY_AFTER, seconds));
+        json(res, error.status(), error.body());
+    }
+}

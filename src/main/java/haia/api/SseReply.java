@@ -1,0 +1,233 @@
+package haia.api;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+import haia.chat.Reply;
+import haia.chat.ReplySink;
+import haia.llm.Cancellation;
+import haia.openai.OpenAiWriter;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * Streams the reply as OpenAI {@code chat.completion.chunk} server-sent events, each flushed as soon as the model
+ * produced it.
+ *
+ * <p>The response is committed lazily: at the first piece of text, or when the model has been quiet for the
+ * keep-alive interval (then an SSE comment keeps proxies and OpenWebUI from timing out). Until then a failure is
+ * still answered as a normal OpenAI error with its HTTP status; afterwards it becomes a final chunk carrying an
+ * {@code error} object, then {@code [DONE]}. A write that fails means the client left: the model call is
+ * cancelled at once.
+ */
+final class SseReply implements ReplySink {
+
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final ServerResponse res;
+    private final String id;
+    private final long created;
+    private final String requestedModel;
+    private final boolean includeUsage;
+    private final Duration keepAlive;
+    private final ErrorMapper errors;
+    private final String correlationId;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private Cancellation cancellation = new Cancellation();
+    private OutputStream out;            // set once the response is committed
+    private boolean roleSent;
+    private boolean finished;
+    private boolean clientGone;
+    private long lastWrite = System.nanoTime();
+    private Thread keepAliveThread;
+
+    SseReply(ServerResponse res, String id, long created, String requestedModel, boolean includeUsage,
+             Duration keepAlive, ErrorMapper errors, String correlationId) {
+        this.res = res;
+        this.id = id;
+        this.created = created;
+        this.requestedModel = requestedModel;
+        this.includeUsage = includeUsage;
+        this.keepAlive = keepAlive;
+        this.errors = errors;
+        this.correlationId = correlationId;
+    }
+
+    @Override
+    public boolean streaming() {
+        return true;
+    }
+
+    @Override
+    public void open(Cancellation cancellation) {
+        this.cancellation = cancellation;
+        keepAliveThread = Thread.ofVirtual().name("sse-keep-alive-" + id).start(this::keepAliveLoop);
+    }
+
+    @Override
+    public void text(String model, String delta) {
+        lock.lock();
+        try {
+            if (clientGone || finished) {
+                return;
+            }
+            startChunks(model);
+            write(OpenAiWriter.chunk(id, created, model, Optional.empty(), Optional.of(delta), Optional.empty(),
+                                     includeUsage));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void complete(Reply reply) {
+        lock.lock();
+        try {
+            if (clientGone || finished) {
+                finish();
+                return;
+            }
+            boolean streamedAny = roleSent;
+            startChunks(reply.model());
+            if (!streamedAny && !reply.text().isEmpty()) {
+                // a reply that did not come from a streaming model call (e.g. a chat command) arrives in one piece
+                write(OpenAiWriter.chunk(id, created, reply.model(), Optional.empty(), Optional.of(reply.text()),
+                                         Optional.empty(), includeUsage));
+            }
+            write(OpenAiWriter.chunk(id, created, reply.model(), Optional.empty(), Optional.empty(),
+                                     Optional.of(reply.finishReason()), includeUsage));
+            if (includeUsage) {
+                write(OpenAiWriter.usageChunk(id, created, reply.model(), reply.usage()));
+            }
+            writeRaw(DONE);
+            finish();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void fail(RuntimeException error) {
+        ApiError apiError = errors.map(error, correlationId);
+        lock.lock();
+        try {
+            if (finished) {
+                return;
+            }
+            if (out == null) {
+                finish();
+                Responses.error(res, apiError);      // nothing sent yet: a normal error response
+                return;
+            }
+            if (!clientGone) {
+                // OpenWebUI shows a chunk without choices but with an error object as the reply's error
+                writeRaw(("data: " + new String(apiError.body(), StandardCharsets.UTF_8) + "\n\n")
+                                 .getBytes(StandardCharsets.UTF_8));
+                writeRaw(DONE);
+            }
+            finish();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the client disconnected while the reply was being streamed. */
+    boolean clientGone() {
+        lock.lock();
+        try {
+            return clientGone;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void startChunks(String model) {
+        commit(model);
+        if (!roleSent) {
+            roleSent = true;
+            write(OpenAiWriter.chunk(id, created, model, Optional.of("assistant"), Optional.of(""), Optional.empty(),
+                                     includeUsage));
+        }
+    }
+
+    private void commit(String model) {
+        if (out != null) {
+            return;
+        }
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        res.header(HeaderNames.create("X-Accel-Buffering"), "no");
+        res.header(ChatCompletionsService.MODEL_HEADER, model);
+        out = res.outputStream();
+    }
+
+    private void write(byte[] json) {
+        byte[] event = new byte[json.length + 8];
+        System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, event, 0, 6);
+        System.arraycopy(json, 0, event, 6, json.length);
+        event[event.length - 2] = '\n';
+        event[event.length - 1] = '\n';
+        writeRaw(event);
+    }
+
+    private void writeRaw(byte[] bytes) {
+        if (clientGone) {
+            return;
+        }
+        try {
+            out.write(bytes);
+            out.flush();
+            lastWrite = System.nanoTime();
+        } catch (Exception e) {
+            // the client closed the connection: stop the model, keep what was generated
+            clientGone = true;
+            cancellation.cancel(Cancellation.Reason.CLIENT_GONE);
+        }
+    }
+
+    /** Stops the keep-alive ticker and ends the response body. */
+    private void finish() {
+        finished = true;
+        if (keepAliveThread != null) {
+            keepAliveThread.interrupt();
+        }
+        if (out != null && !clientGone) {
+            try {
+                out.close();
+            } catch (Exception ignored) {
+                // the client may already be gone
+            }
+        }
+    }
+
+    private void keepAliveLoop() {
+        long intervalNanos = keepAlive.toNanos();
+        while (true) {
+            try {
+                Thread.sleep(keepAlive);
+            } catch (InterruptedException e) {
+                return;
+            }
+            lock.lock();
+            try {
+                if (finished || clientGone) {
+                    return;
+                }
+                if (System.nanoTime() - lastWrite >= intervalNanos) {
+                    commit(requestedModel);
+                    writeRaw(KEEP_ALIVE);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}

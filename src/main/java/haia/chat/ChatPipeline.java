@@ -1,0 +1,275 @@
+package haia.chat;
+
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+
+import haia.config.HaiaConfig;
+import haia.llm.Cancellation;
+import haia.llm.LlmMessage;
+import haia.llm.LlmRequest;
+import haia.llm.LlmResponse;
+import haia.llm.ModelRegistry;
+import haia.llm.Usage;
+import haia.observe.HaiaMetrics;
+import haia.store.ConversationIdentity;
+import haia.store.ConversationStore;
+import haia.store.ConversationSummary;
+import haia.store.Exchange;
+import haia.store.MessageKey;
+import haia.store.MessageStatus;
+import haia.store.NewMessage;
+
+/**
+ * The one request path of HAIA. Every chat request, streamed or not, task or conversation, any provider, runs
+ * these steps in this order:
+ * <pre>
+ *   1 identify   which conversation (or a stateless task) and what the request adds to it
+ *   2 window     load the conversation's newest messages                      (store, before the call)
+ *   3 persona    render the system prompt and build the model request
+ *   4 call       call the model, streaming into the sink as it generates      (no database connection held)
+ *   5 persist    store the exchange in one transaction                        (store, after the call)
+ *   6 respond    hand the reply or the error to the sink
+ * </pre>
+ * Requests on the same conversation are serialized from step 1 to step 5.
+ */
+public final class ChatPipeline {
+
+    private final ConversationStore store;
+    private final ModelRegistry models;
+    private final Map<String, Persona> personas;
+    private final Persona defaultPersona;
+    private final HaiaConfig.Chat chat;
+    private final HaiaConfig.Tasks tasks;
+    private final ModelCall modelCall;
+    private final ConversationLocks locks = new ConversationLocks();
+    private final java.time.Duration lockTimeout;
+    private final HaiaMetrics metrics;
+    private final Clock clock;
+
+    public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
+                        Persona defaultPersona, HaiaConfig config, HaiaMetrics metrics, Clock clock) {
+        this.store = store;
+        this.models = models;
+        this.personas = Map.copyOf(personas);
+        this.defaultPersona = defaultPersona;
+        this.chat = config.chat();
+        this.tasks = config.tasks();
+        this.modelCall = new ModelCall(models, config.resilience().maxInflight(), config.resilience().queueTimeout(),
+                                       metrics, clock);
+        this.lockTimeout = config.resilience().requestTimeout();
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** What one request did, for the request log. */
+    public record Outcome(Optional<Long> conversationId, String model, String provider,
+                         Optional<String> upstreamRequestId, Usage usage, String result) {
+    }
+
+    /** Runs one chat request through the pipeline and delivers the reply (or the error) to {@code sink}. */
+    public Outcome handle(ChatCommand command, ReplySink sink) {
+        ModelRegistry.Route requested = models.resolve(command.model());
+        Conversation conversation = identify(command);                                   // 1
+        if (conversation.identity().isEmpty()) {
+            return run(command, sink, conversation, route(requested, true));
+        }
+        try (ConversationLocks.Held ignored = locks.acquire(conversation.identity().get(), lockTimeout)) {
+            return run(command, sink, conversation, route(requested, false));
+        }
+    }
+
+    private Outcome run(ChatCommand command, ReplySink sink, Conversation identified, ModelRegistry.Route route) {
+        Conversation conversation = identified.identity().isEmpty() ? identified
+                : new Conversation(identified.identity(), identified.mode(), store.find(identified.identity().get()));
+        TurnPlan plan = plan(conversation, command);                                      // 1
+        List<LlmMessage> window = window(conversation, plan, command, route);             // 2
+        LlmRequest request = prompt(command, conversation, route, window);                // 3
+        Cancellation cancellation = new Cancellation();
+        sink.open(cancellation);
+        ModelResult result = modelCall.call(route, request, sink, cancellation);          // 4
+        Optional<Long> conversationId = persist(conversation, plan, result);              // 5
+        return respond(result, sink, conversationId);                                     // 6
+    }
+
+    // ---- step 1: identify ----
+
+    /**
+     * Which conversation a request belongs to, and how its client talks.
+     *
+     * @param identity empty for a stateless task request
+     * @param mode     how to read the request's history
+     * @param stored   the conversation as stored, when it exists
+     */
+    record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode,
+                        Optional<ConversationSummary> stored) {
+    }
+
+    private Conversation identify(ChatCommand command) {
+        if (isTask(command)) {
+            return new Conversation(Optional.empty(), HistoryAlignment.Mode.THREAD, Optional.empty());
+        }
+        ChatCommand.ConversationHint hint = command.hint();
+        ConversationIdentity identity = hint.conversationKey().map(ConversationIdentity::keyed)
+                .or(() -> hint.chatId().map(ConversationIdentity::openWebUi))
+                .orElse(ConversationIdentity.DEFAULT);
+        HistoryAlignment.Mode mode = switch (identity.kind()) {
+            case DEFAULT -> HistoryAlignment.Mode.THREAD;
+            case OPENWEBUI -> HistoryAlignment.Mode.BRANCH;
+            // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
+            case KEYED -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD : HistoryAlignment.Mode.BRANCH;
+        };
+        return new Conversation(Optional.of(identity), mode, Optional.empty());
+    }
+
+    /**
+     * OpenWebUI's background tasks (titles, tags, follow-ups...): flagged by the task header, or, without it,
+     * recognised by their shape: not streamed, one user message holding a "### Task:" template with the chat
+     * embedded in {@code <chat_history>}.
+     */
+    private boolean isTask(ChatCommand command) {
+        if (command.hint().task().filter(t -> !t.isBlank()).isPresent()) {
+            return true;
+        }
+        if (!tasks.detectByShape() || command.stream() || command.messages().size() != 1) {
+            return false;
+        }
+        String text = command.messages().getFirst().text().stripLeading();
+        return text.startsWith("### Task:") && text.contains("<chat_history>");
+    }
+
+    private ModelRegistry.Route route(ModelRegistry.Route requested, boolean task) {
+        if (task) {
+            metrics.taskRequest(requested.id());
+            return tasks.model().flatMap(models::find).orElse(requested);
+        }
+        return requested;
+    }
+
+    private TurnPlan plan(Conversation conversation, ChatCommand command) {
+        if (conversation.identity().isEmpty()) {
+            return TurnPlan.newTurn(command.userTurn().stream().map(LlmMessage::text).toList());
+        }
+        List<MessageKey> live = List.of();
+        if (conversation.mode() == HistoryAlignment.Mode.BRANCH) {
+            live = conversation.stored().map(c -> store.liveBranch(c.id())).orElse(List.of());
+        }
+        return HistoryAlignment.plan(conversation.mode(), live, command.history(), command.userTurn());
+    }
+
+    // ---- step 2: window ----
+
+    private List<LlmMessage> window(Conversation conversation, TurnPlan plan, ChatCommand command,
+                                    ModelRegistry.Route route) {
+        if (conversation.identity().isEmpty()) {
+            // a task carries everything it needs in its own prompt
+            List<LlmMessage> own = command.messages();
+            return ContextWindow.assemble(own.subList(0, own.size() - command.userTurn().size()), List.of(),
+                                          plan.userTurn(), Integer.MAX_VALUE);
+        }
+        int size = route.settings().contextWindow().orElse(chat.contextWindow());
+        List<LlmMessage> tail = conversation.stored()
+                .map(c -> store.window(c.id(), plan.supersedeFrom(), size))
+                .orElse(List.of());
+        return ContextWindow.assemble(tail, plan.imports(), plan.userTurn(), size);
+    }
+
+    // ---- step 3: persona and request ----
+
+    private LlmRequest prompt(ChatCommand command, Conversation conversation, ModelRegistry.Route route,
+                              List<LlmMessage> window) {
+        boolean task = conversation.identity().isEmpty();
+        Optional<String> system;
+        if (task && !tasks.persona()) {
+            system = command.system().isEmpty() ? Optional.empty() : Optional.of(String.join("\n\n", command.system()));
+        } else {
+            Persona persona = personas.getOrDefault(route.id(), defaultPersona);
+            system = Optional.of(persona.render(LocalDate.now(clock.withZone(ZoneId.systemDefault())),
+                                                command.system()));
+        }
+        ChatCommand.Sampling sampling = command.sampling();
+        HaiaConfig.Model settings = route.settings();
+        int maxTokens = sampling.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
+        OptionalDouble temperature = sampling.temperature().isPresent() ? sampling.temperature() : settings.temperature();
+        return new LlmRequest(route.upstreamModel(), system, window, maxTokens, temperature, sampling.topP(),
+                              sampling.stop(), sampling.user());
+    }
+
+    // ---- step 5: persist ----
+
+    /**
+     * Stores the exchange in one transaction. An answered exchange applies the plan (supersede, import) and adds
+     * the user turn and the reply to the live branch. An exchange that failed or was cut short changes nothing on
+     * the live branch: the user turn is kept as failed (nothing typed is lost, and a retry does not duplicate it
+     * in the window) and any partial reply as incomplete.
+     */
+    private Optional<Long> persist(Conversation conversation, TurnPlan plan, ModelResult result) {
+        if (conversation.identity().isEmpty()) {
+            return Optional.empty();   // tasks are stateless
+        }
+        List<NewMessage> messages = new ArrayList<>();
+        OptionalLong supersede = OptionalLong.empty();
+        switch (result) {
+            case ModelResult.Answered answered -> {
+                supersede = plan.supersedeFrom();
+                plan.imports().forEach(m -> messages.add(NewMessage.imported(m)));
+                plan.userTurn().forEach(text -> messages.add(NewMessage.user(text, MessageStatus.OK, Optional.empty())));
+                LlmResponse response = answered.response();
+                messages.add(new NewMessage(LlmMessage.Role.ASSISTANT, response.text(), MessageStatus.OK,
+                                            Optional.of(answered.route().id()),
+                                            Optional.of(response.finishReason().name().toLowerCase(java.util.Locale.ROOT)),
+                                            Optional.of(response.usage()), Optional.empty()));
+            }
+            case ModelResult.Failed failed -> unanswered(plan, failed.error().getMessage(), failed.partialText(),
+                                                         failed.route(), messages);
+            case ModelResult.Cancelled cancelled -> unanswered(plan, "The client disconnected before the reply was complete",
+                                                               cancelled.partialText(), cancelled.route(), messages);
+        }
+        if (messages.isEmpty()) {
+            return conversation.stored().map(ConversationSummary::id);
+        }
+        long id = store.commit(new Exchange(conversation.identity().get(), supersede, messages));
+        messages.forEach(m -> metrics.messagesStored(m.role() == LlmMessage.Role.USER ? "user" : "assistant",
+                                                     m.status().dbValue(), 1));
+        return Optional.of(id);
+    }
+
+    private static void unanswered(TurnPlan plan, String error, String partialText, ModelRegistry.Route route,
+                                   List<NewMessage> messages) {
+        plan.userTurn().forEach(text -> messages.add(NewMessage.user(text, MessageStatus.FAILED, Optional.of(error))));
+        if (!partialText.isEmpty()) {
+            messages.add(new NewMessage(LlmMessage.Role.ASSISTANT, partialText, MessageStatus.INCOMPLETE,
+                                        Optional.of(route.id()), Optional.empty(), Optional.empty(),
+                                        Optional.of(error)));
+        }
+    }
+
+    // ---- step 6: respond ----
+
+    private Outcome respond(ModelResult result, ReplySink sink, Optional<Long> conversationId) {
+        ModelRegistry.Route route = result.route();
+        return switch (result) {
+            case ModelResult.Answered answered -> {
+                LlmResponse response = answered.response();
+                metrics.tokens(route.provider(), route.id(), response.usage().inputTokens(),
+                               response.usage().outputTokens());
+                sink.complete(new Reply(route.id(), response.text(), response.finishReason(), response.usage()));
+                yield new Outcome(conversationId, route.id(), route.provider(), response.upstreamRequestId(),
+                                  response.usage(), "ok");
+            }
+            case ModelResult.Failed failed -> {
+                sink.fail(failed.error());
+                yield new Outcome(conversationId, route.id(), route.provider(), failed.error().upstreamRequestId(),
+                                  Usage.NONE, "upstream_" + failed.error().category().name().toLowerCase(java.util.Locale.ROOT));
+            }
+            case ModelResult.Cancelled cancelled -> new Outcome(conversationId, route.id(), route.provider(),
+                                                                Optional.empty(), Usage.NONE, "cancelled");
+        };
+    }
+}

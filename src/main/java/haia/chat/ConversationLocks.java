@@ -1,0 +1,67 @@
+package haia.chat;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import haia.llm.ErrorCategory;
+import haia.llm.LlmException;
+import haia.store.ConversationIdentity;
+
+/**
+ * Serializes requests on the same conversation, so concurrent requests are stored whole and in order and each
+ * sees the previous exchange in its window; requests on different conversations run in parallel. Locks exist only
+ * while someone holds or waits for them.
+ */
+final class ConversationLocks {
+
+    private static final class Entry {
+        final ReentrantLock lock = new ReentrantLock(true);
+        int users;
+    }
+
+    private final ConcurrentHashMap<ConversationIdentity, Entry> locks = new ConcurrentHashMap<>();
+
+    /** A held lock; closing releases it. */
+    interface Held extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    Held acquire(ConversationIdentity identity, Duration timeout) {
+        Entry entry = locks.compute(identity, (key, existing) -> {
+            Entry e = existing != null ? existing : new Entry();
+            e.users++;
+            return e;
+        });
+        boolean acquired = false;
+        try {
+            acquired = entry.lock.tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!acquired) {
+                release(identity, entry, false);
+            }
+        }
+        if (!acquired) {
+            throw new LlmException(ErrorCategory.BUSY, "haia", 0,
+                                   "Another request in this conversation is still running; try again when it is done",
+                                   java.util.Optional.of(Duration.ofSeconds(5)), java.util.Optional.empty(), null);
+        }
+        return () -> release(identity, entry, true);
+    }
+
+    private void release(ConversationIdentity identity, Entry entry, boolean unlock) {
+        if (unlock) {
+            entry.lock.unlock();
+        }
+        locks.computeIfPresent(identity, (key, e) -> --e.users == 0 ? null : e);
+    }
+
+    /** Conversations with a lock held or awaited (for tests). */
+    int size() {
+        return locks.size();
+    }
+}

@@ -1,0 +1,151 @@
+package haia.chat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import haia.llm.Cancellation;
+import haia.llm.ErrorCategory;
+import haia.llm.LlmEvent;
+import haia.llm.LlmException;
+import haia.llm.LlmRequest;
+import haia.llm.LlmResponse;
+import haia.llm.ModelRegistry;
+import haia.observe.HaiaMetrics;
+
+/**
+ * Step 4 of the pipeline: calls the model, in streaming mode when the sink streams, and falls back to the model's
+ * configured fallback when its provider is down before any text was produced. Holds one of a limited number of
+ * in-flight slots for the duration of the call; when none frees up in time, the request is refused with
+ * {@link ErrorCategory#BUSY} instead of piling up.
+ */
+final class ModelCall {
+
+    private static final System.Logger LOG = System.getLogger(ModelCall.class.getName());
+
+    private final ModelRegistry models;
+    private final Semaphore inflight;
+    private final Duration queueTimeout;
+    private final HaiaMetrics metrics;
+    private final Clock clock;
+
+    ModelCall(ModelRegistry models, int maxInflight, Duration queueTimeout, HaiaMetrics metrics, Clock clock) {
+        this.models = models;
+        this.inflight = new Semaphore(maxInflight, true);
+        this.queueTimeout = queueTimeout;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    ModelResult call(ModelRegistry.Route route, LlmRequest request, ReplySink sink, Cancellation cancellation) {
+        if (!acquire()) {
+            metrics.rejectedBusy();
+            return new ModelResult.Failed(route, new LlmException(
+                    ErrorCategory.BUSY, "haia", 0,
+                    "HAIA is at its limit of concurrent model calls; try again shortly",
+                    Optional.of(Duration.ofSeconds(1)), Optional.empty(), null), "");
+        }
+        try {
+            List<ModelRegistry.Route> chain = models.withFallbacks(route);
+            ModelResult result = null;
+            for (int i = 0; i < chain.size(); i++) {
+                ModelRegistry.Route candidate = chain.get(i);
+                LlmRequest attempt = request.withModel(candidate.upstreamModel());
+                Instant start = clock.instant();
+                result = sink.streaming()
+                        ? streamOnce(candidate, attempt, sink, cancellation, start)
+                        : chatOnce(candidate, attempt);
+                metrics.llmCall(candidate.provider(), candidate.id(), outcome(result),
+                                Duration.between(start, clock.instant()));
+                if (result instanceof ModelResult.Failed failed
+                        && failed.partialText().isEmpty()
+                        && failed.error().category().providerFault()
+                        && i + 1 < chain.size()
+                        && !cancellation.isCancelled()) {
+                    ModelRegistry.Route next = chain.get(i + 1);
+                    LOG.log(System.Logger.Level.WARNING, "Model " + candidate.id() + " failed ("
+                            + failed.error().getMessage() + "); falling back to " + next.id());
+                    metrics.fallback(candidate.id(), next.id());
+                    continue;
+                }
+                return result;
+            }
+            return result;
+        } finally {
+            inflight.release();
+        }
+    }
+
+    private boolean acquire() {
+        try {
+            return inflight.tryAcquire(queueTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static ModelResult chatOnce(ModelRegistry.Route route, LlmRequest request) {
+        try {
+            return new ModelResult.Answered(route, route.client().chat(request));
+        } catch (LlmException e) {
+            return new ModelResult.Failed(route, e, "");
+        }
+    }
+
+    private ModelResult streamOnce(ModelRegistry.Route route, LlmRequest request, ReplySink sink,
+                                   Cancellation cancellation, Instant start) {
+        StringBuilder text = new StringBuilder();
+        AtomicReference<LlmEvent> terminal = new AtomicReference<>();
+        metrics.streamOpened();
+        try {
+            route.client().stream(request, cancellation, event -> {
+                switch (event) {
+                    case LlmEvent.TextDelta delta -> {
+                        if (text.isEmpty()) {
+                            metrics.firstToken(route.provider(), route.id(), Duration.between(start, clock.instant()));
+                        }
+                        text.append(delta.text());
+                        sink.text(route.id(), delta.text());
+                    }
+                    case LlmEvent.Completed completed -> terminal.set(completed);
+                    case LlmEvent.Failed failed -> terminal.set(failed);
+                }
+            });
+        } finally {
+            metrics.streamClosed();
+        }
+        metrics.streamFinished(route.provider(), route.id(), Duration.between(start, clock.instant()));
+        return switch (terminal.get()) {
+            case LlmEvent.Completed completed -> {
+                LlmResponse response = completed.response();
+                // the deltas are what the client saw; they are what gets stored
+                yield new ModelResult.Answered(route, new LlmResponse(text.toString(), response.finishReason(),
+                        response.usage(), response.upstreamModel(), response.upstreamRequestId()));
+            }
+            case LlmEvent.Failed failed -> new ModelResult.Failed(route, failed.error(), text.toString());
+            case null -> {
+                if (cancellation.isCancelled()) {
+                    metrics.streamCancelled(route.provider(), route.id());
+                    yield new ModelResult.Cancelled(route, text.toString());
+                }
+                yield new ModelResult.Failed(route, LlmException.of(ErrorCategory.PROTOCOL, route.provider(),
+                        "The " + route.provider() + " stream ended without a result"), text.toString());
+            }
+            default -> throw new IllegalStateException("unexpected terminal event " + terminal.get());
+        };
+    }
+
+    private static String outcome(ModelResult result) {
+        return switch (result) {
+            case ModelResult.Answered a -> "ok";
+            case ModelResult.Cancelled c -> "cancelled";
+            case ModelResult.Failed f -> f.error().category().name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}

@@ -1,0 +1,459 @@
+package haia.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+
+/**
+ * Builds {@link HaiaConfig} from three layers, highest priority first:
+ * <ol>
+ *     <li>environment variables (only the names in {@link #ENV}),</li>
+ *     <li>a {@code .env} file in the working directory,</li>
+ *     <li>the YAML file named by {@code HAIA_CONFIG} (default {@code config/application.yaml}), on top of the
+ *         defaults shipped inside the jar.</li>
+ * </ol>
+ * Every value is checked; all problems are reported together in one {@link ConfigException}.
+ */
+public final class ConfigLoader {
+
+    /** The public environment interface: variable name → config key. */
+    static final Map<String, String> ENV = envTable();
+
+    /** Known upstream protocols and their defaults. */
+    private static final Map<String, String> DEFAULT_BASE_URL = Map.of(
+            "anthropic", "https://api.anthropic.com",
+            "ollama", "http://localhost:11434",
+            "openai", "https://api.openai.com/v1",
+            "gemini", "https://generativelanguage.googleapis.com");
+    private static final Map<String, String> DEFAULT_MODEL = Map.of(
+            "anthropic", "claude-haiku-4-5-20251001",
+            "ollama", "llama3.2",
+            "openai", "gpt-4o-mini",
+            "gemini", "gemini-2.5-flash");
+    /** Protocols that refuse to work without a key. */
+    private static final Set<String> KEY_REQUIRED = Set.of("anthropic", "gemini");
+    private static final String DEFAULTS_RESOURCE = "haia-defaults/application.yaml";
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
+
+    private final Map<String, String> keyToEnv = new HashMap<>();
+    private final List<String> problems = new ArrayList<>();
+    private Config config;
+
+    private ConfigLoader() {
+        ENV.forEach((env, key) -> keyToEnv.put(key, env));
+    }
+
+    /** Loads the configuration of the running process. */
+    public static HaiaConfig fromEnvironment() {
+        return load(System.getenv(), Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * Loads the configuration as a process with environment {@code env} started in {@code workDir} would.
+     *
+     * @throws ConfigException listing every problem found
+     */
+    public static HaiaConfig load(Map<String, String> env, Path workDir) {
+        return new ConfigLoader().build(env, workDir);
+    }
+
+    private HaiaConfig build(Map<String, String> processEnv, Path workDir) {
+        Map<String, String> env = new LinkedHashMap<>(DotEnv.read(workDir.resolve(".env"), problems));
+        env.putAll(processEnv);
+
+        Map<String, String> overrides = new HashMap<>();
+        ENV.forEach((name, key) -> {
+            String value = env.get(name);
+            if (value != null) {
+                overrides.put(key, value.strip());
+            }
+        });
+
+        Config.Builder builder = Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .disableValueResolving()
+                .addSource(ConfigSources.create(overrides, "environment"));
+        Optional<String> configFile = Optional.ofNullable(env.get("HAIA_CONFIG")).filter(s -> !s.isBlank());
+        Path yaml = workDir.resolve(configFile.orElse("config/application.yaml"));
+        if (Files.isRegularFile(yaml)) {
+            builder.addSource(ConfigSources.file(yaml));
+        } else if (configFile.isPresent()) {
+            problems.add("HAIA_CONFIG: file " + yaml + " does not exist");
+        }
+        builder.addSource(ConfigSources.classpath(DEFAULTS_RESOURCE));
+        config = builder.build();
+
+        HaiaConfig.Server server = new HaiaConfig.Server(
+                string("server.host"),
+                port("server.port"),
+                positiveLong("server.max-body-bytes"),
+                duration("server.shutdown-grace"),
+                duration("server.keep-alive"));
+        HaiaConfig.Security security = new HaiaConfig.Security(
+                secret("security.api-key"),
+                bool("security.metrics-require-key"),
+                list("security.cors-origins"));
+        HaiaConfig.Store store = new HaiaConfig.Store(workDir.resolve(string("store.db-path")));
+        HaiaConfig.Chat chat = new HaiaConfig.Chat(
+                positiveInt("chat.context-window"),
+                positiveInt("chat.max-tokens"),
+                optionalString("chat.persona-file").map(workDir::resolve),
+                positiveInt("chat.max-message-chars"),
+                headerName("chat.conversation-header"),
+                headerName("chat.chat-id-header"),
+                headerName("chat.task-header"));
+        HaiaConfig.Tasks tasks = new HaiaConfig.Tasks(
+                bool("tasks.detect-by-shape"),
+                bool("tasks.persona"),
+                optionalString("tasks.model"));
+
+        List<HaiaConfig.Model> models = models(workDir);
+        Optional<String> defaultModel = defaultModel(models);
+        Map<String, HaiaConfig.Provider> providers = providers(models);
+        checkModelReferences(models, tasks);
+
+        HaiaConfig.Resilience resilience = new HaiaConfig.Resilience(
+                positiveInt("resilience.max-attempts"),
+                duration("resilience.initial-backoff"),
+                duration("resilience.max-backoff"),
+                duration("resilience.retry-deadline"),
+                duration("resilience.connect-timeout"),
+                duration("resilience.first-token-timeout"),
+                duration("resilience.request-timeout"),
+                positiveInt("resilience.breaker.volume"),
+                percentage("resilience.breaker.error-ratio"),
+                duration("resilience.breaker.delay"),
+                positiveInt("resilience.max-inflight"),
+                duration("resilience.queue-timeout"));
+
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience);
+    }
+
+    /**
+     * The models list from YAML; without one, a single model {@code haia} served by {@code HAIA_PROVIDER} with
+     * upstream model {@code HAIA_MODEL} (the simple, environment-only set-up).
+     */
+    private List<HaiaConfig.Model> models(Path workDir) {
+        List<Config> nodes = config.get("models").asNodeList().orElse(List.of());
+        if (nodes.isEmpty()) {
+            String provider = string("haia.provider").toLowerCase(Locale.ROOT);
+            String upstream = optionalString("haia.model").orElse(DEFAULT_MODEL.getOrDefault(provider, ""));
+            return List.of(new HaiaConfig.Model("haia", provider, upstream, OptionalInt.empty(), OptionalDouble.empty(),
+                                                Optional.empty(), OptionalInt.empty(), Optional.empty()));
+        }
+        List<HaiaConfig.Model> models = new ArrayList<>();
+        Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            String at = "models." + i;
+            String id = string(at + ".id");
+            if (!id.isEmpty() && !MODEL_ID.matcher(id).matches()) {
+                problems.add(at + ".id: '" + id + "' is not a usable model id (letters, digits and ._:/- only)");
+            }
+            if (!seen.add(id)) {
+                problems.add(at + ".id: model id '" + id + "' is declared twice");
+            }
+            String provider = string(at + ".provider");
+            models.add(new HaiaConfig.Model(
+                    id,
+                    provider,
+                    string(at + ".upstream-model"),
+                    optionalPositiveInt(at + ".max-tokens"),
+                    optionalTemperature(at + ".temperature"),
+                    optionalString(at + ".persona-file").map(workDir::resolve),
+                    optionalPositiveInt(at + ".context-window"),
+                    optionalString(at + ".fallback")));
+        }
+        return models;
+    }
+
+    private Optional<String> defaultModel(List<HaiaConfig.Model> models) {
+        Optional<String> configured = optionalString("default-model");
+        if (config.get("models").asNodeList().orElse(List.of()).isEmpty()) {
+            // environment-only set-up: the single model answers whatever model name a client sends
+            return Optional.of(models.getFirst().id());
+        }
+        configured.ifPresent(id -> {
+            if (models.stream().noneMatch(m -> m.id().equals(id))) {
+                problems.add("default-model: '" + id + "' is not one of the configured models");
+            }
+        });
+        return configured;
+    }
+
+    private Map<String, HaiaConfig.Provider> providers(List<HaiaConfig.Model> models) {
+        Map<String, HaiaConfig.Provider> providers = new LinkedHashMap<>();
+        for (HaiaConfig.Model model : models) {
+            String name = model.provider();
+            if (name.isEmpty() || providers.containsKey(name)) {
+                continue;
+            }
+            Config node = config.get("providers." + name);
+            String type = node.get("type").asString().orElse(name).toLowerCase(Locale.ROOT);
+            if (!DEFAULT_BASE_URL.containsKey(type)) {
+                problems.add("model '" + model.id() + "': provider '" + name + "' has unknown type '" + type
+                                     + "' (known: anthropic, ollama, openai, gemini)");
+                continue;
+            }
+            String at = "providers." + name;
+            URI baseUrl = url(at + ".base-url", DEFAULT_BASE_URL.get(type));
+            Optional<Secret> apiKey = secret(at + ".api-key");
+            if (apiKey.isEmpty() && KEY_REQUIRED.contains(type)) {
+                problems.add(name(at + ".api-key") + " is required: model '" + model.id() + "' uses the "
+                                     + type + " provider, which needs an API key");
+            }
+            if (model.upstreamModel().isBlank()) {
+                problems.add("model '" + model.id() + "': no upstream model name (HAIA_MODEL or models[].upstream-model)");
+            }
+            Map<String, String> options = new LinkedHashMap<>();
+            node.asMap().orElse(Map.of()).forEach((key, value) -> {
+                String option = key.substring(at.length() + 1);
+                if (!Set.of("type", "base-url", "api-key").contains(option)) {
+                    options.put(option, value);
+                }
+            });
+            providers.put(name, new HaiaConfig.Provider(name, type, baseUrl, apiKey, options));
+        }
+        return providers;
+    }
+
+    private void checkModelReferences(List<HaiaConfig.Model> models, HaiaConfig.Tasks tasks) {
+        Set<String> ids = new java.util.HashSet<>();
+        models.forEach(m -> ids.add(m.id()));
+        for (HaiaConfig.Model model : models) {
+            model.fallback().ifPresent(fallback -> {
+                if (!ids.contains(fallback)) {
+                    problems.add("model '" + model.id() + "': fallback '" + fallback + "' is not a configured model");
+                } else if (fallback.equals(model.id())) {
+                    problems.add("model '" + model.id() + "': a model cannot be its own fallback");
+                }
+            });
+            if (model.provider().isEmpty()) {
+                problems.add("model '" + model.id() + "': no provider (HAIA_PROVIDER or models[].provider)");
+            }
+        }
+        tasks.model().ifPresent(id -> {
+            if (!ids.contains(id)) {
+                problems.add("tasks.model: '" + id + "' is not one of the configured models");
+            }
+        });
+    }
+
+    // ---- typed readers; each records a problem naming the env variable or key instead of throwing ----
+
+    private String name(String key) {
+        String env = keyToEnv.get(key);
+        return env != null ? env + " (" + key + ")" : key;
+    }
+
+    private String string(String key) {
+        return config.get(key).asString().orElseGet(() -> {
+            problems.add(name(key) + " is missing");
+            return "";
+        }).strip();
+    }
+
+    private Optional<String> optionalString(String key) {
+        return config.get(key).asString().map(String::strip).filter(s -> !s.isEmpty());
+    }
+
+    private Optional<Secret> secret(String key) {
+        return optionalString(key).map(Secret::new);
+    }
+
+    private List<String> list(String key) {
+        Config node = config.get(key);
+        List<String> values = node.type() == Config.Type.LIST
+                ? node.asList(String.class).orElse(List.of())
+                : node.asString().map(s -> Arrays.asList(s.split(","))).orElse(List.of());
+        return values.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private boolean bool(String key) {
+        String raw = string(key).toLowerCase(Locale.ROOT);
+        return switch (raw) {
+            case "true", "yes", "1", "on" -> true;
+            case "false", "no", "0", "off", "" -> false;
+            default -> {
+                problems.add(name(key) + " must be true or false, got '" + raw + "'");
+                yield false;
+            }
+        };
+    }
+
+    private int positiveInt(String key) {
+        String raw = string(key);
+        try {
+            int value = Integer.parseInt(raw);
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        problems.add(name(key) + " must be a positive integer, got '" + raw + "'");
+        return 1;
+    }
+
+    private OptionalInt optionalPositiveInt(String key) {
+        return optionalString(key).isPresent() ? OptionalInt.of(positiveInt(key)) : OptionalInt.empty();
+    }
+
+    private long positiveLong(String key) {
+        String raw = string(key);
+        try {
+            long value = Long.parseLong(raw);
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        problems.add(name(key) + " must be a positive integer, got '" + raw + "'");
+        return 1;
+    }
+
+    private int percentage(String key) {
+        int value = positiveInt(key);
+        if (value > 100) {
+            problems.add(name(key) + " must be a percentage (1-100), got " + value);
+        }
+        return value;
+    }
+
+    private int port(String key) {
+        String raw = string(key);
+        try {
+            int value = Integer.parseInt(raw);
+            if (value >= 0 && value <= 65535) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        problems.add(name(key) + " must be a port number (0-65535), got '" + raw + "'");
+        return 0;
+    }
+
+    private OptionalDouble optionalTemperature(String key) {
+        Optional<String> raw = optionalString(key);
+        if (raw.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        try {
+            double value = Double.parseDouble(raw.get());
+            if (value >= 0 && value <= 2) {
+                return OptionalDouble.of(value);
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        problems.add(name(key) + " must be a number from 0 to 2, got '" + raw.get() + "'");
+        return OptionalDouble.empty();
+    }
+
+    /** Accepts ISO-8601 ({@code PT30S}) or the short forms {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
+    private Duration duration(String key) {
+        String raw = string(key);
+        Matcher simple = SIMPLE_DURATION.matcher(raw.toLowerCase(Locale.ROOT));
+        try {
+            Duration value;
+            if (simple.matches()) {
+                long amount = Long.parseLong(simple.group(1));
+                value = switch (simple.group(2)) {
+                    case "ms" -> Duration.ofMillis(amount);
+                    case "s" -> Duration.ofSeconds(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    default -> Duration.ofHours(amount);
+                };
+            } else {
+                value = Duration.parse(raw);
+            }
+            if (!value.isNegative() && !value.isZero()) {
+                return value;
+            }
+        } catch (DateTimeParseException | NumberFormatException ignored) {
+            // reported below
+        }
+        problems.add(name(key) + " must be a positive duration such as 30s, 500ms or PT1M, got '" + raw + "'");
+        return Duration.ofSeconds(1);
+    }
+
+    private URI url(String key, String fallback) {
+        String raw = optionalString(key).orElse(fallback);
+        try {
+            URI uri = new URI(raw);
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                return uri;
+            }
+        } catch (URISyntaxException ignored) {
+            // reported below
+        }
+        problems.add(name(key) + " must be an http(s) URL, got '" + raw + "'");
+        return URI.create(fallback);
+    }
+
+    private String headerName(String key) {
+        String raw = string(key);
+        if (!raw.matches("[A-Za-z0-9-]+")) {
+            problems.add(name(key) + " must be an HTTP header name, got '" + raw + "'");
+        }
+        return raw;
+    }
+
+    private static Map<String, String> envTable() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("SERVER_HOST", "server.host");
+        env.put("SERVER_PORT", "server.port");
+        env.put("HAIA_MAX_BODY_BYTES", "server.max-body-bytes");
+        env.put("HAIA_SHUTDOWN_GRACE", "server.shutdown-grace");
+        env.put("HAIA_API_KEY", "security.api-key");
+        env.put("HAIA_METRICS_REQUIRE_KEY", "security.metrics-require-key");
+        env.put("HAIA_CORS_ORIGINS", "security.cors-origins");
+        env.put("HAIA_DB_PATH", "store.db-path");
+        env.put("HAIA_CONTEXT_WINDOW", "chat.context-window");
+        env.put("HAIA_MAX_TOKENS", "chat.max-tokens");
+        env.put("HAIA_PERSONA_FILE", "chat.persona-file");
+        env.put("HAIA_MAX_MESSAGE_CHARS", "chat.max-message-chars");
+        env.put("HAIA_PROVIDER", "haia.provider");
+        env.put("HAIA_MODEL", "haia.model");
+        env.put("HAIA_DEFAULT_MODEL", "default-model");
+        env.put("HAIA_TASK_MODEL", "tasks.model");
+        env.put("ANTHROPIC_API_KEY", "providers.anthropic.api-key");
+        env.put("ANTHROPIC_BASE_URL", "providers.anthropic.base-url");
+        env.put("OLLAMA_BASE_URL", "providers.ollama.base-url");
+        env.put("OLLAMA_KEEP_ALIVE", "providers.ollama.keep-alive");
+        env.put("OPENAI_BASE_URL", "providers.openai.base-url");
+        env.put("OPENAI_API_KEY", "providers.openai.api-key");
+        env.put("GEMINI_API_KEY", "providers.gemini.api-key");
+        env.put("GEMINI_BASE_URL", "providers.gemini.base-url");
+        env.put("HAIA_MAX_ATTEMPTS", "resilience.max-attempts");
+        env.put("HAIA_FIRST_TOKEN_TIMEOUT", "resilience.first-token-timeout");
+        env.put("HAIA_REQUEST_TIMEOUT", "resilience.request-timeout");
+        env.put("HAIA_MAX_INFLIGHT", "resilience.max-inflight");
+        return Map.copyOf(env);
+    }
+}

@@ -1,0 +1,161 @@
+package haia.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+
+/**
+ * Everything HAIA is configured with, read and validated once at start ({@link ConfigLoader}). Immutable; secrets
+ * are {@link Secret}s, so {@code toString()} of any part is safe to log.
+ *
+ * @param server       where and how HAIA listens
+ * @param security     who may call it
+ * @param store        where conversations live
+ * @param chat         memory and persona
+ * @param tasks        how OpenWebUI's background task requests are handled
+ * @param models       the models HAIA offers to clients, in {@code /v1/models} order
+ * @param defaultModel the model that answers requests naming an unknown model; empty means such requests fail
+ * @param providers    upstream connections by name, only those some model uses
+ * @param resilience   retries, timeouts, circuit breaker and load limits for upstream calls
+ */
+public record HaiaConfig(Server server,
+                         Security security,
+                         Store store,
+                         Chat chat,
+                         Tasks tasks,
+                         List<Model> models,
+                         Optional<String> defaultModel,
+                         Map<String, Provider> providers,
+                         Resilience resilience) {
+
+    public HaiaConfig {
+        models = List.copyOf(models);
+        providers = Map.copyOf(providers);
+    }
+
+    /**
+     * @param host           listen address
+     * @param port           listen port (0 picks a free one)
+     * @param maxBodyBytes   largest accepted request body
+     * @param shutdownGrace  how long in-flight requests may run on after SIGTERM
+     * @param keepAlive      quiet time after which a waiting stream gets an SSE comment
+     */
+    public record Server(String host, int port, long maxBodyBytes, Duration shutdownGrace, Duration keepAlive) {
+    }
+
+    /**
+     * @param apiKey            when set, every {@code /v1} call needs {@code Authorization: Bearer <key>}
+     * @param metricsRequireKey whether {@code /metrics} also needs the key
+     * @param corsOrigins       origins allowed to call from a browser; empty disables CORS
+     */
+    public record Security(Optional<Secret> apiKey, boolean metricsRequireKey, List<String> corsOrigins) {
+        public Security {
+            corsOrigins = List.copyOf(corsOrigins);
+        }
+    }
+
+    /** @param dbPath the SQLite file; its folder is created when missing */
+    public record Store(Path dbPath) {
+    }
+
+    /**
+     * @param contextWindow      how many stored messages go to the model with each request
+     * @param maxTokens          default {@code max_tokens} for the upstream call
+     * @param personaFile        persona prompt; empty means the shipped default
+     * @param maxMessageChars    longest accepted single message
+     * @param conversationHeader HAIA's own conversation header
+     * @param chatIdHeader       OpenWebUI's chat id header
+     * @param taskHeader         header that marks OpenWebUI task requests
+     */
+    public record Chat(int contextWindow,
+                       int maxTokens,
+                       Optional<Path> personaFile,
+                       int maxMessageChars,
+                       String conversationHeader,
+                       String chatIdHeader,
+                       String taskHeader) {
+    }
+
+    /**
+     * @param detectByShape recognise task requests without the task header by their prompt shape
+     * @param persona       whether task requests get the persona as system prompt
+     * @param model         a cheaper model id to answer task requests; empty means the requested model
+     */
+    public record Tasks(boolean detectByShape, boolean persona, Optional<String> model) {
+    }
+
+    /**
+     * A model HAIA offers.
+     *
+     * @param id            the id clients see and send ({@code haia}, {@code haia-local})
+     * @param provider      name of the {@link Provider} that serves it
+     * @param upstreamModel the provider's model name
+     * @param maxTokens     per-model default {@code max_tokens}
+     * @param temperature   per-model default temperature (OpenAI scale 0..2)
+     * @param personaFile   per-model persona
+     * @param contextWindow per-model window size
+     * @param fallback      id of the model that answers when this one's provider is down before the first token
+     */
+    public record Model(String id,
+                        String provider,
+                        String upstreamModel,
+                        OptionalInt maxTokens,
+                        OptionalDouble temperature,
+                        Optional<Path> personaFile,
+                        OptionalInt contextWindow,
+                        Optional<String> fallback) {
+    }
+
+    /**
+     * An upstream connection.
+     *
+     * @param name    the name models refer to
+     * @param type    protocol: {@code anthropic}, {@code ollama}, {@code openai} or {@code gemini}
+     * @param baseUrl where it listens
+     * @param apiKey  its credential, when it needs one
+     * @param options protocol-specific settings (e.g. Ollama's {@code keep-alive})
+     */
+    public record Provider(String name, String type, URI baseUrl, Optional<Secret> apiKey, Map<String, String> options) {
+        public Provider {
+            options = Map.copyOf(options);
+        }
+    }
+
+    /**
+     * @param maxAttempts       attempts per upstream call, the first included
+     * @param initialBackoff    first retry delay (doubles each retry, with jitter)
+     * @param maxBackoff        cap on a single retry delay
+     * @param retryDeadline     no retry starts after this much time since the first attempt
+     * @param connectTimeout    TCP connect timeout to upstreams
+     * @param firstTokenTimeout longest wait for the first streamed token
+     * @param requestTimeout    longest whole upstream call
+     * @param breakerVolume     calls in the circuit breaker's rolling window
+     * @param breakerErrorRatio percentage of failed calls in that window that opens the breaker
+     * @param breakerDelay      how long an open breaker fails fast before trying again
+     * @param maxInflight       concurrent upstream calls allowed
+     * @param queueTimeout      how long a call waits for a free slot before a 429
+     */
+    public record Resilience(int maxAttempts,
+                             Duration initialBackoff,
+                             Duration maxBackoff,
+                             Duration retryDeadline,
+                             Duration connectTimeout,
+                             Duration firstTokenTimeout,
+                             Duration requestTimeout,
+                             int breakerVolume,
+                             int breakerErrorRatio,
+                             Duration breakerDelay,
+                             int maxInflight,
+                             Duration queueTimeout) {
+    }
+
+    /** The model entry with this id. */
+    public Optional<Model> model(String id) {
+        return models.stream().filter(m -> m.id().equals(id)).findFirst();
+    }
+}

@@ -1,0 +1,31 @@
+package haia.llm;
+
+import java.util.function.Consumer;
+
+/**
+ * A chat model provider. One implementation per provider package ({@code haia.llm.anthropic}, ...); the pipeline
+ * only ever sees this interface and the neutral records.
+ *
+ * <p>Implementations are thread-safe and block the calling (virtual) thread while they wait for the upstream.
+ */
+public interface LlmClient {
+
+    /** Short provider name used in metrics, logs and errors, e.g. {@code anthropic}. */
+    String provider();
+
+    /**
+     * Sends the request and waits for the whole reply.
+     *
+     * @throws LlmException classified failure
+     */
+    LlmResponse chat(LlmRequest request);
+
+    /**
+     * Sends the request and reports the reply as it is generated: {@link LlmEvent.TextDelta}s, then exactly one
+     * {@link LlmEvent.Completed} or {@link LlmEvent.Failed}. Returns once the terminal event was delivered.
+     *
+     * <p>When {@code cancellation} fires, the implementation closes the upstream connection promptly and returns;
+     * it may then skip the terminal event. It never throws for upstream failures: those are {@code Failed} events.
+     */
+    void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events);
+}

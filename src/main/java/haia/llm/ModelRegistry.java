@@ -1,0 +1,85 @@
+package haia.llm;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+import haia.config.HaiaConfig;
+
+/**
+ * The models HAIA offers, each bound to the client of its provider. Built once at start.
+ */
+public final class ModelRegistry {
+
+    /**
+     * A model clients can ask for.
+     *
+     * @param settings its configuration entry
+     * @param client   the provider client that serves it
+     */
+    public record Route(HaiaConfig.Model settings, LlmClient client) {
+        public Route {
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(client, "client");
+        }
+
+        public String id() {
+            return settings.id();
+        }
+
+        public String provider() {
+            return client.provider();
+        }
+
+        public String upstreamModel() {
+            return settings.upstreamModel();
+        }
+    }
+
+    private final Map<String, Route> routes = new LinkedHashMap<>();
+    private final Optional<String> defaultModel;
+
+    public ModelRegistry(List<Route> routes, Optional<String> defaultModel) {
+        routes.forEach(route -> this.routes.put(route.id(), route));
+        this.defaultModel = defaultModel;
+    }
+
+    /** Every model, in configuration order. */
+    public List<Route> all() {
+        return List.copyOf(routes.values());
+    }
+
+    public Optional<Route> find(String id) {
+        return Optional.ofNullable(routes.get(id));
+    }
+
+    /**
+     * The model for a request: the one named, else the default model.
+     *
+     * @throws UnknownModelException when the name is unknown and no default is configured
+     */
+    public Route resolve(Optional<String> requested) {
+        if (requested.isPresent() && routes.containsKey(requested.get())) {
+            return routes.get(requested.get());
+        }
+        return defaultModel.map(routes::get).orElseThrow(() -> new UnknownModelException(
+                requested.orElse("(none)"), List.copyOf(routes.keySet())));
+    }
+
+    /** The route followed by its fallbacks, in the order they are tried (each model at most once). */
+    public List<Route> withFallbacks(Route first) {
+        List<Route> chain = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        Route current = first;
+        while (current != null && seen.add(current.id())) {
+            chain.add(current);
+            current = current.settings().fallback().map(routes::get).orElse(null);
+        }
+        return chain;
+    }
+}

@@ -1,0 +1,119 @@
+package haia.llm;
+
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+
+/**
+ * The classification every provider shares: HTTP status to {@link ErrorCategory}, retry hints, and what a failed
+ * connection means. Providers add their own error-body parsing on top.
+ */
+public final class UpstreamErrors {
+
+    private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+
+    private UpstreamErrors() {
+    }
+
+    public static ErrorCategory categoryOf(int status) {
+        return switch (status) {
+            case 401, 403 -> ErrorCategory.AUTHENTICATION;
+            case 404 -> ErrorCategory.NOT_FOUND;
+            case 408, 504 -> ErrorCategory.TIMEOUT;
+            case 429 -> ErrorCategory.RATE_LIMITED;
+            case 503, 529 -> ErrorCategory.OVERLOADED;
+            default -> status >= 500 ? ErrorCategory.UNAVAILABLE : ErrorCategory.INVALID_REQUEST;
+        };
+    }
+
+    /**
+     * A failure for an HTTP error answer.
+     *
+     * @param detail what the provider's error body said (never contains credentials)
+     */
+    public static LlmException httpFailure(String provider, int status, String detail, Headers headers,
+                                           Optional<String> requestId) {
+        ErrorCategory category = categoryOf(status);
+        String message = switch (category) {
+            case AUTHENTICATION -> "The " + provider + " upstream rejected HAIA's API key (HTTP " + status + "): " + detail;
+            case NOT_FOUND -> "The " + provider + " upstream does not know the requested model or endpoint (HTTP 404): "
+                    + detail;
+            case RATE_LIMITED -> "The " + provider + " upstream is rate limiting requests (HTTP 429): " + detail;
+            case OVERLOADED -> "The " + provider + " upstream is overloaded (HTTP " + status + "): " + detail;
+            case TIMEOUT -> "The " + provider + " upstream timed out (HTTP " + status + "): " + detail;
+            case UNAVAILABLE -> "The " + provider + " upstream failed (HTTP " + status + "): " + detail;
+            default -> "The " + provider + " upstream rejected the request (HTTP " + status + "): " + detail;
+        };
+        return new LlmException(category, provider, status, message, retryAfter(headers), requestId, null);
+    }
+
+    /** A failure for a connection that broke or never formed. */
+    public static LlmException connectionFailure(String provider, Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException || t instanceof InterruptedIOException) {
+                return LlmException.of(ErrorCategory.TIMEOUT, provider,
+                                       "The " + provider + " upstream did not answer in time", e);
+            }
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
+                return LlmException.of(ErrorCategory.UNAVAILABLE, provider,
+                                       "Cannot connect to the " + provider + " upstream: " + t.getMessage(), e);
+            }
+            if (t instanceof UnknownHostException || t.getClass().getSimpleName().contains("UnknownHost")) {
+                return LlmException.of(ErrorCategory.UNAVAILABLE, provider,
+                                       "Cannot resolve the " + provider + " upstream's host name: " + t.getMessage(), e);
+            }
+        }
+        return LlmException.of(ErrorCategory.UNAVAILABLE, provider,
+                               "The connection to the " + provider + " upstream failed: " + e.getMessage(), e);
+    }
+
+    /** A failure for an answer HAIA cannot make sense of. */
+    public static LlmException protocolFailure(String provider, String what, Throwable cause) {
+        return LlmException.of(ErrorCategory.PROTOCOL, provider,
+                               "The " + provider + " upstream sent an unexpected answer: " + what, cause);
+    }
+
+    /** {@code retry-after-ms}, else {@code retry-after} (seconds or an HTTP date). */
+    public static Optional<Duration> retryAfter(Headers headers) {
+        Optional<Duration> ms = header(headers, "retry-after-ms").flatMap(v -> {
+            try {
+                return Optional.of(Duration.ofMillis((long) Double.parseDouble(v)));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        });
+        if (ms.isPresent()) {
+            return ms.filter(UpstreamErrors::sane);
+        }
+        return header(headers, "retry-after").flatMap(v -> {
+            try {
+                return Optional.of(Duration.ofMillis((long) (Double.parseDouble(v) * 1000)));
+            } catch (NumberFormatException notSeconds) {
+                try {
+                    ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+                    return Optional.of(Duration.between(ZonedDateTime.now(at.getZone()), at));
+                } catch (DateTimeParseException notDate) {
+                    return Optional.empty();
+                }
+            }
+        }).filter(UpstreamErrors::sane);
+    }
+
+    private static boolean sane(Duration d) {
+        return !d.isNegative() && d.compareTo(MAX_RETRY_AFTER) <= 0;
+    }
+
+    public static Optional<String> header(Headers headers, String name) {
+        return headers.first(HeaderNames.create(name)).map(String::strip).filter(s -> !s.isEmpty());
+    }
+}

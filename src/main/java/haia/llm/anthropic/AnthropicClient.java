@@ -1,0 +1,359 @@
+package haia.llm.anthropic;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import haia.config.HaiaConfig;
+import haia.config.Secret;
+import haia.llm.Cancellation;
+import haia.llm.ErrorCategory;
+import haia.llm.FinishReason;
+import haia.llm.LlmClient;
+import haia.llm.LlmEvent;
+import haia.llm.LlmException;
+import haia.llm.LlmMessage;
+import haia.llm.LlmRequest;
+import haia.llm.LlmResponse;
+import haia.llm.SseReader;
+import haia.llm.UpstreamErrors;
+import haia.llm.Usage;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Headers;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+
+/**
+ * Claude through Anthropic's Messages API ({@code POST /v1/messages}), blocking and streaming, over Helidon's web
+ * client. Anthropic's rules are applied here and nowhere else: the system prompt is a top-level field, temperature
+ * tops out at 1, {@code temperature} and {@code top_p} are never sent together, stop reasons and error types are
+ * translated into HAIA's neutral ones.
+ */
+public final class AnthropicClient implements LlmClient {
+
+    static final String API_VERSION = "2023-06-01";
+
+    private final String name;
+    private final WebClient http;
+    private final URI messagesUri;
+    private final Secret apiKey;
+    private final ObjectMapper json = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    public AnthropicClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+        this.name = settings.name();
+        this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Anthropic needs an API key"));
+        String base = settings.baseUrl().toString().replaceAll("/+$", "");
+        this.messagesUri = URI.create(base + "/v1/messages");
+        this.http = WebClient.builder()
+                .connectTimeout(connectTimeout)
+                .readTimeout(readTimeout)
+                .followRedirects(false)
+                .sendExpectContinue(false)
+                .build();
+    }
+
+    @Override
+    public String provider() {
+        return name;
+    }
+
+    @Override
+    public LlmResponse chat(LlmRequest request) {
+        try (HttpClientResponse response = post(request, false)) {
+            if (response.status().code() != 200) {
+                throw failure(response);
+            }
+            MessageResponse message = json.readValue(response.inputStream(), MessageResponse.class);
+            StringBuilder text = new StringBuilder();
+            if (message.content() != null) {
+                message.content().stream().filter(b -> "text".equals(b.type()) && b.text() != null)
+                        .forEach(b -> text.append(b.text()));
+            }
+            return new LlmResponse(text.toString(), finishReason(message.stopReason()), usage(message.usage()),
+                                   Optional.ofNullable(message.model()).orElse(request.model()),
+                                   requestId(response.headers()));
+        } catch (LlmException e) {
+            throw e;
+        } catch (IOException e) {
+            throw UpstreamErrors.protocolFailure(name, "the reply is not a Messages API response", e);
+        } catch (RuntimeException e) {
+            throw UpstreamErrors.connectionFailure(name, e);
+        }
+    }
+
+    @Override
+    public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
+        HttpClientResponse response;
+        try {
+            response = post(request, true);
+        } catch (RuntimeException e) {
+            if (!cancellation.isCancelled()) {
+                events.accept(new LlmEvent.Failed(UpstreamErrors.connectionFailure(name, e)));
+            }
+            return;
+        }
+        Runnable unregister = cancellation.onCancel(response::close);
+        try (response) {
+            if (response.status().code() != 200) {
+                events.accept(new LlmEvent.Failed(failure(response)));
+                return;
+            }
+            readStream(request, response, cancellation, events);
+        } catch (IOException | RuntimeException e) {
+            if (!cancellation.isCancelled()) {
+                events.accept(new LlmEvent.Failed(e instanceof LlmException llm ? llm
+                        : UpstreamErrors.connectionFailure(name, e)));
+            }
+        } finally {
+            unregister.run();
+        }
+    }
+
+    /**
+     * Follows Anthropic's event sequence: {@code message_start} (model, input tokens), text deltas,
+     * {@code message_delta} (stop reason, cumulative usage), {@code message_stop}; {@code ping} and block
+     * boundaries carry nothing; an {@code error} event ends the stream with a failure.
+     */
+    private void readStream(LlmRequest request, HttpClientResponse response, Cancellation cancellation,
+                            Consumer<LlmEvent> events) throws IOException {
+        Optional<String> requestId = requestId(response.headers());
+        SseReader sse = new SseReader(response.inputStream());
+        StringBuilder text = new StringBuilder();
+        String model = request.model();
+        int input = 0;
+        int output = 0;
+        String stopReason = null;
+        Optional<SseReader.Event> next;
+        while ((next = sse.next()).isPresent()) {
+            JsonNode data = json.readTree(next.get().data());
+            String type = data.path("type").asText(next.get().name());
+            switch (type) {
+                case "message_start" -> {
+                    JsonNode message = data.path("message");
+                    model = message.path("model").asText(model);
+                    input = inputTokens(message.path("usage"));
+                    output = message.path("usage").path("output_tokens").asInt(0);
+                }
+                case "content_block_delta" -> {
+                    JsonNode delta = data.path("delta");
+                    if ("text_delta".equals(delta.path("type").asText())) {
+                        String piece = delta.path("text").asText("");
+                        if (!piece.isEmpty()) {
+                            text.append(piece);
+                            events.accept(new LlmEvent.TextDelta(piece));
+                        }
+                    }
+                }
+                case "message_delta" -> {
+                    JsonNode delta = data.path("delta");
+                    if (delta.hasNonNull("stop_reason")) {
+                        stopReason = delta.get("stop_reason").asText();
+                    }
+                    JsonNode usage = data.path("usage");
+                    output = usage.path("output_tokens").asInt(output);
+                    if (usage.has("input_tokens")) {
+                        input = inputTokens(usage);
+                    }
+                }
+                case "message_stop" -> {
+                    events.accept(new LlmEvent.Completed(new LlmResponse(
+                            text.toString(), finishReason(stopReason), new Usage(input, output), model, requestId)));
+                    return;
+                }
+                case "error" -> {
+                    events.accept(new LlmEvent.Failed(streamError(data.path("error"), requestId)));
+                    return;
+                }
+                default -> {
+                    // ping, content_block_start/stop and future event types carry no text
+                }
+            }
+        }
+        if (!cancellation.isCancelled()) {
+            events.accept(new LlmEvent.Failed(UpstreamErrors.protocolFailure(
+                    name, "the stream ended before message_stop", null)));
+        }
+    }
+
+    private HttpClientResponse post(LlmRequest request, boolean stream) {
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(toWire(request, stream));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serialize an Anthropic request", e);
+        }
+        return http.post()
+                .uri(messagesUri)
+                .header(HeaderNames.create("x-api-key"), apiKey.reveal())
+                .header(HeaderNames.create("anthropic-version"), API_VERSION)
+                .header(HeaderValues.CONTENT_TYPE_JSON)
+                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json")
+                .submit(body);
+    }
+
+    /** HAIA's neutral request in Anthropic's terms. */
+    MessagesRequest toWire(LlmRequest request, boolean stream) {
+        List<WireMessage> messages = request.messages().stream()
+                .map(m -> new WireMessage(m.role() == LlmMessage.Role.USER ? "user" : "assistant", m.text()))
+                .toList();
+        Double temperature = null;
+        Double topP = null;
+        if (request.temperature().isPresent()) {
+            // OpenAI's scale is 0..2, Anthropic's 0..1; newer Claude models reject temperature and top_p together
+            temperature = Math.min(1.0, request.temperature().getAsDouble());
+        } else if (request.topP().isPresent()) {
+            topP = request.topP().getAsDouble();
+        }
+        return new MessagesRequest(
+                request.model(),
+                request.maxTokens(),
+                request.system().filter(s -> !s.isBlank()).orElse(null),
+                messages,
+                temperature,
+                topP,
+                request.stop().isEmpty() ? null : request.stop(),
+                request.user().map(u -> new Metadata(opaqueUserId(u))).orElse(null),
+                stream ? Boolean.TRUE : null);
+    }
+
+    /** Anthropic asks for an opaque user id (no names or e-mail addresses): send a hash of what the client sent. */
+    private static String opaqueUserId(String user) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(user.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private LlmException failure(HttpClientResponse response) {
+        int status = response.status().code();
+        String detail = "no details";
+        Optional<String> requestId = requestId(response.headers());
+        try {
+            byte[] body = response.inputStream().readNBytes(64 * 1024);
+            JsonNode error = json.readTree(body);
+            if (error != null && error.path("error").hasNonNull("message")) {
+                detail = error.path("error").path("message").asText();
+                if (requestId.isEmpty() && error.hasNonNull("request_id")) {
+                    requestId = Optional.of(error.get("request_id").asText());
+                }
+            } else if (body.length > 0) {
+                detail = abbreviate(new String(body, StandardCharsets.UTF_8));
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // keep "no details": the status says enough
+        }
+        return UpstreamErrors.httpFailure(name, status, detail, response.headers(), requestId);
+    }
+
+    /** An {@code error} event sent after HTTP 200: its type says what HTTP status it stands for. */
+    private LlmException streamError(JsonNode error, Optional<String> requestId) {
+        String type = error.path("type").asText("api_error");
+        int status = switch (type) {
+            case "invalid_request_error" -> 400;
+            case "authentication_error" -> 401;
+            case "billing_error" -> 402;
+            case "permission_error" -> 403;
+            case "not_found_error" -> 404;
+            case "request_too_large" -> 413;
+            case "rate_limit_error" -> 429;
+            case "timeout_error" -> 504;
+            case "overloaded_error" -> 529;
+            default -> 500;
+        };
+        String message = "The anthropic upstream failed mid-stream (" + type + "): "
+                + error.path("message").asText("no details");
+        ErrorCategory category = UpstreamErrors.categoryOf(status);
+        return new LlmException(category, name, status, message, Optional.empty(), requestId, null);
+    }
+
+    static FinishReason finishReason(String stopReason) {
+        if (stopReason == null) {
+            return FinishReason.STOP;
+        }
+        return switch (stopReason) {
+            case "max_tokens", "model_context_window_exceeded" -> FinishReason.LENGTH;
+            case "tool_use" -> FinishReason.TOOL_CALLS;
+            case "refusal" -> FinishReason.CONTENT_FILTER;
+            default -> FinishReason.STOP;   // end_turn, stop_sequence, pause_turn
+        };
+    }
+
+    /** Anthropic bills cache reads and writes separately from {@code input_tokens}; the prompt is their sum. */
+    private static int inputTokens(JsonNode usage) {
+        return usage.path("input_tokens").asInt(0)
+                + usage.path("cache_creation_input_tokens").asInt(0)
+                + usage.path("cache_read_input_tokens").asInt(0);
+    }
+
+    private static Usage usage(WireUsage usage) {
+        if (usage == null) {
+            return Usage.NONE;
+        }
+        return new Usage(zero(usage.inputTokens()) + zero(usage.cacheCreationInputTokens())
+                                 + zero(usage.cacheReadInputTokens()), zero(usage.outputTokens()));
+    }
+
+    private static int zero(Integer value) {
+        return value == null ? 0 : value;
+    }
+
+    private static Optional<String> requestId(Headers headers) {
+        return UpstreamErrors.header(headers, "request-id");
+    }
+
+    private static String abbreviate(String text) {
+        String oneLine = text.strip().replaceAll("\\s+", " ");
+        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "…";
+    }
+
+    // ---- Anthropic's wire format (only what HAIA sends and reads) ----
+
+    record MessagesRequest(String model, int maxTokens, String system, List<WireMessage> messages, Double temperature,
+                           Double topP, List<String> stopSequences, Metadata metadata, Boolean stream) {
+    }
+
+    record WireMessage(String role, String content) {
+    }
+
+    record Metadata(String userId) {
+    }
+
+    record MessageResponse(String id, String model, List<ContentBlock> content, String stopReason, WireUsage usage) {
+    }
+
+    record ContentBlock(String type, String text) {
+    }
+
+    record WireUsage(Integer inputTokens, Integer outputTokens, Integer cacheCreationInputTokens,
+                     Integer cacheReadInputTokens) {
+    }
+
+    @Override
+    public String toString() {
+        return "AnthropicClient[" + messagesUri + "]";
+    }
+
+}

@@ -1,0 +1,21 @@
+package haia.store;
+
+import java.util.Locale;
+
+/** How clients address a conversation. */
+public enum ConversationKind {
+    /** The one continuous thread of clients that send no conversation header. */
+    DEFAULT,
+    /** Picked by HAIA's own conversation header. */
+    KEYED,
+    /** One OpenWebUI chat, picked by its chat id header. */
+    OPENWEBUI;
+
+    public String dbValue() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static ConversationKind fromDb(String value) {
+        return valueOf(value.toUpperCase(Locale.ROOT));
+    }
+}

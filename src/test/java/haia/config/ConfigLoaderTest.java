@@ -1,0 +1,138 @@
+package haia.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private static Map<String, String> env(String... pairs) {
+        Map<String, String> env = new HashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            env.put(pairs[i], pairs[i + 1]);
+        }
+        return env;
+    }
+
+    @Test
+    void defaultsMatchTheDocumentedTable() {
+        HaiaConfig config = ConfigLoader.load(env("ANTHROPIC_API_KEY", "sk-ant-x"), dir);
+        assertEquals("0.0.0.0", config.server().host());
+        assertEquals(8000, config.server().port());
+        assertEquals(20, config.chat().contextWindow());
+        assertEquals(4096, config.chat().maxTokens());
+        assertEquals(dir.resolve("./data/haia.db"), config.store().dbPath());
+        assertTrue(config.chat().personaFile().isEmpty());
+        assertEquals(List.of(), config.security().corsOrigins());
+        HaiaConfig.Model model = config.models().getFirst();
+        assertEquals("haia", model.id());
+        assertEquals("claude-haiku-4-5-20251001", model.upstreamModel());
+        assertEquals("https://api.anthropic.com", config.providers().get("anthropic").baseUrl().toString());
+        assertEquals(1_048_576, config.server().maxBodyBytes());
+        assertEquals(Duration.ofSeconds(30), config.server().shutdownGrace());
+    }
+
+    @Test
+    void everyDocumentedVariableIsHonoured() {
+        HaiaConfig config = ConfigLoader.load(env(
+                "ANTHROPIC_API_KEY", "sk-ant-x",
+                "ANTHROPIC_BASE_URL", "http://127.0.0.1:9999",
+                "HAIA_MODEL", "claude-sonnet-4-5",
+                "HAIA_MAX_TOKENS", "1234",
+                "HAIA_CONTEXT_WINDOW", "8",
+                "HAIA_DB_PATH", "/var/lib/haia/h.db",
+                "HAIA_PERSONA_FILE", "my-persona.md",
+                "HAIA_CORS_ORIGINS", "http://a.lan, http://b.lan",
+                "SERVER_PORT", "8080",
+                "SERVER_HOST", "127.0.0.1"), dir);
+        assertEquals("http://127.0.0.1:9999", config.providers().get("anthropic").baseUrl().toString());
+        assertEquals("claude-sonnet-4-5", config.models().getFirst().upstreamModel());
+        assertEquals(1234, config.chat().maxTokens());
+        assertEquals(8, config.chat().contextWindow());
+        assertEquals(Path.of("/var/lib/haia/h.db"), config.store().dbPath());
+        assertEquals(dir.resolve("my-persona.md"), config.chat().personaFile().orElseThrow());
+        assertEquals(List.of("http://a.lan", "http://b.lan"), config.security().corsOrigins());
+        assertEquals(8080, config.server().port());
+        assertEquals("127.0.0.1", config.server().host());
+    }
+
+    @Test
+    void reportsEveryProblemAtOnceNamingTheVariable() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(env(
+                "HAIA_CONTEXT_WINDOW", "twenty",
+                "SERVER_PORT", "99999",
+                "HAIA_MAX_TOKENS", "-5"), dir));
+        List<String> problems = e.problems();
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("ANTHROPIC_API_KEY") && p.contains("required")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("HAIA_CONTEXT_WINDOW") && p.contains("positive integer")
+                && p.contains("'twenty'")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("SERVER_PORT")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("HAIA_MAX_TOKENS")), problems.toString());
+        assertEquals(4, problems.size(), problems.toString());
+    }
+
+    @Test
+    void dotEnvIsReadAndTheRealEnvironmentWins() throws Exception {
+        Files.writeString(dir.resolve(".env"), """
+                # comment
+                export ANTHROPIC_API_KEY="sk-ant-from-dotenv"
+                HAIA_CONTEXT_WINDOW=12
+                HAIA_MODEL='claude-opus-4-5' # trailing comment is not part of a quoted value
+                HAIA_MAX_TOKENS=100 # inline comment
+                """);
+        HaiaConfig config = ConfigLoader.load(env("HAIA_CONTEXT_WINDOW", "6"), dir);
+        assertEquals("sk-ant-from-dotenv", config.providers().get("anthropic").apiKey().orElseThrow().reveal());
+        assertEquals(6, config.chat().contextWindow(), "environment beats .env");
+        assertEquals(100, config.chat().maxTokens());
+    }
+
+    @Test
+    void aYamlFileNamedByHaiaConfigOverridesTheDefaults() throws Exception {
+        Files.writeString(dir.resolve("custom.yaml"), """
+                chat:
+                  context-window: 50
+                server:
+                  port: 9000
+                """);
+        HaiaConfig config = ConfigLoader.load(env("HAIA_CONFIG", "custom.yaml", "ANTHROPIC_API_KEY", "k",
+                                                  "SERVER_PORT", "9100"), dir);
+        assertEquals(50, config.chat().contextWindow());
+        assertEquals(9100, config.server().port(), "environment beats the file");
+        assertEquals(4096, config.chat().maxTokens(), "unset keys keep the shipped defaults");
+
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(env("HAIA_CONFIG", "nope.yaml", "ANTHROPIC_API_KEY", "k"), dir));
+        assertTrue(missing.problems().getFirst().contains("nope.yaml"));
+    }
+
+    @Test
+    void secretsAreMaskedWhereverConfigIsPrinted() {
+        HaiaConfig config = ConfigLoader.load(env("ANTHROPIC_API_KEY", "sk-ant-very-secret",
+                                                  "HAIA_API_KEY", "haia-very-secret"), dir);
+        String dump = config.toString();
+        assertFalse(dump.contains("very-secret"), dump);
+        assertTrue(dump.contains("****"));
+    }
+
+    @Test
+    void aLocalProviderNeedsNoAnthropicKey() {
+        HaiaConfig config = ConfigLoader.load(env("HAIA_PROVIDER", "ollama", "OLLAMA_BASE_URL", "http://gpu:11434"), dir);
+        assertEquals("ollama", config.models().getFirst().provider());
+        assertEquals("llama3.2", config.models().getFirst().upstreamModel());
+        assertFalse(config.providers().containsKey("anthropic"));
+    }
+}

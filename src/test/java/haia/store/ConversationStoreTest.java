@@ -1,0 +1,185 @@
+package haia.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import haia.llm.LlmMessage;
+import haia.llm.Usage;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The store on a real SQLite file. */
+class ConversationStoreTest {
+
+    @TempDir
+    Path dir;
+    Path file;
+    ConversationStore store;
+
+    @BeforeEach
+    void open() {
+        file = dir.resolve("nested/folder/haia.db");
+        store = ConversationStore.open(file, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private static NewMessage ok(String text) {
+        return NewMessage.user(text, MessageStatus.OK, Optional.empty());
+    }
+
+    private static NewMessage answer(String text) {
+        return new NewMessage(LlmMessage.Role.ASSISTANT, text, MessageStatus.OK, Optional.of("haia"),
+                              Optional.of("stop"), Optional.of(new Usage(3, 4)), Optional.empty());
+    }
+
+    private long exchange(ConversationIdentity identity, String question, String reply) {
+        return store.commit(new Exchange(identity, OptionalLong.empty(), List.of(ok(question), answer(reply))));
+    }
+
+    @Test
+    void createsFolderAndFileForTheOwnerOnly() throws Exception {
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+    }
+
+    @Test
+    void connectionsRunWithWalForeignKeysAndABusyTimeout() throws Exception {
+        exchange(ConversationIdentity.DEFAULT, "q", "a");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            ResultSet mode = s.executeQuery("PRAGMA journal_mode");
+            mode.next();
+            assertEquals("wal", mode.getString(1), "WAL is a property of the file");
+            ResultSet version = s.executeQuery("SELECT max(version) FROM schema_version");
+            version.next();
+            assertEquals(1, version.getInt(1));
+        }
+        // per-connection pragmas, read through the store's own pool
+        assertEquals(1L, store.pragma("foreign_keys"));
+        assertEquals(10000L, store.pragma("busy_timeout"));
+        assertEquals(1L, store.pragma("synchronous"), "NORMAL");
+        assertEquals(1L, store.pragma("secure_delete"));
+    }
+
+    @Test
+    void theWindowQueryUsesTheLiveIndex() throws Exception {
+        exchange(ConversationIdentity.DEFAULT, "q", "a");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            ResultSet plan = s.executeQuery("EXPLAIN QUERY PLAN " + ConversationStore.WINDOW_SQL
+                    .replaceFirst("\\?", "1").replaceFirst("\\?", "9223372036854775807").replaceFirst("\\?", "20"));
+            StringBuilder text = new StringBuilder();
+            while (plan.next()) {
+                text.append(plan.getString("detail")).append('\n');
+            }
+            assertTrue(text.toString().contains("USING INDEX messages_live") || text.toString().contains("USING COVERING INDEX messages_live"),
+                       text.toString());
+            assertFalse(text.toString().contains("TEMP B-TREE"), "no sort: the index gives the order\n" + text);
+        }
+    }
+
+    @Test
+    void storesTextByteExactly() {
+        String tricky = "naïve ☃ 😀 \u0000 nul, tab\t, CRLF\r\n, RTL \u202e, zero width \u200b, the end";
+        long id = exchange(ConversationIdentity.DEFAULT, tricky, "ok");
+        List<StoredMessage> messages = store.messages(id, 0, 10);
+        assertEquals(tricky, messages.getFirst().content());
+        assertEquals(tricky, store.window(id, OptionalLong.empty(), 10).getFirst().text());
+    }
+
+    @Test
+    void theWindowIsTheNewestLiveMessagesOldestFirst() {
+        long id = 0;
+        for (int i = 0; i < 5; i++) {
+            id = exchange(ConversationIdentity.DEFAULT, "q" + i, "a" + i);
+        }
+        store.commit(new Exchange(ConversationIdentity.DEFAULT, OptionalLong.empty(),
+                                  List.of(NewMessage.user("failed one", MessageStatus.FAILED, Optional.of("boom")))));
+        List<LlmMessage> window = store.window(id, OptionalLong.empty(), 4);
+        assertEquals(List.of("q3", "a3", "q4", "a4"), window.stream().map(LlmMessage::text).toList());
+    }
+
+    @Test
+    void supersedingTakesMessagesOffTheLiveBranchButKeepsThem() {
+        long id = exchange(ConversationIdentity.openWebUi("chat-1"), "q0", "a0");
+        exchange(ConversationIdentity.openWebUi("chat-1"), "q1", "a1");
+        List<MessageKey> live = store.liveBranch(id);
+        long answerId = live.get(3).id();
+        store.commit(new Exchange(ConversationIdentity.openWebUi("chat-1"), OptionalLong.of(answerId),
+                                  List.of(answer("a1 again"))));
+
+        assertEquals(List.of("q0", "a0", "q1", "a1 again"),
+                     store.window(id, OptionalLong.empty(), 10).stream().map(LlmMessage::text).toList());
+        List<StoredMessage> all = store.messages(id, 0, 10);
+        assertEquals(5, all.size());
+        assertEquals(MessageStatus.SUPERSEDED, all.get(3).status());
+        assertEquals(5, store.get(id).orElseThrow().messageCount());
+        assertEquals(4, store.get(id).orElseThrow().liveCount());
+    }
+
+    @Test
+    void conversationsAreSeparatedByIdentity() {
+        long a = exchange(ConversationIdentity.openWebUi("a"), "qa", "aa");
+        long b = exchange(ConversationIdentity.openWebUi("b"), "qb", "ab");
+        long keyed = exchange(ConversationIdentity.keyed("a"), "qk", "ak");
+        long def = exchange(ConversationIdentity.DEFAULT, "qd", "ad");
+        assertEquals(4, List.of(a, b, keyed, def).stream().distinct().count());
+        assertEquals(a, store.find(ConversationIdentity.openWebUi("a")).orElseThrow().id());
+        assertEquals(Optional.of("a"), store.get(keyed).orElseThrow().key());
+        assertEquals(Optional.of("qd"), store.get(def).orElseThrow().title());
+    }
+
+    @Test
+    void archivingTheDefaultConversationStartsAFreshOne() {
+        long old = exchange(ConversationIdentity.DEFAULT, "old", "thread");
+        assertTrue(store.archiveDefault().orElseThrow().archived());
+        assertTrue(store.find(ConversationIdentity.DEFAULT).isEmpty());
+        long fresh = exchange(ConversationIdentity.DEFAULT, "new", "thread");
+        assertFalse(old == fresh);
+        assertEquals(2, store.messages(old, 0, 10).size(), "archived messages are kept");
+    }
+
+    @Test
+    void deleteRemovesTheConversationAndItsMessages() throws Exception {
+        long id = exchange(ConversationIdentity.DEFAULT, "delete me", "ok");
+        assertTrue(store.delete(id));
+        assertFalse(store.delete(id));
+        assertTrue(store.get(id).isEmpty());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            ResultSet count = s.executeQuery("SELECT count(*) FROM messages WHERE conversation_id = " + id);
+            count.next();
+            assertEquals(0, count.getInt(1));
+        }
+    }
+
+    @Test
+    void listingIsNewestFirstWithCounts() {
+        List<Long> ids = new ArrayList<>();
+        for (String key : List.of("a", "b", "c")) {
+            ids.add(exchange(ConversationIdentity.keyed(key), "q " + key, "a " + key));
+        }
+        List<ConversationSummary> list = store.list(10, 0);
+        assertEquals(3, list.size());
+        assertEquals(2, list.getFirst().messageCount());
+        assertEquals(1, store.list(1, 1).size());
+    }
+}

@@ -1,0 +1,359 @@
+package haia.testing;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * A stand-in for Anthropic's Messages API on 127.0.0.1, for tests. Every request is checked against Anthropic's
+ * documented rules (headers, required fields, role order, value ranges); a request that breaks one is answered the
+ * way Anthropic answers it (400 {@code invalid_request_error}) and recorded in {@link #violations()}.
+ *
+ * <p>Replies follow a queue of {@link Behaviour}s; with an empty queue the fake answers
+ * {@code "Echo: <last user message>"}, streamed word by word when the request asks for a stream.
+ */
+public final class FakeAnthropic implements AutoCloseable {
+
+    public static final String API_KEY = "sk-ant-test-4f1c9e";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One request as received. */
+    public record Received(Map<String, String> headers, JsonNode body) {
+        public String lastUserText() {
+            JsonNode messages = body.path("messages");
+            return text(messages.get(messages.size() - 1).path("content"));
+        }
+    }
+
+    /** How the fake answers one request. */
+    public sealed interface Behaviour {
+        /** A normal reply; streamed as {@code pieces} (one delta each) when the request streams. */
+        record Reply(List<String> pieces, String stopReason, int inputTokens, int outputTokens, Duration delay)
+                implements Behaviour {
+        }
+
+        /** An HTTP error with Anthropic's error body. */
+        record Error(int status, String type, String message, Map<String, String> headers) implements Behaviour {
+        }
+
+        /** Streams {@code pieces}, then an {@code error} event instead of the end of the message. */
+        record StreamThenError(List<String> pieces, String errorType, Duration delay) implements Behaviour {
+        }
+
+        /** Accepts the request and then says nothing for {@code duration}. */
+        record Stall(Duration duration) implements Behaviour {
+        }
+    }
+
+    public static Behaviour reply(String text) {
+        return new Behaviour.Reply(List.of(text), "end_turn", 10, 5, Duration.ZERO);
+    }
+
+    public static Behaviour streamed(List<String> pieces, Duration delay) {
+        return new Behaviour.Reply(pieces, "end_turn", 10, pieces.size(), delay);
+    }
+
+    public static Behaviour error(int status, String type, String message) {
+        return new Behaviour.Error(status, type, message, Map.of());
+    }
+
+    public static Behaviour error(int status, String type, String message, Map<String, String> headers) {
+        return new Behaviour.Error(status, type, message, headers);
+    }
+
+    private final WebServer server;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Behaviour> script = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger eventsWritten = new AtomicInteger();
+    private volatile CountDownLatch disconnected = new CountDownLatch(1);
+    private volatile CountDownLatch streamFinished = new CountDownLatch(1);
+
+    private FakeAnthropic() {
+        this.server = WebServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .shutdownHook(false)
+                .featuresDiscoverServices(false)
+                .routing(r -> r.post("/v1/messages", this::messages))
+                .build()
+                .start();
+    }
+
+    public static FakeAnthropic start() {
+        return new FakeAnthropic();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    public void enqueue(Behaviour... behaviours) {
+        script.addAll(List.of(behaviours));
+    }
+
+    public List<Received> requests() {
+        return List.copyOf(received);
+    }
+
+    public Received lastRequest() {
+        return received.getLast();
+    }
+
+    /** Rule violations seen in requests (must stay empty: HAIA always sends valid requests). */
+    public List<String> violations() {
+        return List.copyOf(violations);
+    }
+
+    /** Stream events written so far (all requests). */
+    public int eventsWritten() {
+        return eventsWritten.get();
+    }
+
+    /** Waits until a streaming reply found its connection closed by HAIA. */
+    public boolean awaitDisconnect(Duration timeout) throws InterruptedException {
+        return disconnected.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits until a streaming reply wrote its last event. */
+    public boolean awaitStreamFinished(Duration timeout) throws InterruptedException {
+        return streamFinished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void reset() {
+        received.clear();
+        violations.clear();
+        script.clear();
+        disconnected = new CountDownLatch(1);
+        streamFinished = new CountDownLatch(1);
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+
+    // ---- the endpoint ----
+
+    private void messages(ServerRequest req, ServerResponse res) throws Exception {
+        Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        req.headers().forEach(h -> headers.put(h.name(), h.get()));
+        byte[] raw = req.content().as(byte[].class);
+        JsonNode body;
+        try {
+            body = JSON.readTree(raw);
+        } catch (Exception e) {
+            reject(res, "request body is not JSON: " + e.getMessage());
+            return;
+        }
+        received.add(new Received(headers, body));
+        List<String> problems = check(headers, body);
+        if (!problems.isEmpty()) {
+            violations.addAll(problems);
+            reject(res, String.join("; ", problems));
+            return;
+        }
+        Behaviour behaviour = script.poll();
+        if (behaviour == null) {
+            String echo = "Echo: " + new Received(headers, body).lastUserText();
+            behaviour = new Behaviour.Reply(List.of(echo.split("(?<= )")), "end_turn", 10, 5, Duration.ZERO);
+        }
+        boolean stream = body.path("stream").asBoolean(false);
+        switch (behaviour) {
+            case Behaviour.Error e -> {
+                e.headers().forEach((k, v) -> res.header(HeaderNames.create(k), v));
+                send(res, e.status(), errorBody(e.type(), e.message()));
+            }
+            case Behaviour.Stall s -> {
+                Thread.sleep(s.duration());
+                send(res, 500, errorBody("api_error", "stalled"));
+            }
+            case Behaviour.Reply r when stream -> streamReply(res, body, r.pieces(), r.stopReason(), r.inputTokens(),
+                                                              r.outputTokens(), r.delay(), null);
+            case Behaviour.Reply r -> {
+                Thread.sleep(r.delay());
+                send(res, 200, message(body, String.join("", r.pieces()), r.stopReason(), r.inputTokens(),
+                                       r.outputTokens()));
+            }
+            case Behaviour.StreamThenError s -> streamReply(res, body, s.pieces(), null, 10, 0, s.delay(), s.errorType());
+        }
+    }
+
+    private void streamReply(ServerResponse res, JsonNode request, List<String> pieces, String stopReason,
+                             int inputTokens, int outputTokens, Duration delay, String errorType) {
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        res.header(HeaderNames.create("request-id"), "req_fake_stream");
+        OutputStream out = res.outputStream();
+        try {
+            ObjectNode start = JSON.createObjectNode().put("type", "message_start");
+            ObjectNode message = start.putObject("message");
+            message.put("id", "msg_fake").put("type", "message").put("role", "assistant")
+                    .put("model", request.path("model").asText()).putArray("content");
+            message.putNull("stop_reason");
+            message.putObject("usage").put("input_tokens", inputTokens).put("output_tokens", 1);
+            event(out, "message_start", start);
+            event(out, "content_block_start", JSON.readTree(
+                    "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+            event(out, "ping", JSON.readTree("{\"type\":\"ping\"}"));
+            for (String piece : pieces) {
+                Thread.sleep(delay);
+                ObjectNode delta = JSON.createObjectNode().put("type", "content_block_delta").put("index", 0);
+                delta.putObject("delta").put("type", "text_delta").put("text", piece);
+                event(out, "content_block_delta", delta);
+            }
+            if (errorType != null) {
+                event(out, "error", JSON.readTree("{\"type\":\"error\",\"error\":{\"type\":\"" + errorType
+                        + "\",\"message\":\"Overloaded\"}}"));
+            } else {
+                event(out, "content_block_stop", JSON.readTree("{\"type\":\"content_block_stop\",\"index\":0}"));
+                ObjectNode messageDelta = JSON.createObjectNode().put("type", "message_delta");
+                messageDelta.putObject("delta").put("stop_reason", stopReason).putNull("stop_sequence");
+                messageDelta.putObject("usage").put("output_tokens", outputTokens);
+                event(out, "message_delta", messageDelta);
+                event(out, "message_stop", JSON.readTree("{\"type\":\"message_stop\"}"));
+            }
+            out.close();
+            streamFinished.countDown();
+        } catch (Exception e) {
+            // HAIA closed the connection (the client left, or a deadline passed)
+            disconnected.countDown();
+        }
+    }
+
+    private void event(OutputStream out, String name, JsonNode data) throws Exception {
+        out.write(("event: " + name + "\ndata: " + JSON.writeValueAsString(data) + "\n\n")
+                          .getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        eventsWritten.incrementAndGet();
+    }
+
+    private static ObjectNode message(JsonNode request, String text, String stopReason, int in, int out) {
+        ObjectNode message = JSON.createObjectNode();
+        message.put("id", "msg_fake").put("type", "message").put("role", "assistant")
+                .put("model", request.path("model").asText());
+        message.putArray("content").addObject().put("type", "text").put("text", text);
+        message.put("stop_reason", stopReason).putNull("stop_sequence");
+        message.putObject("usage").put("input_tokens", in).put("cache_creation_input_tokens", 0)
+                .put("cache_read_input_tokens", 0).put("output_tokens", out);
+        return message;
+    }
+
+    private static ObjectNode errorBody(String type, String message) {
+        ObjectNode body = JSON.createObjectNode().put("type", "error");
+        body.putObject("error").put("type", type).put("message", message);
+        body.put("request_id", "req_fake_error");
+        return body;
+    }
+
+    private static void send(ServerResponse res, int status, JsonNode body) throws Exception {
+        res.status(Status.create(status));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.header(HeaderNames.create("request-id"), "req_fake_" + status);
+        res.send(JSON.writeValueAsBytes(body));
+    }
+
+    private void reject(ServerResponse res, String problem) throws Exception {
+        res.header(HeaderNames.create("x-should-retry"), "false");
+        send(res, 400, errorBody("invalid_request_error", problem));
+    }
+
+    // ---- Anthropic's request rules ----
+
+    static List<String> check(Map<String, String> headers, JsonNode body) {
+        List<String> problems = new ArrayList<>();
+        if (!API_KEY.equals(headers.get("x-api-key"))) {
+            problems.add("x-api-key header missing or wrong");
+        }
+        if (!"2023-06-01".equals(headers.get("anthropic-version"))) {
+            problems.add("anthropic-version header must be 2023-06-01");
+        }
+        if (!String.valueOf(headers.get("content-type")).startsWith("application/json")) {
+            problems.add("content-type must be application/json");
+        }
+        if (!body.isObject()) {
+            problems.add("body must be an object");
+            return problems;
+        }
+        if (!body.path("model").isTextual() || body.path("model").asText().isEmpty()) {
+            problems.add("model: field required");
+        }
+        if (!body.path("max_tokens").isIntegralNumber() || body.path("max_tokens").asInt() < 1) {
+            problems.add("max_tokens: field required (a positive integer)");
+        }
+        JsonNode messages = body.path("messages");
+        if (!messages.isArray() || messages.isEmpty()) {
+            problems.add("messages: at least one message is required");
+        } else {
+            for (int i = 0; i < messages.size(); i++) {
+                JsonNode m = messages.get(i);
+                String role = m.path("role").asText();
+                if (!role.equals("user") && !role.equals("assistant")) {
+                    problems.add("messages." + i + ".role: must be user or assistant (system goes top-level)");
+                }
+                if (i == 0 && !role.equals("user")) {
+                    problems.add("messages: first message must use the \"user\" role");
+                }
+                if (i > 0 && role.equals(messages.get(i - 1).path("role").asText())) {
+                    problems.add("messages: roles must alternate between \"user\" and \"assistant\"");
+                }
+                if (text(m.path("content")).isEmpty()) {
+                    problems.add("messages." + i + ": text content blocks must be non-empty");
+                }
+            }
+        }
+        JsonNode system = body.get("system");
+        if (system != null && !(system.isTextual() || system.isArray())) {
+            problems.add("system: must be a string or text blocks");
+        }
+        if (body.has("temperature")) {
+            double t = body.get("temperature").asDouble(-1);
+            if (!body.get("temperature").isNumber() || t < 0 || t > 1) {
+                problems.add("temperature: must be between 0 and 1");
+            }
+            if (body.has("top_p")) {
+                problems.add("`temperature` and `top_p` cannot both be specified for this model");
+            }
+        }
+        if (body.has("stop_sequences") && !body.get("stop_sequences").isArray()) {
+            problems.add("stop_sequences: must be an array");
+        }
+        if (body.has("metadata") && !body.path("metadata").path("user_id").isTextual()) {
+            problems.add("metadata.user_id: must be a string");
+        }
+        if (body.has("stream") && !body.get("stream").isBoolean()) {
+            problems.add("stream: must be a boolean");
+        }
+        return problems;
+    }
+
+    static String text(JsonNode content) {
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder text = new StringBuilder();
+        if (content instanceof ArrayNode blocks) {
+            blocks.forEach(b -> text.append(b.path("text").asText()));
+        }
+        return text.toString();
+    }
+}

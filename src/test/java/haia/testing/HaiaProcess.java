@@ -1,0 +1,136 @@
+package haia.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HAIA in a separate JVM, as a user runs it: {@code java -jar target/haia.jar} (integration tests) or
+ * {@code java -cp <test class path> haia.Main} (unit-phase tests), with a given environment, on a free loopback
+ * port. Its output goes to a log file that tests can read.
+ */
+public final class HaiaProcess implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private HaiaProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** Starts the packaged jar (path from the {@code haia.jar} system property set by the build). */
+    public static HaiaProcess startJar(Path workDir, Map<String, String> env) throws IOException {
+        String jar = System.getProperty("haia.jar", "target/haia.jar");
+        return start(workDir, env, List.of("-jar", Path.of(jar).toAbsolutePath().toString()));
+    }
+
+    /** Starts {@code haia.Main} from the current class path. */
+    public static HaiaProcess startMain(Path workDir, Map<String, String> env) throws IOException {
+        return start(workDir, env, List.of("-cp", System.getProperty("java.class.path"), "haia.Main"));
+    }
+
+    private static HaiaProcess start(Path workDir, Map<String, String> env, List<String> launch) throws IOException {
+        int port = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("-XX:+UseSerialGC");
+        command.addAll(launch);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
+        builder.environment().keySet().removeIf(k -> k.startsWith("HAIA_") || k.startsWith("ANTHROPIC_")
+                || k.startsWith("OPENAI_") || k.startsWith("OLLAMA_") || k.startsWith("GEMINI_") || k.startsWith("SERVER_"));
+        builder.environment().putAll(env);
+        builder.environment().put("SERVER_HOST", "127.0.0.1");
+        builder.environment().put("SERVER_PORT", Integer.toString(port));
+        Path log = Files.createTempFile(workDir, "haia-", ".log");
+        builder.redirectErrorStream(true).redirectOutput(log.toFile());
+        HaiaProcess haia = new HaiaProcess(builder.start(), port, log);
+        haia.awaitHealthy(Duration.ofSeconds(60));
+        return haia;
+    }
+
+    private void awaitHealthy(Duration timeout) throws IOException {
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("HAIA exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri("/health"))
+                                                                     .timeout(Duration.ofSeconds(2)).build(),
+                                                             HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+        process.destroyForcibly();
+        throw new IOException("HAIA did not become healthy within " + timeout + ":\n" + log());
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    /** SIGTERM, as {@code podman stop} sends it; waits for the process to exit and returns its exit code. */
+    public int stop(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("HAIA did not stop within " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    /** SIGKILL: no shutdown hooks, no flushing, like a power cut for the process. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

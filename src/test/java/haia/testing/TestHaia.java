@@ -1,0 +1,74 @@
+package haia.testing;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import haia.Haia;
+import haia.config.ConfigLoader;
+import haia.config.HaiaConfig;
+
+import io.helidon.webserver.WebServer;
+
+/**
+ * The real HAIA server, started in-process on 127.0.0.1 with a free port, configured exactly as a user would
+ * configure it: through environment variables (plus a working directory for {@code .env} and {@code config/}).
+ */
+public final class TestHaia implements AutoCloseable {
+
+    private final Haia haia;
+    private final WebServer server;
+
+    private TestHaia(Haia haia, WebServer server) {
+        this.haia = haia;
+        this.server = server;
+    }
+
+    /** Environment every test server starts from: loopback, a free port, a database in {@code dir}. */
+    public static Map<String, String> baseEnv(Path dir, FakeAnthropic upstream) {
+        Map<String, String> env = new HashMap<>();
+        env.put("SERVER_HOST", "127.0.0.1");
+        env.put("SERVER_PORT", "0");
+        env.put("HAIA_DB_PATH", dir.resolve("data/haia.db").toString());
+        env.put("ANTHROPIC_API_KEY", FakeAnthropic.API_KEY);
+        env.put("ANTHROPIC_BASE_URL", upstream.baseUrl());
+        return env;
+    }
+
+    public static TestHaia start(Path dir, FakeAnthropic upstream) {
+        return start(dir, baseEnv(dir, upstream));
+    }
+
+    public static TestHaia start(Path workDir, Map<String, String> env) {
+        HaiaConfig config = ConfigLoader.load(env, workDir);
+        Haia haia = Haia.create(config);
+        try {
+            return new TestHaia(haia, haia.start());
+        } catch (RuntimeException e) {
+            haia.close();
+            throw e;
+        }
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public Haia haia() {
+        return haia;
+    }
+
+    public WebServer server() {
+        return server;
+    }
+
+    @Override
+    public void close() {
+        haia.shutdown(server);
+    }
+}
