@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The packaged {@code target/haia.jar}, run as users run it, talked to with the official OpenAI Java client.
- * Memory must survive a restart of the process.
+ * Memory must survive a restart of the process; the second process answers a streaming request.
  */
 class HaiaJarIT {
 
@@ -52,13 +52,20 @@ class HaiaJarIT {
             }
 
             try (HaiaProcess haia = HaiaProcess.startJar(dir, env)) {
-                client(haia).chat().completions().create(ChatCompletionCreateParams.builder()
+                // streamed, as OpenWebUI asks by default
+                StringBuilder streamed = new StringBuilder();
+                try (var stream = client(haia).chat().completions().createStreaming(ChatCompletionCreateParams.builder()
                         .model("haia")
                         .addUserMessage("which disk was it?")
-                        .build());
+                        .build())) {
+                    stream.stream().forEach(chunk -> chunk.choices()
+                            .forEach(choice -> choice.delta().content().ifPresent(streamed::append)));
+                }
+                assertEquals("Echo: which disk was it?", streamed.toString());
                 JsonNode messages = anthropic.lastRequest().body().path("messages");
                 assertEquals(3, messages.size(), messages.toString());
                 assertEquals("pve3 reports SMART errors on /dev/sdb", messages.get(0).path("content").asText());
+                assertTrue(anthropic.lastRequest().body().path("stream").asBoolean());
             }
             assertEquals(java.util.List.of(), anthropic.violations());
         }

@@ -430,6 +430,7 @@ public final class ConfigLoader {
         env.put("SERVER_PORT", "server.port");
         env.put("HAIA_MAX_BODY_BYTES", "server.max-body-bytes");
         env.put("HAIA_SHUTDOWN_GRACE", "server.shutdown-grace");
+        env.put("HAIA_KEEP_ALIVE", "server.keep-alive");
         env.put("HAIA_API_KEY", "security.api-key");
         env.put("HAIA_METRICS_REQUIRE_KEY", "security.metrics-require-key");
         env.put("HAIA_CORS_ORIGINS", "security.cors-origins");

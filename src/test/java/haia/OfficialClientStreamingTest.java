@@ -1,0 +1,64 @@
+package haia;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+
+import haia.testing.FakeAnthropic;
+import haia.testing.TestHaia;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** HAIA's stream format, read by the official OpenAI Java client's own SSE parser rather than ours. */
+class OfficialClientStreamingTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theOfficialClientReadsHaiasStream() {
+        try (FakeAnthropic anthropic = FakeAnthropic.start();
+             TestHaia haia = TestHaia.start(dir, anthropic)) {
+            anthropic.enqueue(FakeAnthropic.streamed(List.of("Run ", "`ceph -s`", " and ", "paste it."), Duration.ofMillis(10)));
+            OpenAIClient client = OpenAIOkHttpClient.builder()
+                    .baseUrl(haia.uri("/v1").toString())
+                    .apiKey("unused")
+                    .maxRetries(0)
+                    .build();
+            ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                    .model("haia")
+                    .addUserMessage("ceph is HEALTH_WARN")
+                    .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                    .build();
+
+            StringBuilder text = new StringBuilder();
+            List<ChatCompletionChunk> chunks = new ArrayList<>();
+            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+                stream.stream().forEach(chunk -> {
+                    chunks.add(chunk);
+                    chunk.choices().forEach(choice -> choice.delta().content().ifPresent(text::append));
+                });
+            }
+            assertEquals("Run `ceph -s` and paste it.", text.toString());
+            assertTrue(chunks.stream().anyMatch(c -> !c.choices().isEmpty()
+                    && c.choices().getFirst().finishReason().map(f -> f.equals(ChatCompletionChunk.Choice.FinishReason.STOP))
+                    .orElse(false)));
+            var usage = chunks.getLast().usage().orElseThrow();
+            assertEquals(10L, usage.promptTokens());
+            assertEquals(4L, usage.completionTokens());
+            assertEquals(14L, usage.totalTokens());
+        }
+    }
+}
