@@ -20,6 +20,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import haia.api.AccessFilter;
 import haia.api.Drain;
 import haia.api.ChatCompletionsService;
+import haia.api.ConversationsService;
 import haia.api.ErrorMapper;
 import haia.api.ModelsService;
 import haia.api.RequestLog;
@@ -164,7 +165,8 @@ public final class Haia implements AutoCloseable {
         }
         routing.register("/v1",
                          new ChatCompletionsService(pipeline, config, errors, metrics, clock),
-                         new ModelsService(models, clock))
+                         new ModelsService(models, clock),
+                         new ConversationsService(store))
                 .error(Throwable.class, (req, res, error) -> {
                     var apiError = errors.map(error, RequestLog.of(req).correlationId());
                     apiError.retryAfterSeconds().ifPresent(s -> res.header(io.helidon.http.HeaderNames.RETRY_AFTER, s));

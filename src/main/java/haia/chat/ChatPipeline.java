@@ -12,6 +12,7 @@ import java.util.OptionalLong;
 
 import haia.config.HaiaConfig;
 import haia.llm.Cancellation;
+import haia.llm.FinishReason;
 import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
@@ -40,6 +41,9 @@ import haia.store.NewMessage;
  * Requests on the same conversation are serialized from step 1 to step 5.
  */
 public final class ChatPipeline {
+
+    /** The chat command that starts a new thread. */
+    public static final String NEW_THREAD_COMMAND = "/new";
 
     private final ConversationStore store;
     private final ModelRegistry models;
@@ -89,6 +93,9 @@ public final class ChatPipeline {
         Conversation conversation = identified.identity().isEmpty() ? identified
                 : new Conversation(identified.identity(), identified.mode(), store.find(identified.identity().get()));
         TurnPlan plan = plan(conversation, command);                                      // 1
+        if (isNewThreadCommand(conversation, plan)) {
+            return startNewThread(conversation, route, sink);                             // 1: "/new", no model call
+        }
         List<LlmMessage> window = window(conversation, plan, command, route);             // 2
         LlmRequest request = prompt(command, conversation, route, window);                // 3
         Cancellation cancellation = new Cancellation();
@@ -161,6 +168,29 @@ public final class ChatPipeline {
             live = conversation.stored().map(c -> store.liveBranch(c.id())).orElse(List.of());
         }
         return HistoryAlignment.plan(conversation.mode(), live, command.history(), command.userTurn());
+    }
+
+    /**
+     * {@value #NEW_THREAD_COMMAND} alone as the user's message, in a conversation that is a continuous thread (the
+     * default one, or one picked by HAIA's header from a client that sends only new messages), archives it and
+     * starts a fresh one. It is how OpenWebUI users without forwarded headers start over.
+     */
+    private static boolean isNewThreadCommand(Conversation conversation, TurnPlan plan) {
+        return conversation.identity().isPresent()
+                && conversation.mode() == HistoryAlignment.Mode.THREAD
+                && plan.userTurn().size() == 1
+                && plan.userTurn().getFirst().strip().equalsIgnoreCase(NEW_THREAD_COMMAND);
+    }
+
+    private Outcome startNewThread(Conversation conversation, ModelRegistry.Route route, ReplySink sink) {
+        Optional<ConversationSummary> previous = conversation.stored();
+        ConversationSummary fresh = store.startNew(conversation.identity().orElseThrow());
+        String text = previous.filter(p -> p.messageCount() > 0)
+                .map(p -> "Started a new conversation. The previous one (" + p.messageCount() + " messages) is archived:"
+                        + " it no longer goes to the model, and it stays readable at /v1/conversations/" + p.id() + ".")
+                .orElse("Started a new conversation.");
+        sink.complete(new Reply(route.id(), text, FinishReason.STOP, Usage.NONE));
+        return new Outcome(Optional.of(fresh.id()), route.id(), "haia", Optional.empty(), Usage.NONE, "new_thread");
     }
 
     // ---- step 2: window ----

@@ -246,12 +246,20 @@ public final class ConversationStore implements AutoCloseable {
         });
     }
 
-    /** Archives the live default conversation (its messages stay) so the next default request starts afresh. */
-    public Optional<ConversationSummary> archiveDefault() {
-        Optional<ConversationSummary> current = find(ConversationIdentity.DEFAULT);
-        current.ifPresent(c -> write("archive the default conversation", tx ->
-                tx.dml("UPDATE conversations SET archived = 1, updated_at = ? WHERE id = ?", clock.millis(), c.id())));
-        return current.flatMap(c -> get(c.id()));
+    /**
+     * Starts a new thread for {@code identity}: its live conversation (if any) is archived, messages kept, and a
+     * fresh, empty one takes its place, in one transaction.
+     *
+     * @return the new conversation
+     */
+    public ConversationSummary startNew(ConversationIdentity identity) {
+        long id = write("start a new conversation", tx -> {
+            long now = clock.millis();
+            tx.dml("UPDATE conversations SET archived = 1, updated_at = ? WHERE kind = ? AND coalesce(external_key, '') = ?"
+                           + " AND archived = 0", now, identity.kind().dbValue(), identity.key().orElse(""));
+            return ensureConversation(tx, identity, now);
+        });
+        return get(id).orElseThrow();
     }
 
     /** Deletes a conversation and all its messages. */

@@ -151,9 +151,12 @@ class ConversationStoreTest {
     @Test
     void archivingTheDefaultConversationStartsAFreshOne() {
         long old = exchange(ConversationIdentity.DEFAULT, "old", "thread");
-        assertTrue(store.archiveDefault().orElseThrow().archived());
-        assertTrue(store.find(ConversationIdentity.DEFAULT).isEmpty());
+        ConversationSummary started = store.startNew(ConversationIdentity.DEFAULT);
+        assertTrue(store.get(old).orElseThrow().archived());
+        assertEquals(0, started.messageCount());
+        assertEquals(started.id(), store.find(ConversationIdentity.DEFAULT).orElseThrow().id());
         long fresh = exchange(ConversationIdentity.DEFAULT, "new", "thread");
+        assertEquals(started.id(), fresh);
         assertFalse(old == fresh);
         assertEquals(2, store.messages(old, 0, 10).size(), "archived messages are kept");
     }

@@ -1,0 +1,227 @@
+package haia.api;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import haia.llm.LlmMessage;
+import haia.openai.InvalidRequestException;
+import haia.store.ConversationIdentity;
+import haia.store.ConversationStore;
+import haia.store.ConversationSummary;
+import haia.store.StoredMessage;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * Conversation management for scripts and a future UI, under {@code /v1/conversations}:
+ * <pre>
+ * GET    /conversations                       list, most recently active first (?limit=, ?offset=)
+ * POST   /conversations                       start a fresh default thread (the current one is archived)
+ * GET    /conversations/{id}                  one conversation
+ * GET    /conversations/{id}/messages         its messages, history included (?after=message id, ?limit=)
+ * GET    /conversations/{id}/export           all of it, ?format=json (default) or md
+ * DELETE /conversations/{id}                  delete it and its messages for good
+ * </pre>
+ */
+public final class ConversationsService implements HttpService {
+
+    private static final int MAX_LIMIT = 500;
+    private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+            .withZone(ZoneOffset.UTC);
+
+    private final ConversationStore store;
+
+    public ConversationsService(ConversationStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/conversations", this::list)
+                .post("/conversations", this::startNew)
+                .get("/conversations/{id}", this::one)
+                .get("/conversations/{id}/messages", this::messages)
+                .get("/conversations/{id}/export", this::export)
+                .delete("/conversations/{id}", this::delete);
+    }
+
+    /** A conversation as the API shows it. */
+    record ConversationJson(long id, String kind, String key, String title, boolean archived, Instant createdAt,
+                            Instant updatedAt, int messageCount, int liveCount) {
+        static ConversationJson of(ConversationSummary c) {
+            return new ConversationJson(c.id(), c.kind().dbValue(), c.key().orElse(null), c.title().orElse(null),
+                                        c.archived(), c.createdAt(), c.updatedAt(), c.messageCount(), c.liveCount());
+        }
+    }
+
+    /** A stored message; {@code live} says whether it is on the branch the context window draws from. */
+    record MessageJson(long id, String role, String content, String status, boolean live, String model,
+                       String finishReason, Integer inputTokens, Integer outputTokens, String error, Instant createdAt) {
+        static MessageJson of(StoredMessage m) {
+            return new MessageJson(m.id(), m.role() == LlmMessage.Role.USER ? "user" : "assistant", m.content(),
+                                   m.status().dbValue(), m.status().live(), m.model().orElse(null),
+                                   m.finishReason().orElse(null),
+                                   m.inputTokens().isPresent() ? m.inputTokens().getAsInt() : null,
+                                   m.outputTokens().isPresent() ? m.outputTokens().getAsInt() : null,
+                                   m.error().orElse(null), m.createdAt());
+        }
+    }
+
+    record ConversationList(String object, List<ConversationJson> data, boolean hasMore) {
+    }
+
+    record MessagePage(String object, List<MessageJson> data, boolean hasMore, Long lastId) {
+    }
+
+    record Export(ConversationJson conversation, List<MessageJson> messages) {
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        int limit = intParam(req, "limit", 50, 1, MAX_LIMIT);
+        int offset = intParam(req, "offset", 0, 0, Integer.MAX_VALUE);
+        List<ConversationSummary> page = store.list(limit + 1, offset);
+        res.send(new ConversationList("list", page.stream().limit(limit).map(ConversationJson::of).toList(),
+                                      page.size() > limit));
+    }
+
+    private void startNew(ServerRequest req, ServerResponse res) {
+        ConversationSummary fresh = store.startNew(ConversationIdentity.DEFAULT);
+        res.status(Status.CREATED_201);
+        res.header(HeaderNames.LOCATION, "/v1/conversations/" + fresh.id());
+        res.send(ConversationJson.of(fresh));
+    }
+
+    private void one(ServerRequest req, ServerResponse res) {
+        res.send(ConversationJson.of(conversation(req)));
+    }
+
+    private void messages(ServerRequest req, ServerResponse res) {
+        ConversationSummary conversation = conversation(req);
+        long after = longParam(req, "after", 0);
+        int limit = intParam(req, "limit", 100, 1, MAX_LIMIT);
+        List<StoredMessage> page = store.messages(conversation.id(), after, limit + 1);
+        List<MessageJson> data = page.stream().limit(limit).map(MessageJson::of).toList();
+        res.send(new MessagePage("list", data, page.size() > limit, data.isEmpty() ? null : data.getLast().id()));
+    }
+
+    private void export(ServerRequest req, ServerResponse res) {
+        ConversationSummary conversation = conversation(req);
+        String format = req.query().first("format").asOptional().orElse("json").toLowerCase(Locale.ROOT);
+        List<StoredMessage> messages = allMessages(conversation.id());
+        String file = "haia-conversation-" + conversation.id();
+        switch (format) {
+            case "json" -> {
+                res.header(HeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"" + file + ".json\"");
+                res.send(new Export(ConversationJson.of(conversation), messages.stream().map(MessageJson::of).toList()));
+            }
+            case "md", "markdown" -> {
+                res.header(HeaderNames.CONTENT_TYPE, "text/markdown; charset=utf-8");
+                res.header(HeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"" + file + ".md\"");
+                res.send(markdown(conversation, messages));
+            }
+            default -> throw new InvalidRequestException("format must be json or md, got '" + abbreviate(format) + "'",
+                                                         "format");
+        }
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        ConversationSummary conversation = conversation(req);
+        store.delete(conversation.id());
+        res.status(Status.NO_CONTENT_204);
+        res.send();
+    }
+
+    private List<StoredMessage> allMessages(long conversationId) {
+        List<StoredMessage> all = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            List<StoredMessage> page = store.messages(conversationId, after, MAX_LIMIT);
+            all.addAll(page);
+            if (page.size() < MAX_LIMIT) {
+                return all;
+            }
+            after = page.getLast().id();
+        }
+    }
+
+    /** A readable transcript; messages that are not on the live branch are marked with their status. */
+    static String markdown(ConversationSummary conversation, List<StoredMessage> messages) {
+        StringBuilder md = new StringBuilder();
+        md.append("# ").append(conversation.title().orElse("Conversation " + conversation.id())).append("\n\n");
+        md.append("Conversation ").append(conversation.id()).append(" · ").append(conversation.kind().dbValue());
+        conversation.key().ifPresent(k -> md.append(" `").append(k).append('`'));
+        md.append(" · started ").append(MINUTE.format(conversation.createdAt()));
+        if (conversation.archived()) {
+            md.append(" · archived");
+        }
+        md.append("\n");
+        for (StoredMessage m : messages) {
+            md.append("\n## ").append(m.role() == LlmMessage.Role.USER ? "User" : "HAIA");
+            m.model().ifPresent(model -> md.append(" (").append(model).append(')'));
+            md.append(" · ").append(MINUTE.format(m.createdAt()));
+            if (!m.status().live() || m.status() == haia.store.MessageStatus.IMPORTED) {
+                md.append(" · *").append(m.status().dbValue()).append('*');
+            }
+            md.append("\n\n").append(m.content().strip()).append("\n");
+        }
+        return md.toString();
+    }
+
+    private ConversationSummary conversation(ServerRequest req) {
+        String raw = req.path().pathParameters().get("id");
+        Optional<ConversationSummary> found = Optional.empty();
+        if (raw.matches("\\d{1,18}")) {
+            found = store.get(Long.parseLong(raw));
+        }
+        return found.orElseThrow(() -> new InvalidRequestException(404, "No conversation with id '" + abbreviate(raw) + "'",
+                                                                   Optional.of("id"), "conversation_not_found"));
+    }
+
+    private static int intParam(ServerRequest req, String name, int fallback, int min, int max) {
+        Optional<String> raw = req.query().first(name).asOptional();
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw.get());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new InvalidRequestException(name + " must be an integer from " + min + " to " + max + ", got '"
+                + abbreviate(raw.get()) + "'", name);
+    }
+
+    private static long longParam(ServerRequest req, String name, long fallback) {
+        Optional<String> raw = req.query().first(name).asOptional();
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        try {
+            long value = Long.parseLong(raw.get());
+            if (value >= 0) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new InvalidRequestException(name + " must be a message id (0 or more), got '" + abbreviate(raw.get()) + "'",
+                                          name);
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() <= 60 ? value : value.substring(0, 60) + "…";
+    }
+}

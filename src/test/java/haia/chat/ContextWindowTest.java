@@ -1,0 +1,41 @@
+package haia.chat;
+
+import java.util.List;
+
+import haia.llm.LlmMessage;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class ContextWindowTest {
+
+    @Test
+    void keepsTheNewestMessagesStartingWithAUserTurn() {
+        List<LlmMessage> stored = List.of(LlmMessage.user("u1"), LlmMessage.assistant("a1"), LlmMessage.user("u2"),
+                                          LlmMessage.assistant("a2"));
+        assertEquals(List.of(LlmMessage.user("u2"), LlmMessage.assistant("a2"), LlmMessage.user("u3")),
+                     ContextWindow.assemble(stored, List.of(), List.of("u3"), 4));
+    }
+
+    @Test
+    void mergesConsecutiveTurnsOfTheSameRole() {
+        List<LlmMessage> stored = List.of(LlmMessage.user("u1"), LlmMessage.user("u1b"), LlmMessage.assistant("a1"));
+        assertEquals(List.of(LlmMessage.user("u1\n\nu1b"), LlmMessage.assistant("a1"), LlmMessage.user("u2\n\nu2b")),
+                     ContextWindow.assemble(stored, List.of(), List.of("u2", "u2b"), 20));
+    }
+
+    @Test
+    void importsSitBetweenTheStoredTailAndTheNewTurn() {
+        assertEquals(List.of(LlmMessage.user("old"), LlmMessage.assistant("reply"), LlmMessage.user("new")),
+                     ContextWindow.assemble(List.of(), List.of(LlmMessage.user("old"), LlmMessage.assistant("reply")),
+                                            List.of("new"), 20));
+    }
+
+    @Test
+    void aWindowOfOneIsJustTheNewTurn() {
+        assertEquals(List.of(LlmMessage.user("now")),
+                     ContextWindow.assemble(List.of(LlmMessage.user("a"), LlmMessage.assistant("b")), List.of(),
+                                            List.of("now"), 1));
+    }
+}

@@ -1,0 +1,126 @@
+package haia.chat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+import haia.llm.LlmMessage;
+import haia.store.ContentHash;
+import haia.store.MessageKey;
+
+import org.junit.jupiter.api.Test;
+
+import static haia.chat.HistoryAlignment.Mode.BRANCH;
+import static haia.chat.HistoryAlignment.Mode.THREAD;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The alignment rules, case by case (ids of stored messages are 10, 20, 30, ...). */
+class HistoryAlignmentTest {
+
+    /** A live branch with the given texts, alternating user/assistant from a user turn. */
+    private static List<MessageKey> live(String... texts) {
+        List<MessageKey> keys = new ArrayList<>();
+        for (int i = 0; i < texts.length; i++) {
+            keys.add(new MessageKey((i + 1) * 10L, i % 2 == 0 ? LlmMessage.Role.USER : LlmMessage.Role.ASSISTANT,
+                                    ContentHash.of(texts[i])));
+        }
+        return keys;
+    }
+
+    private static List<LlmMessage> history(String... texts) {
+        List<LlmMessage> messages = new ArrayList<>();
+        for (int i = 0; i < texts.length; i++) {
+            messages.add(i % 2 == 0 ? LlmMessage.user(texts[i]) : LlmMessage.assistant(texts[i]));
+        }
+        return messages;
+    }
+
+    private static List<LlmMessage> turn(String text) {
+        return List.of(LlmMessage.user(text));
+    }
+
+    @Test
+    void theWholeStoredConversationPlusANewMessageIsANewTurn() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1"), history("u1", "a1"), turn("u2"));
+        assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), List.of("u2")), plan);
+    }
+
+    @Test
+    void aFirstMessageIsANewTurn() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, List.of(), List.of(), turn("hello"));
+        assertEquals(TurnPlan.Kind.NEW_TURN, plan.kind());
+        assertEquals(List.of("hello"), plan.userTurn());
+    }
+
+    @Test
+    void repeatingTheLastStoredUserTurnRegeneratesItsAnswer() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1", "u2", "a2"), history("u1", "a1"), turn("u2"));
+        assertEquals(new TurnPlan(TurnPlan.Kind.REGENERATE, OptionalLong.of(40), List.of(), List.of()), plan);
+    }
+
+    @Test
+    void regeneratingTheFirstAnswerWorksWithNoHistory() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1"), List.of(), turn("u1"));
+        assertEquals(new TurnPlan(TurnPlan.Kind.REGENERATE, OptionalLong.of(20), List.of(), List.of()), plan);
+    }
+
+    @Test
+    void regeneratingAnEarlierAnswerSupersedesEverythingAfterIt() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1", "u2", "a2", "u3", "a3"), history("u1", "a1"),
+                                              turn("u2"));
+        assertEquals(TurnPlan.Kind.REGENERATE, plan.kind());
+        assertEquals(OptionalLong.of(40), plan.supersedeFrom());
+    }
+
+    @Test
+    void aChangedUserTurnAtAStoredPositionIsAnEdit() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1", "u2", "a2"), history("u1", "a1"),
+                                              turn("u2 edited"));
+        assertEquals(new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(30), List.of(), List.of("u2 edited")), plan);
+    }
+
+    @Test
+    void editingTheFirstMessage() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1", "u2", "a2"), List.of(), turn("u1 edited"));
+        assertEquals(new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(10), List.of(), List.of("u1 edited")), plan);
+    }
+
+    @Test
+    void historyTheServerNeverSawIsImported() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, List.of(), history("u1", "a1", "u2", "a2"), turn("u3"));
+        assertEquals(new TurnPlan(TurnPlan.Kind.IMPORT, OptionalLong.empty(), history("u1", "a1", "u2", "a2"),
+                                  List.of("u3")), plan);
+    }
+
+    @Test
+    void historyBeyondTheStoredBranchImportsOnlyWhatIsMissing() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1"), history("u1", "a1", "u2", "a2 partial"),
+                                              turn("u3"));
+        assertEquals(new TurnPlan(TurnPlan.Kind.IMPORT, OptionalLong.empty(), history("u2", "a2 partial"),
+                                  List.of("u3")), plan);
+        assertEquals(List.of(LlmMessage.user("u2"), LlmMessage.assistant("a2 partial")), plan.imports());
+    }
+
+    @Test
+    void aDifferentBranchSupersedesTheStoredOneFromWhereTheyDiverge() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1", "u2", "a2"), history("u1", "a1", "x2", "b2"),
+                                              turn("x3"));
+        assertEquals(TurnPlan.Kind.IMPORT, plan.kind());
+        assertEquals(OptionalLong.of(30), plan.supersedeFrom());
+        assertEquals(List.of(LlmMessage.user("x2"), LlmMessage.assistant("b2")), plan.imports());
+    }
+
+    @Test
+    void whitespaceAtTheEndsAndLineEndingsDoNotBreakAlignment() {
+        TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1\nline two", "a1"), history("  u1\r\nline two\n", "a1 "),
+                                              turn("u2"));
+        assertEquals(TurnPlan.Kind.NEW_TURN, plan.kind());
+    }
+
+    @Test
+    void aThreadClientAlwaysAddsItsTrailingUserMessages() {
+        TurnPlan plan = HistoryAlignment.plan(THREAD, live("u1", "a1"), history("something", "else"),
+                                              List.of(LlmMessage.user("q1"), LlmMessage.user("q2")));
+        assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), List.of("q1", "q2")), plan);
+    }
+}
