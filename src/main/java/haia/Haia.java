@@ -25,6 +25,7 @@ import haia.api.ErrorMapper;
 import haia.api.ModelsService;
 import haia.api.RequestLog;
 import haia.api.RequestLogFilter;
+import haia.api.TransportErrors;
 import haia.chat.ChatPipeline;
 import haia.chat.Persona;
 import haia.config.HaiaConfig;
@@ -38,6 +39,7 @@ import haia.observe.ProvidersHealthCheck;
 import haia.observe.Redactor;
 import haia.store.ConversationStore;
 
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.media.MediaContext;
 import io.helidon.http.media.jackson.JacksonSupport;
@@ -57,6 +59,8 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 public final class Haia implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Haia.class.getName());
+    /** All request headers together (Helidon's HTTP/1.1 default); OpenWebUI sends a few hundred bytes. */
+    static final int MAX_HEADER_BYTES = 16 * 1024;
 
     private final HaiaConfig config;
     private final Clock clock;
@@ -113,7 +117,7 @@ public final class Haia implements AutoCloseable {
                                                 .toList(),
                                         config.defaultModel());
 
-        this.store = ConversationStore.open(config.store().dbPath(), clock);
+        this.store = ConversationStore.open(config.store().dbPath(), config.store().maxBytes(), clock);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, metrics, clock);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: "
                 + config.store().dbPath().toAbsolutePath() + "; models: " + describeModels());
@@ -135,6 +139,9 @@ public final class Haia implements AutoCloseable {
                 .port(config.server().port())
                 .shutdownHook(false)                 // Main shuts down in order: drain, stop, close the database
                 .featuresDiscoverServices(false)     // everything HAIA serves is wired below, nothing by discovery
+                .directHandlers(TransportErrors.handlers(MAX_HEADER_BYTES))
+                // stream chunks and small responses leave at once (no Nagle + delayed-ACK stalls of up to 40 ms)
+                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .mediaContext(MediaContext.builder()
                                       .mediaSupportsDiscoverServices(false)
                                       .addMediaSupport(JacksonSupport.create(json))

@@ -2,7 +2,6 @@ package haia.api;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -36,8 +35,13 @@ final class RequestBodies {
                 throw tooLarge(maxBytes);
             }
             return body;
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading the request body failed", e);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InvalidRequestException invalid) {
+                throw invalid;
+            }
+            // broken chunked encoding, a body cut short: the client's HTTP is at fault
+            throw new InvalidRequestException(400, "The request body could not be read (malformed or truncated HTTP body)",
+                                              Optional.empty(), "bad_request");
         }
     }
 

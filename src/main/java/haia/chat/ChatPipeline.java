@@ -91,7 +91,7 @@ public final class ChatPipeline {
 
     private Outcome run(ChatCommand command, ReplySink sink, Conversation identified, ModelRegistry.Route route) {
         Conversation conversation = identified.identity().isEmpty() ? identified
-                : new Conversation(identified.identity(), identified.mode(), store.find(identified.identity().get()));
+                : new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()));
         TurnPlan plan = plan(conversation, command);                                      // 1
         if (isNewThreadCommand(conversation, plan)) {
             return startNewThread(conversation, route, sink);                             // 1: "/new", no model call
@@ -112,15 +112,14 @@ public final class ChatPipeline {
      *
      * @param identity empty for a stateless task request
      * @param mode     how to read the request's history
-     * @param stored   the conversation as stored, when it exists
+     * @param stored   the stored conversation's id, when it exists
      */
-    record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode,
-                        Optional<ConversationSummary> stored) {
+    record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode, OptionalLong stored) {
     }
 
     private Conversation identify(ChatCommand command) {
         if (isTask(command)) {
-            return new Conversation(Optional.empty(), HistoryAlignment.Mode.THREAD, Optional.empty());
+            return new Conversation(Optional.empty(), HistoryAlignment.Mode.THREAD, OptionalLong.empty());
         }
         ChatCommand.ConversationHint hint = command.hint();
         ConversationIdentity identity = hint.conversationKey().map(ConversationIdentity::keyed)
@@ -132,7 +131,7 @@ public final class ChatPipeline {
             // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
             case KEYED -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD : HistoryAlignment.Mode.BRANCH;
         };
-        return new Conversation(Optional.of(identity), mode, Optional.empty());
+        return new Conversation(Optional.of(identity), mode, OptionalLong.empty());
     }
 
     /**
@@ -165,7 +164,7 @@ public final class ChatPipeline {
         }
         List<MessageKey> live = List.of();
         if (conversation.mode() == HistoryAlignment.Mode.BRANCH) {
-            live = conversation.stored().map(c -> store.liveBranch(c.id())).orElse(List.of());
+            live = conversation.stored().isPresent() ? store.liveBranch(conversation.stored().getAsLong()) : List.of();
         }
         return HistoryAlignment.plan(conversation.mode(), live, command.history(), command.userTurn());
     }
@@ -183,7 +182,7 @@ public final class ChatPipeline {
     }
 
     private Outcome startNewThread(Conversation conversation, ModelRegistry.Route route, ReplySink sink) {
-        Optional<ConversationSummary> previous = conversation.stored();
+        Optional<ConversationSummary> previous = conversation.identity().flatMap(store::find);
         ConversationSummary fresh = store.startNew(conversation.identity().orElseThrow());
         String text = previous.filter(p -> p.messageCount() > 0)
                 .map(p -> "Started a new conversation. The previous one (" + p.messageCount() + " messages) is archived:"
@@ -204,9 +203,9 @@ public final class ChatPipeline {
                                           plan.userTurn(), Integer.MAX_VALUE);
         }
         int size = route.settings().contextWindow().orElse(chat.contextWindow());
-        List<LlmMessage> tail = conversation.stored()
-                .map(c -> store.window(c.id(), plan.supersedeFrom(), size))
-                .orElse(List.of());
+        List<LlmMessage> tail = conversation.stored().isPresent()
+                ? store.window(conversation.stored().getAsLong(), plan.supersedeFrom(), size)
+                : List.of();
         return ContextWindow.assemble(tail, plan.imports(), plan.userTurn(), size);
     }
 
@@ -262,7 +261,7 @@ public final class ChatPipeline {
                                                                cancelled.partialText(), cancelled.route(), messages);
         }
         if (messages.isEmpty()) {
-            return conversation.stored().map(ConversationSummary::id);
+            return conversation.stored().isPresent() ? Optional.of(conversation.stored().getAsLong()) : Optional.empty();
         }
         long id = store.commit(new Exchange(conversation.identity().get(), supersede, messages));
         messages.forEach(m -> metrics.messagesStored(m.role() == LlmMessage.Role.USER ? "user" : "assistant",

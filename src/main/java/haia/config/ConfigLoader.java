@@ -114,7 +114,7 @@ public final class ConfigLoader {
                 secret("security.api-key"),
                 bool("security.metrics-require-key"),
                 list("security.cors-origins"));
-        HaiaConfig.Store store = new HaiaConfig.Store(workDir.resolve(string("store.db-path")));
+        HaiaConfig.Store store = new HaiaConfig.Store(workDir.resolve(string("store.db-path")), optionalSize("store.max-size"));
         HaiaConfig.Chat chat = new HaiaConfig.Chat(
                 positiveInt("chat.context-window"),
                 positiveInt("chat.max-tokens"),
@@ -402,6 +402,30 @@ public final class ConfigLoader {
         return Duration.ofSeconds(1);
     }
 
+    /** A size such as {@code 500MB}, {@code 2GB} or a number of bytes; empty means no limit. */
+    private java.util.OptionalLong optionalSize(String key) {
+        Optional<String> raw = optionalString(key);
+        if (raw.isEmpty()) {
+            return java.util.OptionalLong.empty();
+        }
+        Matcher m = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb|tb)?").matcher(raw.get().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long value = Long.parseLong(m.group(1));
+            long unit = switch (m.group(2) == null ? "b" : m.group(2)) {
+                case "kb" -> 1L << 10;
+                case "mb" -> 1L << 20;
+                case "gb" -> 1L << 30;
+                case "tb" -> 1L << 40;
+                default -> 1L;
+            };
+            if (value > 0 && value <= Long.MAX_VALUE / unit) {
+                return java.util.OptionalLong.of(value * unit);
+            }
+        }
+        problems.add(name(key) + " must be a size such as 500MB or 2GB, got '" + raw.get() + "'");
+        return java.util.OptionalLong.empty();
+    }
+
     private URI url(String key, String fallback) {
         String raw = optionalString(key).orElse(fallback);
         try {
@@ -435,6 +459,7 @@ public final class ConfigLoader {
         env.put("HAIA_METRICS_REQUIRE_KEY", "security.metrics-require-key");
         env.put("HAIA_CORS_ORIGINS", "security.cors-origins");
         env.put("HAIA_DB_PATH", "store.db-path");
+        env.put("HAIA_DB_MAX_SIZE", "store.max-size");
         env.put("HAIA_CONTEXT_WINDOW", "chat.context-window");
         env.put("HAIA_MAX_TOKENS", "chat.max-tokens");
         env.put("HAIA_PERSONA_FILE", "chat.persona-file");

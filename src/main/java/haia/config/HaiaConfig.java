@@ -59,8 +59,11 @@ public record HaiaConfig(Server server,
         }
     }
 
-    /** @param dbPath the SQLite file; its folder is created when missing */
-    public record Store(Path dbPath) {
+    /**
+     * @param dbPath   the SQLite file; its folder is created when missing
+     * @param maxBytes a cap on the database size; past it, writes fail like on a full disk (503) and reads go on
+     */
+    public record Store(Path dbPath, java.util.OptionalLong maxBytes) {
     }
 
     /**

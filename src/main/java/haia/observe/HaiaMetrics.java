@@ -38,8 +38,8 @@ public final class HaiaMetrics {
 
     HaiaMetrics(MeterRegistry registry) {
         this.registry = registry;
-        registry.getOrCreate(Gauge.builder("haia_streams_open", streamsOpen::get)
-                                     .description("Streaming replies currently open"));
+        gauge(Gauge.builder("haia_streams_open", streamsOpen::get).description("Streaming replies currently open"),
+              "haia_streams_open", List.of());
     }
 
     /** A finished HTTP request to a {@code /v1} endpoint; outcome is {@code ok}, {@code client_error}, ... */
@@ -122,9 +122,20 @@ public final class HaiaMetrics {
 
     /** Publishes 1 while the provider's circuit breaker is open. */
     public void breakerGauge(String provider, BooleanSupplier open) {
-        registry.getOrCreate(Gauge.builder("haia_circuit_breaker_open", () -> open.getAsBoolean() ? 1 : 0)
-                                     .description("1 while HAIA fails fast for this provider")
-                                     .tags(List.of(Tag.create("provider", provider))));
+        List<Tag> tags = List.of(Tag.create("provider", provider));
+        gauge(Gauge.builder("haia_circuit_breaker_open", () -> open.getAsBoolean() ? 1 : 0)
+                      .description("1 while HAIA fails fast for this provider")
+                      .tags(tags),
+              "haia_circuit_breaker_open", tags);
+    }
+
+    /**
+     * Gauges read live state, so each HAIA instance binds its own: a gauge left by an earlier instance in the same
+     * JVM (the registry is global) is replaced rather than reused.
+     */
+    private void gauge(Gauge.Builder<?> builder, String name, List<Tag> tags) {
+        registry.remove(name, tags);
+        registry.getOrCreate(builder);
     }
 
     private Counter counter(String name, String description, Tag... tags) {

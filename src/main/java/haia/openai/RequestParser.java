@@ -118,7 +118,7 @@ public final class RequestParser {
             if (roleNode == null || !roleNode.isTextual()) {
                 throw new InvalidRequestException(at + ".role is required and must be a string", at + ".role");
             }
-            ChatCompletionRequest.Role role = ROLES.get(roleNode.textValue().toLowerCase(Locale.ROOT));
+            ChatCompletionRequest.Role role = ROLES.get(roleNode.textValue());   // case-sensitive, as OpenAI
             if (role == null) {
                 throw new InvalidRequestException(at + ".role '" + abbreviate(roleNode.textValue())
                         + "' is not supported; use system, developer, user or assistant", at + ".role");
@@ -136,6 +136,9 @@ public final class RequestParser {
                 throw new InvalidRequestException(at + ".content is empty", at + ".content");
             }
             messages.add(new ChatCompletionRequest.Message(role, content));
+        }
+        if (messages.isEmpty()) {
+            throw new InvalidRequestException("messages must contain a user message with content", "messages");
         }
         ChatCompletionRequest.Message last = messages.getLast();
         if (last.role() != ChatCompletionRequest.Role.USER) {

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,7 +18,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -26,7 +27,6 @@ import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
-import io.helidon.dbclient.DbTransaction;
 
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -34,9 +34,9 @@ import org.sqlite.SQLiteException;
 /**
  * Conversations and their messages in SQLite, through Helidon's DbClient.
  *
- * <p>Reads run in parallel on pooled connections (WAL mode lets readers and the writer overlap). SQLite has a single
- * writer, so writes take one process-wide lock and one short transaction each: no connection is ever held while a
- * model call is running.
+ * <p>Reads run in parallel on DbClient's pooled connections (WAL mode lets readers and the writer overlap). SQLite
+ * has a single writer, so every write goes through one {@link SqliteWriter}: one connection from the same pool, one
+ * short transaction per exchange, one at a time. No connection is ever held while a model call is running.
  */
 public final class ConversationStore implements AutoCloseable {
 
@@ -49,13 +49,16 @@ public final class ConversationStore implements AutoCloseable {
     static final String WINDOW_SQL = "SELECT role, content FROM messages INDEXED BY messages_live"
             + " WHERE conversation_id = ? AND " + LIVE + " AND id < ? ORDER BY id DESC LIMIT ?";
     private static final int TITLE_LENGTH = 80;
+    /** SQLite's default page size, which HAIA keeps. */
+    private static final long PAGE_SIZE = 4096;
 
     private final DbClient db;
+    private final SqliteWriter writer;
     private final Clock clock;
-    private final ReentrantLock writeLock = new ReentrantLock();
 
     private ConversationStore(DbClient db, Clock clock) {
         this.db = db;
+        this.writer = new SqliteWriter(() -> db.unwrap(Connection.class));
         this.clock = clock;
     }
 
@@ -64,6 +67,13 @@ public final class ConversationStore implements AutoCloseable {
      * A new folder and file are readable by the owner only: they hold someone's whole troubleshooting history.
      */
     public static ConversationStore open(Path dbPath, Clock clock) {
+        return open(dbPath, java.util.OptionalLong.empty(), clock);
+    }
+
+    /**
+     * @param maxBytes a size cap: SQLite's {@code max_page_count}, so past it writes fail exactly as on a full disk
+     */
+    public static ConversationStore open(Path dbPath, java.util.OptionalLong maxBytes, Clock clock) {
         Path file = dbPath.toAbsolutePath();
         prepareFile(file);
         // Pragmas as connection properties, so every pooled connection gets them: WAL (readers never block the
@@ -72,7 +82,8 @@ public final class ConversationStore implements AutoCloseable {
         // lock up front instead of failing on upgrade), and secure_delete so deleted conversations are overwritten.
         String url = "jdbc:sqlite:" + file
                 + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=10000&foreign_keys=true"
-                + "&transaction_mode=IMMEDIATE&secure_delete=true";
+                + "&transaction_mode=IMMEDIATE&secure_delete=true"
+                + (maxBytes.isPresent() ? "&max_page_count=" + Math.max(16, maxBytes.getAsLong() / PAGE_SIZE) : "");
         Config dbConfig = Config.just(ConfigSources.create(Map.of(
                 "source", "jdbc",
                 "connection.url", url,
@@ -124,7 +135,16 @@ public final class ConversationStore implements AutoCloseable {
 
     // ---- the request path ----
 
-    /** The live conversation with this identity, if it has been stored. */
+    /** The id of the live conversation with this identity (one indexed lookup: the request path uses this). */
+    public java.util.OptionalLong findId(ConversationIdentity identity) {
+        return read("find conversation", () -> db.execute().get(
+                        "SELECT id FROM conversations WHERE kind = ? AND coalesce(external_key, '') = ? AND archived = 0",
+                        identity.kind().dbValue(), identity.key().orElse(""))
+                .map(row -> java.util.OptionalLong.of(longOf(row, "id")))
+                .orElse(java.util.OptionalLong.empty()));
+    }
+
+    /** The live conversation with this identity, with its counts, if it has been stored. */
     public Optional<ConversationSummary> find(ConversationIdentity identity) {
         return read("find conversation", () -> db.execute().get(
                         summarySql("WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.archived = 0"),
@@ -170,49 +190,50 @@ public final class ConversationStore implements AutoCloseable {
      * @return the conversation's id
      */
     public long commit(Exchange exchange) {
-        return write("store the exchange", tx -> {
+        return write("store the exchange", writer -> {
             long now = clock.millis();
-            long conversationId = ensureConversation(tx, exchange.identity(), now);
+            long conversationId = ensureConversation(writer, exchange.identity(), now);
             if (exchange.supersedeFrom().isPresent()) {
-                tx.dml("UPDATE messages SET status = 'superseded' WHERE conversation_id = ? AND id >= ? AND " + LIVE,
-                       conversationId, exchange.supersedeFrom().getAsLong());
+                writer.update("UPDATE messages SET status = 'superseded' WHERE conversation_id = ? AND id >= ? AND " + LIVE,
+                              conversationId, exchange.supersedeFrom().getAsLong());
             }
             for (NewMessage message : exchange.messages()) {
-                tx.insert("""
-                                  INSERT INTO messages (conversation_id, role, content, content_hash, status, model,
-                                                        finish_reason, input_tokens, output_tokens, error, created_at)
-                                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                          conversationId,
-                          message.role() == LlmMessage.Role.USER ? "user" : "assistant",
-                          message.content(),
-                          ContentHash.of(message.content()),
-                          message.status().dbValue(),
-                          message.model().orElse(null),
-                          message.finishReason().orElse(null),
-                          message.usage().map(u -> (Object) u.inputTokens()).orElse(null),
-                          message.usage().map(u -> (Object) u.outputTokens()).orElse(null),
-                          message.error().orElse(null),
-                          now);
+                writer.update("""
+                                      INSERT INTO messages (conversation_id, role, content, content_hash, status, model,
+                                                            finish_reason, input_tokens, output_tokens, error, created_at)
+                                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                              conversationId,
+                              message.role() == LlmMessage.Role.USER ? "user" : "assistant",
+                              message.content(),
+                              ContentHash.of(message.content()),
+                              message.status().dbValue(),
+                              message.model().orElse(null),
+                              message.finishReason().orElse(null),
+                              message.usage().map(u -> (Object) u.inputTokens()).orElse(null),
+                              message.usage().map(u -> (Object) u.outputTokens()).orElse(null),
+                              message.error().orElse(null),
+                              now);
             }
             Optional<String> title = exchange.messages().stream()
                     .filter(m -> m.role() == LlmMessage.Role.USER)
                     .map(m -> title(m.content()))
                     .filter(t -> !t.isEmpty())
                     .findFirst();
-            tx.dml("UPDATE conversations SET updated_at = ?, title = coalesce(title, ?) WHERE id = ?",
-                   now, title.orElse(null), conversationId);
+            writer.update("UPDATE conversations SET updated_at = ?, title = coalesce(title, ?) WHERE id = ?",
+                          now, title.orElse(null), conversationId);
             return conversationId;
         });
     }
 
-    private long ensureConversation(DbTransaction tx, ConversationIdentity identity, long now) {
-        tx.dml("""
-                       INSERT INTO conversations (kind, external_key, created_at, updated_at) VALUES (?, ?, ?, ?)
-                       ON CONFLICT DO NOTHING""",
-               identity.kind().dbValue(), identity.key().orElse(null), now, now);
-        return tx.get("SELECT id FROM conversations WHERE kind = ? AND coalesce(external_key, '') = ? AND archived = 0",
-                      identity.kind().dbValue(), identity.key().orElse(""))
-                .map(row -> longOf(row, "id"))
+    private static long ensureConversation(SqliteWriter writer, ConversationIdentity identity, long now)
+            throws SQLException {
+        writer.update("""
+                              INSERT INTO conversations (kind, external_key, created_at, updated_at) VALUES (?, ?, ?, ?)
+                              ON CONFLICT DO NOTHING""",
+                      identity.kind().dbValue(), identity.key().orElse(null), now, now);
+        return writer.queryLong("SELECT id FROM conversations WHERE kind = ? AND coalesce(external_key, '') = ?"
+                                        + " AND archived = 0",
+                                identity.kind().dbValue(), identity.key().orElse(""))
                 .orElseThrow(() -> new IllegalStateException("conversation " + identity + " vanished"));
     }
 
@@ -253,20 +274,21 @@ public final class ConversationStore implements AutoCloseable {
      * @return the new conversation
      */
     public ConversationSummary startNew(ConversationIdentity identity) {
-        long id = write("start a new conversation", tx -> {
+        long id = write("start a new conversation", writer -> {
             long now = clock.millis();
-            tx.dml("UPDATE conversations SET archived = 1, updated_at = ? WHERE kind = ? AND coalesce(external_key, '') = ?"
-                           + " AND archived = 0", now, identity.kind().dbValue(), identity.key().orElse(""));
-            return ensureConversation(tx, identity, now);
+            writer.update("UPDATE conversations SET archived = 1, updated_at = ? WHERE kind = ?"
+                                  + " AND coalesce(external_key, '') = ? AND archived = 0",
+                          now, identity.kind().dbValue(), identity.key().orElse(""));
+            return ensureConversation(writer, identity, now);
         });
         return get(id).orElseThrow();
     }
 
     /** Deletes a conversation and all its messages. */
     public boolean delete(long conversationId) {
-        return write("delete the conversation", tx -> {
-            tx.delete("DELETE FROM messages WHERE conversation_id = ?", conversationId);
-            return tx.delete("DELETE FROM conversations WHERE id = ?", conversationId) > 0;
+        return write("delete the conversation", writer -> {
+            writer.update("DELETE FROM messages WHERE conversation_id = ?", conversationId);
+            return writer.update("DELETE FROM conversations WHERE id = ?", conversationId) > 0;
         });
     }
 
@@ -287,6 +309,7 @@ public final class ConversationStore implements AutoCloseable {
 
     @Override
     public void close() {
+        writer.close();
         db.close();
     }
 
@@ -300,29 +323,13 @@ public final class ConversationStore implements AutoCloseable {
         }
     }
 
-    private <T> T write(String what, java.util.function.Function<DbTransaction, T> action) {
-        writeLock.lock();
+    private <T> T write(String what, SqliteWriter.Work<T> work) {
         try {
-            DbTransaction tx;
-            try {
-                tx = db.transaction();
-            } catch (RuntimeException e) {
-                throw translate(what, e);
-            }
-            try {
-                T result = action.apply(tx);
-                tx.commit();
-                return result;
-            } catch (RuntimeException e) {
-                try {
-                    tx.rollback();
-                } catch (RuntimeException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw translate(what, e);
-            }
-        } finally {
-            writeLock.unlock();
+            return writer.transaction(work);
+        } catch (SQLException e) {
+            throw translate(what, new IllegalStateException(e.getMessage(), e));
+        } catch (RuntimeException e) {
+            throw translate(what, e);
         }
     }
 

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -80,6 +81,7 @@ public final class FakeAnthropic implements AutoCloseable {
         return new Behaviour.Error(status, type, message, headers);
     }
 
+    private final String apiKey;
     private final WebServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
@@ -88,10 +90,12 @@ public final class FakeAnthropic implements AutoCloseable {
     private volatile CountDownLatch disconnected = new CountDownLatch(1);
     private volatile CountDownLatch streamFinished = new CountDownLatch(1);
 
-    private FakeAnthropic() {
+    private FakeAnthropic(String apiKey) {
+        this.apiKey = apiKey;
         this.server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(0)
+                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
                 .routing(r -> r.post("/v1/messages", this::messages))
@@ -100,7 +104,12 @@ public final class FakeAnthropic implements AutoCloseable {
     }
 
     public static FakeAnthropic start() {
-        return new FakeAnthropic();
+        return new FakeAnthropic(API_KEY);
+    }
+
+    /** A fake that expects this API key in {@code x-api-key}. */
+    public static FakeAnthropic start(String apiKey) {
+        return new FakeAnthropic(apiKey);
     }
 
     public String baseUrl() {
@@ -166,7 +175,7 @@ public final class FakeAnthropic implements AutoCloseable {
             return;
         }
         received.add(new Received(headers, body));
-        List<String> problems = check(headers, body);
+        List<String> problems = check(headers, body, apiKey);
         if (!problems.isEmpty()) {
             violations.addAll(problems);
             reject(res, String.join("; ", problems));
@@ -279,9 +288,9 @@ public final class FakeAnthropic implements AutoCloseable {
 
     // ---- Anthropic's request rules ----
 
-    static List<String> check(Map<String, String> headers, JsonNode body) {
+    static List<String> check(Map<String, String> headers, JsonNode body, String apiKey) {
         List<String> problems = new ArrayList<>();
-        if (!API_KEY.equals(headers.get("x-api-key"))) {
+        if (!apiKey.equals(headers.get("x-api-key"))) {
             problems.add("x-api-key header missing or wrong");
         }
         if (!"2023-06-01".equals(headers.get("anthropic-version"))) {

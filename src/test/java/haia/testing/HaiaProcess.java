@@ -52,8 +52,8 @@ public final class HaiaProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("HAIA_") || k.startsWith("ANTHROPIC_")
                 || k.startsWith("OPENAI_") || k.startsWith("OLLAMA_") || k.startsWith("GEMINI_") || k.startsWith("SERVER_"));
-        builder.environment().putAll(env);
         builder.environment().put("SERVER_HOST", "127.0.0.1");
+        builder.environment().putAll(env);
         builder.environment().put("SERVER_PORT", Integer.toString(port));
         Path log = Files.createTempFile(workDir, "haia-", ".log");
         builder.redirectErrorStream(true).redirectOutput(log.toFile());

@@ -31,6 +31,7 @@ import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.SseReader;
+import haia.llm.UpstreamHttp;
 import haia.llm.UpstreamErrors;
 import haia.llm.Usage;
 
@@ -65,12 +66,7 @@ public final class AnthropicClient implements LlmClient {
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Anthropic needs an API key"));
         String base = settings.baseUrl().toString().replaceAll("/+$", "");
         this.messagesUri = URI.create(base + "/v1/messages");
-        this.http = WebClient.builder()
-                .connectTimeout(connectTimeout)
-                .readTimeout(readTimeout)
-                .followRedirects(false)
-                .sendExpectContinue(false)
-                .build();
+        this.http = UpstreamHttp.client(connectTimeout, readTimeout);
     }
 
     @Override

@@ -1,0 +1,90 @@
+package haia.api;
+
+import java.util.Optional;
+
+import haia.openai.OpenAiWriter;
+
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.RequestException;
+import io.helidon.http.ServerResponseHeaders;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.DirectHandlers;
+
+/**
+ * Answers requests that fail before routing (malformed HTTP, oversized headers, broken chunking) in OpenAI's error
+ * shape too, so clients see one error format. Oversized headers, which Helidon's parser reports as an internal
+ * error, become the client error they are.
+ */
+public final class TransportErrors implements DirectHandler {
+
+    private final int maxHeaderBytes;
+
+    private TransportErrors(int maxHeaderBytes) {
+        this.maxHeaderBytes = maxHeaderBytes;
+    }
+
+    /** Handlers for every transport event type. */
+    public static DirectHandlers handlers(int maxHeaderBytes) {
+        TransportErrors handler = new TransportErrors(maxHeaderBytes);
+        DirectHandlers.Builder builder = DirectHandlers.builder();
+        for (EventType type : EventType.values()) {
+            builder.addHandler(type, handler);
+        }
+        return builder.build();
+    }
+
+    @Override
+    public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
+                                    ServerResponseHeaders responseHeaders, Throwable thrown, System.Logger logger) {
+        if (headersTooLarge(thrown)) {
+            return response(400, "The request headers are larger than " + maxHeaderBytes + " bytes", "headers_too_large");
+        }
+        if (eventType == EventType.PAYLOAD_TOO_LARGE) {
+            return response(413, "The request body is too large", "request_too_large");
+        }
+        int status = defaultStatus != null ? defaultStatus.code() : eventType.defaultStatus().code();
+        if (status < 500) {
+            return response(status, "Malformed HTTP request" + summary(thrown), "bad_request");
+        }
+        if (logger != null) {
+            logger.log(System.Logger.Level.WARNING, "Request failed before routing", thrown);
+        }
+        return response(500, "HAIA failed to process the request", "internal_error");
+    }
+
+    @Override
+    public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
+                                    ServerResponseHeaders responseHeaders, String message) {
+        return handle(request, eventType, defaultStatus, responseHeaders, new IllegalStateException(message), null);
+    }
+
+    /** The parser's reason, without the hex dump of the request it appends. */
+    private static String summary(Throwable thrown) {
+        if (!(thrown instanceof RequestException) || thrown.getMessage() == null) {
+            return "";
+        }
+        String message = thrown.getMessage().split("[\\n:]|\\s\\+-", 2)[0].strip();
+        message = message.replaceAll("\\s+[0-9a-f]{2}( [0-9a-f]{2})+.*$", "");
+        return message.isEmpty() ? "" : ": " + (message.length() <= 100 ? message : message.substring(0, 100));
+    }
+
+    private static boolean headersTooLarge(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("Header size exceeded")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static TransportResponse response(int status, String message, String code) {
+        return TransportResponse.builder()
+                .status(Status.create(status))
+                .header(HeaderValues.CONTENT_TYPE_JSON)
+                .entity(OpenAiWriter.error(message, status >= 500 ? "server_error" : "invalid_request_error",
+                                           Optional.empty(), Optional.of(code)))
+                .keepAlive(false)
+                .build();
+    }
+}
