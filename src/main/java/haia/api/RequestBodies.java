@@ -19,7 +19,9 @@ final class RequestBodies {
     static byte[] readJson(ServerRequest req, long maxBytes) {
         Optional<String> contentType = req.headers().first(HeaderNames.CONTENT_TYPE);
         if (contentType.isPresent()) {
-            String type = contentType.get().toLowerCase(Locale.ROOT).split(";")[0].strip();
+            String value = contentType.get();
+            int semicolon = value.indexOf(';');
+            String type = (semicolon < 0 ? value : value.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
             if (!type.equals("application/json") && !type.endsWith("+json")) {
                 throw new InvalidRequestException(415, "Content-Type must be application/json, got '"
                         + abbreviate(contentType.get()) + "'", Optional.empty(), "unsupported_media_type");

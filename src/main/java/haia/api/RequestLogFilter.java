@@ -1,6 +1,9 @@
 package haia.api;
 
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -17,14 +20,17 @@ import io.helidon.webserver.http.RoutingResponse;
 public final class RequestLogFilter implements Filter {
 
     public static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
-    private static final System.Logger LOG = System.getLogger("haia.request");
+    /** java.util.logging directly, with an explicit source: the System.Logger bridge walks the stack per record. */
+    private static final Logger LOG = Logger.getLogger("haia.request");
+    private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9._:/@-]*");
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         long start = System.nanoTime();
         String path = req.path().path();   // read before routing narrows it to the service's part
         String id = req.headers().first(REQUEST_ID)
-                .filter(v -> v.length() <= 64 && v.matches("[A-Za-z0-9._:-]+"))
+                .filter(v -> SANE_ID.matcher(v).matches())
                 .orElseGet(RequestLog::newId);
         RequestLog log = new RequestLog(id);
         req.context().register(log);
@@ -32,7 +38,7 @@ public final class RequestLogFilter implements Filter {
         try {
             chain.proceed();
         } finally {
-            if (!path.equals("/health") && !path.equals("/metrics")) {
+            if (LOG.isLoggable(Level.INFO) && !path.equals("/health") && !path.equals("/metrics")) {
                 StringBuilder line = new StringBuilder()
                         .append("req=").append(id)
                         .append(" method=").append(req.prologue().method().text())
@@ -42,12 +48,12 @@ public final class RequestLogFilter implements Filter {
                 for (Map.Entry<String, Object> field : log.fields().entrySet()) {
                     line.append(' ').append(field.getKey()).append('=').append(quote(String.valueOf(field.getValue())));
                 }
-                LOG.log(System.Logger.Level.INFO, line.toString());
+                LOG.logp(Level.INFO, "haia.request", "", line.toString());
             }
         }
     }
 
     private static String quote(String value) {
-        return value.matches("[A-Za-z0-9._:/@-]*") ? value : '"' + value.replace("\"", "'") + '"';
+        return PLAIN.matcher(value).matches() ? value : '"' + value.replace("\"", "'") + '"';
     }
 }

@@ -90,8 +90,11 @@ public final class ChatPipeline {
     }
 
     private Outcome run(ChatCommand command, ReplySink sink, Conversation identified, ModelRegistry.Route route) {
-        Conversation conversation = identified.identity().isEmpty() ? identified
-                : new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()));
+        // a branch client's history is aligned with the stored branch, which needs the conversation's id; a thread
+        // client's request reads only the window (found by identity in the same query)
+        Conversation conversation = identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
+                ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()))
+                : identified;
         TurnPlan plan = plan(conversation, command);                                      // 1
         if (isNewThreadCommand(conversation, plan)) {
             return startNewThread(conversation, route, sink);                             // 1: "/new", no model call
@@ -112,7 +115,7 @@ public final class ChatPipeline {
      *
      * @param identity empty for a stateless task request
      * @param mode     how to read the request's history
-     * @param stored   the stored conversation's id, when it exists
+     * @param stored   the stored conversation's id, when known (looked up for branch clients only)
      */
     record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode, OptionalLong stored) {
     }
@@ -203,9 +206,14 @@ public final class ChatPipeline {
                                           plan.userTurn(), Integer.MAX_VALUE);
         }
         int size = route.settings().contextWindow().orElse(chat.contextWindow());
-        List<LlmMessage> tail = conversation.stored().isPresent()
-                ? store.window(conversation.stored().getAsLong(), plan.supersedeFrom(), size)
-                : List.of();
+        List<LlmMessage> tail;
+        if (conversation.stored().isPresent()) {
+            tail = store.window(conversation.stored().getAsLong(), plan.supersedeFrom(), size);
+        } else if (conversation.mode() == HistoryAlignment.Mode.THREAD) {
+            tail = store.window(conversation.identity().get(), size);
+        } else {
+            tail = List.of();   // a branch conversation that does not exist yet
+        }
         return ContextWindow.assemble(tail, plan.imports(), plan.userTurn(), size);
     }
 

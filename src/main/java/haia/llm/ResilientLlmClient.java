@@ -46,6 +46,13 @@ public final class ResilientLlmClient implements LlmClient {
     private final AtomicReference<Instant> lastFailure = new AtomicReference<>();
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private final AtomicReference<Boolean> reachable = new AtomicReference<>();
+    /**
+     * The failure the current thread's call last saw. Helidon's {@link Retry} asks its policy for the next delay
+     * without the exception, and the delay depends on it (retry-after, retryable or not); calls run synchronously on
+     * their (virtual) thread, so a thread-local hands it over. One {@code Retry} then serves all calls.
+     */
+    private final ThreadLocal<LlmException> callFailure = new ThreadLocal<>();
+    private final Retry retry;
 
     public ResilientLlmClient(LlmClient delegate, HaiaConfig.Resilience settings, ScheduledExecutorService timers,
                               RetryListener listener, Clock clock) {
@@ -60,6 +67,11 @@ public final class ResilientLlmClient implements LlmClient {
                 .errorRatio(settings.breakerErrorRatio())
                 .delay(settings.breakerDelay())
                 .successThreshold(1)
+                .build();
+        this.retry = Retry.builder()
+                .name("retry-" + delegate.provider())
+                .overallTimeout(settings.retryDeadline())
+                .retryPolicy((firstCallMillis, lastDelay, callIndex) -> nextDelay(callFailure.get(), callIndex))
                 .build();
     }
 
@@ -197,24 +209,21 @@ public final class ResilientLlmClient implements LlmClient {
     }
 
     private <T> T withRetries(Supplier<T> call) {
-        AtomicReference<LlmException> last = new AtomicReference<>();
-        Retry retry = Retry.builder()
-                .name("retry-" + provider())
-                .overallTimeout(settings.retryDeadline())
-                .retryPolicy((firstCallMillis, lastDelay, callIndex) -> nextDelay(last.get(), callIndex))
-                .build();
         try {
             return retry.invoke(() -> {
                 try {
                     return call.get();
                 } catch (LlmException e) {
-                    last.set(e);
+                    callFailure.set(e);
                     throw e;
                 }
             });
         } catch (RetryTimeoutException e) {
-            throw last.get() != null ? last.get() : LlmException.of(ErrorCategory.TIMEOUT, provider(),
+            LlmException last = callFailure.get();
+            throw last != null ? last : LlmException.of(ErrorCategory.TIMEOUT, provider(),
                     "The " + provider() + " upstream kept failing for " + human(settings.retryDeadline()));
+        } finally {
+            callFailure.remove();
         }
     }
 

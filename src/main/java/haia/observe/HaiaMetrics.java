@@ -2,6 +2,7 @@ package haia.observe;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -31,6 +32,11 @@ public final class HaiaMetrics {
 
     private final MeterRegistry registry;
     private final AtomicInteger streamsOpen = new AtomicInteger();
+    /**
+     * Meters by name and label values. Building a meter (and the registry's lookup behind it) costs far more than
+     * recording into it, so each label combination is built once.
+     */
+    private final ConcurrentHashMap<String, Object> meters = new ConcurrentHashMap<>();
 
     public HaiaMetrics() {
         this(Metrics.globalRegistry());
@@ -50,11 +56,8 @@ public final class HaiaMetrics {
 
     /** One model call (all retries included), by the model that answered or failed. */
     public void llmCall(String provider, String model, String outcome, Duration elapsed) {
-        registry.getOrCreate(Timer.builder("haia_llm_call")
-                                     .description("Upstream model call latency")
-                                     .buckets(CALL_BUCKETS)
-                                     .tags(List.of(Tag.create("provider", provider), Tag.create("model", model),
-                                                   Tag.create("outcome", outcome))))
+        timer("haia_llm_call", "Upstream model call latency", CALL_BUCKETS,
+              Tag.create("provider", provider), Tag.create("model", model), Tag.create("outcome", outcome))
                 .record(elapsed);
     }
 
@@ -73,19 +76,13 @@ public final class HaiaMetrics {
     }
 
     public void firstToken(String provider, String model, Duration elapsed) {
-        registry.getOrCreate(Timer.builder("haia_stream_first_token")
-                                     .description("Time from request to the first streamed token")
-                                     .buckets(FIRST_TOKEN_BUCKETS)
-                                     .tags(List.of(Tag.create("provider", provider), Tag.create("model", model))))
-                .record(elapsed);
+        timer("haia_stream_first_token", "Time from request to the first streamed token", FIRST_TOKEN_BUCKETS,
+              Tag.create("provider", provider), Tag.create("model", model)).record(elapsed);
     }
 
     public void streamFinished(String provider, String model, Duration elapsed) {
-        registry.getOrCreate(Timer.builder("haia_stream_duration")
-                                     .description("Duration of streamed replies")
-                                     .buckets(CALL_BUCKETS)
-                                     .tags(List.of(Tag.create("provider", provider), Tag.create("model", model))))
-                .record(elapsed);
+        timer("haia_stream_duration", "Duration of streamed replies", CALL_BUCKETS,
+              Tag.create("provider", provider), Tag.create("model", model)).record(elapsed);
     }
 
     public void streamOpened() {
@@ -139,6 +136,20 @@ public final class HaiaMetrics {
     }
 
     private Counter counter(String name, String description, Tag... tags) {
-        return registry.getOrCreate(Counter.builder(name).description(description).tags(List.of(tags)));
+        return (Counter) meters.computeIfAbsent(key(name, tags), k -> registry.getOrCreate(
+                Counter.builder(name).description(description).tags(List.of(tags))));
+    }
+
+    private Timer timer(String name, String description, Duration[] buckets, Tag... tags) {
+        return (Timer) meters.computeIfAbsent(key(name, tags), k -> registry.getOrCreate(
+                Timer.builder(name).description(description).buckets(buckets).tags(List.of(tags))));
+    }
+
+    private static String key(String name, Tag... tags) {
+        StringBuilder key = new StringBuilder(name);
+        for (Tag tag : tags) {
+            key.append('\u0000').append(tag.value());
+        }
+        return key.toString();
     }
 }

@@ -11,18 +11,29 @@ import java.security.NoSuchAlgorithmException;
  */
 public final class ContentHash {
 
+    /** Looking up a digest provider is slow; cloning a ready one is not. */
+    private static final MessageDigest PROTOTYPE = sha256();
+
     private ContentHash() {
     }
 
     public static long of(String text) {
         String normalized = text.replace("\r\n", "\n").replace('\r', '\n').strip();
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(normalized.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = ((MessageDigest) PROTOTYPE.clone()).digest(normalized.getBytes(StandardCharsets.UTF_8));
             long hash = 0;
             for (int i = 0; i < Long.BYTES; i++) {
                 hash = (hash << 8) | (digest[i] & 0xFF);
             }
             return hash;
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 digests are cloneable", e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }

@@ -48,6 +48,13 @@ public final class ConversationStore implements AutoCloseable {
      */
     static final String WINDOW_SQL = "SELECT role, content FROM messages INDEXED BY messages_live"
             + " WHERE conversation_id = ? AND " + LIVE + " AND id < ? ORDER BY id DESC LIMIT ?";
+    /** The same window, found by the conversation's identity: one round trip for the common request. */
+    static final String WINDOW_BY_IDENTITY_SQL = "SELECT m.role, m.content FROM conversations c"
+            + " JOIN messages m INDEXED BY messages_live ON m.conversation_id = c.id"
+            + " WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.archived = 0 AND m." + LIVE
+            + " ORDER BY m.id DESC LIMIT ?";
+    private static final String FIND_ID_SQL =
+            "SELECT id FROM conversations WHERE kind = ? AND coalesce(external_key, '') = ? AND archived = 0";
     private static final int TITLE_LENGTH = 80;
     /** SQLite's default page size, which HAIA keeps. */
     private static final long PAGE_SIZE = 4096;
@@ -83,6 +90,8 @@ public final class ConversationStore implements AutoCloseable {
         String url = "jdbc:sqlite:" + file
                 + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=10000&foreign_keys=true"
                 + "&transaction_mode=IMMEDIATE&secure_delete=true"
+                // HAIA never asks for generated keys; without this the driver queries them after every insert
+                + "&jdbc.get_generated_keys=false"
                 + (maxBytes.isPresent() ? "&max_page_count=" + Math.max(16, maxBytes.getAsLong() / PAGE_SIZE) : "");
         Config dbConfig = Config.just(ConfigSources.create(Map.of(
                 "source", "jdbc",
@@ -137,9 +146,9 @@ public final class ConversationStore implements AutoCloseable {
 
     /** The id of the live conversation with this identity (one indexed lookup: the request path uses this). */
     public java.util.OptionalLong findId(ConversationIdentity identity) {
-        return read("find conversation", () -> db.execute().get(
-                        "SELECT id FROM conversations WHERE kind = ? AND coalesce(external_key, '') = ? AND archived = 0",
-                        identity.kind().dbValue(), identity.key().orElse(""))
+        // named statements: for unnamed ones DbClient derives a name by hashing the SQL, on every call
+        return read("find conversation", () -> db.execute().createNamedGet("find-id", FIND_ID_SQL)
+                        .params(identity.kind().dbValue(), identity.key().orElse("")).execute()
                 .map(row -> java.util.OptionalLong.of(longOf(row, "id")))
                 .orElse(java.util.OptionalLong.empty()));
     }
@@ -172,15 +181,29 @@ public final class ConversationStore implements AutoCloseable {
      */
     public List<LlmMessage> window(long conversationId, OptionalLong beforeId, int limit) {
         return read("load context window", () -> {
-            try (Stream<DbRow> rows = db.execute().query(WINDOW_SQL, conversationId,
-                                                         beforeId.orElse(Long.MAX_VALUE), limit)) {
-                List<LlmMessage> newestFirst = new ArrayList<>(rows
-                        .map(row -> new LlmMessage(role(row), row.column("content").get(String.class)))
-                        .toList());
-                Collections.reverse(newestFirst);
-                return newestFirst;
+            try (Stream<DbRow> rows = db.execute().createNamedQuery("window", WINDOW_SQL)
+                    .params(conversationId, beforeId.orElse(Long.MAX_VALUE), limit).execute()) {
+                return oldestFirst(rows);
             }
         });
+    }
+
+    /** The newest {@code limit} live messages of the live conversation with this identity, oldest first. */
+    public List<LlmMessage> window(ConversationIdentity identity, int limit) {
+        return read("load context window", () -> {
+            try (Stream<DbRow> rows = db.execute().createNamedQuery("window-by-identity", WINDOW_BY_IDENTITY_SQL)
+                    .params(identity.kind().dbValue(), identity.key().orElse(""), limit).execute()) {
+                return oldestFirst(rows);
+            }
+        });
+    }
+
+    private static List<LlmMessage> oldestFirst(Stream<DbRow> newestFirst) {
+        List<LlmMessage> messages = new ArrayList<>(newestFirst
+                .map(row -> new LlmMessage(role(row), row.column("content").get(String.class)))
+                .toList());
+        Collections.reverse(messages);
+        return messages;
     }
 
     /**
@@ -216,9 +239,9 @@ public final class ConversationStore implements AutoCloseable {
             }
             Optional<String> title = exchange.messages().stream()
                     .filter(m -> m.role() == LlmMessage.Role.USER)
+                    .findFirst()
                     .map(m -> title(m.content()))
-                    .filter(t -> !t.isEmpty())
-                    .findFirst();
+                    .filter(t -> !t.isEmpty());
             writer.update("UPDATE conversations SET updated_at = ?, title = coalesce(title, ?) WHERE id = ?",
                           now, title.orElse(null), conversationId);
             return conversationId;
@@ -409,8 +432,26 @@ public final class ConversationStore implements AutoCloseable {
         return value == null ? OptionalInt.empty() : OptionalInt.of(value.intValue());
     }
 
-    private static String title(String content) {
-        String oneLine = content.strip().replaceAll("\\s+", " ");
-        return oneLine.length() <= TITLE_LENGTH ? oneLine : oneLine.substring(0, TITLE_LENGTH - 1) + "…";
+    /** The start of a message on one line (whitespace runs collapsed), for conversation lists. */
+    static String title(String content) {
+        StringBuilder title = new StringBuilder(TITLE_LENGTH);
+        boolean space = false;
+        for (int i = 0; i < content.length() && title.length() < TITLE_LENGTH; i++) {
+            char c = content.charAt(i);
+            if (Character.isWhitespace(c)) {
+                space = !title.isEmpty();
+            } else {
+                if (space) {
+                    title.append(' ');
+                    space = false;
+                }
+                title.append(c);
+            }
+        }
+        if (title.length() >= TITLE_LENGTH) {
+            title.setLength(TITLE_LENGTH - 1);
+            title.append('…');
+        }
+        return title.toString();
     }
 }

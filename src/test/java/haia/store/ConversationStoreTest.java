@@ -94,7 +94,28 @@ class ConversationStoreTest {
             assertTrue(text.toString().contains("USING INDEX messages_live") || text.toString().contains("USING COVERING INDEX messages_live"),
                        text.toString());
             assertFalse(text.toString().contains("TEMP B-TREE"), "no sort: the index gives the order\n" + text);
+
+            ResultSet joined = s.executeQuery("EXPLAIN QUERY PLAN " + ConversationStore.WINDOW_BY_IDENTITY_SQL
+                    .replaceFirst("\\?", "'default'").replaceFirst("\\?", "''").replaceFirst("\\?", "20"));
+            StringBuilder joinedText = new StringBuilder();
+            while (joined.next()) {
+                joinedText.append(joined.getString("detail")).append('\n');
+            }
+            assertTrue(joinedText.toString().contains("conversations_live_identity"), joinedText.toString());
+            assertTrue(joinedText.toString().contains("messages_live"), joinedText.toString());
+            assertFalse(joinedText.toString().contains("TEMP B-TREE"), joinedText.toString());
         }
+    }
+
+    @Test
+    void theWindowByIdentityMatchesTheWindowById() {
+        long id = 0;
+        for (int i = 0; i < 5; i++) {
+            id = exchange(ConversationIdentity.keyed("k"), "q" + i, "a" + i);
+        }
+        exchange(ConversationIdentity.keyed("other"), "x", "y");
+        assertEquals(store.window(id, OptionalLong.empty(), 3), store.window(ConversationIdentity.keyed("k"), 3));
+        assertEquals(List.of(), store.window(ConversationIdentity.keyed("nobody"), 3));
     }
 
     @Test

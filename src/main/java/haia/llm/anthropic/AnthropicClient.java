@@ -1,5 +1,6 @@
 package haia.llm.anthropic;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -8,16 +9,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import haia.config.HaiaConfig;
 import haia.config.Secret;
@@ -55,11 +53,8 @@ public final class AnthropicClient implements LlmClient {
     private final WebClient http;
     private final URI messagesUri;
     private final Secret apiKey;
-    private final ObjectMapper json = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
+    private final ObjectMapper json = new ObjectMapper(JSON_FACTORY);
 
     public AnthropicClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
         this.name = settings.name();
@@ -80,14 +75,21 @@ public final class AnthropicClient implements LlmClient {
             if (response.status().code() != 200) {
                 throw failure(response);
             }
-            MessageResponse message = json.readValue(response.inputStream(), MessageResponse.class);
-            StringBuilder text = new StringBuilder();
-            if (message.content() != null) {
-                message.content().stream().filter(b -> "text".equals(b.type()) && b.text() != null)
-                        .forEach(b -> text.append(b.text()));
+            // the whole body first: Jackson reading Helidon's entity stream directly pulls it in tiny pieces
+            JsonNode message = json.readTree(response.inputStream().readAllBytes());
+            if (message == null || !message.path("content").isArray()) {
+                throw UpstreamErrors.protocolFailure(name, "the reply has no content array", null);
             }
-            return new LlmResponse(text.toString(), finishReason(message.stopReason()), usage(message.usage()),
-                                   Optional.ofNullable(message.model()).orElse(request.model()),
+            StringBuilder text = new StringBuilder();
+            for (JsonNode block : message.path("content")) {
+                if ("text".equals(block.path("type").asText())) {
+                    text.append(block.path("text").asText(""));
+                }
+            }
+            JsonNode usage = message.path("usage");
+            return new LlmResponse(text.toString(), finishReason(message.path("stop_reason").asText(null)),
+                                   new Usage(inputTokens(usage), usage.path("output_tokens").asInt(0)),
+                                   message.path("model").asText(request.model()),
                                    requestId(response.headers()));
         } catch (LlmException e) {
             throw e;
@@ -193,12 +195,7 @@ public final class AnthropicClient implements LlmClient {
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {
-        byte[] body;
-        try {
-            body = json.writeValueAsBytes(toWire(request, stream));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serialize an Anthropic request", e);
-        }
+        byte[] body = requestBody(request, stream);
         return http.post()
                 .uri(messagesUri)
                 .header(HeaderNames.create("x-api-key"), apiKey.reveal())
@@ -208,29 +205,53 @@ public final class AnthropicClient implements LlmClient {
                 .submit(body);
     }
 
-    /** HAIA's neutral request in Anthropic's terms. */
-    MessagesRequest toWire(LlmRequest request, boolean stream) {
-        List<WireMessage> messages = request.messages().stream()
-                .map(m -> new WireMessage(m.role() == LlmMessage.Role.USER ? "user" : "assistant", m.text()))
-                .toList();
-        Double temperature = null;
-        Double topP = null;
-        if (request.temperature().isPresent()) {
-            // OpenAI's scale is 0..2, Anthropic's 0..1; newer Claude models reject temperature and top_p together
-            temperature = Math.min(1.0, request.temperature().getAsDouble());
-        } else if (request.topP().isPresent()) {
-            topP = request.topP().getAsDouble();
+    /**
+     * HAIA's neutral request in Anthropic's terms, written straight to JSON: the system prompt is a top-level field,
+     * temperature is capped at Anthropic's 1 (OpenAI's scale goes to 2), and {@code temperature} wins over
+     * {@code top_p}, since newer Claude models reject the two together.
+     */
+    static byte[] requestBody(LlmRequest request, boolean stream) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512 + request.messages().size() * 256);
+        try (JsonGenerator g = JSON_FACTORY.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("model", request.model());
+            g.writeNumberField("max_tokens", request.maxTokens());
+            if (request.system().filter(s -> !s.isBlank()).isPresent()) {
+                g.writeStringField("system", request.system().get());
+            }
+            g.writeArrayFieldStart("messages");
+            for (LlmMessage message : request.messages()) {
+                g.writeStartObject();
+                g.writeStringField("role", message.role() == LlmMessage.Role.USER ? "user" : "assistant");
+                g.writeStringField("content", message.text());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            if (request.temperature().isPresent()) {
+                g.writeNumberField("temperature", Math.min(1.0, request.temperature().getAsDouble()));
+            } else if (request.topP().isPresent()) {
+                g.writeNumberField("top_p", request.topP().getAsDouble());
+            }
+            if (!request.stop().isEmpty()) {
+                g.writeArrayFieldStart("stop_sequences");
+                for (String stop : request.stop()) {
+                    g.writeString(stop);
+                }
+                g.writeEndArray();
+            }
+            if (request.user().isPresent()) {
+                g.writeObjectFieldStart("metadata");
+                g.writeStringField("user_id", opaqueUserId(request.user().get()));
+                g.writeEndObject();
+            }
+            if (stream) {
+                g.writeBooleanField("stream", true);
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to memory cannot fail", e);
         }
-        return new MessagesRequest(
-                request.model(),
-                request.maxTokens(),
-                request.system().filter(s -> !s.isBlank()).orElse(null),
-                messages,
-                temperature,
-                topP,
-                request.stop().isEmpty() ? null : request.stop(),
-                request.user().map(u -> new Metadata(opaqueUserId(u))).orElse(null),
-                stream ? Boolean.TRUE : null);
+        return out.toByteArray();
     }
 
     /** Anthropic asks for an opaque user id (no names or e-mail addresses): send a hash of what the client sent. */
@@ -304,18 +325,6 @@ public final class AnthropicClient implements LlmClient {
                 + usage.path("cache_read_input_tokens").asInt(0);
     }
 
-    private static Usage usage(WireUsage usage) {
-        if (usage == null) {
-            return Usage.NONE;
-        }
-        return new Usage(zero(usage.inputTokens()) + zero(usage.cacheCreationInputTokens())
-                                 + zero(usage.cacheReadInputTokens()), zero(usage.outputTokens()));
-    }
-
-    private static int zero(Integer value) {
-        return value == null ? 0 : value;
-    }
-
     private static Optional<String> requestId(Headers headers) {
         return UpstreamErrors.header(headers, "request-id");
     }
@@ -323,28 +332,6 @@ public final class AnthropicClient implements LlmClient {
     private static String abbreviate(String text) {
         String oneLine = text.strip().replaceAll("\\s+", " ");
         return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "…";
-    }
-
-    // ---- Anthropic's wire format (only what HAIA sends and reads) ----
-
-    record MessagesRequest(String model, int maxTokens, String system, List<WireMessage> messages, Double temperature,
-                           Double topP, List<String> stopSequences, Metadata metadata, Boolean stream) {
-    }
-
-    record WireMessage(String role, String content) {
-    }
-
-    record Metadata(String userId) {
-    }
-
-    record MessageResponse(String id, String model, List<ContentBlock> content, String stopReason, WireUsage usage) {
-    }
-
-    record ContentBlock(String type, String text) {
-    }
-
-    record WireUsage(Integer inputTokens, Integer outputTokens, Integer cacheCreationInputTokens,
-                     Integer cacheReadInputTokens) {
     }
 
     @Override

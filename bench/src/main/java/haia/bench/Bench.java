@@ -1,0 +1,405 @@
+package haia.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import haia.store.ContentHash;
+import haia.store.ConversationStore;
+
+/**
+ * HAIA's benchmark suite. Starts the real {@code target/haia.jar} with the Containerfile's JVM flags and a fast
+ * fake upstream, each in its own process, drives them with {@link LoadClient} over 127.0.0.1, and writes a results
+ * file with the machine next to every figure.
+ *
+ * <pre>
+ * java -cp ... haia.bench.Bench [all|quick|overhead|streams|history|startup] [--jar target/haia.jar] [--out bench/results]
+ * </pre>
+ * {@code quick} is a smoke run (seconds, small numbers) that proves the suite works; its figures mean little.
+ */
+public final class Bench {
+
+    /** The Containerfile's flags (HAIA_JAVA_OPTS there); override with the same variable. */
+    static final String DEFAULT_JVM_FLAGS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:TieredStopAtLevel=1";
+
+    private final Path jar;
+    private final Path work;
+    private final List<String> jvmFlags;
+    private final boolean quick;
+    private final Report report;
+    /** Measured and warm-up time per load level, overridable for profiling runs (--seconds, --warmup). */
+    private Duration measure = Duration.ofSeconds(15);
+    private Duration warm = Duration.ofSeconds(8);
+
+    private Bench(Path jar, Path work, List<String> jvmFlags, boolean quick, Report report) {
+        this.jar = jar;
+        this.work = work;
+        this.jvmFlags = jvmFlags;
+        this.quick = quick;
+        this.report = report;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 && !args[0].startsWith("--") ? args[0] : "all";
+        Path jar = Path.of(option(args, "--jar", "target/haia.jar")).toAbsolutePath();
+        Path out = Path.of(option(args, "--out", "bench/results")).toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " does not exist: build HAIA first (bin/bench does)");
+        }
+        String flags = System.getenv().getOrDefault("HAIA_JAVA_OPTS", DEFAULT_JVM_FLAGS);
+        List<String> jvmFlags = Arrays.stream(flags.split("\\s+")).filter(s -> !s.isBlank()).toList();
+        Path work = Files.createTempDirectory("haia-bench-");
+        Report report = new Report(Machine.describe(flags));
+        Bench bench = new Bench(jar, work, jvmFlags, mode.equals("quick"), report);
+        bench.measure = Duration.ofSeconds(Long.parseLong(option(args, "--seconds", bench.quick ? "3" : "15")));
+        bench.warm = Duration.ofSeconds(Long.parseLong(option(args, "--warmup", bench.quick ? "2" : "8")));
+        switch (mode) {
+            case "overhead" -> bench.overhead();
+            case "streams" -> bench.streams();
+            case "history" -> bench.history();
+            case "startup" -> bench.startup();
+            case "all", "quick" -> {
+                bench.startup();
+                bench.overhead();
+                bench.streams();
+                bench.history();
+            }
+            default -> throw new IllegalArgumentException("unknown mode " + mode
+                    + " (all, quick, overhead, streams, history, startup)");
+        }
+        Path file = report.write(out);
+        System.out.println("\n== Summary\n" + report.summary() + "\nResults written to " + file);
+    }
+
+    private static String option(String[] args, String name, String fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
+    }
+
+    // ---- processes ----
+
+    private Proc upstream(long latencyMillis, int tokens, long dripMillis) throws Exception {
+        int port = Proc.freePort();
+        String classpath = Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        Proc proc = Proc.start(Proc.java(List.of("-XX:+UseSerialGC", "-Xss256k", "-cp", classpath),
+                                         FastUpstream.class.getName(), Integer.toString(port),
+                                         Long.toString(latencyMillis), Integer.toString(tokens), Long.toString(dripMillis)),
+                               Map.of(), work, port);
+        proc.awaitHttp200("/health", Duration.ofSeconds(30));
+        return proc;
+    }
+
+    private Proc haia(Proc upstream, Path db, Map<String, String> extra) throws Exception {
+        int port = Proc.freePort();
+        Map<String, String> env = new HashMap<>();
+        env.put("ANTHROPIC_API_KEY", "bench-key");
+        env.put("ANTHROPIC_BASE_URL", "http://127.0.0.1:" + upstream.port());
+        env.put("HAIA_DB_PATH", db.toString());
+        env.put("SERVER_HOST", "127.0.0.1");
+        env.put("SERVER_PORT", Integer.toString(port));
+        env.put("HAIA_MAX_INFLIGHT", "20000");
+        env.putAll(extra);
+        Proc proc = Proc.start(Proc.java(jvmFlags, "-jar", jar.toString()), env, work, port);
+        proc.awaitHttp200("/health", Duration.ofSeconds(60));
+        return proc;
+    }
+
+    private static byte[] haiaRequest(int client, long seq, boolean stream) {
+        return LoadClient.post("/v1/chat/completions",
+                               "{\"model\":\"haia\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":"
+                                       + "\"How do I check ceph health? request " + seq + "\"}]}",
+                               "X-Haia-Conversation: bench-" + client);
+    }
+
+    private static byte[] directRequest(int client, long seq, boolean stream) {
+        return LoadClient.post("/v1/messages",
+                               "{\"model\":\"bench\",\"max_tokens\":4096,\"stream\":" + stream + ",\"messages\":[{\"role\":"
+                                       + "\"user\",\"content\":\"How do I check ceph health? request " + seq + "\"}]}",
+                               "x-api-key: bench-key", "anthropic-version: 2023-06-01");
+    }
+
+    // ---- scenario 1: overhead ----
+
+    private void overhead() throws Exception {
+        Duration warmup = warm;
+        Duration duration = measure;
+        List<List<String>> rows = new ArrayList<>();
+        try (Proc upstream = upstream(0, 8, 0)) {
+            Path db = work.resolve("overhead/haia.db");
+            try (Proc haia = haia(upstream, db, Map.of())) {
+                long idleRss = haia.rssBytes();
+                haia.resetPeakRss();
+                for (int concurrency : new int[] {1, 16, 64}) {
+                    LoadClient.Result direct = LoadClient.closedLoop(upstream.port(), concurrency, warmup, duration,
+                                                                     (c, s) -> directRequest(c, s, false));
+                    Duration cpuBefore = haia.cpu();
+                    LoadClient.Result viaHaia = LoadClient.closedLoop(haia.port(), concurrency, warmup, duration,
+                                                                      (c, s) -> haiaRequest(c, s, false));
+                    Duration cpu = haia.cpu().minus(cpuBefore);
+                    double addedP50 = viaHaia.millis(0.5) - direct.millis(0.5);
+                    double addedP99 = viaHaia.millis(0.99) - direct.millis(0.99);
+                    rows.add(List.of(Integer.toString(concurrency), "direct", Report.num(direct.throughput()),
+                                     Report.ms(direct.millis(0.5)), Report.ms(direct.millis(0.9)),
+                                     Report.ms(direct.millis(0.99)), Report.ms(direct.maxMillis()),
+                                     Integer.toString(direct.errors()), "", ""));
+                    rows.add(List.of(Integer.toString(concurrency), "HAIA", Report.num(viaHaia.throughput()),
+                                     Report.ms(viaHaia.millis(0.5)), Report.ms(viaHaia.millis(0.9)),
+                                     Report.ms(viaHaia.millis(0.99)), Report.ms(viaHaia.maxMillis()),
+                                     Integer.toString(viaHaia.errors()),
+                                     String.format(Locale.ROOT, "%s / %s (ratio %.2f)", Report.ms(addedP50),
+                                                   Report.ms(addedP99), viaHaia.throughput() / direct.throughput()),
+                                     String.format(Locale.ROOT, "%.2f s (%.0f µs/request)", cpu.toMillis() / 1000.0,
+                                                   cpu.toNanos() / 1000.0 / Math.max(1, viaHaia.count()))));
+                    if (concurrency == 16) {
+                        report.verdict("overhead c16: HAIA adds ≤ 1 ms at p50", Report.ms(addedP50), addedP50 <= 1.0);
+                        report.verdict("overhead c16: HAIA adds ≤ 5 ms at p99", Report.ms(addedP99), addedP99 <= 5.0);
+                    }
+                    if (concurrency == 64 || concurrency == 16) {
+                        report.verdict("throughput c" + concurrency + " ≥ 2,000 requests/s (zero-latency upstream)",
+                                       Report.num(viaHaia.throughput()) + " requests/s",
+                                       viaHaia.throughput() >= 2000);
+                    }
+                    if (viaHaia.errors() > 0) {
+                        report.verdict("overhead c" + concurrency + ": no errors", viaHaia.errors() + " errors", false);
+                    }
+                }
+                long peak = haia.peakRssBytes();
+                report.section("1. Overhead (non-streaming, zero-latency upstream)",
+                               Report.table(List.of("concurrency", "target", "requests/s", "p50", "p90", "p99", "max",
+                                                    "errors", "HAIA adds p50 / p99 (throughput ratio)", "HAIA CPU"), rows)
+                                       + "\nEach request is a new user turn in one of `concurrency` conversations: HAIA"
+                                       + " parses it, reads the window, calls the upstream, stores the exchange in one"
+                                       + " transaction and maps the answer. HAIA RSS: " + Report.mb(idleRss)
+                                       + " before the runs, peak " + Report.mb(peak) + " during them.");
+                report.verdict("RSS under scenario 1 (for reference)", Report.mb(peak), true);
+            }
+        }
+    }
+
+    // ---- scenario 2: streams ----
+
+    private void streams() throws Exception {
+        int tokens = 50;
+        long drip = 100;   // 50 tokens over ~5 s
+        int[] sizes = quick ? new int[] {100, 300} : new int[] {1000, 5000};
+        List<List<String>> rows = new ArrayList<>();
+        try (Proc upstream = upstream(0, tokens, drip)) {
+            for (int streams : sizes) {
+                int perSecond = Math.max(200, streams / 2);
+                LoadClient.StreamResult direct = LoadClient.streams(upstream.port(), streams, perSecond,
+                                                                    Duration.ofSeconds(60),
+                                                                    (c, s) -> directRequest(c, s, true), tokens, false);
+                Path db = work.resolve("streams-" + streams + "/haia.db");
+                try (Proc haia = haia(upstream, db, Map.of())) {
+                    haia.resetPeakRss();
+                    LoadClient.StreamResult viaHaia;
+                    Proc.Sampler sampler;
+                    Duration cpuBefore = haia.cpu();
+                    try (Proc.Sampler s = haia.new Sampler()) {
+                        sampler = s;
+                        viaHaia = LoadClient.streams(haia.port(), streams, perSecond, Duration.ofSeconds(60),
+                                                     (c, q) -> haiaRequest(c, q, true), tokens, true);
+                    }
+                    Duration cpu = haia.cpu().minus(cpuBefore);
+                    long peak = Math.max(haia.peakRssBytes(), sampler.maxRss.get());
+                    double addedP50 = viaHaia.firstToken().millis(0.5) - direct.firstToken().millis(0.5);
+                    double addedP99 = viaHaia.firstToken().millis(0.99) - direct.firstToken().millis(0.99);
+                    rows.add(List.of(Integer.toString(streams), "direct", Integer.toString(direct.streams()),
+                                     Integer.toString(direct.errors()), Report.ms(direct.firstToken().millis(0.5)),
+                                     Report.ms(direct.firstToken().millis(0.99)), Report.ms(direct.complete().millis(0.99)),
+                                     "", "", "", ""));
+                    rows.add(List.of(Integer.toString(streams), "HAIA", Integer.toString(viaHaia.streams()),
+                                     Integer.toString(viaHaia.errors() + viaHaia.outOfOrder()),
+                                     Report.ms(viaHaia.firstToken().millis(0.5)),
+                                     Report.ms(viaHaia.firstToken().millis(0.99)),
+                                     Report.ms(viaHaia.complete().millis(0.99)),
+                                     Report.ms(addedP50) + " / " + Report.ms(addedP99),
+                                     Report.mb(peak), sampler.maxThreads.get() + " / " + sampler.maxFiles.get(),
+                                     String.format(Locale.ROOT, "%.1f s", cpu.toMillis() / 1000.0)));
+                    boolean big = streams == sizes[sizes.length - 1];
+                    if (big) {
+                        report.verdict(streams + " concurrent streams complete, in order, zero errors",
+                                       viaHaia.streams() + " complete, " + (viaHaia.errors() + viaHaia.outOfOrder())
+                                               + " errors", viaHaia.errors() == 0 && viaHaia.outOfOrder() == 0
+                                               && viaHaia.streams() == streams);
+                        report.verdict(streams + " streams: added time-to-first-token ≤ 10 ms at p99",
+                                       Report.ms(addedP99), addedP99 <= 10);
+                        report.verdict(streams + " streams: peak RSS ≤ 512 MB", Report.mb(peak), peak <= 512L << 20);
+                    }
+                }
+            }
+        }
+        report.section("2. Streams (50 tokens each, one every 100 ms)",
+                       Report.table(List.of("streams", "target", "complete", "errors", "first token p50",
+                                            "first token p99", "whole stream p99", "HAIA adds to first token p50 / p99",
+                                            "HAIA peak RSS", "HAIA peak threads / fds", "HAIA CPU"), rows)
+                               + "\nStreams are opened at up to " + (quick ? 200 : 2500) + " per second; each is checked"
+                               + " for all 50 tokens in order and a proper end. \"direct\" streams the same replies from"
+                               + " the fake upstream itself.");
+    }
+
+    // ---- scenario 3: history ----
+
+    private void history() throws Exception {
+        int conversations = quick ? 100 : 1000;
+        int perConversation = quick ? 100 : 1000;
+        Duration warmup = warm;
+        Duration duration = measure;
+        Path empty = work.resolve("history-empty/haia.db");
+        Path full = work.resolve("history-full/haia.db");
+        long fillStart = System.nanoTime();
+        prefill(full, conversations, perConversation);
+        double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
+        List<List<String>> rows = new ArrayList<>();
+        LoadClient.Result emptyResult;
+        LoadClient.Result fullResult;
+        try (Proc upstream = upstream(0, 8, 0)) {
+            emptyResult = historyRun(upstream, empty, conversations, warmup, duration);
+            fullResult = historyRun(upstream, full, conversations, warmup, duration);
+        }
+        double emptyWindow = windowQueryMicros(empty, conversations);
+        double fullWindow = windowQueryMicros(full, conversations);
+        for (var entry : List.of(Map.entry("empty", emptyResult), Map.entry(String.format(Locale.ROOT, "%,d messages",
+                (long) conversations * perConversation), fullResult))) {
+            LoadClient.Result r = entry.getValue();
+            rows.add(List.of(entry.getKey(), Report.num(r.throughput()), Report.ms(r.millis(0.5)), Report.ms(r.millis(0.9)),
+                             Report.ms(r.millis(0.99)), Report.ms(r.maxMillis()), Integer.toString(r.errors()),
+                             String.format(Locale.ROOT, "%.0f µs", entry.getKey().equals("empty") ? emptyWindow : fullWindow)));
+        }
+        double ratio = fullResult.millis(0.5) / emptyResult.millis(0.5);
+        double windowRatio = fullWindow / emptyWindow;
+        report.verdict(String.format(Locale.ROOT, "history: %,d messages within 10%% of empty (request p50)",
+                                     (long) conversations * perConversation),
+                       String.format(Locale.ROOT, "%.2fx (%s vs %s)", ratio, Report.ms(fullResult.millis(0.5)),
+                                     Report.ms(emptyResult.millis(0.5))), ratio <= 1.10);
+        report.verdict("history: window query within 10% of empty",
+                       String.format(Locale.ROOT, "%.2fx (%.0f µs vs %.0f µs)", windowRatio, fullWindow, emptyWindow),
+                       windowRatio <= 1.10);
+        report.section("3. History (concurrency 16, conversations spread over the whole database)",
+                       Report.table(List.of("database", "requests/s", "p50", "p90", "p99", "max", "errors",
+                                            "window query (mean, in-process)"), rows)
+                               + String.format(Locale.ROOT, "%nThe full database holds %,d messages in %,d conversations"
+                                       + " (prefilled in %.1f s); requests go to random ones of them, so each window read"
+                                       + " lands in a different part of the file.", (long) conversations * perConversation,
+                                               conversations, fillSeconds));
+    }
+
+    private LoadClient.Result historyRun(Proc upstream, Path db, int conversations, Duration warmup, Duration duration)
+            throws Exception {
+        Files.createDirectories(db.getParent());
+        try (Proc haia = haia(upstream, db, Map.of())) {
+            return LoadClient.closedLoop(haia.port(), 16, warmup, duration, (c, s) -> LoadClient.post(
+                    "/v1/chat/completions",
+                    "{\"model\":\"haia\",\"messages\":[{\"role\":\"user\",\"content\":\"what was the VM id again? " + s + "\"}]}",
+                    "X-Haia-Conversation: history-" + ThreadLocalRandom.current().nextInt(conversations)));
+        }
+    }
+
+    /** Fills a database as HAIA's schema has it: {@code conversations} keyed conversations, whole exchanges. */
+    private static void prefill(Path db, int conversations, int perConversation) throws Exception {
+        Files.createDirectories(db.getParent());
+        ConversationStore.open(db, Clock.systemUTC()).close();   // creates and migrates the schema
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA synchronous=OFF");
+                s.execute("BEGIN");
+            }
+            long now = System.currentTimeMillis() - 365L * 24 * 3600 * 1000;
+            try (PreparedStatement conversation = c.prepareStatement(
+                    "INSERT INTO conversations (kind, external_key, title, created_at, updated_at) VALUES ('keyed', ?, ?, ?, ?)");
+                 PreparedStatement message = c.prepareStatement(
+                    "INSERT INTO messages (conversation_id, role, content, content_hash, status, model, created_at)"
+                            + " VALUES (?, ?, ?, ?, 'ok', ?, ?)")) {
+                for (int k = 0; k < conversations; k++) {
+                    conversation.setString(1, "history-" + k);
+                    conversation.setString(2, "history " + k);
+                    conversation.setLong(3, now);
+                    conversation.setLong(4, now);
+                    conversation.executeUpdate();
+                }
+                // messages interleaved across conversations, as a year of use would write them
+                for (int m = 0; m < perConversation; m++) {
+                    for (int k = 0; k < conversations; k++) {
+                        boolean user = m % 2 == 0;
+                        String text = (user ? "question " : "answer with a command or two ") + m + " in conversation " + k
+                                + " about pve" + (k % 7) + " and its ceph osd." + (m % 13);
+                        message.setLong(1, k + 1);
+                        message.setString(2, user ? "user" : "assistant");
+                        message.setString(3, text);
+                        message.setLong(4, ContentHash.of(text));
+                        message.setString(5, user ? null : "haia");
+                        message.setLong(6, now + (long) m * conversations + k);
+                        message.addBatch();
+                    }
+                    message.executeBatch();
+                }
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute("COMMIT");
+                s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            }
+        }
+    }
+
+    /** Mean cost of HAIA's window query (through its store) on random conversations. */
+    private static double windowQueryMicros(Path db, int conversations) {
+        try (ConversationStore store = ConversationStore.open(db, Clock.systemUTC())) {
+            int rounds = 5000;
+            for (int i = 0; i < rounds; i++) {   // warm-up
+                store.window(1 + ThreadLocalRandom.current().nextInt(conversations), java.util.OptionalLong.empty(), 20);
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < rounds; i++) {
+                store.window(1 + ThreadLocalRandom.current().nextInt(conversations), java.util.OptionalLong.empty(), 20);
+            }
+            return (System.nanoTime() - start) / 1000.0 / rounds;
+        }
+    }
+
+    // ---- scenario 4: start-up and footprint ----
+
+    private void startup() throws Exception {
+        List<Long> times = new ArrayList<>();
+        long idle = 0;
+        try (Proc upstream = upstream(0, 8, 0)) {
+            for (int run = 0; run < (quick ? 2 : 5); run++) {
+                Path db = work.resolve("startup-" + run + "/haia.db");
+                try (Proc haia = haia(upstream, db, Map.of())) {
+                    times.add(haia.awaitHttp200("/health", Duration.ofSeconds(60)).toMillis());
+                    if (run == 0) {
+                        Thread.sleep(quick ? 1000 : 5000);   // idle: what it holds when nobody talks to it
+                        idle = haia.rssBytes();
+                    }
+                }
+            }
+        }
+        times.sort(Long::compare);
+        long median = times.get(times.size() / 2);
+        report.verdict("start-up ≤ 1 s to the first healthy /health (median of " + times.size() + ")",
+                       median + " ms", median <= 1000);
+        report.verdict("idle RSS ≤ 128 MB", Report.mb(idle), idle <= 128L << 20);
+        report.section("4. Start-up and footprint",
+                       "Time from process start to the first `200` from `/health` (each run on a new database,"
+                               + " migrations included): " + times + " ms, median " + median + " ms.\n\nIdle RSS after"
+                               + " start: " + Report.mb(idle) + ".");
+    }
+}
