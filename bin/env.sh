@@ -1,43 +1,8 @@
 # Sourced by bin/run, bin/test and bin/bench: finds a JDK 21+ and Maven, installing Maven when missing.
 # Sets JAVA_HOME, puts the right java first on PATH, and defines MVN.
 
-haia_java_major() {   # prints the feature version of the java binary $1, or nothing
-    "$1" -version 2>&1 | awk -F'"' '/version/ { split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit }'
-}
-
-haia_find_jdk() {
-    local candidate major best="" best_major=0
-    # 1. JAVA_HOME, when it points at a JDK 21+
-    if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ]; then
-        major=$(haia_java_major "$JAVA_HOME/bin/java")
-        if [ "${major:-0}" -ge 21 ]; then echo "$JAVA_HOME"; return 0; fi
-        echo "bin/env.sh: JAVA_HOME=$JAVA_HOME is Java ${major:-?}; looking for 21 or newer elsewhere" >&2
-    fi
-    # 2. the newest JDK 21+ under /usr/lib/jvm (Debian/Ubuntu packages and Temurin land there)
-    for candidate in /usr/lib/jvm/*; do
-        [ -x "$candidate/bin/javac" ] || continue
-        major=$(haia_java_major "$candidate/bin/java")
-        if [ "${major:-0}" -ge 21 ] && [ "$major" -gt "$best_major" ]; then best="$candidate"; best_major=$major; fi
-    done
-    if [ -n "$best" ]; then echo "$best"; return 0; fi
-    # 3. javac on PATH
-    if command -v javac >/dev/null 2>&1; then
-        candidate=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
-        major=$(haia_java_major "$candidate/bin/java")
-        if [ "${major:-0}" -ge 21 ]; then echo "$candidate"; return 0; fi
-    fi
-    return 1
-}
-
-if ! JAVA_HOME=$(haia_find_jdk); then
-    cat >&2 <<'MSG'
-HAIA needs a JDK 21 or newer (25 recommended), and none was found in JAVA_HOME, /usr/lib/jvm or on PATH.
-Install one, then run this again (or point JAVA_HOME at it):
-  - Temurin 25 (recommended): https://adoptium.net/installation/linux/  (apt package temurin-25-jdk)
-  - Debian 13 / Ubuntu 24.04: sudo apt install openjdk-21-jdk-headless
-MSG
-    exit 1
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/jdk.sh"
+JAVA_HOME=$(haia_find_jdk javac) || exit 1
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
 

@@ -29,6 +29,7 @@ import haia.api.TransportErrors;
 import haia.chat.ChatPipeline;
 import haia.chat.Persona;
 import haia.config.HaiaConfig;
+import haia.json.Jackson;
 import haia.llm.LlmClient;
 import haia.llm.ModelRegistry;
 import haia.llm.Providers;
@@ -81,7 +82,7 @@ public final class Haia implements AutoCloseable {
         this.clock = clock;
         this.redactor = Redactor.of(config);
         this.errors = new ErrorMapper(redactor);
-        this.json = JsonMapper.builder()
+        this.json = JsonMapper.builder(Jackson.factory())
                 .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .addModule(new Jdk8Module())
                 .addModule(new JavaTimeModule())
@@ -171,7 +172,7 @@ public final class Haia implements AutoCloseable {
                     .build());
         }
         routing.register("/v1",
-                         new ChatCompletionsService(pipeline, config, errors, metrics, clock),
+                         new ChatCompletionsService(pipeline, config, errors, metrics, timers, clock),
                          new ModelsService(models, clock),
                          new ConversationsService(store))
                 .error(Throwable.class, (req, res, error) -> {

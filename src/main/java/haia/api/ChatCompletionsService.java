@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 
 import haia.chat.ChatCommand;
@@ -42,12 +43,13 @@ public final class ChatCompletionsService implements HttpService {
     private final Clock clock;
     private final long maxBodyBytes;
     private final Duration keepAlive;
+    private final ScheduledExecutorService timers;
     private final HeaderName conversationHeader;
     private final HeaderName chatIdHeader;
     private final HeaderName taskHeader;
 
     public ChatCompletionsService(ChatPipeline pipeline, HaiaConfig config, ErrorMapper errors, HaiaMetrics metrics,
-                                  Clock clock) {
+                                  ScheduledExecutorService timers, Clock clock) {
         this.pipeline = pipeline;
         this.parser = new RequestParser(config.chat().maxMessageChars());
         this.errors = errors;
@@ -55,6 +57,7 @@ public final class ChatCompletionsService implements HttpService {
         this.clock = clock;
         this.maxBodyBytes = config.server().maxBodyBytes();
         this.keepAlive = config.server().keepAlive();
+        this.timers = timers;
         this.conversationHeader = HeaderNames.create(config.chat().conversationHeader());
         this.chatIdHeader = HeaderNames.create(config.chat().chatIdHeader());
         this.taskHeader = HeaderNames.create(config.chat().taskHeader());
@@ -81,7 +84,7 @@ public final class ChatCompletionsService implements HttpService {
         long created = clock.millis() / 1000;
         String requestedModel = request.model().orElse("haia");
         ReplySink sink = request.stream()
-                ? new SseReply(res, id, created, requestedModel, request.includeUsage(), keepAlive, errors,
+                ? new SseReply(res, id, created, requestedModel, request.includeUsage(), keepAlive, timers, errors,
                                log.correlationId())
                 : new JsonReply(res, id, created, errors, log.correlationId());
         String outcome;

@@ -4,6 +4,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import haia.chat.Reply;
@@ -39,23 +42,26 @@ final class SseReply implements ReplySink {
     private final ErrorMapper errors;
     private final String correlationId;
     private final ReentrantLock lock = new ReentrantLock();
+    private final ScheduledExecutorService timers;
 
     private Cancellation cancellation = new Cancellation();
     private OutputStream out;            // set once the response is committed
+    private OpenAiWriter.ContentChunks chunks;   // set with the first chunk, when the answering model is known
     private boolean roleSent;
     private boolean finished;
     private boolean clientGone;
-    private long lastWrite = System.nanoTime();
-    private Thread keepAliveThread;
+    private volatile long lastWrite = System.nanoTime();
+    private ScheduledFuture<?> keepAliveCheck;
 
     SseReply(ServerResponse res, String id, long created, String requestedModel, boolean includeUsage,
-             Duration keepAlive, ErrorMapper errors, String correlationId) {
+             Duration keepAlive, ScheduledExecutorService timers, ErrorMapper errors, String correlationId) {
         this.res = res;
         this.id = id;
         this.created = created;
         this.requestedModel = requestedModel;
         this.includeUsage = includeUsage;
         this.keepAlive = keepAlive;
+        this.timers = timers;
         this.errors = errors;
         this.correlationId = correlationId;
     }
@@ -65,10 +71,20 @@ final class SseReply implements ReplySink {
         return true;
     }
 
+    /**
+     * Watches for quiet periods on the shared timer (a cheap check of the last write time; thousands of streams
+     * share one timer thread) and writes a keep-alive comment on a virtual thread only when one is due, since a
+     * write to a slow client may block.
+     */
     @Override
     public void open(Cancellation cancellation) {
         this.cancellation = cancellation;
-        keepAliveThread = Thread.ofVirtual().name("sse-keep-alive-" + id).start(this::keepAliveLoop);
+        long period = keepAlive.toMillis();
+        keepAliveCheck = timers.scheduleWithFixedDelay(() -> {
+            if (System.nanoTime() - lastWrite >= keepAlive.toNanos()) {
+                Thread.startVirtualThread(this::keepAlive);
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -79,8 +95,7 @@ final class SseReply implements ReplySink {
                 return;
             }
             startChunks(model);
-            write(OpenAiWriter.chunk(id, created, model, Optional.empty(), Optional.of(delta), Optional.empty(),
-                                     includeUsage));
+            writeRaw(chunks.event(delta));
         } finally {
             lock.unlock();
         }
@@ -98,8 +113,7 @@ final class SseReply implements ReplySink {
             startChunks(reply.model());
             if (!streamedAny && !reply.text().isEmpty()) {
                 // a reply that did not come from a streaming model call (e.g. a chat command) arrives in one piece
-                write(OpenAiWriter.chunk(id, created, reply.model(), Optional.empty(), Optional.of(reply.text()),
-                                         Optional.empty(), includeUsage));
+                writeRaw(chunks.event(reply.text()));
             }
             write(OpenAiWriter.chunk(id, created, reply.model(), Optional.empty(), Optional.empty(),
                                      Optional.of(reply.finishReason()), includeUsage));
@@ -152,6 +166,7 @@ final class SseReply implements ReplySink {
         commit(model);
         if (!roleSent) {
             roleSent = true;
+            chunks = new OpenAiWriter.ContentChunks(id, created, model, includeUsage);
             write(OpenAiWriter.chunk(id, created, model, Optional.of("assistant"), Optional.of(""), Optional.empty(),
                                      includeUsage));
         }
@@ -193,11 +208,11 @@ final class SseReply implements ReplySink {
         }
     }
 
-    /** Stops the keep-alive ticker and ends the response body. */
+    /** Stops the keep-alive checks and ends the response body. */
     private void finish() {
         finished = true;
-        if (keepAliveThread != null) {
-            keepAliveThread.interrupt();
+        if (keepAliveCheck != null) {
+            keepAliveCheck.cancel(false);
         }
         if (out != null && !clientGone) {
             try {
@@ -208,26 +223,15 @@ final class SseReply implements ReplySink {
         }
     }
 
-    private void keepAliveLoop() {
-        long intervalNanos = keepAlive.toNanos();
-        while (true) {
-            try {
-                Thread.sleep(keepAlive);
-            } catch (InterruptedException e) {
-                return;
+    private void keepAlive() {
+        lock.lock();
+        try {
+            if (!finished && !clientGone && System.nanoTime() - lastWrite >= keepAlive.toNanos()) {
+                commit(requestedModel);
+                writeRaw(KEEP_ALIVE);
             }
-            lock.lock();
-            try {
-                if (finished || clientGone) {
-                    return;
-                }
-                if (System.nanoTime() - lastWrite >= intervalNanos) {
-                    commit(requestedModel);
-                    writeRaw(KEEP_ALIVE);
-                }
-            } finally {
-                lock.unlock();
-            }
+        } finally {
+            lock.unlock();
         }
     }
 }

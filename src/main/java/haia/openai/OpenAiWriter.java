@@ -1,14 +1,15 @@
 package haia.openai;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
+import haia.json.Jackson;
 import haia.llm.FinishReason;
 import haia.llm.Usage;
 
@@ -19,7 +20,7 @@ import haia.llm.Usage;
  */
 public final class OpenAiWriter {
 
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = Jackson.factory();
 
     private OpenAiWriter() {
     }
@@ -94,6 +95,39 @@ public final class OpenAiWriter {
             }
             g.writeEndObject();
         });
+    }
+
+    /**
+     * The content chunks of one stream as complete SSE events ({@code data: ...\n\n}). Everything but the text is
+     * the same in every chunk of a stream, so the framing is generated once (by {@link #chunk}, so it cannot drift
+     * from it) and only the text is escaped per token.
+     */
+    public static final class ContentChunks {
+        private static final String MARKER = "~~content~~";
+        private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+        private final byte[] prefix;
+        private final byte[] suffix;
+
+        public ContentChunks(String id, long created, String model, boolean usageNull) {
+            byte[] sample = chunk(id, created, model, Optional.empty(), Optional.of(MARKER), Optional.empty(), usageNull);
+            String text = new String(sample, StandardCharsets.UTF_8);
+            int at = text.indexOf('"' + MARKER + '"');
+            byte[] head = text.substring(0, at + 1).getBytes(StandardCharsets.UTF_8);
+            prefix = new byte[DATA.length + head.length];
+            System.arraycopy(DATA, 0, prefix, 0, DATA.length);
+            System.arraycopy(head, 0, prefix, DATA.length, head.length);
+            suffix = (text.substring(at + MARKER.length() + 1) + "\n\n").getBytes(StandardCharsets.UTF_8);
+        }
+
+        /** The SSE event carrying {@code content}. */
+        public byte[] event(String content) {
+            byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(content);
+            byte[] event = new byte[prefix.length + quoted.length + suffix.length];
+            System.arraycopy(prefix, 0, event, 0, prefix.length);
+            System.arraycopy(quoted, 0, event, prefix.length, quoted.length);
+            System.arraycopy(suffix, 0, event, prefix.length + quoted.length, suffix.length);
+            return event;
+        }
     }
 
     /** The final usage chunk of a stream: empty {@code choices} and the whole request's usage. */
@@ -176,18 +210,7 @@ public final class OpenAiWriter {
         }
     }
 
-    @FunctionalInterface
-    private interface Body {
-        void write(JsonGenerator generator) throws IOException;
-    }
-
-    private static byte[] write(Body body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            body.write(g);
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing JSON to memory cannot fail", e);
-        }
-        return out.toByteArray();
+    private static byte[] write(Jackson.Document document) {
+        return Jackson.write(JSON, 256, document);
     }
 }

@@ -18,6 +18,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import haia.json.Jackson;
+
 /**
  * Turns a {@code /v1/chat/completions} body into a {@link ChatCompletionRequest}, or an
  * {@link InvalidRequestException} that names the offending field ({@code messages[2].content}) and says what is
@@ -39,14 +41,13 @@ public final class RequestParser {
 
     public RequestParser(int maxMessageChars) {
         this.maxMessageChars = maxMessageChars;
-        this.mapper = JsonMapper.builder()
+        // bodies are already size-capped; the constraints bound what a hostile body can make the parser do
+        this.mapper = JsonMapper.builder(Jackson.factory(StreamReadConstraints.builder()
+                                                                 .maxNestingDepth(64)
+                                                                 .maxNumberLength(64)
+                                                                 .build()))
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .build();
-        // bodies are already size-capped; these bound what a hostile body can make the parser do
-        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                                                             .maxNestingDepth(64)
-                                                             .maxNumberLength(64)
-                                                             .build());
     }
 
     public ChatCompletionRequest parse(byte[] body) {

@@ -29,6 +29,10 @@ public final class FastUpstream {
     private final int tokens;
     private final Duration drip;
     private final byte[] jsonBody;
+    /** Every event of a streamed reply, encoded once as an HTTP chunk: the fake spends its time sleeping. */
+    private final byte[] streamStart;
+    private final byte[][] tokenChunks;
+    private final byte[] streamEnd;
 
     FastUpstream(Duration latency, int tokens, Duration drip) {
         this.latency = latency;
@@ -42,6 +46,21 @@ public final class FastUpstream {
                 + "\"content\":[{\"type\":\"text\",\"text\":\"" + text + "\"}],\"stop_reason\":\"end_turn\","
                 + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,\"output_tokens\":" + tokens + "}}")
                 .getBytes(StandardCharsets.UTF_8);
+        this.streamStart = concat(SSE_HEADERS, chunk("event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+                + "{\"id\":\"msg_bench\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"bench\",\"content\":[],"
+                + "\"stop_reason\":null,\"usage\":{\"input_tokens\":12,\"output_tokens\":1}}}\n\n"
+                + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"));
+        this.tokenChunks = new byte[tokens][];
+        for (int i = 0; i < tokens; i++) {
+            tokenChunks[i] = chunk("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                    + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + token(i) + "\"}}\n\n");
+        }
+        this.streamEnd = concat(chunk("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+                + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+                + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + tokens + "}}\n\n"
+                + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"),
+                "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The i-th token of every reply: the load client checks they arrive complete and in order. */
@@ -93,33 +112,37 @@ public final class FastUpstream {
     }
 
     private void stream(OutputStream out) throws IOException, InterruptedException {
-        out.write(SSE_HEADERS);
-        chunk(out, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_bench\",\"type\":"
-                + "\"message\",\"role\":\"assistant\",\"model\":\"bench\",\"content\":[],\"stop_reason\":null,"
-                + "\"usage\":{\"input_tokens\":12,\"output_tokens\":1}}}\n\n");
-        chunk(out, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
-                + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+        out.write(streamStart);
+        out.flush();
         for (int i = 0; i < tokens; i++) {
             if (i > 0 && !drip.isZero()) {
                 Thread.sleep(drip);
             }
-            chunk(out, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
-                    + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + token(i) + "\"}}\n\n");
+            out.write(tokenChunks[i]);
+            out.flush();
         }
-        chunk(out, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
-                + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
-                + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + tokens + "}}\n\n"
-                + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
-        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.write(streamEnd);
         out.flush();
     }
 
-    private static void chunk(OutputStream out, String text) throws IOException {
+    private static byte[] chunk(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        out.write((Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(bytes);
-        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
+        return concat((Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.US_ASCII), bytes,
+                      "\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int length = 0;
+        for (byte[] part : parts) {
+            length += part.length;
+        }
+        byte[] all = new byte[length];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
     }
 
     /** The little of a request the fake needs: its path and whether it asks for a stream. */

@@ -12,7 +12,7 @@ final class Machine {
     private Machine() {
     }
 
-    static String describe(String jvmFlags) {
+    static String describe(String jvmFlags, String aotCache) {
         StringBuilder text = new StringBuilder();
         text.append("| | |\n| --- | --- |\n");
         text.append("| date | ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" |\n");
@@ -23,7 +23,8 @@ final class Machine {
                 .append(" |\n");
         text.append("| JDK | ").append(System.getProperty("java.vm.vendor")).append(' ')
                 .append(System.getProperty("java.runtime.version")).append(" |\n");
-        text.append("| HAIA JVM flags | `").append(jvmFlags).append("` |\n");
+        text.append("| HAIA JVM flags | `").append(jvmFlags).append("` (config/jvm.options) |\n");
+        text.append("| AOT cache | ").append(aotCache).append(" |\n");
         text.append("| setup | HAIA, the fake upstream and the load generator each in their own JVM on this machine,"
                             + " all traffic on 127.0.0.1 |\n");
         return text.toString();

@@ -1,0 +1,60 @@
+package haia.json;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+
+/**
+ * Jackson set up for virtual threads. By default Jackson keeps its parsing and writing buffers per thread; with a
+ * virtual thread per request (and per stream) that means fresh buffers for every request, held for as long as a
+ * stream lives. A shared pool lets thousands of concurrent streams reuse a few.
+ */
+public final class Jackson {
+
+    private Jackson() {
+    }
+
+    /**
+     * A new factory drawing buffers from the shared pool. One per user: an ObjectMapper claims its factory (as the
+     * factory's codec), so mappers must not share one.
+     */
+    public static JsonFactory factory() {
+        return JsonFactory.builder()
+                .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+                // emoji and other non-BMP characters as plain UTF-8, not as escaped surrogate pairs
+                .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+                .build();
+    }
+
+    /** A factory with the shared pool and stricter read limits, for bodies from clients. */
+    public static JsonFactory factory(StreamReadConstraints constraints) {
+        return JsonFactory.builder()
+                .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+                .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+                .streamReadConstraints(constraints)
+                .build();
+    }
+
+    /** Writes one JSON document with a generator (HAIA writes its wire formats field by field, without DTOs). */
+    @FunctionalInterface
+    public interface Document {
+        void write(JsonGenerator generator) throws IOException;
+    }
+
+    /** The bytes of one document written by {@code document}. */
+    public static byte[] write(JsonFactory factory, int sizeHint, Document document) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
+        try (JsonGenerator generator = factory.createGenerator(out)) {
+            document.write(generator);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+}

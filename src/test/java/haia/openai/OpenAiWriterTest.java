@@ -1,0 +1,54 @@
+package haia.openai;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import haia.llm.FinishReason;
+import haia.llm.Usage;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class OpenAiWriterTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void contentChunksAreExactlyWhatTheGeneratorWrites() {
+        for (boolean usageNull : List.of(true, false)) {
+            OpenAiWriter.ContentChunks chunks = new OpenAiWriter.ContentChunks("chatcmpl-x1", 1795490000L, "haia-local",
+                                                                               usageNull);
+            for (String text : List.of("", "plain", "quotes \" and \\ backslash", "new\nline\ttab\r", "\u0000\u0007\u001f",
+                                       "naïve ☃ 😀 \u202e", "</script>", "~~content~~")) {
+                byte[] generated = OpenAiWriter.chunk("chatcmpl-x1", 1795490000L, "haia-local", Optional.empty(),
+                                                      Optional.of(text), Optional.empty(), usageNull);
+                String expected = "data: " + new String(generated, StandardCharsets.UTF_8) + "\n\n";
+                assertEquals(expected, new String(chunks.event(text), StandardCharsets.UTF_8), text);
+            }
+        }
+    }
+
+    @Test
+    void aCompletionHasEveryFieldOpenAiRequires() throws Exception {
+        JsonNode completion = JSON.readTree(OpenAiWriter.completion("chatcmpl-1", 7, "haia", "hi", FinishReason.LENGTH,
+                                                                    new Usage(3, 4)));
+        assertEquals("chat.completion", completion.path("object").asText());
+        JsonNode choice = completion.path("choices").get(0);
+        assertEquals("length", choice.path("finish_reason").asText());
+        assertEquals(true, choice.has("logprobs") && choice.path("logprobs").isNull());
+        assertEquals(7, completion.path("usage").path("total_tokens").asInt());
+    }
+
+    @Test
+    void errorsAlwaysCarryParamAndCode() throws Exception {
+        JsonNode error = JSON.readTree(OpenAiWriter.error("bad", "invalid_request_error", Optional.empty(),
+                                                          Optional.empty())).path("error");
+        assertEquals(true, error.has("param") && error.path("param").isNull());
+        assertEquals(true, error.has("code") && error.path("code").isNull());
+    }
+}
