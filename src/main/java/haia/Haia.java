@@ -31,6 +31,7 @@ import haia.chat.Persona;
 import haia.config.HaiaConfig;
 import haia.json.Jackson;
 import haia.llm.LlmClient;
+import haia.llm.LlmException;
 import haia.llm.ModelRegistry;
 import haia.llm.Providers;
 import haia.llm.ResilientLlmClient;
@@ -151,9 +152,34 @@ public final class Haia implements AutoCloseable {
                 .routing(this::routing);
     }
 
-    /** Starts a server on the configured host and port. */
+    /** Starts the server, then checks the providers in the background (start-up never waits for an upstream). */
     public WebServer start() {
-        return configure(WebServer.builder()).build().start();
+        WebServer server = configure(WebServer.builder()).build().start();
+        Thread.ofVirtual().name("haia-provider-check").start(this::checkProviders);
+        return server;
+    }
+
+    /**
+     * Asks each provider, once, whether it is reachable and has the configured models (where it can tell, e.g.
+     * Ollama's pulled models), and logs one warning per problem with its fix. The answers also seed {@code /health}'s
+     * provider reachability. Problems are warnings, not start-up failures: a GPU box may boot after HAIA.
+     *
+     * @return the warnings logged
+     */
+    public List<String> checkProviders() {
+        List<String> warnings = new ArrayList<>();
+        for (ModelRegistry.Route route : models.all()) {
+            ResilientLlmClient client = (ResilientLlmClient) route.client();
+            try {
+                client.modelProblem(route.upstreamModel()).ifPresent(problem -> warnings.add(
+                        "Model '" + route.id() + "' (provider " + route.provider() + "): " + problem));
+            } catch (LlmException e) {
+                warnings.add("Model '" + route.id() + "' (provider " + route.provider() + ") cannot be checked: "
+                                     + redactor.redact(e.getMessage()) + ". Chats with it fail until this is fixed.");
+            }
+        }
+        warnings.forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
+        return warnings;
     }
 
     void routing(HttpRouting.Builder routing) {

@@ -1,5 +1,6 @@
 package haia.llm;
 
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -28,4 +29,20 @@ public interface LlmClient {
      * it may then skip the terminal event. It never throws for upstream failures: those are {@code Failed} events.
      */
     void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events);
+
+    /** Whether {@link #modelProblem} asks the provider's server (else it always answers "no problem known"). */
+    default boolean checksModels() {
+        return false;
+    }
+
+    /**
+     * Checks at start-up that the provider's server has the configured model, where the provider can tell cheaply
+     * (Ollama lists its pulled models). Never called per request.
+     *
+     * @return what is wrong and how to fix it; empty when the model is there or the provider cannot tell
+     * @throws LlmException when the server cannot be asked (unreachable, credentials rejected)
+     */
+    default Optional<String> modelProblem(String upstreamModel) {
+        return Optional.empty();
+    }
 }

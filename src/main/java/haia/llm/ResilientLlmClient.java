@@ -251,6 +251,31 @@ public final class ResilientLlmClient implements LlmClient {
         return Optional.of(delay.toMillis());
     }
 
+    /**
+     * The provider's start-up model check, outside the circuit breaker and without retries (it is not a chat call
+     * and must not tip the breaker either way); its outcome counts as a sighting of the provider for {@code /health}.
+     */
+    @Override
+    public boolean checksModels() {
+        return delegate.checksModels();
+    }
+
+    @Override
+    public Optional<String> modelProblem(String upstreamModel) {
+        if (!delegate.checksModels()) {
+            return Optional.empty();
+        }
+        try {
+            Optional<String> problem = delegate.modelProblem(upstreamModel);
+            lastSuccess.set(clock.instant());
+            reachable.set(true);
+            return problem;
+        } catch (LlmException e) {
+            record(e);
+            throw e;
+        }
+    }
+
     /** What HAIA last saw of this provider, for {@code /health}. */
     public ProviderHealth health() {
         return new ProviderHealth(provider(),

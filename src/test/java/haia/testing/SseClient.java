@@ -105,6 +105,29 @@ public final class SseClient implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Every remaining {@code data:} payload up to {@code [DONE]}, parsed as JSON; fails when the stream ends
+     * without {@code [DONE]} (HAIA always ends its streams with it, errors included).
+     */
+    public List<com.fasterxml.jackson.databind.JsonNode> chunksUntilDone() throws IOException {
+        List<com.fasterxml.jackson.databind.JsonNode> chunks = new ArrayList<>();
+        String data;
+        while ((data = nextData()) != null) {
+            if (data.equals("[DONE]")) {
+                return chunks;
+            }
+            chunks.add(Http.JSON.readTree(data));
+        }
+        throw new AssertionError("the stream ended without [DONE] after " + chunks);
+    }
+
+    /** The reply text a list of chunks adds up to. */
+    public static String text(List<com.fasterxml.jackson.databind.JsonNode> chunks) {
+        StringBuilder text = new StringBuilder();
+        chunks.forEach(c -> text.append(c.path("choices").path(0).path("delta").path("content").asText("")));
+        return text.toString();
+    }
+
     /** Every remaining body line. */
     public List<String> remainingLines() throws IOException {
         List<String> lines = new ArrayList<>();

@@ -27,12 +27,18 @@ public final class TestHaia implements AutoCloseable {
 
     /** Environment every test server starts from: loopback, a free port, a database in {@code dir}. */
     public static Map<String, String> baseEnv(Path dir, FakeAnthropic upstream) {
+        Map<String, String> env = loopbackEnv(dir);
+        env.put("ANTHROPIC_API_KEY", FakeAnthropic.API_KEY);
+        env.put("ANTHROPIC_BASE_URL", upstream.baseUrl());
+        return env;
+    }
+
+    /** Loopback, a free port and a database in {@code dir}, and no provider yet: the test adds one. */
+    public static Map<String, String> loopbackEnv(Path dir) {
         Map<String, String> env = new HashMap<>();
         env.put("SERVER_HOST", "127.0.0.1");
         env.put("SERVER_PORT", "0");
         env.put("HAIA_DB_PATH", dir.resolve("data/haia.db").toString());
-        env.put("ANTHROPIC_API_KEY", FakeAnthropic.API_KEY);
-        env.put("ANTHROPIC_BASE_URL", upstream.baseUrl());
         return env;
     }
 

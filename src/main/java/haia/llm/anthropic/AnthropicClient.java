@@ -1,8 +1,6 @@
 package haia.llm.anthropic;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -13,12 +11,12 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import haia.config.HaiaConfig;
 import haia.config.Secret;
+import haia.json.Jackson;
 import haia.llm.Cancellation;
 import haia.llm.ErrorCategory;
 import haia.llm.FinishReason;
@@ -28,8 +26,10 @@ import haia.llm.LlmException;
 import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
+import haia.llm.RequestJson;
 import haia.llm.SseReader;
 import haia.llm.UpstreamHttp;
+import haia.llm.UpstreamCall;
 import haia.llm.UpstreamErrors;
 import haia.llm.Usage;
 
@@ -53,7 +53,7 @@ public final class AnthropicClient implements LlmClient {
     private final WebClient http;
     private final URI messagesUri;
     private final Secret apiKey;
-    private static final JsonFactory JSON_FACTORY = new JsonFactory();
+    private static final JsonFactory JSON_FACTORY = Jackson.factory();
     private final ObjectMapper json = new ObjectMapper(JSON_FACTORY);
 
     public AnthropicClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
@@ -71,10 +71,7 @@ public final class AnthropicClient implements LlmClient {
 
     @Override
     public LlmResponse chat(LlmRequest request) {
-        try (HttpClientResponse response = post(request, false)) {
-            if (response.status().code() != 200) {
-                throw failure(response);
-            }
+        return UpstreamCall.blocking(name, () -> post(request, false), this::failure, response -> {
             // the whole body first: Jackson reading Helidon's entity stream directly pulls it in tiny pieces
             JsonNode message = json.readTree(response.inputStream().readAllBytes());
             if (message == null || !message.path("content").isArray()) {
@@ -91,41 +88,13 @@ public final class AnthropicClient implements LlmClient {
                                    new Usage(inputTokens(usage), usage.path("output_tokens").asInt(0)),
                                    message.path("model").asText(request.model()),
                                    requestId(response.headers()));
-        } catch (LlmException e) {
-            throw e;
-        } catch (IOException e) {
-            throw UpstreamErrors.protocolFailure(name, "the reply is not a Messages API response", e);
-        } catch (RuntimeException e) {
-            throw UpstreamErrors.connectionFailure(name, e);
-        }
+        });
     }
 
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
-        HttpClientResponse response;
-        try {
-            response = post(request, true);
-        } catch (RuntimeException e) {
-            if (!cancellation.isCancelled()) {
-                events.accept(new LlmEvent.Failed(UpstreamErrors.connectionFailure(name, e)));
-            }
-            return;
-        }
-        Runnable unregister = cancellation.onCancel(response::close);
-        try (response) {
-            if (response.status().code() != 200) {
-                events.accept(new LlmEvent.Failed(failure(response)));
-                return;
-            }
-            readStream(request, response, cancellation, events);
-        } catch (IOException | RuntimeException e) {
-            if (!cancellation.isCancelled()) {
-                events.accept(new LlmEvent.Failed(e instanceof LlmException llm ? llm
-                        : UpstreamErrors.connectionFailure(name, e)));
-            }
-        } finally {
-            unregister.run();
-        }
+        UpstreamCall.streaming(name, () -> post(request, true), cancellation, events, this::failure,
+                               (response, sink) -> readStream(request, response, sink));
     }
 
     /**
@@ -133,8 +102,8 @@ public final class AnthropicClient implements LlmClient {
      * {@code message_delta} (stop reason, cumulative usage), {@code message_stop}; {@code ping} and block
      * boundaries carry nothing; an {@code error} event ends the stream with a failure.
      */
-    private void readStream(LlmRequest request, HttpClientResponse response, Cancellation cancellation,
-                            Consumer<LlmEvent> events) throws IOException {
+    private boolean readStream(LlmRequest request, HttpClientResponse response, Consumer<LlmEvent> events)
+            throws IOException {
         Optional<String> requestId = requestId(response.headers());
         SseReader sse = new SseReader(response.inputStream());
         StringBuilder text = new StringBuilder();
@@ -177,21 +146,18 @@ public final class AnthropicClient implements LlmClient {
                 case "message_stop" -> {
                     events.accept(new LlmEvent.Completed(new LlmResponse(
                             text.toString(), finishReason(stopReason), new Usage(input, output), model, requestId)));
-                    return;
+                    return true;
                 }
                 case "error" -> {
                     events.accept(new LlmEvent.Failed(streamError(data.path("error"), requestId)));
-                    return;
+                    return true;
                 }
                 default -> {
                     // ping, content_block_start/stop and future event types carry no text
                 }
             }
         }
-        if (!cancellation.isCancelled()) {
-            events.accept(new LlmEvent.Failed(UpstreamErrors.protocolFailure(
-                    name, "the stream ended before message_stop", null)));
-        }
+        return false;
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {
@@ -211,8 +177,7 @@ public final class AnthropicClient implements LlmClient {
      * {@code top_p}, since newer Claude models reject the two together.
      */
     static byte[] requestBody(LlmRequest request, boolean stream) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(512 + request.messages().size() * 256);
-        try (JsonGenerator g = JSON_FACTORY.createGenerator(out)) {
+        return Jackson.write(JSON_FACTORY, 512 + request.messages().size() * 256, g -> {
             g.writeStartObject();
             g.writeStringField("model", request.model());
             g.writeNumberField("max_tokens", request.maxTokens());
@@ -232,13 +197,7 @@ public final class AnthropicClient implements LlmClient {
             } else if (request.topP().isPresent()) {
                 g.writeNumberField("top_p", request.topP().getAsDouble());
             }
-            if (!request.stop().isEmpty()) {
-                g.writeArrayFieldStart("stop_sequences");
-                for (String stop : request.stop()) {
-                    g.writeString(stop);
-                }
-                g.writeEndArray();
-            }
+            RequestJson.strings(g, "stop_sequences", request.stop());
             if (request.user().isPresent()) {
                 g.writeObjectFieldStart("metadata");
                 g.writeStringField("user_id", opaqueUserId(request.user().get()));
@@ -248,10 +207,7 @@ public final class AnthropicClient implements LlmClient {
                 g.writeBooleanField("stream", true);
             }
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing JSON to memory cannot fail", e);
-        }
-        return out.toByteArray();
+        });
     }
 
     /** Anthropic asks for an opaque user id (no names or e-mail addresses): send a hash of what the client sent. */
@@ -265,24 +221,9 @@ public final class AnthropicClient implements LlmClient {
     }
 
     private LlmException failure(HttpClientResponse response) {
-        int status = response.status().code();
-        String detail = "no details";
-        Optional<String> requestId = requestId(response.headers());
-        try {
-            byte[] body = response.inputStream().readNBytes(64 * 1024);
-            JsonNode error = json.readTree(body);
-            if (error != null && error.path("error").hasNonNull("message")) {
-                detail = error.path("error").path("message").asText();
-                if (requestId.isEmpty() && error.hasNonNull("request_id")) {
-                    requestId = Optional.of(error.get("request_id").asText());
-                }
-            } else if (body.length > 0) {
-                detail = abbreviate(new String(body, StandardCharsets.UTF_8));
-            }
-        } catch (IOException | RuntimeException unreadable) {
-            // keep "no details": the status says enough
-        }
-        return UpstreamErrors.httpFailure(name, status, detail, response.headers(), requestId);
+        return UpstreamCall.httpFailure(name, response, json,
+                                        body -> UpstreamCall.text(body.path("error").path("message")),
+                                        requestId(response.headers()));
     }
 
     /** An {@code error} event sent after HTTP 200: its type says what HTTP status it stands for. */
@@ -327,11 +268,6 @@ public final class AnthropicClient implements LlmClient {
 
     private static Optional<String> requestId(Headers headers) {
         return UpstreamErrors.header(headers, "request-id");
-    }
-
-    private static String abbreviate(String text) {
-        String oneLine = text.strip().replaceAll("\\s+", " ");
-        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "…";
     }
 
     @Override

@@ -1,0 +1,223 @@
+package haia.llm.ollama;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import haia.config.HaiaConfig;
+import haia.config.Secret;
+import haia.json.Jackson;
+import haia.llm.Cancellation;
+import haia.llm.ErrorCategory;
+import haia.llm.FinishReason;
+import haia.llm.LlmClient;
+import haia.llm.LlmEvent;
+import haia.llm.LlmException;
+import haia.llm.LlmRequest;
+import haia.llm.LlmResponse;
+import haia.llm.RequestJson;
+import haia.llm.SseReader;
+import haia.llm.UpstreamCall;
+import haia.llm.UpstreamErrors;
+import haia.llm.UpstreamHttp;
+import haia.llm.Usage;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+
+/**
+ * A local model through Ollama's native chat API ({@code POST /api/chat}). Ollama's rules stay here: the system
+ * prompt is the first message, sampling settings and the token limit go in {@code options} ({@code num_predict}),
+ * streams are newline-delimited JSON ending with a {@code done: true} line that carries the stop reason and token
+ * counts, errors are {@code {"error": "..."}} (as the HTTP body, or as a line mid-stream), and {@code keep_alive}
+ * (provider option {@code keep-alive}) says how long Ollama keeps the model loaded after a request.
+ */
+public final class OllamaClient implements LlmClient {
+
+    private static final JsonFactory JSON_FACTORY = Jackson.factory();
+
+    private final String name;
+    private final WebClient http;
+    private final URI chatUri;
+    private final URI tagsUri;
+    private final Optional<Secret> apiKey;
+    private final Optional<String> keepAlive;
+    private final ObjectMapper json = new ObjectMapper(Jackson.factory());
+
+    public OllamaClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+        this.name = settings.name();
+        String base = settings.baseUrl().toString().replaceAll("/+$", "");
+        this.chatUri = URI.create(base + "/api/chat");
+        this.tagsUri = URI.create(base + "/api/tags");
+        // local Ollama needs no key; ollama.com and authenticating proxies take a bearer token
+        this.apiKey = settings.apiKey();
+        this.keepAlive = Optional.ofNullable(settings.options().get("keep-alive")).filter(s -> !s.isBlank());
+        this.http = UpstreamHttp.client(connectTimeout, readTimeout);
+    }
+
+    @Override
+    public String provider() {
+        return name;
+    }
+
+    @Override
+    public LlmResponse chat(LlmRequest request) {
+        return UpstreamCall.blocking(name, () -> post(request, false), r -> failure(r, request.model()), response -> {
+            JsonNode reply = json.readTree(response.inputStream().readAllBytes());
+            if (reply == null || !reply.path("message").isObject()) {
+                throw UpstreamErrors.protocolFailure(name, "the reply has no message", null);
+            }
+            return response(request, reply, reply.path("message").path("content").asText(""));
+        });
+    }
+
+    @Override
+    public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
+        UpstreamCall.streaming(name, () -> post(request, true), cancellation, events,
+                               r -> failure(r, request.model()),
+                               (response, sink) -> readStream(request, response, sink));
+    }
+
+    /** One JSON object per line: text pieces, then a {@code done} line with the totals, or an {@code error} line. */
+    private boolean readStream(LlmRequest request, HttpClientResponse response, Consumer<LlmEvent> events)
+            throws IOException {
+        SseReader lines = new SseReader(response.inputStream());
+        StringBuilder text = new StringBuilder();
+        Optional<String> line;
+        while ((line = lines.nextLine()).isPresent()) {
+            if (line.get().isBlank()) {
+                continue;
+            }
+            JsonNode chunk = json.readTree(line.get());
+            if (chunk.hasNonNull("error")) {
+                events.accept(new LlmEvent.Failed(LlmException.of(
+                        ErrorCategory.UNAVAILABLE, name,
+                        "The " + name + " upstream failed mid-stream: " + chunk.get("error").asText())));
+                return true;
+            }
+            String piece = chunk.path("message").path("content").asText("");
+            if (!piece.isEmpty()) {
+                text.append(piece);
+                events.accept(new LlmEvent.TextDelta(piece));
+            }
+            if (chunk.path("done").asBoolean(false)) {
+                events.accept(new LlmEvent.Completed(response(request, chunk, text.toString())));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private LlmResponse response(LlmRequest request, JsonNode reply, String text) {
+        return new LlmResponse(text, finishReason(reply.path("done_reason").asText(null)),
+                               new Usage(reply.path("prompt_eval_count").asInt(0), reply.path("eval_count").asInt(0)),
+                               reply.path("model").asText(request.model()), Optional.empty());
+    }
+
+    /**
+     * Whether Ollama has the model pulled ({@code GET /api/tags}). Names without a tag mean {@code :latest}, as in
+     * Ollama itself.
+     */
+    @Override
+    public boolean checksModels() {
+        return true;
+    }
+
+    @Override
+    public Optional<String> modelProblem(String upstreamModel) {
+        try (HttpClientResponse response = authorized(http.get().uri(tagsUri)).request()) {
+            if (response.status().code() != 200) {
+                throw failure(response, upstreamModel);
+            }
+            JsonNode tags = json.readTree(response.inputStream().readAllBytes());
+            String wanted = withTag(upstreamModel);
+            for (JsonNode model : tags.path("models")) {
+                if (wanted.equals(withTag(model.path("name").asText()))
+                        || wanted.equals(withTag(model.path("model").asText()))) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of("Ollama has no model '" + upstreamModel + "'; pull it on the Ollama host: ollama pull "
+                                       + upstreamModel);
+        } catch (LlmException e) {
+            throw e;
+        } catch (IOException e) {
+            throw UpstreamErrors.protocolFailure(name, "the model list (/api/tags) could not be read", e);
+        } catch (RuntimeException e) {
+            throw UpstreamErrors.connectionFailure(name, e);
+        }
+    }
+
+    private static String withTag(String model) {
+        return model.contains(":") ? model : model + ":latest";
+    }
+
+    private HttpClientResponse post(LlmRequest request, boolean stream) {
+        return authorized(http.post().uri(chatUri))
+                .header(HeaderValues.CONTENT_TYPE_JSON)
+                .submit(requestBody(request, stream, keepAlive));
+    }
+
+    private HttpClientRequest authorized(HttpClientRequest request) {
+        apiKey.ifPresent(key -> request.header(HeaderNames.AUTHORIZATION, "Bearer " + key.reveal()));
+        return request;
+    }
+
+    /**
+     * HAIA's neutral request in Ollama's terms: the system prompt as the first message; temperature, top_p, stop
+     * sequences and the token limit ({@code num_predict}) in {@code options}; {@code stream} always explicit, since
+     * Ollama streams unless told otherwise.
+     */
+    static byte[] requestBody(LlmRequest request, boolean stream, Optional<String> keepAlive) {
+        return Jackson.write(JSON_FACTORY, 512 + request.messages().size() * 256, g -> {
+            g.writeStartObject();
+            g.writeStringField("model", request.model());
+            RequestJson.roleContentMessages(g, request);
+            g.writeBooleanField("stream", stream);
+            g.writeObjectFieldStart("options");
+            g.writeNumberField("num_predict", request.maxTokens());
+            if (request.temperature().isPresent()) {
+                g.writeNumberField("temperature", request.temperature().getAsDouble());
+            }
+            if (request.topP().isPresent()) {
+                g.writeNumberField("top_p", request.topP().getAsDouble());
+            }
+            RequestJson.strings(g, "stop", request.stop());
+            g.writeEndObject();
+            if (keepAlive.isPresent()) {
+                g.writeStringField("keep_alive", keepAlive.get());
+            }
+            g.writeEndObject();
+        });
+    }
+
+    private LlmException failure(HttpClientResponse response, String model) {
+        LlmException failure = UpstreamCall.httpFailure(name, response, json, body -> UpstreamCall.text(body.path("error")),
+                                                        Optional.empty());
+        if (failure.category() == ErrorCategory.NOT_FOUND) {
+            // Ollama's 404 is "model not found": say how to fix it
+            return new LlmException(failure.category(), name, failure.upstreamStatus(),
+                                    failure.getMessage() + " (pull it on the Ollama host: ollama pull " + model + ")",
+                                    failure.retryAfter(), failure.upstreamRequestId(), null);
+        }
+        return failure;
+    }
+
+    static FinishReason finishReason(String doneReason) {
+        return "length".equals(doneReason) ? FinishReason.LENGTH : FinishReason.STOP;
+    }
+
+    @Override
+    public String toString() {
+        return "OllamaClient[" + chatUri + "]";
+    }
+}

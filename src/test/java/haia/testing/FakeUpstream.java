@@ -1,0 +1,272 @@
+package haia.testing;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.helidon.common.socket.SocketOptions;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * What the loopback fakes of the Ollama, OpenAI-compatible and Gemini protocols share: a real HTTP server on
+ * 127.0.0.1, the record of requests, the rule violations seen, and a script of {@link Behaviour}s, protocol-neutral,
+ * that each fake renders in its own documented formats. With an empty script a fake answers
+ * {@code "Echo: <last user message>"}, streamed word by word when asked for a stream.
+ */
+public abstract class FakeUpstream implements AutoCloseable {
+
+    protected static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One request as received. */
+    public record Received(String path, Map<String, String> headers, JsonNode body) {
+    }
+
+    /** Why a scripted reply ends, in neutral terms each fake writes in its own vocabulary. */
+    public enum Finish { STOP, LENGTH, FILTER }
+
+    /** How the fake answers one request. */
+    public sealed interface Behaviour {
+        record Reply(List<String> pieces, Finish finish, int inputTokens, int outputTokens, Duration delay)
+                implements Behaviour {
+        }
+
+        /** An HTTP error in the protocol's error shape. */
+        record Error(int status, String message, Map<String, String> headers) implements Behaviour {
+        }
+
+        /** Streams {@code pieces}, then the protocol's mid-stream error instead of the end. */
+        record StreamThenError(List<String> pieces, int status, String message) implements Behaviour {
+        }
+
+        /** Streams {@code pieces}, then closes the connection without the protocol's final event. */
+        record StreamThenCut(List<String> pieces) implements Behaviour {
+        }
+    }
+
+    public static Behaviour reply(String text) {
+        return new Behaviour.Reply(List.of(text), Finish.STOP, 12, 7, Duration.ZERO);
+    }
+
+    public static Behaviour reply(String text, Finish finish) {
+        return new Behaviour.Reply(List.of(text), finish, 12, 7, Duration.ZERO);
+    }
+
+    public static Behaviour streamed(List<String> pieces, Duration delay) {
+        return new Behaviour.Reply(pieces, Finish.STOP, 12, pieces.size(), delay);
+    }
+
+    public static Behaviour error(int status, String message) {
+        return new Behaviour.Error(status, message, Map.of());
+    }
+
+    private WebServer server;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Behaviour> script = new ConcurrentLinkedQueue<>();
+    private volatile CountDownLatch disconnected = new CountDownLatch(1);
+
+    /** Starts the server on a free loopback port; each fake's factory calls it once it is fully built. */
+    protected final <T extends FakeUpstream> T listen() {
+        this.server = WebServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+                .shutdownHook(false)
+                .featuresDiscoverServices(false)
+                .routing(this::routes)
+                .build()
+                .start();
+        @SuppressWarnings("unchecked")
+        T self = (T) this;
+        return self;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    public void enqueue(Behaviour... behaviours) {
+        script.addAll(List.of(behaviours));
+    }
+
+    public List<Received> requests() {
+        return List.copyOf(received);
+    }
+
+    public Received lastRequest() {
+        return received.getLast();
+    }
+
+    /** Rule violations seen in requests (must stay empty: HAIA always sends valid requests). */
+    public List<String> violations() {
+        return List.copyOf(violations);
+    }
+
+    /** Waits until a streaming reply found its connection closed by HAIA. */
+    public boolean awaitDisconnect(Duration timeout) throws InterruptedException {
+        return disconnected.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void reset() {
+        received.clear();
+        violations.clear();
+        script.clear();
+        disconnected = new CountDownLatch(1);
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+
+    // ---- what each protocol supplies ----
+
+    /** The protocol's endpoints; model calls go to {@link #handle}. */
+    protected abstract void routes(HttpRules rules);
+
+    /** The protocol's rules for this request; each problem is answered as the real API answers it (400). */
+    protected abstract List<String> check(String path, Map<String, String> headers, JsonNode body);
+
+    /** Whether the request asks for a stream. */
+    protected abstract boolean streaming(String path, JsonNode body);
+
+    /** The text of the last user message, for the echo reply. */
+    protected abstract String lastUserText(JsonNode body);
+
+    protected abstract void sendReply(ServerResponse res, JsonNode request, Behaviour.Reply reply) throws Exception;
+
+    /** Writes a whole stream; {@code ending} is the reply's end, a mid-stream error, or a cut. */
+    protected abstract void sendStream(ServerResponse res, JsonNode request, List<String> pieces, Duration delay,
+                                       Behaviour ending) throws Exception;
+
+    protected abstract void sendError(ServerResponse res, int status, String message, Map<String, String> headers)
+            throws Exception;
+
+    // ---- the shared request flow ----
+
+    /** Handles one model call: record, check, then answer per the script. */
+    protected void handle(ServerRequest req, ServerResponse res) throws Exception {
+        String path = req.path().path();
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        req.headers().forEach(h -> headers.put(h.name(), h.get()));
+        JsonNode body;
+        try {
+            body = JSON.readTree(req.content().as(byte[].class));
+        } catch (Exception e) {
+            violations.add("request body is not JSON");
+            sendError(res, 400, "request body is not JSON: " + e.getMessage(), Map.of());
+            return;
+        }
+        received.add(new Received(path, headers, body));
+        List<String> problems = check(path, headers, body);
+        if (!problems.isEmpty()) {
+            violations.addAll(problems);
+            sendError(res, problems.getFirst().startsWith("401 ") ? 401 : 400, String.join("; ", problems), Map.of());
+            return;
+        }
+        Behaviour behaviour = script.poll();
+        if (behaviour == null) {
+            String echo = "Echo: " + lastUserText(body);
+            behaviour = new Behaviour.Reply(List.of(echo.split("(?<= )")), Finish.STOP, 12, 7, Duration.ZERO);
+        }
+        boolean stream = streaming(path, body);
+        try {
+            switch (behaviour) {
+                case Behaviour.Error e -> sendError(res, e.status(), e.message(), e.headers());
+                case Behaviour.Reply r when stream -> sendStream(res, body, r.pieces(), r.delay(), r);
+                case Behaviour.Reply r -> {
+                    Thread.sleep(r.delay());
+                    sendReply(res, body, r);
+                }
+                case Behaviour.StreamThenError s -> sendStream(res, body, s.pieces(), Duration.ZERO, s);
+                case Behaviour.StreamThenCut c -> sendStream(res, body, c.pieces(), Duration.ZERO, c);
+            }
+        } catch (java.io.UncheckedIOException | java.io.IOException closed) {
+            disconnected.countDown();   // HAIA closed the connection (the client left, or a deadline passed)
+        }
+    }
+
+    protected static void sendJson(ServerResponse res, int status, JsonNode body, Map<String, String> headers)
+            throws Exception {
+        res.status(Status.create(status));
+        headers.forEach((k, v) -> res.header(HeaderNames.create(k), v));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(JSON.writeValueAsBytes(body));
+    }
+
+    /** Writes and flushes one piece of a stream at once, as a real server does per token. */
+    protected static void write(OutputStream out, String text) throws java.io.IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** Checks an optional number field: a number within [min, max]. */
+    protected static void range(List<String> problems, JsonNode parent, String field, double min, double max) {
+        JsonNode value = parent.get(field);
+        if (value != null && (!value.isNumber() || value.asDouble() < min || value.asDouble() > max)) {
+            problems.add(field + ": must be a number between " + min + " and " + max);
+        }
+    }
+
+    /** Checks an optional field that must be a positive integer. */
+    protected static void positiveInt(List<String> problems, JsonNode parent, String field) {
+        JsonNode value = parent.get(field);
+        if (value != null && (!value.isIntegralNumber() || value.asLong() < 1)) {
+            problems.add(field + ": must be a positive integer");
+        }
+    }
+
+    /** Checks a {@code messages} array of {@code {role, content: string}} objects with roles from {@code roles}. */
+    protected static void roleContentMessages(List<String> problems, JsonNode messages, java.util.Set<String> roles) {
+        if (!messages.isArray() || messages.isEmpty()) {
+            problems.add("messages: at least one message is required");
+            return;
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            String role = messages.get(i).path("role").asText();
+            if (!roles.contains(role)) {
+                problems.add("messages." + i + ".role: unknown role " + role);
+            }
+            if (role.equals("system") && i > 0) {
+                problems.add("messages." + i + ": HAIA sends the system prompt first");
+            }
+            if (!messages.get(i).path("content").isTextual()) {
+                problems.add("messages." + i + ".content: must be a string");
+            }
+        }
+        if (!messages.get(messages.size() - 1).path("role").asText().equals("user")) {
+            problems.add("messages: the last message must be the user's");
+        }
+    }
+
+    protected static void stringArray(List<String> problems, JsonNode parent, String field, int maxItems) {
+        JsonNode value = parent.get(field);
+        if (value == null) {
+            return;
+        }
+        if (!value.isArray() || value.size() > maxItems) {
+            problems.add(field + ": must be an array of at most " + maxItems + " strings");
+            return;
+        }
+        value.forEach(v -> {
+            if (!v.isTextual()) {
+                problems.add(field + ": must hold strings only");
+            }
+        });
+    }
+}
