@@ -74,7 +74,17 @@ public final class UpstreamErrors {
             }
         }
         return LlmException.of(ErrorCategory.UNAVAILABLE, provider,
-                               "The connection to the " + provider + " upstream failed: " + e.getMessage(), e);
+                               "The connection to the " + provider + " upstream failed: " + describe(e), e);
+    }
+
+    /** The first message in the cause chain; a pooled connection the upstream closed often has none at the top. */
+    private static String describe(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return "the connection was closed (" + e.getClass().getSimpleName() + ")";
     }
 
     /** A failure for an answer HAIA cannot make sense of. */

@@ -135,4 +135,38 @@ class ConfigLoaderTest {
         assertEquals("llama3.2", config.models().getFirst().upstreamModel());
         assertFalse(config.providers().containsKey("anthropic"));
     }
+
+    @Test
+    void eachMisconfiguredProviderIsNamedWithWhatIsWrong() throws Exception {
+        ConfigException gemini = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(env("HAIA_PROVIDER", "gemini"), dir));
+        assertTrue(gemini.problems().stream().anyMatch(p -> p.startsWith("GEMINI_API_KEY") && p.contains("required")),
+                   gemini.problems().toString());
+
+        ConfigException url = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(env("HAIA_PROVIDER", "ollama", "OLLAMA_BASE_URL", "gpu-box:11434 "), dir));
+        assertTrue(url.problems().stream().anyMatch(p -> p.startsWith("OLLAMA_BASE_URL")), url.problems().toString());
+
+        Files.writeString(dir.resolve("models.yaml"), """
+                models:
+                  - id: haia
+                    provider: anthropic
+                    upstream-model: claude-sonnet-4-5
+                    fallback: haia-locl
+                  - id: haia-local
+                    provider: mistral-box
+                    upstream-model: mistral
+                providers:
+                  mistral-box:
+                    type: mistral
+                """);
+        ConfigException models = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(env("HAIA_CONFIG", "models.yaml", "ANTHROPIC_API_KEY", "k"), dir));
+        List<String> problems = models.problems();
+        assertTrue(problems.stream().anyMatch(p -> p.contains("'mistral-box'") && p.contains("unknown type 'mistral'")
+                && p.contains("anthropic, ollama, openai, gemini")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("fallback 'haia-locl' is not a configured model")),
+                   problems.toString());
+        assertEquals(2, problems.size(), problems.toString());
+    }
 }
