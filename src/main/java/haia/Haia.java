@@ -169,9 +169,8 @@ public final class Haia implements AutoCloseable {
     public List<String> checkProviders() {
         List<String> warnings = new ArrayList<>();
         for (ModelRegistry.Route route : models.all()) {
-            ResilientLlmClient client = (ResilientLlmClient) route.client();
             try {
-                client.modelProblem(route.upstreamModel()).ifPresent(problem -> warnings.add(
+                route.client().modelProblem(route.upstreamModel()).ifPresent(problem -> warnings.add(
                         "Model '" + route.id() + "' (provider " + route.provider() + "): " + problem));
             } catch (LlmException e) {
                 warnings.add("Model '" + route.id() + "' (provider " + route.provider() + ") cannot be checked: "

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
@@ -25,20 +26,19 @@ public final class Jackson {
      * factory's codec), so mappers must not share one.
      */
     public static JsonFactory factory() {
-        return JsonFactory.builder()
-                .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
-                // emoji and other non-BMP characters as plain UTF-8, not as escaped surrogate pairs
-                .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
-                .build();
+        return builder().build();
     }
 
     /** A factory with the shared pool and stricter read limits, for bodies from clients. */
     public static JsonFactory factory(StreamReadConstraints constraints) {
-        return JsonFactory.builder()
+        return builder().streamReadConstraints(constraints).build();
+    }
+
+    private static JsonFactoryBuilder builder() {
+        return new JsonFactoryBuilder()
                 .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
-                .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
-                .streamReadConstraints(constraints)
-                .build();
+                // emoji and other non-BMP characters as plain UTF-8, not as escaped surrogate pairs
+                .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8);
     }
 
     /** Writes one JSON document with a generator (HAIA writes its wire formats field by field, without DTOs). */

@@ -32,13 +32,13 @@ public final class UpstreamCall {
     }
 
     /**
-     * Reads a 200 streaming answer, reporting text deltas and at most one terminal event.
+     * Reads a 200 streaming answer into {@code reply}: its text pieces, then at most one terminal event.
      *
-     * @return whether a terminal event ({@code Completed} or {@code Failed}) was delivered
+     * @return whether a terminal event ({@link StreamedReply#complete} or {@link StreamedReply#fail}) was delivered
      */
     @FunctionalInterface
     public interface StreamReader {
-        boolean read(HttpClientResponse response, Consumer<LlmEvent> events) throws IOException;
+        boolean read(HttpClientResponse response, StreamedReply reply) throws IOException;
     }
 
     /** Turns a non-200 answer into a failure (see {@link #httpFailure}). */
@@ -86,7 +86,7 @@ public final class UpstreamCall {
                 events.accept(new LlmEvent.Failed(failure.read(response)));
                 return;
             }
-            boolean ended = reader.read(response, events);
+            boolean ended = reader.read(response, new StreamedReply(events));
             if (!ended && !cancellation.isCancelled()) {
                 events.accept(new LlmEvent.Failed(UpstreamErrors.protocolFailure(
                         provider, "the stream ended before its final event", null)));

@@ -1,5 +1,6 @@
 package haia.llm;
 
+import java.net.URI;
 import java.time.Duration;
 
 import io.helidon.common.socket.SocketOptions;
@@ -24,5 +25,10 @@ public final class UpstreamHttp {
                 .followRedirects(false)
                 .sendExpectContinue(false)
                 .build();
+    }
+
+    /** An endpoint under a configured base URL: {@code path} appended, trailing slashes of the base dropped. */
+    public static URI endpoint(URI baseUrl, String path) {
+        return URI.create(baseUrl.toString().replaceAll("/+$", "") + path);
     }
 }

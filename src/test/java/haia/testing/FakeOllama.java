@@ -82,12 +82,6 @@ public final class FakeOllama extends FakeUpstream {
     }
 
     @Override
-    protected String lastUserText(JsonNode body) {
-        JsonNode messages = body.path("messages");
-        return messages.get(messages.size() - 1).path("content").asText();
-    }
-
-    @Override
     protected void sendReply(ServerResponse res, JsonNode request, Behaviour.Reply reply) throws Exception {
         if (notPulled(res, request)) {
             return;

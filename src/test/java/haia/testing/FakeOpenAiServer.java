@@ -105,12 +105,6 @@ public final class FakeOpenAiServer extends FakeUpstream {
     }
 
     @Override
-    protected String lastUserText(JsonNode body) {
-        JsonNode messages = body.path("messages");
-        return messages.get(messages.size() - 1).path("content").asText();
-    }
-
-    @Override
     protected void sendReply(ServerResponse res, JsonNode request, Behaviour.Reply reply) throws Exception {
         ObjectNode completion = header(request, "chat.completion");
         ObjectNode choice = completion.putArray("choices").addObject();

@@ -145,8 +145,11 @@ public abstract class FakeUpstream implements AutoCloseable {
     /** Whether the request asks for a stream. */
     protected abstract boolean streaming(String path, JsonNode body);
 
-    /** The text of the last user message, for the echo reply. */
-    protected abstract String lastUserText(JsonNode body);
+    /** The text of the last user message, for the echo reply; this reads the {@code messages} role/content shape. */
+    protected String lastUserText(JsonNode body) {
+        JsonNode messages = body.path("messages");
+        return messages.get(messages.size() - 1).path("content").asText();
+    }
 
     protected abstract void sendReply(ServerResponse res, JsonNode request, Behaviour.Reply reply) throws Exception;
 

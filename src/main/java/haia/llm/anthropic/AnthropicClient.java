@@ -28,6 +28,7 @@ import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.RequestJson;
 import haia.llm.SseReader;
+import haia.llm.StreamedReply;
 import haia.llm.UpstreamHttp;
 import haia.llm.UpstreamCall;
 import haia.llm.UpstreamErrors;
@@ -59,8 +60,7 @@ public final class AnthropicClient implements LlmClient {
     public AnthropicClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
         this.name = settings.name();
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Anthropic needs an API key"));
-        String base = settings.baseUrl().toString().replaceAll("/+$", "");
-        this.messagesUri = URI.create(base + "/v1/messages");
+        this.messagesUri = UpstreamHttp.endpoint(settings.baseUrl(), "/v1/messages");
         this.http = UpstreamHttp.client(connectTimeout, readTimeout);
     }
 
@@ -94,7 +94,7 @@ public final class AnthropicClient implements LlmClient {
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
         UpstreamCall.streaming(name, () -> post(request, true), cancellation, events, this::failure,
-                               (response, sink) -> readStream(request, response, sink));
+                               (response, reply) -> readStream(request, response, reply));
     }
 
     /**
@@ -102,11 +102,10 @@ public final class AnthropicClient implements LlmClient {
      * {@code message_delta} (stop reason, cumulative usage), {@code message_stop}; {@code ping} and block
      * boundaries carry nothing; an {@code error} event ends the stream with a failure.
      */
-    private boolean readStream(LlmRequest request, HttpClientResponse response, Consumer<LlmEvent> events)
+    private boolean readStream(LlmRequest request, HttpClientResponse response, StreamedReply reply)
             throws IOException {
         Optional<String> requestId = requestId(response.headers());
         SseReader sse = new SseReader(response.inputStream());
-        StringBuilder text = new StringBuilder();
         String model = request.model();
         int input = 0;
         int output = 0;
@@ -125,11 +124,7 @@ public final class AnthropicClient implements LlmClient {
                 case "content_block_delta" -> {
                     JsonNode delta = data.path("delta");
                     if ("text_delta".equals(delta.path("type").asText())) {
-                        String piece = delta.path("text").asText("");
-                        if (!piece.isEmpty()) {
-                            text.append(piece);
-                            events.accept(new LlmEvent.TextDelta(piece));
-                        }
+                        reply.add(delta.path("text").asText(""));
                     }
                 }
                 case "message_delta" -> {
@@ -144,13 +139,10 @@ public final class AnthropicClient implements LlmClient {
                     }
                 }
                 case "message_stop" -> {
-                    events.accept(new LlmEvent.Completed(new LlmResponse(
-                            text.toString(), finishReason(stopReason), new Usage(input, output), model, requestId)));
-                    return true;
+                    return reply.complete(finishReason(stopReason), new Usage(input, output), model, requestId);
                 }
                 case "error" -> {
-                    events.accept(new LlmEvent.Failed(streamError(data.path("error"), requestId)));
-                    return true;
+                    return reply.fail(streamError(data.path("error"), requestId));
                 }
                 default -> {
                     // ping, content_block_start/stop and future event types carry no text
@@ -220,10 +212,13 @@ public final class AnthropicClient implements LlmClient {
         }
     }
 
+    /** A non-200 answer; its request id from the header, else from the error body (Anthropic sends both). */
     private LlmException failure(HttpClientResponse response) {
-        return UpstreamCall.httpFailure(name, response, json,
-                                        body -> UpstreamCall.text(body.path("error").path("message")),
-                                        requestId(response.headers()));
+        UpstreamCall.ErrorBody body = UpstreamCall.readError(response, json);
+        String detail = body.json().flatMap(b -> UpstreamCall.text(b.path("error").path("message"))).orElse(body.text());
+        Optional<String> requestId = requestId(response.headers())
+                .or(() -> body.json().flatMap(b -> UpstreamCall.text(b.path("request_id"))));
+        return UpstreamErrors.httpFailure(name, response.status().code(), detail, response.headers(), requestId);
     }
 
     /** An {@code error} event sent after HTTP 200: its type says what HTTP status it stands for. */

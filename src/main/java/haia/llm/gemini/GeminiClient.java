@@ -26,6 +26,7 @@ import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.RequestJson;
 import haia.llm.SseReader;
+import haia.llm.StreamedReply;
 import haia.llm.UpstreamCall;
 import haia.llm.UpstreamErrors;
 import haia.llm.UpstreamHttp;
@@ -58,7 +59,7 @@ public final class GeminiClient implements LlmClient {
     public GeminiClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
         this.name = settings.name();
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Gemini needs an API key"));
-        this.modelsBase = settings.baseUrl().toString().replaceAll("/+$", "") + "/" + API_VERSION + "/models/";
+        this.modelsBase = UpstreamHttp.endpoint(settings.baseUrl(), "/" + API_VERSION + "/models/").toString();
         this.http = UpstreamHttp.client(connectTimeout, readTimeout);
     }
 
@@ -90,17 +91,16 @@ public final class GeminiClient implements LlmClient {
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
         UpstreamCall.streaming(name, () -> post(request, true), cancellation, events, this::failure,
-                               (response, sink) -> readStream(request, response, sink));
+                               (response, reply) -> readStream(request, response, reply));
     }
 
     /**
      * Each event is a partial GenerateContentResponse: text parts, and on the last one {@code finishReason} and the
      * full {@code usageMetadata}. The stream ends at the end of the body.
      */
-    private boolean readStream(LlmRequest request, HttpClientResponse response, Consumer<LlmEvent> events)
+    private boolean readStream(LlmRequest request, HttpClientResponse response, StreamedReply reply)
             throws IOException {
         SseReader sse = new SseReader(response.inputStream());
-        StringBuilder text = new StringBuilder();
         String model = request.model();
         Optional<String> id = Optional.empty();
         FinishReason finish = null;
@@ -109,8 +109,7 @@ public final class GeminiClient implements LlmClient {
         while ((next = sse.next()).isPresent()) {
             JsonNode chunk = json.readTree(next.get().data());
             if (chunk.path("error").isObject()) {
-                events.accept(new LlmEvent.Failed(streamError(chunk.path("error"))));
-                return true;
+                return reply.fail(streamError(chunk.path("error")));
             }
             model = chunk.path("modelVersion").asText(model);
             id = id.or(() -> UpstreamCall.text(chunk.path("responseId")));
@@ -122,11 +121,7 @@ public final class GeminiClient implements LlmClient {
                 continue;
             }
             JsonNode candidate = chunk.path("candidates").path(0);
-            String piece = text(candidate);
-            if (!piece.isEmpty()) {
-                text.append(piece);
-                events.accept(new LlmEvent.TextDelta(piece));
-            }
+            reply.add(text(candidate));
             if (candidate.hasNonNull("finishReason")) {
                 finish = finishReason(candidate.get("finishReason").asText());
             }
@@ -134,8 +129,7 @@ public final class GeminiClient implements LlmClient {
         if (finish == null) {
             return false;
         }
-        events.accept(new LlmEvent.Completed(new LlmResponse(text.toString(), finish, usage, model, id)));
-        return true;
+        return reply.complete(finish, usage, model, id);
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {

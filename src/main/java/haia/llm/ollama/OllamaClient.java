@@ -23,6 +23,7 @@ import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.RequestJson;
 import haia.llm.SseReader;
+import haia.llm.StreamedReply;
 import haia.llm.UpstreamCall;
 import haia.llm.UpstreamErrors;
 import haia.llm.UpstreamHttp;
@@ -55,9 +56,8 @@ public final class OllamaClient implements LlmClient {
 
     public OllamaClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
         this.name = settings.name();
-        String base = settings.baseUrl().toString().replaceAll("/+$", "");
-        this.chatUri = URI.create(base + "/api/chat");
-        this.tagsUri = URI.create(base + "/api/tags");
+        this.chatUri = UpstreamHttp.endpoint(settings.baseUrl(), "/api/chat");
+        this.tagsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/api/tags");
         // local Ollama needs no key; ollama.com and authenticating proxies take a bearer token
         this.apiKey = settings.apiKey();
         this.keepAlive = Optional.ofNullable(settings.options().get("keep-alive")).filter(s -> !s.isBlank());
@@ -76,7 +76,9 @@ public final class OllamaClient implements LlmClient {
             if (reply == null || !reply.path("message").isObject()) {
                 throw UpstreamErrors.protocolFailure(name, "the reply has no message", null);
             }
-            return response(request, reply, reply.path("message").path("content").asText(""));
+            return new LlmResponse(reply.path("message").path("content").asText(""),
+                                   finishReason(reply.path("done_reason").asText(null)), usage(reply),
+                                   reply.path("model").asText(request.model()), Optional.empty());
         });
     }
 
@@ -84,14 +86,13 @@ public final class OllamaClient implements LlmClient {
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
         UpstreamCall.streaming(name, () -> post(request, true), cancellation, events,
                                r -> failure(r, request.model()),
-                               (response, sink) -> readStream(request, response, sink));
+                               (response, reply) -> readStream(request, response, reply));
     }
 
     /** One JSON object per line: text pieces, then a {@code done} line with the totals, or an {@code error} line. */
-    private boolean readStream(LlmRequest request, HttpClientResponse response, Consumer<LlmEvent> events)
+    private boolean readStream(LlmRequest request, HttpClientResponse response, StreamedReply reply)
             throws IOException {
         SseReader lines = new SseReader(response.inputStream());
-        StringBuilder text = new StringBuilder();
         Optional<String> line;
         while ((line = lines.nextLine()).isPresent()) {
             if (line.get().isBlank()) {
@@ -99,28 +100,22 @@ public final class OllamaClient implements LlmClient {
             }
             JsonNode chunk = json.readTree(line.get());
             if (chunk.hasNonNull("error")) {
-                events.accept(new LlmEvent.Failed(LlmException.of(
-                        ErrorCategory.UNAVAILABLE, name,
-                        "The " + name + " upstream failed mid-stream: " + chunk.get("error").asText())));
-                return true;
+                return reply.fail(LlmException.of(ErrorCategory.UNAVAILABLE, name,
+                                                  "The " + name + " upstream failed mid-stream: "
+                                                          + chunk.get("error").asText()));
             }
-            String piece = chunk.path("message").path("content").asText("");
-            if (!piece.isEmpty()) {
-                text.append(piece);
-                events.accept(new LlmEvent.TextDelta(piece));
-            }
+            reply.add(chunk.path("message").path("content").asText(""));
             if (chunk.path("done").asBoolean(false)) {
-                events.accept(new LlmEvent.Completed(response(request, chunk, text.toString())));
-                return true;
+                return reply.complete(finishReason(chunk.path("done_reason").asText(null)), usage(chunk),
+                                      chunk.path("model").asText(request.model()), Optional.empty());
             }
         }
         return false;
     }
 
-    private LlmResponse response(LlmRequest request, JsonNode reply, String text) {
-        return new LlmResponse(text, finishReason(reply.path("done_reason").asText(null)),
-                               new Usage(reply.path("prompt_eval_count").asInt(0), reply.path("eval_count").asInt(0)),
-                               reply.path("model").asText(request.model()), Optional.empty());
+    /** {@code prompt_eval_count} and {@code eval_count}, as Ollama's own OpenAI layer maps them. */
+    private static Usage usage(JsonNode reply) {
+        return new Usage(reply.path("prompt_eval_count").asInt(0), reply.path("eval_count").asInt(0));
     }
 
     /**

@@ -24,6 +24,7 @@ import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.RequestJson;
 import haia.llm.SseReader;
+import haia.llm.StreamedReply;
 import haia.llm.UpstreamCall;
 import haia.llm.UpstreamErrors;
 import haia.llm.UpstreamHttp;
@@ -59,8 +60,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
 
     public OpenAiCompatibleClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
         this.name = settings.name();
-        String base = settings.baseUrl().toString().replaceAll("/+$", "");
-        this.completionsUri = URI.create(base + "/chat/completions");
+        this.completionsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/chat/completions");
         this.apiKey = settings.apiKey();
         boolean openAi = "api.openai.com".equals(settings.baseUrl().getHost());
         this.tokenLimitField = Optional.ofNullable(settings.options().get("token-limit-field"))
@@ -93,17 +93,16 @@ public final class OpenAiCompatibleClient implements LlmClient {
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
         UpstreamCall.streaming(name, () -> post(request, true), cancellation, events, this::failure,
-                               (response, sink) -> readStream(request, response, sink));
+                               (response, reply) -> readStream(request, response, reply));
     }
 
     /**
      * Data-only SSE: chunks with {@code choices[0].delta.content}, one with {@code finish_reason}, then (asked for
      * with {@code include_usage}) one with empty {@code choices} and the usage, then {@code [DONE]}.
      */
-    private boolean readStream(LlmRequest request, HttpClientResponse response, Consumer<LlmEvent> events)
+    private boolean readStream(LlmRequest request, HttpClientResponse response, StreamedReply reply)
             throws IOException {
         SseReader sse = new SseReader(response.inputStream());
-        StringBuilder text = new StringBuilder();
         String model = request.model();
         Optional<String> id = Optional.empty();
         String finish = null;
@@ -116,19 +115,14 @@ public final class OpenAiCompatibleClient implements LlmClient {
             }
             JsonNode chunk = json.readTree(data);
             if (chunk.has("error") || "error".equals(chunk.path("object").asText())) {
-                events.accept(new LlmEvent.Failed(streamError(chunk)));
-                return true;
+                return reply.fail(streamError(chunk));
             }
             model = chunk.path("model").asText(model);
             if (id.isEmpty() && chunk.hasNonNull("id")) {
                 id = Optional.of(chunk.get("id").asText());
             }
             JsonNode choice = chunk.path("choices").path(0);
-            String piece = choice.path("delta").path("content").asText("");
-            if (!piece.isEmpty()) {
-                text.append(piece);
-                events.accept(new LlmEvent.TextDelta(piece));
-            }
+            reply.add(choice.path("delta").path("content").asText(""));
             if (choice.hasNonNull("finish_reason")) {
                 finish = choice.get("finish_reason").asText();
             }
@@ -139,9 +133,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
         if (finish == null) {
             return false;   // [DONE] or the end of the body without a finish chunk: the reply was cut off
         }
-        events.accept(new LlmEvent.Completed(new LlmResponse(text.toString(), finishReason(finish), usage, model,
-                                                             id)));
-        return true;
+        return reply.complete(finishReason(finish), usage, model, id);
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {
