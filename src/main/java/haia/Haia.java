@@ -22,8 +22,8 @@ import haia.api.Drain;
 import haia.api.ChatCompletionsService;
 import haia.api.ConversationsService;
 import haia.api.ErrorMapper;
+import haia.api.ErrorResponder;
 import haia.api.ModelsService;
-import haia.api.RequestLog;
 import haia.api.RequestLogFilter;
 import haia.api.TransportErrors;
 import haia.chat.ChatPipeline;
@@ -42,7 +42,6 @@ import haia.observe.Redactor;
 import haia.store.ConversationStore;
 
 import io.helidon.common.socket.SocketOptions;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.media.MediaContext;
 import io.helidon.http.media.jackson.JacksonSupport;
 import io.helidon.webserver.WebServer;
@@ -82,7 +81,7 @@ public final class Haia implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.redactor = Redactor.of(config);
-        this.errors = new ErrorMapper(redactor);
+        this.errors = new ErrorMapper(redactor, config.resilience().maxAttempts());
         this.json = JsonMapper.builder(Jackson.factory())
                 .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .addModule(new Jdk8Module())
@@ -108,7 +107,7 @@ public final class Haia implements AutoCloseable {
             LlmClient raw = Providers.create(provider, config.resilience());
             ResilientLlmClient client = new ResilientLlmClient(
                     raw, config.resilience(), timers,
-                    (name, cause, delay) -> metrics.retry(name, cause.category().name().toLowerCase(java.util.Locale.ROOT)),
+                    (name, cause, delay) -> metrics.retry(name, cause.category().code()),
                     clock);
             metrics.breakerGauge(client.provider(), client::breakerOpen);
             byProvider.put(provider.name(), client);
@@ -200,13 +199,7 @@ public final class Haia implements AutoCloseable {
                          new ChatCompletionsService(pipeline, config, errors, metrics, timers, clock),
                          new ModelsService(models, clock),
                          new ConversationsService(store))
-                .error(Throwable.class, (req, res, error) -> {
-                    var apiError = errors.map(error, RequestLog.of(req).correlationId());
-                    apiError.retryAfterSeconds().ifPresent(s -> res.header(io.helidon.http.HeaderNames.RETRY_AFTER, s));
-                    res.status(io.helidon.http.Status.create(apiError.status()));
-                    res.header(HeaderValues.CONTENT_TYPE_JSON);
-                    res.send(apiError.body());
-                });
+                .error(Throwable.class, new ErrorResponder(errors));
     }
 
     private ObserveFeature observe() {

@@ -76,7 +76,7 @@ public final class ChatCompletionsService implements HttpService {
             request = parser.parse(RequestBodies.readJson(req, maxBodyBytes));
             command = command(request, req);
         } catch (InvalidRequestException e) {
-            metrics.request("chat_completions", "client_error");
+            metrics.request("chat_completions", e.code());
             throw e;
         }
         log.put("stream", request.stream()).put("messages", request.messages().size());
@@ -96,8 +96,7 @@ public final class ChatCompletionsService implements HttpService {
             log.put("tokens_in", result.usage().inputTokens()).put("tokens_out", result.usage().outputTokens());
             outcome = result.result();
         } catch (RuntimeException e) {
-            ApiError error = errors.map(e, log.correlationId());
-            outcome = error.status() < 500 ? "client_error" : "server_error";
+            outcome = errors.code(e);
             sink.fail(e);
         }
         log.put("outcome", outcome);

@@ -303,7 +303,7 @@ public final class ChatPipeline {
             case ModelResult.Failed failed -> {
                 sink.fail(failed.error());
                 yield new Outcome(conversationId, route.id(), route.provider(), failed.error().upstreamRequestId(),
-                                  Usage.NONE, "upstream_" + failed.error().category().name().toLowerCase(java.util.Locale.ROOT));
+                                  Usage.NONE, failed.error().category().code());
             }
             case ModelResult.Cancelled cancelled -> new Outcome(conversationId, route.id(), route.provider(),
                                                                 Optional.empty(), Usage.NONE, "cancelled");
