@@ -245,6 +245,7 @@ public final class Haia implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             timers.shutdownNow();
+            clients.forEach(ResilientLlmClient::close);
             store.close();
         }
     }

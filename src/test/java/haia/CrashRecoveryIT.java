@@ -78,7 +78,11 @@ class CrashRecoveryIT {
                     }
                 }));
             }
-            Thread.sleep(2500);
+            // kill once real load has been answered (a loaded machine needs longer than an idle one; bounded)
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (answered.size() <= 100 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
             haia.kill();              // SIGKILL mid-load
             running.set(false);
             for (Thread client : clients) {

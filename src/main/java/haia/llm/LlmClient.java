@@ -9,7 +9,7 @@ import java.util.function.Consumer;
  *
  * <p>Implementations are thread-safe and block the calling (virtual) thread while they wait for the upstream.
  */
-public interface LlmClient {
+public interface LlmClient extends AutoCloseable {
 
     /** Short provider name used in metrics, logs and errors, e.g. {@code anthropic}. */
     String provider();
@@ -44,5 +44,10 @@ public interface LlmClient {
      */
     default Optional<String> modelProblem(String upstreamModel) {
         return Optional.empty();
+    }
+
+    /** Releases the client's connections (at shutdown). */
+    @Override
+    default void close() {
     }
 }

@@ -286,6 +286,11 @@ public final class ResilientLlmClient implements LlmClient {
                                   breaker.state().name().toLowerCase(Locale.ROOT));
     }
 
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
     public boolean breakerOpen() {
         return breaker.state() == CircuitBreaker.State.OPEN;
     }

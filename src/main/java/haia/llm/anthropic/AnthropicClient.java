@@ -38,7 +38,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 
 /**
  * Claude through Anthropic's Messages API ({@code POST /v1/messages}), blocking and streaming, over Helidon's web
@@ -51,7 +50,7 @@ public final class AnthropicClient implements LlmClient {
     static final String API_VERSION = "2023-06-01";
 
     private final String name;
-    private final WebClient http;
+    private final UpstreamHttp http;
     private final URI messagesUri;
     private final Secret apiKey;
     private static final JsonFactory JSON_FACTORY = Jackson.factory();
@@ -61,7 +60,7 @@ public final class AnthropicClient implements LlmClient {
         this.name = settings.name();
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Anthropic needs an API key"));
         this.messagesUri = UpstreamHttp.endpoint(settings.baseUrl(), "/v1/messages");
-        this.http = UpstreamHttp.client(connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(settings.baseUrl(), connectTimeout, readTimeout);
     }
 
     @Override
@@ -154,13 +153,11 @@ public final class AnthropicClient implements LlmClient {
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {
         byte[] body = requestBody(request, stream);
-        return http.post()
-                .uri(messagesUri)
+        return http.post(messagesUri, post -> post
                 .header(HeaderNames.create("x-api-key"), apiKey.reveal())
                 .header(HeaderNames.create("anthropic-version"), API_VERSION)
                 .header(HeaderValues.CONTENT_TYPE_JSON)
-                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json")
-                .submit(body);
+                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json"), body);
     }
 
     /**
@@ -263,6 +260,11 @@ public final class AnthropicClient implements LlmClient {
 
     private static Optional<String> requestId(Headers headers) {
         return UpstreamErrors.header(headers, "request-id");
+    }
+
+    @Override
+    public void close() {
+        http.close();
     }
 
     @Override

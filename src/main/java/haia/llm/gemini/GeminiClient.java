@@ -35,7 +35,6 @@ import haia.llm.Usage;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 
 /**
  * Google's Gemini through the Developer API: {@code models/{model}:generateContent} and
@@ -51,7 +50,7 @@ public final class GeminiClient implements LlmClient {
     private static final String API_VERSION = "v1beta";
 
     private final String name;
-    private final WebClient http;
+    private final UpstreamHttp http;
     private final String modelsBase;
     private final Secret apiKey;
     private final ObjectMapper json = new ObjectMapper(Jackson.factory());
@@ -60,7 +59,7 @@ public final class GeminiClient implements LlmClient {
         this.name = settings.name();
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Gemini needs an API key"));
         this.modelsBase = UpstreamHttp.endpoint(settings.baseUrl(), "/" + API_VERSION + "/models/").toString();
-        this.http = UpstreamHttp.client(connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(settings.baseUrl(), connectTimeout, readTimeout);
     }
 
     @Override
@@ -135,11 +134,10 @@ public final class GeminiClient implements LlmClient {
     private HttpClientResponse post(LlmRequest request, boolean stream) {
         String model = URLEncoder.encode(request.model().replaceFirst("^models/", ""), StandardCharsets.UTF_8);
         URI uri = URI.create(modelsBase + model + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent"));
-        return http.post().uri(uri)
+        return http.post(uri, post -> post
                 .header(HeaderNames.create("x-goog-api-key"), apiKey.reveal())
                 .header(HeaderValues.CONTENT_TYPE_JSON)
-                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json")
-                .submit(requestBody(request));
+                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json"), requestBody(request));
     }
 
     /**
@@ -271,6 +269,11 @@ public final class GeminiClient implements LlmClient {
             }
         }
         return Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        http.close();
     }
 
     @Override

@@ -31,9 +31,8 @@ import haia.llm.Usage;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
-import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.http1.Http1ClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 
 /**
  * A local model through Ollama's native chat API ({@code POST /api/chat}). Ollama's rules stay here: the system
@@ -47,7 +46,7 @@ public final class OllamaClient implements LlmClient {
     private static final JsonFactory JSON_FACTORY = Jackson.factory();
 
     private final String name;
-    private final WebClient http;
+    private final UpstreamHttp http;
     private final URI chatUri;
     private final URI tagsUri;
     private final Optional<Secret> apiKey;
@@ -61,7 +60,7 @@ public final class OllamaClient implements LlmClient {
         // local Ollama needs no key; ollama.com and authenticating proxies take a bearer token
         this.apiKey = settings.apiKey();
         this.keepAlive = Optional.ofNullable(settings.options().get("keep-alive")).filter(s -> !s.isBlank());
-        this.http = UpstreamHttp.client(connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(settings.baseUrl(), connectTimeout, readTimeout);
     }
 
     @Override
@@ -129,7 +128,7 @@ public final class OllamaClient implements LlmClient {
 
     @Override
     public Optional<String> modelProblem(String upstreamModel) {
-        try (HttpClientResponse response = authorized(http.get().uri(tagsUri)).request()) {
+        try (HttpClientResponse response = http.get(tagsUri, this::authorize)) {
             if (response.status().code() != 200) {
                 throw failure(response, upstreamModel);
             }
@@ -157,14 +156,12 @@ public final class OllamaClient implements LlmClient {
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {
-        return authorized(http.post().uri(chatUri))
-                .header(HeaderValues.CONTENT_TYPE_JSON)
-                .submit(requestBody(request, stream, keepAlive));
+        return http.post(chatUri, post -> authorize(post.header(HeaderValues.CONTENT_TYPE_JSON)),
+                         requestBody(request, stream, keepAlive));
     }
 
-    private HttpClientRequest authorized(HttpClientRequest request) {
+    private void authorize(Http1ClientRequest request) {
         apiKey.ifPresent(key -> request.header(HeaderNames.AUTHORIZATION, "Bearer " + key.reveal()));
-        return request;
     }
 
     /**
@@ -209,6 +206,11 @@ public final class OllamaClient implements LlmClient {
 
     static FinishReason finishReason(String doneReason) {
         return "length".equals(doneReason) ? FinishReason.LENGTH : FinishReason.STOP;
+    }
+
+    @Override
+    public void close() {
+        http.close();
     }
 
     @Override

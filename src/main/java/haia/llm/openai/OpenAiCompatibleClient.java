@@ -32,9 +32,7 @@ import haia.llm.Usage;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
-import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 
 /**
  * Any server speaking OpenAI's Chat Completions API: llama.cpp's server, vLLM, LM Studio, LocalAI, Ollama's
@@ -52,7 +50,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
     private static final JsonFactory JSON_FACTORY = Jackson.factory();
 
     private final String name;
-    private final WebClient http;
+    private final UpstreamHttp http;
     private final URI completionsUri;
     private final Optional<Secret> apiKey;
     private final String tokenLimitField;
@@ -66,7 +64,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
         this.tokenLimitField = Optional.ofNullable(settings.options().get("token-limit-field"))
                 .filter(s -> !s.isBlank())
                 .orElse(openAi ? "max_completion_tokens" : "max_tokens");
-        this.http = UpstreamHttp.client(connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(settings.baseUrl(), connectTimeout, readTimeout);
     }
 
     @Override
@@ -137,11 +135,11 @@ public final class OpenAiCompatibleClient implements LlmClient {
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {
-        HttpClientRequest post = http.post().uri(completionsUri)
-                .header(HeaderValues.CONTENT_TYPE_JSON)
-                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json");
-        apiKey.ifPresent(key -> post.header(HeaderNames.AUTHORIZATION, "Bearer " + key.reveal()));
-        return post.submit(requestBody(request, stream, tokenLimitField));
+        return http.post(completionsUri, post -> {
+            post.header(HeaderValues.CONTENT_TYPE_JSON)
+                    .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json");
+            apiKey.ifPresent(key -> post.header(HeaderNames.AUTHORIZATION, "Bearer " + key.reveal()));
+        }, requestBody(request, stream, tokenLimitField));
     }
 
     /** HAIA's neutral request as a Chat Completions request: the system prompt as the first message. */
@@ -226,6 +224,11 @@ public final class OpenAiCompatibleClient implements LlmClient {
             case "tool_calls", "function_call" -> FinishReason.TOOL_CALLS;
             default -> FinishReason.STOP;   // stop, eos (some local servers), and anything new
         };
+    }
+
+    @Override
+    public void close() {
+        http.close();
     }
 
     @Override
