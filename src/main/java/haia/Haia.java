@@ -197,7 +197,7 @@ public final class Haia implements AutoCloseable {
         }
         routing.register("/v1",
                          new ChatCompletionsService(pipeline, config, errors, metrics, timers, clock),
-                         new ModelsService(models, clock),
+                         new ModelsService(models),
                          new ConversationsService(store))
                 .error(Throwable.class, new ErrorResponder(errors));
     }

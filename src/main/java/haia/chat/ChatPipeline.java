@@ -233,7 +233,10 @@ public final class ChatPipeline {
         ChatCommand.Sampling sampling = command.sampling();
         HaiaConfig.Model settings = route.settings();
         int maxTokens = sampling.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
-        OptionalDouble temperature = sampling.temperature().isPresent() ? sampling.temperature() : settings.temperature();
+        // a model's configured temperature is a default for requests that choose no sampling of their own: a
+        // client's top_p is not overridden by it (Claude takes one of the two, and temperature would win)
+        OptionalDouble temperature = sampling.temperature().isPresent() || sampling.topP().isPresent()
+                ? sampling.temperature() : settings.temperature();
         return new LlmRequest(route.upstreamModel(), system, window, maxTokens, temperature, sampling.topP(),
                               sampling.stop(), sampling.user());
     }
