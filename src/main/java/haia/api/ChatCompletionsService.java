@@ -91,6 +91,7 @@ public final class ChatCompletionsService implements HttpService {
         try {
             ChatPipeline.Outcome result = pipeline.handle(command, sink);
             result.conversationId().ifPresent(c -> log.put("conversation", c));
+            log.put("memory", result.memory().name().toLowerCase(java.util.Locale.ROOT));
             log.put("model", result.model()).put("provider", result.provider());
             result.upstreamRequestId().ifPresent(u -> log.put("upstream_request", u));
             log.put("tokens_in", result.usage().inputTokens()).put("tokens_out", result.usage().outputTokens());

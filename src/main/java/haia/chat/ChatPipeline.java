@@ -72,17 +72,30 @@ public final class ChatPipeline {
         this.clock = clock;
     }
 
+    /** Where a request's context came from and where its exchange went (the request log's {@code memory}). */
+    public enum Memory {
+        /** The default thread or a thread keyed by HAIA's header: the stored window, the turn appended. */
+        THREAD,
+        /** A conversation whose client sends its whole branch (OpenWebUI): aligned with the stored branch. */
+        BRANCH,
+        /** A request with its own history and no conversation header: answered from it, nothing stored. */
+        CLIENT,
+        /** An OpenWebUI background task: answered from its own prompt, nothing stored. */
+        TASK
+    }
+
     /** What one request did, for the request log. */
-    public record Outcome(Optional<Long> conversationId, String model, String provider,
+    public record Outcome(Optional<Long> conversationId, Memory memory, String model, String provider,
                          Optional<String> upstreamRequestId, Usage usage, String result) {
     }
 
     /** Runs one chat request through the pipeline and delivers the reply (or the error) to {@code sink}. */
     public Outcome handle(ChatCommand command, ReplySink sink) {
         ModelRegistry.Route requested = models.resolve(command.model());
-        Conversation conversation = identify(command);                                   // 1
+        Conversation conversation = identify(command, requested);                        // 1
         if (conversation.identity().isEmpty()) {
-            return run(command, sink, conversation, route(requested, true));
+            // stateless: nothing stored, so nothing to serialize (scripts without a header run in parallel)
+            return run(command, sink, conversation, route(requested, conversation.task()));
         }
         try (ConversationLocks.Held ignored = locks.acquire(conversation.identity().get(), lockTimeout)) {
             return run(command, sink, conversation, route(requested, false));
@@ -90,11 +103,7 @@ public final class ChatPipeline {
     }
 
     private Outcome run(ChatCommand command, ReplySink sink, Conversation identified, ModelRegistry.Route route) {
-        // a branch client's history is aligned with the stored branch, which needs the conversation's id; a thread
-        // client's request reads only the window (found by identity in the same query)
-        Conversation conversation = identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
-                ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()))
-                : identified;
+        Conversation conversation = stored(identified);                                  // 1
         TurnPlan plan = plan(conversation, command);                                      // 1
         if (isNewThreadCommand(conversation, plan)) {
             return startNewThread(conversation, route, sink);                             // 1: "/new", no model call
@@ -105,7 +114,7 @@ public final class ChatPipeline {
         sink.open(cancellation);
         ModelResult result = modelCall.call(route, request, sink, cancellation);          // 4
         Optional<Long> conversationId = persist(conversation, plan, result);              // 5
-        return respond(result, sink, conversationId);                                     // 6
+        return respond(result, sink, conversationId, conversation.memory());              // 6
     }
 
     // ---- step 1: identify ----
@@ -113,28 +122,57 @@ public final class ChatPipeline {
     /**
      * Which conversation a request belongs to, and how its client talks.
      *
-     * @param identity empty for a stateless task request
+     * @param identity empty for a stateless request (a task, or a client that sent its own context)
      * @param mode     how to read the request's history
      * @param stored   the stored conversation's id, when known (looked up for branch clients only)
+     * @param task     an OpenWebUI background task
      */
-    record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode, OptionalLong stored) {
+    record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode, OptionalLong stored,
+                        boolean task) {
+        static Conversation stateless(boolean task) {
+            return new Conversation(Optional.empty(), HistoryAlignment.Mode.CLIENT, OptionalLong.empty(), task);
+        }
+
+        Memory memory() {
+            return task ? Memory.TASK : switch (mode) {
+                case THREAD -> Memory.THREAD;
+                case BRANCH -> Memory.BRANCH;
+                case CLIENT -> Memory.CLIENT;
+            };
+        }
     }
 
-    private Conversation identify(ChatCommand command) {
+    private Conversation identify(ChatCommand command, ModelRegistry.Route requested) {
         if (isTask(command)) {
-            return new Conversation(Optional.empty(), HistoryAlignment.Mode.THREAD, OptionalLong.empty());
+            return Conversation.stateless(true);
         }
         ChatCommand.ConversationHint hint = command.hint();
         ConversationIdentity identity = hint.conversationKey().map(ConversationIdentity::keyed)
                 .or(() -> hint.chatId().map(ConversationIdentity::openWebUi))
                 .orElse(ConversationIdentity.DEFAULT);
         HistoryAlignment.Mode mode = switch (identity.kind()) {
-            case DEFAULT -> HistoryAlignment.Mode.THREAD;
+            // no conversation named: history that ends the default thread continues it, any other is the client's
+            // own context (read without the lock: nothing stateless waits for the thread's other requests)
+            case DEFAULT -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD
+                    : HistoryAlignment.withoutConversationHeader(store.window(identity, windowSize(requested)),
+                                                                 command.history());
             case OPENWEBUI -> HistoryAlignment.Mode.BRANCH;
             // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
             case KEYED -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD : HistoryAlignment.Mode.BRANCH;
         };
-        return new Conversation(Optional.of(identity), mode, OptionalLong.empty());
+        return mode == HistoryAlignment.Mode.CLIENT ? Conversation.stateless(false)
+                : new Conversation(Optional.of(identity), mode, OptionalLong.empty(), false);
+    }
+
+    /**
+     * A branch client's history is aligned with the stored branch, which needs the conversation's id (read under
+     * the conversation's lock); a thread client's request reads only the window, found by identity.
+     */
+    private Conversation stored(Conversation identified) {
+        return identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
+                ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()),
+                                   false)
+                : identified;
     }
 
     /**
@@ -192,7 +230,8 @@ public final class ChatPipeline {
                         + " it no longer goes to the model, and it stays readable at /v1/conversations/" + p.id() + ".")
                 .orElse("Started a new conversation.");
         sink.complete(new Reply(route.id(), text, FinishReason.STOP, Usage.NONE));
-        return new Outcome(Optional.of(fresh.id()), route.id(), "haia", Optional.empty(), Usage.NONE, "new_thread");
+        return new Outcome(Optional.of(fresh.id()), Memory.THREAD, route.id(), "haia", Optional.empty(), Usage.NONE,
+                           "new_thread");
     }
 
     // ---- step 2: window ----
@@ -200,12 +239,10 @@ public final class ChatPipeline {
     private List<LlmMessage> window(Conversation conversation, TurnPlan plan, ChatCommand command,
                                     ModelRegistry.Route route) {
         if (conversation.identity().isEmpty()) {
-            // a task carries everything it needs in its own prompt
-            List<LlmMessage> own = command.messages();
-            return ContextWindow.assemble(own.subList(0, own.size() - command.userTurn().size()), List.of(),
-                                          plan.userTurn(), Integer.MAX_VALUE);
+            // a task or a client with its own context: everything it needs is in the request, all of it goes
+            return ContextWindow.clientContext(command.history(), plan.userTurn());
         }
-        int size = route.settings().contextWindow().orElse(chat.contextWindow());
+        int size = windowSize(route);
         List<LlmMessage> tail;
         if (conversation.stored().isPresent()) {
             tail = store.window(conversation.stored().getAsLong(), plan.supersedeFrom(), size);
@@ -217,11 +254,15 @@ public final class ChatPipeline {
         return ContextWindow.assemble(tail, plan.imports(), plan.userTurn(), size);
     }
 
+    private int windowSize(ModelRegistry.Route route) {
+        return route.settings().contextWindow().orElse(chat.contextWindow());
+    }
+
     // ---- step 3: persona and request ----
 
     private LlmRequest prompt(ChatCommand command, Conversation conversation, ModelRegistry.Route route,
                               List<LlmMessage> window) {
-        boolean task = conversation.identity().isEmpty();
+        boolean task = conversation.task();
         Optional<String> system;
         if (task && !tasks.persona()) {
             system = command.system().isEmpty() ? Optional.empty() : Optional.of(String.join("\n\n", command.system()));
@@ -292,7 +333,7 @@ public final class ChatPipeline {
 
     // ---- step 6: respond ----
 
-    private Outcome respond(ModelResult result, ReplySink sink, Optional<Long> conversationId) {
+    private Outcome respond(ModelResult result, ReplySink sink, Optional<Long> conversationId, Memory memory) {
         ModelRegistry.Route route = result.route();
         return switch (result) {
             case ModelResult.Answered answered -> {
@@ -300,15 +341,15 @@ public final class ChatPipeline {
                 metrics.tokens(route.provider(), route.id(), response.usage().inputTokens(),
                                response.usage().outputTokens());
                 sink.complete(new Reply(route.id(), response.text(), response.finishReason(), response.usage()));
-                yield new Outcome(conversationId, route.id(), route.provider(), response.upstreamRequestId(),
+                yield new Outcome(conversationId, memory, route.id(), route.provider(), response.upstreamRequestId(),
                                   response.usage(), "ok");
             }
             case ModelResult.Failed failed -> {
                 sink.fail(failed.error());
-                yield new Outcome(conversationId, route.id(), route.provider(), failed.error().upstreamRequestId(),
+                yield new Outcome(conversationId, memory, route.id(), route.provider(), failed.error().upstreamRequestId(),
                                   Usage.NONE, failed.error().category().code());
             }
-            case ModelResult.Cancelled cancelled -> new Outcome(conversationId, route.id(), route.provider(),
+            case ModelResult.Cancelled cancelled -> new Outcome(conversationId, memory, route.id(), route.provider(),
                                                                 Optional.empty(), Usage.NONE, "cancelled");
         };
     }
