@@ -110,6 +110,9 @@ public final class ConversationStore implements AutoCloseable {
     }
 
     private static void prepareFile(Path file) {
+        DatabasePathProblem.check(file).ifPresent(problem -> {
+            throw new StoreException(problem, true, null);
+        });
         Path dir = file.getParent();
         boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
         try {
@@ -138,7 +141,7 @@ public final class ConversationStore implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new StoreException("Cannot create the database file " + file + ": " + e.getMessage(), true, e);
+            throw new StoreException(DatabasePathProblem.explain(file, e), true, e);
         }
     }
 
