@@ -159,21 +159,30 @@ public final class Haia implements AutoCloseable {
     }
 
     /**
-     * Asks each provider, once, whether it is reachable and has the configured models (where it can tell, e.g.
-     * Ollama's pulled models), and logs one warning per problem with its fix. The answers also seed {@code /health}'s
-     * provider reachability. Problems are warnings, not start-up failures: a GPU box may boot after HAIA.
+     * Asks each provider, once, whether it is reachable, accepts HAIA's key and has the configured model (Anthropic
+     * and Gemini look the model up, OpenAI-compatible servers list theirs, Ollama lists its pulled models), and logs
+     * one warning per problem naming the setting to fix. The answers also seed {@code /health}'s provider
+     * reachability. Problems are warnings, not start-up failures: a GPU box may boot after HAIA.
      *
      * @return the warnings logged
      */
     public List<String> checkProviders() {
         List<String> warnings = new ArrayList<>();
         for (ModelRegistry.Route route : models.all()) {
+            String model = "Model '" + route.id() + "' (provider " + route.provider() + ")";
+            HaiaConfig.Provider provider = config.providers().get(route.settings().provider());
             try {
                 route.client().modelProblem(route.upstreamModel()).ifPresent(problem -> warnings.add(
-                        "Model '" + route.id() + "' (provider " + route.provider() + "): " + problem));
+                        model + ": " + problem));
             } catch (LlmException e) {
-                warnings.add("Model '" + route.id() + "' (provider " + route.provider() + ") cannot be checked: "
-                                     + redactor.redact(e.getMessage()) + ". Chats with it fail until this is fixed.");
+                String fix = switch (e.category()) {
+                    case AUTHENTICATION -> " Check " + provider.keySetting() + ".";
+                    case UNAVAILABLE, TIMEOUT -> " Check " + provider.urlSetting()
+                            + "; HAIA tries again with each chat (a model host may boot after HAIA).";
+                    default -> "";
+                };
+                warnings.add(model + " cannot be checked: " + redactor.redact(e.getMessage())
+                                     + ". Chats with it fail until this is fixed." + fix);
             }
         }
         warnings.forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));

@@ -25,10 +25,10 @@ public final class UpstreamCall {
     private UpstreamCall() {
     }
 
-    /** Reads a 200 answer into the whole reply. */
+    /** Reads a 200 answer into the whole reply (or whatever the call wants of it). */
     @FunctionalInterface
-    public interface ReplyReader {
-        LlmResponse read(HttpClientResponse response) throws IOException;
+    public interface ReplyReader<T> {
+        T read(HttpClientResponse response) throws IOException;
     }
 
     /**
@@ -48,8 +48,8 @@ public final class UpstreamCall {
     }
 
     /** A blocking call: the reply, or a classified {@link LlmException}. */
-    public static LlmResponse blocking(String provider, Supplier<HttpClientResponse> send, FailureReader failure,
-                                       ReplyReader reader) {
+    public static <T> T blocking(String provider, Supplier<HttpClientResponse> send, FailureReader failure,
+                                 ReplyReader<T> reader) {
         try (HttpClientResponse response = send.get()) {
             if (response.status().code() != 200) {
                 throw failure.read(response);
@@ -76,7 +76,8 @@ public final class UpstreamCall {
             response = send.get();
         } catch (RuntimeException e) {
             if (!cancellation.isCancelled()) {
-                events.accept(new LlmEvent.Failed(UpstreamErrors.connectionFailure(provider, e)));
+                events.accept(new LlmEvent.Failed(e instanceof LlmException llm ? llm
+                                                          : UpstreamErrors.connectionFailure(provider, e)));
             }
             return;
         }

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import haia.config.HaiaConfig;
+
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.Method;
@@ -24,10 +26,15 @@ import io.helidon.webclient.http1.Http1ClientRequest;
  */
 public final class UpstreamHttp implements AutoCloseable {
 
+    private final String provider;
+    private final String where;
     private final Http1Client http;
     private final UpstreamConnections connections;
 
-    private UpstreamHttp(URI upstream, Duration connectTimeout, Duration readTimeout) {
+    private UpstreamHttp(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+        this.provider = settings.name();
+        this.where = settings.where();
+        URI upstream = settings.baseUrl();
         WebClient client = WebClient.builder()
                 .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .connectTimeout(connectTimeout)
@@ -39,9 +46,9 @@ public final class UpstreamHttp implements AutoCloseable {
         this.connections = new UpstreamConnections(client, upstream, readTimeout);
     }
 
-    /** A client for the server at {@code baseUrl} (every request goes to that scheme, host and port). */
-    public static UpstreamHttp client(URI baseUrl, Duration connectTimeout, Duration readTimeout) {
-        return new UpstreamHttp(baseUrl, connectTimeout, readTimeout);
+    /** A client for the provider's server (every request goes to its base URL's scheme, host and port). */
+    public static UpstreamHttp client(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+        return new UpstreamHttp(settings, connectTimeout, readTimeout);
     }
 
     /** An endpoint under a configured base URL: {@code path} appended, trailing slashes of the base dropped. */
@@ -62,25 +69,34 @@ public final class UpstreamHttp implements AutoCloseable {
     /**
      * Sends the request on a pooled connection. When a reused connection turns out closed before the server sent
      * anything (its idle timeout ran out as HAIA reused it), the request is sent once more on a new connection:
-     * the failure says nothing about the upstream, only about that connection.
+     * the failure says nothing about the upstream, only about that connection. Any other failure to get an answer
+     * is a classified {@link LlmException} naming the upstream's URL and the setting that changes it.
      */
     private HttpClientResponse exchange(Method method, URI uri, Consumer<Http1ClientRequest> prepare,
                                         Function<Http1ClientRequest, HttpClientResponse> send) {
-        UpstreamConnections.Lease lease = connections.acquire();
+        UpstreamConnections.Lease lease;
+        try {
+            lease = connections.acquire();
+        } catch (RuntimeException e) {
+            throw UpstreamErrors.connectionFailure(provider, where, e);
+        }
         try {
             return send.apply(request(method, uri, prepare, lease));
         } catch (RuntimeException e) {
             lease.connection().closeResource();
             if (!lease.reused() || !closedBeforeAnswer(e)) {
-                throw e;
+                throw UpstreamErrors.connectionFailure(provider, where, e);
             }
         }
-        UpstreamConnections.Lease fresh = connections.fresh();
+        UpstreamConnections.Lease fresh = null;
         try {
+            fresh = connections.fresh();
             return send.apply(request(method, uri, prepare, fresh));
         } catch (RuntimeException e) {
-            fresh.connection().closeResource();
-            throw e;
+            if (fresh != null) {
+                fresh.connection().closeResource();
+            }
+            throw UpstreamErrors.connectionFailure(provider, where, e);
         }
     }
 

@@ -4,10 +4,14 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import haia.config.HaiaConfig;
 
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webserver.WebServer;
@@ -35,7 +39,7 @@ class UpstreamHttpTest {
         List<String> failures = new CopyOnWriteArrayList<>();
         AtomicInteger answered = new AtomicInteger();
         URI base = URI.create("http://127.0.0.1:" + server.port());
-        try (UpstreamHttp http = UpstreamHttp.client(base, Duration.ofSeconds(5), Duration.ofSeconds(30));
+        try (UpstreamHttp http = UpstreamHttp.client(provider(base), Duration.ofSeconds(5), Duration.ofSeconds(30));
              ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int t = 0; t < 8; t++) {
                 int thread = t;
@@ -63,6 +67,11 @@ class UpstreamHttpTest {
         assertEquals(8 * 250, answered.get());
     }
 
+    private static HaiaConfig.Provider provider(URI base) {
+        return new HaiaConfig.Provider("echo", "openai", base, Optional.empty(), Map.of(), "ECHO_BASE_URL",
+                                       "ECHO_API_KEY");
+    }
+
     /** Closing the client closes the connections it pooled; nothing is reused after. */
     @Test
     void aClosedClientRefusesNewConnections() throws Exception {
@@ -72,14 +81,14 @@ class UpstreamHttpTest {
                 .build().start();
         try {
             URI base = URI.create("http://127.0.0.1:" + server.port());
-            UpstreamHttp http = UpstreamHttp.client(base, Duration.ofSeconds(5), Duration.ofSeconds(30));
+            UpstreamHttp http = UpstreamHttp.client(provider(base), Duration.ofSeconds(5), Duration.ofSeconds(30));
             try (HttpClientResponse response = http.get(URI.create(base + "/ok"), r -> { })) {
                 assertEquals("ok", response.as(String.class));
             }
             http.close();
-            IllegalStateException closed = org.junit.jupiter.api.Assertions.assertThrows(
-                    IllegalStateException.class, () -> http.get(URI.create(base + "/ok"), r -> { }));
-            assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+            LlmException closed = org.junit.jupiter.api.Assertions.assertThrows(
+                    LlmException.class, () -> http.get(URI.create(base + "/ok"), r -> { }));
+            assertTrue(closed.getMessage().contains("pool is closed"), closed.getMessage());
         } finally {
             server.stop();
         }

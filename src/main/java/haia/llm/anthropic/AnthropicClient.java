@@ -2,6 +2,7 @@ package haia.llm.anthropic;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -51,6 +52,7 @@ public final class AnthropicClient implements LlmClient {
 
     private final String name;
     private final UpstreamHttp http;
+    private final URI baseUrl;
     private final URI messagesUri;
     private final Secret apiKey;
     private static final JsonFactory JSON_FACTORY = Jackson.factory();
@@ -59,8 +61,9 @@ public final class AnthropicClient implements LlmClient {
     public AnthropicClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
         this.name = settings.name();
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Anthropic needs an API key"));
+        this.baseUrl = settings.baseUrl();
         this.messagesUri = UpstreamHttp.endpoint(settings.baseUrl(), "/v1/messages");
-        this.http = UpstreamHttp.client(settings.baseUrl(), connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(settings, connectTimeout, readTimeout);
     }
 
     @Override
@@ -149,6 +152,28 @@ public final class AnthropicClient implements LlmClient {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether Anthropic accepts HAIA's key and knows the model: {@code GET /v1/models/{model}} (aliases resolve, an
+     * unknown model is a 404), the cheapest call that checks both.
+     */
+    @Override
+    public Optional<String> modelProblem(String upstreamModel) {
+        URI uri = UpstreamHttp.endpoint(baseUrl, "/v1/models/" + URLEncoder.encode(upstreamModel, StandardCharsets.UTF_8));
+        try {
+            UpstreamCall.blocking(name, () -> http.get(uri, get -> get
+                    .header(HeaderNames.create("x-api-key"), apiKey.reveal())
+                    .header(HeaderNames.create("anthropic-version"), API_VERSION)), this::failure,
+                                  r -> r.inputStream().readAllBytes());
+            return Optional.empty();
+        } catch (LlmException e) {
+            if (e.category() == ErrorCategory.NOT_FOUND) {
+                return Optional.of("Anthropic does not know the model '" + upstreamModel + "'; use one that GET"
+                                           + " /v1/models lists for your key (HAIA_MODEL or upstream-model)");
+            }
+            throw e;
+        }
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {

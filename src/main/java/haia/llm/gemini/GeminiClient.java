@@ -59,7 +59,7 @@ public final class GeminiClient implements LlmClient {
         this.name = settings.name();
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Gemini needs an API key"));
         this.modelsBase = UpstreamHttp.endpoint(settings.baseUrl(), "/" + API_VERSION + "/models/").toString();
-        this.http = UpstreamHttp.client(settings.baseUrl(), connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(settings, connectTimeout, readTimeout);
     }
 
     @Override
@@ -129,6 +129,25 @@ public final class GeminiClient implements LlmClient {
             return false;
         }
         return reply.complete(finish, usage, model, id);
+    }
+
+    /** Whether Gemini accepts HAIA's key and knows the model: {@code GET models/{model}} checks both. */
+    @Override
+    public Optional<String> modelProblem(String upstreamModel) {
+        URI uri = URI.create(modelsBase + URLEncoder.encode(upstreamModel.replaceFirst("^models/", ""),
+                                                            StandardCharsets.UTF_8));
+        try {
+            UpstreamCall.blocking(name, () -> http.get(uri, get -> get
+                    .header(HeaderNames.create("x-goog-api-key"), apiKey.reveal())), this::failure,
+                                  r -> r.inputStream().readAllBytes());
+            return Optional.empty();
+        } catch (LlmException e) {
+            if (e.category() == ErrorCategory.NOT_FOUND) {
+                return Optional.of("Gemini does not know the model '" + upstreamModel + "'; use one that GET"
+                                           + " /v1beta/models lists (HAIA_MODEL or upstream-model)");
+            }
+            throw e;
+        }
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {

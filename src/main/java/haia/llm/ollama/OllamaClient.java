@@ -51,6 +51,7 @@ public final class OllamaClient implements LlmClient {
     private final URI tagsUri;
     private final Optional<Secret> apiKey;
     private final Optional<String> keepAlive;
+    private final String where;
     private final ObjectMapper json = new ObjectMapper(Jackson.factory());
 
     public OllamaClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
@@ -59,8 +60,9 @@ public final class OllamaClient implements LlmClient {
         this.tagsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/api/tags");
         // local Ollama needs no key; ollama.com and authenticating proxies take a bearer token
         this.apiKey = settings.apiKey();
+        this.where = settings.where();
         this.keepAlive = Optional.ofNullable(settings.options().get("keep-alive")).filter(s -> !s.isBlank());
-        this.http = UpstreamHttp.client(settings.baseUrl(), connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(settings, connectTimeout, readTimeout);
     }
 
     @Override
@@ -122,33 +124,19 @@ public final class OllamaClient implements LlmClient {
      * Ollama itself.
      */
     @Override
-    public boolean checksModels() {
-        return true;
-    }
-
-    @Override
     public Optional<String> modelProblem(String upstreamModel) {
-        try (HttpClientResponse response = http.get(tagsUri, this::authorize)) {
-            if (response.status().code() != 200) {
-                throw failure(response, upstreamModel);
+        JsonNode tags = UpstreamCall.blocking(name, () -> http.get(tagsUri, this::authorize),
+                                              r -> failure(r, upstreamModel),
+                                              r -> json.readTree(r.inputStream().readAllBytes()));
+        String wanted = withTag(upstreamModel);
+        for (JsonNode model : tags.path("models")) {
+            if (wanted.equals(withTag(model.path("name").asText()))
+                    || wanted.equals(withTag(model.path("model").asText()))) {
+                return Optional.empty();
             }
-            JsonNode tags = json.readTree(response.inputStream().readAllBytes());
-            String wanted = withTag(upstreamModel);
-            for (JsonNode model : tags.path("models")) {
-                if (wanted.equals(withTag(model.path("name").asText()))
-                        || wanted.equals(withTag(model.path("model").asText()))) {
-                    return Optional.empty();
-                }
-            }
-            return Optional.of("Ollama has no model '" + upstreamModel + "'; pull it on the Ollama host: ollama pull "
-                                       + upstreamModel);
-        } catch (LlmException e) {
-            throw e;
-        } catch (IOException e) {
-            throw UpstreamErrors.protocolFailure(name, "the model list (/api/tags) could not be read", e);
-        } catch (RuntimeException e) {
-            throw UpstreamErrors.connectionFailure(name, e);
         }
+        return Optional.of("Ollama at " + where + " has no model '" + upstreamModel + "'; pull it on the Ollama host:"
+                                   + " ollama pull " + upstreamModel);
     }
 
     private static String withTag(String model) {

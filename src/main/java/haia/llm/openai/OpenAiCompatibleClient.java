@@ -3,6 +3,8 @@ package haia.llm.openai;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -33,6 +35,7 @@ import haia.llm.Usage;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.http1.Http1ClientRequest;
 
 /**
  * Any server speaking OpenAI's Chat Completions API: llama.cpp's server, vLLM, LM Studio, LocalAI, Ollama's
@@ -52,6 +55,8 @@ public final class OpenAiCompatibleClient implements LlmClient {
     private final String name;
     private final UpstreamHttp http;
     private final URI completionsUri;
+    private final URI modelsUri;
+    private final String where;
     private final Optional<Secret> apiKey;
     private final String tokenLimitField;
     private final ObjectMapper json = new ObjectMapper(Jackson.factory());
@@ -59,12 +64,14 @@ public final class OpenAiCompatibleClient implements LlmClient {
     public OpenAiCompatibleClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
         this.name = settings.name();
         this.completionsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/chat/completions");
+        this.modelsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/models");
+        this.where = settings.where();
         this.apiKey = settings.apiKey();
         boolean openAi = "api.openai.com".equals(settings.baseUrl().getHost());
         this.tokenLimitField = Optional.ofNullable(settings.options().get("token-limit-field"))
                 .filter(s -> !s.isBlank())
                 .orElse(openAi ? "max_completion_tokens" : "max_tokens");
-        this.http = UpstreamHttp.client(settings.baseUrl(), connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(settings, connectTimeout, readTimeout);
     }
 
     @Override
@@ -134,12 +141,41 @@ public final class OpenAiCompatibleClient implements LlmClient {
         return reply.complete(finishReason(finish), usage, model, id);
     }
 
+    /**
+     * Whether the server accepts HAIA's key and lists the model ({@code GET {base}/models}). A server without a
+     * model list (404) cannot tell; one that lists other models may still serve any name (llama.cpp serves the
+     * model it loaded), so a missing name is a warning listing what the server has.
+     */
+    @Override
+    public Optional<String> modelProblem(String upstreamModel) {
+        JsonNode list;
+        try {
+            list = UpstreamCall.blocking(name, () -> http.get(modelsUri, this::authorize), this::failure,
+                                         r -> json.readTree(r.inputStream().readAllBytes()));
+        } catch (LlmException e) {
+            if (e.category() == ErrorCategory.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        List<String> ids = new ArrayList<>();
+        list.path("data").forEach(model -> ids.add(model.path("id").asText()));
+        if (ids.contains(upstreamModel)) {
+            return Optional.empty();
+        }
+        return Optional.of("the server at " + where + " does not list the model '" + upstreamModel + "' (it lists: "
+                                   + (ids.isEmpty() ? "nothing" : String.join(", ", ids.subList(0, Math.min(10, ids.size()))))
+                                   + "); chats may fail: check HAIA_MODEL or upstream-model");
+    }
+
+    private void authorize(Http1ClientRequest request) {
+        apiKey.ifPresent(key -> request.header(HeaderNames.AUTHORIZATION, "Bearer " + key.reveal()));
+    }
+
     private HttpClientResponse post(LlmRequest request, boolean stream) {
-        return http.post(completionsUri, post -> {
-            post.header(HeaderValues.CONTENT_TYPE_JSON)
-                    .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json");
-            apiKey.ifPresent(key -> post.header(HeaderNames.AUTHORIZATION, "Bearer " + key.reveal()));
-        }, requestBody(request, stream, tokenLimitField));
+        return http.post(completionsUri, post -> authorize(post.header(HeaderValues.CONTENT_TYPE_JSON)
+                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json")),
+                         requestBody(request, stream, tokenLimitField));
     }
 
     /** HAIA's neutral request as a Chat Completions request: the system prompt as the first message. */
