@@ -118,10 +118,26 @@ public final class Haia implements AutoCloseable {
                                                 .toList(),
                                         config.defaultModel());
 
+        preRegisterMetrics();
         this.store = ConversationStore.open(config.store().dbPath(), config.store().maxBytes(), clock);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, metrics, clock);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: "
                 + config.store().dbPath().toAbsolutePath() + "; models: " + describeModels());
+    }
+
+    /** Every counter whose labels are known now starts at 0 (README "Metrics"). */
+    private void preRegisterMetrics() {
+        List<String> outcomes = new ArrayList<>(List.of("ok", "cancelled", "new_thread"));
+        outcomes.addAll(ErrorMapper.codes());
+        Map<String, List<String>> modelsByProvider = new LinkedHashMap<>();
+        Map<String, String> fallbacks = new LinkedHashMap<>();
+        for (ModelRegistry.Route route : models.all()) {
+            modelsByProvider.computeIfAbsent(route.provider(), p -> new ArrayList<>()).add(route.id());
+            route.settings().fallback().ifPresent(to -> fallbacks.put(route.id(), to));
+        }
+        List<String> retryReasons = java.util.Arrays.stream(haia.llm.ErrorCategory.values())
+                .filter(haia.llm.ErrorCategory::retryable).map(haia.llm.ErrorCategory::code).toList();
+        metrics.preRegister(outcomes, modelsByProvider, fallbacks, retryReasons);
     }
 
     /** Builds HAIA; opens (and migrates) the database. */
@@ -221,7 +237,11 @@ public final class Haia implements AutoCloseable {
                                      .addCheck(new DatabaseHealthCheck(store))
                                      .addCheck(new ProvidersHealthCheck(clients, redactor))
                                      .build())
-                .addObserver(MetricsObserver.builder().endpoint("metrics").build())
+                .addObserver(MetricsObserver.builder()
+                                     .endpoint("metrics")
+                                     .metricsConfig(HaiaMetrics.CONFIG)
+                                     .meterRegistry(metrics.registry())
+                                     .build())
                 .build();
     }
 
