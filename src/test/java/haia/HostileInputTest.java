@@ -1,9 +1,6 @@
 package haia;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -195,13 +192,6 @@ class HostileInputTest {
     }
 
     private String rawRequest(String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", haia.port())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-        }
+        return Http.raw(haia.port(), request);
     }
 }

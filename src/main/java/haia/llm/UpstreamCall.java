@@ -65,6 +65,23 @@ public final class UpstreamCall {
     }
 
     /**
+     * A start-up model lookup ({@code GET .../models/{model}}): empty when the server knows the model, the given
+     * problem when it answers 404; any other failure (unreachable, key rejected) is thrown.
+     */
+    public static Optional<String> modelLookup(String provider, Supplier<HttpClientResponse> send,
+                                               FailureReader failure, String unknownModel) {
+        try {
+            blocking(provider, send, failure, response -> response.inputStream().readAllBytes());
+            return Optional.empty();
+        } catch (LlmException e) {
+            if (e.category() == ErrorCategory.NOT_FOUND) {
+                return Optional.of(unknownModel);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * A streaming call, following {@link LlmClient#stream}'s contract: cancellation closes the connection (so a
      * thread blocked on the next token wakes at once), every failure is a {@code Failed} event, and a stream that
      * ends without its final event is a protocol failure, never a silent success.

@@ -1,10 +1,6 @@
 package haia.api;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -164,13 +160,13 @@ class RoutingTest {
 
     @Test
     void aRequestRejectedBeforeRoutingCarriesARequestIdToo() throws Exception {
-        String malformed = raw("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nno colon here\r\n\r\n");
+        String malformed = Http.raw(haia.port(), "GET /v1/models HTTP/1.1\r\nHost: localhost\r\nno colon here\r\n\r\n");
         assertTrue(malformed.startsWith("HTTP/1.1 400"), malformed);
         assertTrue(malformed.toLowerCase().contains("x-request-id: "), malformed);
         assertTrue(malformed.toLowerCase().contains("x-should-retry: false"), malformed);
         assertTrue(malformed.contains("\"code\":\"bad_request\""), malformed);
 
-        String huge = raw("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + "p".repeat(20_000) + "\r\n\r\n");
+        String huge = Http.raw(haia.port(), "GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + "p".repeat(20_000) + "\r\n\r\n");
         assertTrue(huge.startsWith("HTTP/1.1 400"), huge);
         assertTrue(huge.toLowerCase().contains("x-request-id: "), "a generated id: " + huge);
         assertTrue(huge.contains("headers_too_large"), huge);
@@ -217,15 +213,4 @@ class RoutingTest {
                                  .build());
     }
 
-    /** Bytes on a socket, for requests no HTTP client would send; the answer as text. */
-    private String raw(String request) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", haia.port())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-        }
-    }
 }

@@ -161,19 +161,11 @@ public final class AnthropicClient implements LlmClient {
     @Override
     public Optional<String> modelProblem(String upstreamModel) {
         URI uri = UpstreamHttp.endpoint(baseUrl, "/v1/models/" + URLEncoder.encode(upstreamModel, StandardCharsets.UTF_8));
-        try {
-            UpstreamCall.blocking(name, () -> http.get(uri, get -> get
-                    .header(HeaderNames.create("x-api-key"), apiKey.reveal())
-                    .header(HeaderNames.create("anthropic-version"), API_VERSION)), this::failure,
-                                  r -> r.inputStream().readAllBytes());
-            return Optional.empty();
-        } catch (LlmException e) {
-            if (e.category() == ErrorCategory.NOT_FOUND) {
-                return Optional.of("Anthropic does not know the model '" + upstreamModel + "'; use one that GET"
-                                           + " /v1/models lists for your key (HAIA_MODEL or upstream-model)");
-            }
-            throw e;
-        }
+        return UpstreamCall.modelLookup(name, () -> http.get(uri, get -> get
+                .header(HeaderNames.create("x-api-key"), apiKey.reveal())
+                .header(HeaderNames.create("anthropic-version"), API_VERSION)), this::failure,
+                "Anthropic does not know the model '" + upstreamModel + "'; use one that GET /v1/models lists for"
+                        + " your key (HAIA_MODEL or upstream-model)");
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {

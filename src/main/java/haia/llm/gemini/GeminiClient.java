@@ -136,18 +136,10 @@ public final class GeminiClient implements LlmClient {
     public Optional<String> modelProblem(String upstreamModel) {
         URI uri = URI.create(modelsBase + URLEncoder.encode(upstreamModel.replaceFirst("^models/", ""),
                                                             StandardCharsets.UTF_8));
-        try {
-            UpstreamCall.blocking(name, () -> http.get(uri, get -> get
-                    .header(HeaderNames.create("x-goog-api-key"), apiKey.reveal())), this::failure,
-                                  r -> r.inputStream().readAllBytes());
-            return Optional.empty();
-        } catch (LlmException e) {
-            if (e.category() == ErrorCategory.NOT_FOUND) {
-                return Optional.of("Gemini does not know the model '" + upstreamModel + "'; use one that GET"
-                                           + " /v1beta/models lists (HAIA_MODEL or upstream-model)");
-            }
-            throw e;
-        }
+        return UpstreamCall.modelLookup(name, () -> http.get(uri, get -> get
+                .header(HeaderNames.create("x-goog-api-key"), apiKey.reveal())), this::failure,
+                "Gemini does not know the model '" + upstreamModel + "'; use one that GET /v1beta/models lists"
+                        + " (HAIA_MODEL or upstream-model)");
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {
