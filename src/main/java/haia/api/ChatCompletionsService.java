@@ -47,9 +47,10 @@ public final class ChatCompletionsService implements HttpService {
     private final HeaderName conversationHeader;
     private final HeaderName chatIdHeader;
     private final HeaderName taskHeader;
+    private final ClientConnections connections;
 
     public ChatCompletionsService(ChatPipeline pipeline, HaiaConfig config, ErrorMapper errors, HaiaMetrics metrics,
-                                  ScheduledExecutorService timers, Clock clock) {
+                                  ScheduledExecutorService timers, ClientConnections connections, Clock clock) {
         this.pipeline = pipeline;
         this.parser = new RequestParser(config.chat().maxMessageChars());
         this.errors = errors;
@@ -61,6 +62,7 @@ public final class ChatCompletionsService implements HttpService {
         this.conversationHeader = HeaderNames.create(config.chat().conversationHeader());
         this.chatIdHeader = HeaderNames.create(config.chat().chatIdHeader());
         this.taskHeader = HeaderNames.create(config.chat().taskHeader());
+        this.connections = connections;
     }
 
     @Override
@@ -72,8 +74,11 @@ public final class ChatCompletionsService implements HttpService {
         RequestLog log = RequestLog.of(req);
         ChatCompletionRequest request;
         ChatCommand command;
+        Optional<ClientConnections.Connection> connection = connections.current();
         try {
-            request = parser.parse(RequestBodies.readJson(req, maxBodyBytes));
+            byte[] body = RequestBodies.readJson(req, maxBodyBytes);
+            connections.bodyReceived();
+            request = parser.parse(body);
             command = command(request, req);
         } catch (InvalidRequestException e) {
             metrics.request("chat_completions", "client_error");
@@ -86,22 +91,27 @@ public final class ChatCompletionsService implements HttpService {
         ReplySink sink = request.stream()
                 ? new SseReply(res, id, created, requestedModel, request.includeUsage(), keepAlive, timers, errors,
                                log.correlationId())
-                : new JsonReply(res, id, created, errors, log.correlationId());
+                : new JsonReply(res, id, created, errors, log.correlationId(), connection, timers);
         String outcome;
         try {
-            ChatPipeline.Outcome result = pipeline.handle(command, sink);
-            result.conversationId().ifPresent(c -> log.put("conversation", c));
-            log.put("model", result.model()).put("provider", result.provider());
-            result.upstreamRequestId().ifPresent(u -> log.put("upstream_request", u));
-            log.put("tokens_in", result.usage().inputTokens()).put("tokens_out", result.usage().outputTokens());
-            outcome = result.result();
-        } catch (RuntimeException e) {
-            ApiError error = errors.map(e, log.correlationId());
-            outcome = error.status() < 500 ? "client_error" : "server_error";
-            sink.fail(e);
+            try {
+                ChatPipeline.Outcome result = pipeline.handle(command, sink);
+                result.conversationId().ifPresent(c -> log.put("conversation", c));
+                log.put("model", result.model()).put("provider", result.provider());
+                result.upstreamRequestId().ifPresent(u -> log.put("upstream_request", u));
+                log.put("tokens_in", result.usage().inputTokens()).put("tokens_out", result.usage().outputTokens());
+                outcome = result.result();
+            } catch (RuntimeException e) {
+                ApiError error = errors.map(e, log.correlationId());
+                outcome = error.status() < 500 ? "client_error" : "server_error";
+                sink.fail(e);
+            }
+            log.put("outcome", outcome);
+            metrics.request("chat_completions", outcome);
+        } finally {
+            // whatever happened, a connection watched for its client leaving must not be read by anyone else
+            connection.ifPresent(ClientConnections.Connection::finish);
         }
-        log.put("outcome", outcome);
-        metrics.request("chat_completions", outcome);
     }
 
     private ChatCommand command(ChatCompletionRequest request, ServerRequest req) {
