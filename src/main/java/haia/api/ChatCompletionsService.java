@@ -131,11 +131,21 @@ public final class ChatCompletionsService implements HttpService {
         return new ChatCommand(request.model(), system, messages, sampling, request.stream(), hint);
     }
 
+    /**
+     * A conversation header's value, compared later exactly as sent. Helidon decodes header bytes as US-ASCII, so
+     * any byte outside it arrives as U+FFFD and distinct keys ({@code 日本}, {@code 中国}) would become the same
+     * string: such values are refused (400) rather than merged into one conversation.
+     */
     private static Optional<String> header(ServerRequest req, HeaderName name) {
         Optional<String> value = req.headers().first(name).map(String::strip).filter(v -> !v.isEmpty());
-        if (value.isPresent() && (value.get().length() > MAX_HEADER_VALUE || value.get().chars().anyMatch(c -> c < 0x20))) {
+        if (value.isPresent() && value.get().length() > MAX_HEADER_VALUE) {
             throw new InvalidRequestException(400, "Header " + name.defaultCase() + " must be at most "
-                    + MAX_HEADER_VALUE + " printable characters", Optional.of(name.defaultCase()), "invalid_header");
+                    + MAX_HEADER_VALUE + " characters", Optional.of(name.defaultCase()), "invalid_header");
+        }
+        if (value.isPresent() && value.get().chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+            throw new InvalidRequestException(400, "Header " + name.defaultCase() + " must be printable ASCII (HTTP"
+                    + " header values are bytes HAIA cannot tell apart otherwise); percent-encode other characters",
+                    Optional.of(name.defaultCase()), "invalid_header");
         }
         return value;
     }
