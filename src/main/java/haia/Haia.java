@@ -154,10 +154,10 @@ public final class Haia implements AutoCloseable {
                 .addProtocol(Http1Config.builder().addReceiveListener(connections).build())
                 // a declared body over the limit is refused before a byte of it is read, and the connection closed
                 .maxPayloadSize(config.server().maxBodyBytes())
-                // idle keep-alive connections, and clients trickling a request's first line, are closed
+                // idle keep-alive connections, and clients trickling a request's first line, are closed (Helidon
+                // counts a long request as idle too, and closes its connection after it instead of keeping it)
                 .idleConnectionTimeout(clientReadTimeout)
-                .idleConnectionPeriod(clientReadTimeout.dividedBy(4).compareTo(Duration.ofSeconds(5)) < 0
-                                              ? clientReadTimeout.dividedBy(4) : Duration.ofSeconds(5))
+                .idleConnectionPeriod(shorter(clientReadTimeout.dividedBy(4), Duration.ofSeconds(5)))
                 .directHandlers(TransportErrors.handlers(MAX_HEADER_BYTES, config.server().maxBodyBytes()))
                 // stream chunks and small responses leave at once (no Nagle + delayed-ACK stalls of up to 40 ms)
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
@@ -265,8 +265,7 @@ public final class Haia implements AutoCloseable {
     public void shutdown(WebServer server) {
         Duration grace = config.server().shutdownGrace();
         // the end of the grace is kept for stopping what did not finish: storing and answering takes a moment
-        Duration reserve = grace.dividedBy(4).compareTo(Duration.ofSeconds(5)) < 0 ? grace.dividedBy(4)
-                : Duration.ofSeconds(5);
+        Duration reserve = shorter(grace.dividedBy(4), Duration.ofSeconds(5));
         LOG.log(System.Logger.Level.INFO, "Shutting down: waiting up to " + grace.toSeconds() + " s for "
                 + drain.inflight() + " request(s) in flight");
         drain.start();
@@ -291,6 +290,10 @@ public final class Haia implements AutoCloseable {
             clients.forEach(ResilientLlmClient::close);
             store.close();
         }
+    }
+
+    private static Duration shorter(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
     }
 
     private String describeModels() {

@@ -14,6 +14,7 @@ import haia.testing.FakeAnthropic;
 import haia.testing.HaiaProcess;
 import haia.testing.Http;
 import haia.testing.SseClient;
+import haia.testing.TestHaia;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -189,10 +190,8 @@ class GracefulShutdownIT {
         }
     }
 
-    private static Map<String, String> env(FakeAnthropic anthropic, Path db, String grace) {
-        Map<String, String> env = new HashMap<>();
-        env.put("ANTHROPIC_API_KEY", FakeAnthropic.API_KEY);
-        env.put("ANTHROPIC_BASE_URL", anthropic.baseUrl());
+    private Map<String, String> env(FakeAnthropic anthropic, Path db, String grace) {
+        Map<String, String> env = TestHaia.baseEnv(dir, anthropic);
         env.put("HAIA_DB_PATH", db.toString());
         env.put("HAIA_SHUTDOWN_GRACE", grace);
         return env;

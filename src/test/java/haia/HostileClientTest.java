@@ -156,9 +156,7 @@ class HostileClientTest {
 
     @Test
     void blockingRequestsWhoseClientsLeftWhileQueuedNeverCallTheModel() throws Exception {
-        anthropic.enqueue(new FakeAnthropic.Behaviour.Reply(List.of("slow answer"), "end_turn", 1, 1, Duration.ofSeconds(4)));
-        CompletableFuture<Http.Response> slow = CompletableFuture.supplyAsync(() -> chat("queue", "slow question"));
-        awaitUpstreamCalls(1);
+        CompletableFuture<Http.Response> slow = slowRequest("queue");
         List<Socket> leaving = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             leaving.add(rawChat("queue", "queued " + i, false));
@@ -192,9 +190,7 @@ class HostileClientTest {
 
     @Test
     void streamsWaitingForTheirConversationGetKeepAlivesAndStopWhenTheirClientsLeave() throws Exception {
-        anthropic.enqueue(new FakeAnthropic.Behaviour.Reply(List.of("slow answer"), "end_turn", 1, 1, Duration.ofSeconds(4)));
-        CompletableFuture<Http.Response> slow = CompletableFuture.supplyAsync(() -> chat("streams", "slow question"));
-        awaitUpstreamCalls(1);
+        CompletableFuture<Http.Response> slow = slowRequest("streams");
         List<SseClient> waiting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             SseClient client = SseClient.post(haia.uri("/v1/chat/completions"),
@@ -213,6 +209,14 @@ class HostileClientTest {
         List<StoredMessage> stored = awaitStored("streams", 5);
         assertEquals(1, anthropic.requests().size(), "the streams whose clients left never called the model");
         assertLeftWhileQueued(stored, 3);
+    }
+
+    /** A request that keeps its conversation busy for a few seconds, once its model call has started. */
+    private CompletableFuture<Http.Response> slowRequest(String conversation) throws InterruptedException {
+        anthropic.enqueue(new FakeAnthropic.Behaviour.Reply(List.of("slow answer"), "end_turn", 1, 1, Duration.ofSeconds(4)));
+        CompletableFuture<Http.Response> slow = CompletableFuture.supplyAsync(() -> chat(conversation, "slow question"));
+        awaitUpstreamCalls(1);
+        return slow;
     }
 
     /** The slow exchange answered; each queued question kept as failed (outside the window), none answered. */

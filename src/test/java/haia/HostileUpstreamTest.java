@@ -68,6 +68,15 @@ class HostileUpstreamTest {
                          Map.of("X-Haia-Conversation", conversation));
     }
 
+    /** A streamed chat request's whole response body. */
+    private String streamed(String conversation, String text) throws Exception {
+        try (SseClient client = SseClient.post(haia.uri("/v1/chat/completions"),
+                                               Http.chat("haia", text).put("stream", true).toString(),
+                                               Map.of("X-Haia-Conversation", conversation))) {
+            return client.remainingBody();
+        }
+    }
+
     private List<StoredMessage> stored(String conversation) {
         long id = haia.haia().store().list(100, 0).stream()
                 .filter(c -> c.key().orElse("").equals(conversation)).findFirst().orElseThrow().id();
@@ -130,12 +139,8 @@ class HostileUpstreamTest {
 
         // a stream that never ends and never says anything (no text, so only the body limit can end it)
         anthropic.enqueue(new FakeAnthropic.Behaviour.EndlessPings());
-        try (SseClient client = SseClient.post(haia.uri("/v1/chat/completions"),
-                                               Http.chat("haia", "streamed").put("stream", true).toString(),
-                                               Map.of("X-Haia-Conversation", "bodies"))) {
-            String body = client.remainingBody();
-            assertTrue(body.contains("upstream_reply_too_large"), body);
-        }
+        String body = streamed("bodies", "streamed");
+        assertTrue(body.contains("upstream_reply_too_large"), body);
         List<StoredMessage> stored = stored("bodies");
         assertEquals(List.of("blocking", "streamed"), stored.stream().map(StoredMessage::content).toList());
         assertTrue(stored.stream().allMatch(m -> m.status() == MessageStatus.FAILED), "both kept: " + stored);
@@ -148,12 +153,8 @@ class HostileUpstreamTest {
         start(Map.of("HAIA_FIRST_TOKEN_TIMEOUT", "1s", "HAIA_MAX_ATTEMPTS", "1"));
         anthropic.enqueue(new FakeAnthropic.Behaviour.Stall(Duration.ofSeconds(60)));
         long start = System.nanoTime();
-        try (SseClient client = SseClient.post(haia.uri("/v1/chat/completions"),
-                                               Http.chat("haia", "hello?").put("stream", true).toString(),
-                                               Map.of("X-Haia-Conversation", "silent"))) {
-            String body = client.remainingBody();
-            assertTrue(body.contains("\"upstream_timeout\"") && body.contains("no reply within 1 s"), body);
-        }
+        String body = streamed("silent", "hello?");
+        assertTrue(body.contains("\"upstream_timeout\"") && body.contains("no reply within 1 s"), body);
         long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
         assertTrue(seconds < 30, "ended by the first-token timeout, long before the stalled upstream: " + seconds + " s");
         assertEquals(MessageStatus.FAILED, stored("silent").getFirst().status());
@@ -184,12 +185,8 @@ class HostileUpstreamTest {
             anthropic.enqueue(new FakeAnthropic.Behaviour.Stall(Duration.ofSeconds(60)));
         }
         long start = System.nanoTime();
-        try (SseClient client = SseClient.post(haia.uri("/v1/chat/completions"),
-                                               Http.chat("haia", "anyone?").put("stream", true).toString(),
-                                               Map.of("X-Haia-Conversation", "retries"))) {
-            String body = client.remainingBody();
-            assertTrue(body.contains("\"upstream_timeout\""), body);
-        }
+        String body = streamed("retries", "anyone?");
+        assertTrue(body.contains("\"upstream_timeout\""), body);
         long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
         assertTrue(seconds < 30, "ended by the request timeout: " + seconds + " s");
         int attempts = anthropic.requests().size();

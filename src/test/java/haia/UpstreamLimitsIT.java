@@ -6,7 +6,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +18,7 @@ import haia.testing.FakeAnthropic;
 import haia.testing.HaiaProcess;
 import haia.testing.Http;
 import haia.testing.SseClient;
+import haia.testing.TestHaia;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,11 +44,8 @@ class UpstreamLimitsIT {
     @Test
     void endlessRepliesAreCutAndMemoryStaysBounded() throws Exception {
         try (FakeAnthropic anthropic = FakeAnthropic.start()) {
-            Map<String, String> env = new HashMap<>();
-            env.put("ANTHROPIC_API_KEY", FakeAnthropic.API_KEY);
-            env.put("ANTHROPIC_BASE_URL", anthropic.baseUrl());
+            Map<String, String> env = TestHaia.baseEnv(dir, anthropic);
             Path db = dir.resolve("data/haia.db");
-            env.put("HAIA_DB_PATH", db.toString());
             env.put("HAIA_MAX_ATTEMPTS", "1");
             try (HaiaProcess haia = HaiaProcess.startJarAsInProduction(dir, env);
                  var pool = Executors.newVirtualThreadPerTaskExecutor()) {

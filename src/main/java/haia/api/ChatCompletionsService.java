@@ -20,6 +20,7 @@ import haia.openai.RequestParser;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -105,6 +106,12 @@ public final class ChatCompletionsService implements HttpService {
                 ApiError error = errors.map(e, log.correlationId());
                 outcome = error.status() < 500 ? "client_error" : "server_error";
                 sink.fail(e);
+            }
+            if (!request.stream() && !res.isSent()) {
+                // the client left before its answer, so the pipeline answered nobody; Helidon wants a response all
+                // the same: nginx's 499 "client closed request", which the request log then shows too
+                res.status(Status.create(499, "Client Closed Request"));
+                res.send();
             }
             log.put("outcome", outcome);
             metrics.request("chat_completions", outcome);

@@ -109,12 +109,15 @@ public final class ClientConnections implements Http1ConnectionListener {
             }
             if (start) {
                 Cancellation tooSlow = new Cancellation();
-                deadline = tooSlow.interruptOnCancel();
+                Cancellation.Interruption interruption = tooSlow.interruptOnCancel();
+                deadline = interruption;
                 timer = timers.schedule(() -> {
-                    LOG.log(System.Logger.Level.INFO, "Closing a connection from " + ctx.remotePeer().host()
-                            + ": its request did not arrive within " + readTimeout.toSeconds()
-                            + " s (HAIA_CLIENT_READ_TIMEOUT)");
                     tooSlow.cancel(Cancellation.Reason.CLIENT_TOO_SLOW);
+                    if (interruption.interrupted()) {
+                        LOG.log(System.Logger.Level.INFO, "Closed a connection from " + ctx.remotePeer().host()
+                                + ": its request did not arrive within " + readTimeout.toSeconds()
+                                + " s (HAIA_CLIENT_READ_TIMEOUT)");
+                    }
                 }, readTimeout.toMillis(), TimeUnit.MILLISECONDS);
             }
         }

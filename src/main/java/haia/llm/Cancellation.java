@@ -118,6 +118,16 @@ public final class Cancellation {
             }
         }
 
+        /** Whether the cancellation interrupted the thread. */
+        public boolean interrupted() {
+            lock.lock();
+            try {
+                return fired;
+            } finally {
+                lock.unlock();
+            }
+        }
+
         @Override
         public void close() {
             unregister.run();
