@@ -95,7 +95,7 @@ class GracefulShutdownIT {
         try (FakeAnthropic anthropic = FakeAnthropic.start()) {
             for (int i = 0; i < conversations * perConversation + 1; i++) {
                 anthropic.enqueue(i == 12 ? FakeAnthropic.error(529, "overloaded_error", "Overloaded")   // a retry
-                        : new FakeAnthropic.Behaviour.Reply(List.of("answer"), "end_turn", 3, 1, Duration.ofMillis(700)));
+                        : new FakeAnthropic.Behaviour.Reply(List.of("answer"), "end_turn", 3, 1, Duration.ofMillis(1000)));
             }
             Path db = dir.resolve("data/haia.db");
             try (HaiaProcess haia = HaiaProcess.startJar(dir, env(anthropic, db, "20s"));
@@ -111,8 +111,7 @@ class GracefulShutdownIT {
                     }
                 }
                 Thread.sleep(500);                         // all of them are in, most waiting for their conversation
-                assertTrue(anthropic.requests().size() < 12, "SIGTERM comes before the retry and most calls");
-
+                int beforeSigterm = anthropic.requests().size();
                 haia.process().destroy();                  // SIGTERM
                 Thread.sleep(200);
                 Http.Response health = Http.get(haia.uri("/health"));
@@ -125,6 +124,8 @@ class GracefulShutdownIT {
                 }
                 assertTrue(haia.process().waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "exited");
                 assertTrue(haia.log().contains("HAIA stopped"), haia.log());
+                assertTrue(beforeSigterm < conversations * perConversation / 2,
+                           "most upstream calls came after SIGTERM: " + beforeSigterm + " before");
                 assertTrue(anthropic.requests().size() > conversations * perConversation, "the retry happened");
             }
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
