@@ -9,7 +9,7 @@ Usage: python e2e.py --work DIR --venv DIR --java JAVA [--screenshot PATH]
 """
 
 import argparse
-import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -398,17 +398,25 @@ def main():
                 ('browser: log in, send, streamed answer, screenshot', s.browser),
                 ('the fake Anthropic saw only valid requests', s.fake_saw_valid_requests),
             ]
-            for title, fn in steps:
-                if not run.step(title, fn) and title.startswith(('sign up', 'list models')):
-                    break
-            s.owui.close()
+            try:
+                for title, fn in steps:
+                    if not run.step(title, fn) and title.startswith(('sign up', 'list models')):
+                        break
+            finally:
+                s.owui.close()
+    except BaseException:
+        print('[FAIL] interrupted', flush=True)
+        run.failed += 1
+        raise
     finally:
         stack.stop()
-        if run.failed:
+        if run.failed or run.passed == 0:
             print(f'logs: {options.work}/{{fake-anthropic,haia,openwebui}}.log', flush=True)
-    print(f'e2e-openwebui: {time.monotonic() - run.started:.0f} s')
-    print(f'{run.passed} passed, {run.failed} failed')
-    return 1 if run.failed else 0
+        else:
+            shutil.rmtree(options.work, ignore_errors=True)
+        print(f'e2e-openwebui: {time.monotonic() - run.started:.0f} s')
+        print(f'{run.passed} passed, {run.failed} failed', flush=True)
+    return 1 if run.failed or run.passed == 0 else 0
 
 
 def describe(env, keys):
