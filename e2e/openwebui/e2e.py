@@ -114,6 +114,14 @@ class Scenario:
             assert not reply.get('error'), f'OpenWebUI shows an error: {reply.get("error")}'
         return reply
 
+    @staticmethod
+    def shown_error(reply):
+        """The text OpenWebUI's Error.svelte shows for a reply's error: a string, or an object's message."""
+        error = reply['error'].get('content') if isinstance(reply['error'], dict) else reply['error']
+        if isinstance(error, dict):
+            error = error.get('message') or error.get('detail') or error
+        return str(error)
+
     def streamed_pieces(self, reply_id):
         """The text deltas OpenWebUI pushed to the browser for a reply (0.12: 'response:completion' events whose
         data is a Responses-style '...output_text.delta')."""
@@ -195,11 +203,11 @@ class Scenario:
         self.owui.continue_reply(MODEL, chat['id'], chat['leaf'])
         reply = wait_for('the error on the reply', lambda: (lambda m: m if m.get('error') else None)(
             self.owui.reply(chat['id'], chat['leaf'])), 30)
-        text = reply['error'].get('content') if isinstance(reply['error'], dict) else str(reply['error'])
-        assert 'does not continue a reply' in str(text), text
+        text = self.shown_error(reply)
+        assert 'does not continue a reply' in text, text
         assert reply['content'].startswith('word0 '), 'the partial reply stays shown'
         assert not [r for r in self.new_requests() if not FakeAnthropic.is_task(r)], 'no model call'
-        return f'OpenWebUI shows: {str(text)[:90]}...'
+        return f'OpenWebUI shows: {text[:90]}...'
 
     def after_stop(self):
         self.begin()
@@ -241,11 +249,10 @@ class Scenario:
         self.fake.script_error(400, 'invalid_request_error', 'prompt is too long: 215000 tokens > 200000 maximum')
         before = self.haia.live_branch(self.chats['A']['id'])
         reply = self.send('A', 'paste of a huge log', expect_error=True)
-        error = reply['error']
-        text = error.get('content') if isinstance(error, dict) else str(error)
-        assert 'prompt is too long' in str(text), error
+        text = self.shown_error(reply)
+        assert 'prompt is too long' in text, text
         assert self.haia.live_branch(self.chats['A']['id']) == before, 'a failed turn changed the live branch'
-        return f'OpenWebUI shows: {str(text)[:80]}'
+        return f'OpenWebUI shows: {text[:80]}'
 
     def retry_after_error(self):
         self.begin()
@@ -261,10 +268,8 @@ class Scenario:
         self.fake.script_stream_error(['Let ', 'me ', 'check '], 'overloaded_error')
         before = self.haia.live_branch(self.chats['A']['id'])
         reply = self.send('A', 'what next?', expect_error=True)
-        error = reply['error'].get('content') if isinstance(reply['error'], dict) else reply['error']
-        # Error.svelte shows error.message of an object
-        message = error.get('message') if isinstance(error, dict) else str(error)
-        assert 'overloaded' in message.lower(), error
+        message = self.shown_error(reply)
+        assert 'overloaded' in message.lower(), message
         assert reply['content'].strip() == 'Let me check', reply['content']
         assert self.haia.live_branch(self.chats['A']['id']) == before, 'the cut turn changed the live branch'
         return f'OpenWebUI shows "{reply["content"].strip()}" and: {message[:70]}'

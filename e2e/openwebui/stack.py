@@ -111,6 +111,12 @@ class Stack:
         path = self.work / f'{name}.log'
         return path.read_text(errors='replace') if path.exists() else ''
 
+    def _await_healthy(self, name, proc, url, timeout):
+        def healthy():
+            with urllib.request.urlopen(url + '/health', timeout=2) as r:
+                return r.status == 200
+        self._await(name, proc, healthy, timeout)
+
     def _await(self, name, proc, check, timeout):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -155,11 +161,7 @@ class Stack:
         env = self.haia_env()
         self.haia_url = f'http://127.0.0.1:{self.haia_port}'
         proc = self._start('haia', [str(REPO / 'bin/start')], clean_env(**env), self.work)
-
-        def healthy():
-            with urllib.request.urlopen(self.haia_url + '/health', timeout=2) as r:
-                return r.status == 200
-        self._await('haia', proc, healthy, 90)
+        self._await_healthy('haia', proc, self.haia_url, 90)
         return env
 
     # ---- OpenWebUI ----
@@ -189,11 +191,7 @@ class Stack:
         cmd = [python, '-c', 'import sys; from open_webui import app; sys.argv[0] = "open-webui"; app()',
                'serve', '--host', '127.0.0.1', '--port', str(self.owui_port)]
         proc = self._start('openwebui', cmd, clean_env(**env), self.work / 'openwebui-data')
-
-        def healthy():
-            with urllib.request.urlopen(self.owui_url + '/health', timeout=2) as r:
-                return r.status == 200
-        self._await('openwebui', proc, healthy, 240)
+        self._await_healthy('openwebui', proc, self.owui_url, 240)
         return env
 
     # ---- stop ----
