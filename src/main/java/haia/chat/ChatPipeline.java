@@ -53,6 +53,12 @@ public final class ChatPipeline {
     /** The chat command that starts a new thread. */
     public static final String NEW_THREAD_COMMAND = "/new";
 
+    /**
+     * How OpenWebUI's chat ids of temporary chats begin (its utils/chat_id.py: "temporary:" + the browser's socket.io
+     * session id; "local:" in older versions). OpenWebUI saves nothing of such a chat, so HAIA does not either.
+     */
+    static final List<String> TEMPORARY_CHAT_PREFIXES = List.of("temporary:", "local:");
+
     private final ConversationStore store;
     private final ModelRegistry models;
     private final Map<String, Persona> personas;
@@ -100,7 +106,7 @@ public final class ChatPipeline {
             Cancellation cancellation = request.cancellation();
             sink.open(cancellation);
             if (conversation.identity().isEmpty()) {
-                return run(command, sink, conversation, route(requested, true), cancellation);
+                return run(command, sink, conversation, route(requested, conversation.task()), cancellation);
             }
             ModelRegistry.Route route = route(requested, false);
             Optional<ConversationLocks.Held> held = locks.acquire(conversation.identity().get(), lockTimeout,
@@ -132,7 +138,8 @@ public final class ChatPipeline {
         // a branch client's history is aligned with the stored branch, which needs the conversation's id; a thread
         // client's request reads only the window (found by identity in the same query)
         Conversation conversation = identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
-                ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()))
+                ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()),
+                                   false)
                 : identified;
         TurnPlan plan = plan(conversation, command);                                      // 1
         if (isNewThreadCommand(conversation, plan)) {
@@ -171,18 +178,29 @@ public final class ChatPipeline {
     /**
      * Which conversation a request belongs to, and how its client talks.
      *
-     * @param identity empty for a stateless task request
+     * @param identity empty for a stateless request: a background task or a temporary chat
      * @param mode     how to read the request's history
      * @param stored   the stored conversation's id, when known (looked up for branch clients only)
+     * @param task     an OpenWebUI background task (no persona, the task model); false for a temporary chat
      */
-    record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode, OptionalLong stored) {
+    record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode, OptionalLong stored,
+                        boolean task) {
+
+        static Conversation stateless(boolean task) {
+            return new Conversation(Optional.empty(), HistoryAlignment.Mode.THREAD, OptionalLong.empty(), task);
+        }
     }
 
     private Conversation identify(ChatCommand command) {
         if (isTask(command)) {
-            return new Conversation(Optional.empty(), HistoryAlignment.Mode.THREAD, OptionalLong.empty());
+            return Conversation.stateless(true);
         }
         ChatCommand.ConversationHint hint = command.hint();
+        if (hint.conversationKey().isEmpty() && hint.chatId().filter(ChatPipeline::isTemporaryChat).isPresent()) {
+            // an OpenWebUI temporary chat: answered like any chat (persona, the chat's own history as the window),
+            // stored nowhere; found by the e2e run against the real OpenWebUI (bin/e2e-openwebui)
+            return Conversation.stateless(false);
+        }
         ConversationIdentity identity = hint.conversationKey().map(ConversationIdentity::keyed)
                 .or(() -> hint.chatId().map(ConversationIdentity::openWebUi))
                 .orElse(ConversationIdentity.DEFAULT);
@@ -192,7 +210,11 @@ public final class ChatPipeline {
             // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
             case KEYED -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD : HistoryAlignment.Mode.BRANCH;
         };
-        return new Conversation(Optional.of(identity), mode, OptionalLong.empty());
+        return new Conversation(Optional.of(identity), mode, OptionalLong.empty(), false);
+    }
+
+    private static boolean isTemporaryChat(String chatId) {
+        return TEMPORARY_CHAT_PREFIXES.stream().anyMatch(chatId::startsWith);
     }
 
     /**
@@ -257,13 +279,14 @@ public final class ChatPipeline {
 
     private List<LlmMessage> window(Conversation conversation, TurnPlan plan, ChatCommand command,
                                     ModelRegistry.Route route) {
+        int size = route.settings().contextWindow().orElse(chat.contextWindow());
         if (conversation.identity().isEmpty()) {
-            // a task carries everything it needs in its own prompt
+            // a task carries everything it needs in its own prompt; a temporary chat sends its whole branch, of
+            // which the model gets the newest messages, as in a stored chat
             List<LlmMessage> own = command.messages();
             return ContextWindow.assemble(own.subList(0, own.size() - command.userTurn().size()), List.of(),
-                                          plan.userTurn(), Integer.MAX_VALUE);
+                                          plan.userTurn(), conversation.task() ? Integer.MAX_VALUE : size);
         }
-        int size = route.settings().contextWindow().orElse(chat.contextWindow());
         List<LlmMessage> tail;
         if (conversation.stored().isPresent()) {
             tail = store.window(conversation.stored().getAsLong(), plan.supersedeFrom(), size);
@@ -279,7 +302,7 @@ public final class ChatPipeline {
 
     private LlmRequest prompt(ChatCommand command, Conversation conversation, ModelRegistry.Route route,
                               List<LlmMessage> window) {
-        boolean task = conversation.identity().isEmpty();
+        boolean task = conversation.task();
         Optional<String> system;
         if (task && !tasks.persona()) {
             system = command.system().isEmpty() ? Optional.empty() : Optional.of(String.join("\n\n", command.system()));
@@ -306,7 +329,7 @@ public final class ChatPipeline {
      */
     private Optional<Long> persist(Conversation conversation, TurnPlan plan, ModelResult result) {
         if (conversation.identity().isEmpty()) {
-            return Optional.empty();   // tasks are stateless
+            return Optional.empty();   // tasks and temporary chats are stateless
         }
         List<NewMessage> messages = new ArrayList<>();
         OptionalLong supersede = OptionalLong.empty();

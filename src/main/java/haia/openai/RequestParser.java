@@ -174,6 +174,13 @@ public final class RequestParser {
             throw new InvalidRequestException("messages must contain a user message with content", "messages");
         }
         ChatCompletionRequest.Message last = messages.getLast();
+        if (last.role() == ChatCompletionRequest.Role.ASSISTANT) {
+            // OpenWebUI's "Continue Response" sends the branch ending in the reply to continue; OpenWebUI shows this
+            // message in the chat, so it says what to do instead (found by bin/e2e-openwebui)
+            throw new InvalidRequestException("The last message must be from the user: HAIA answers messages and does"
+                    + " not continue a reply (OpenWebUI's Continue Response). Regenerate the reply, or send a message"
+                    + " such as \"go on\".", "messages");
+        }
         if (last.role() != ChatCompletionRequest.Role.USER) {
             throw new InvalidRequestException("The last message must be from the user (it is "
                     + last.role().name().toLowerCase(Locale.ROOT) + ")", "messages");

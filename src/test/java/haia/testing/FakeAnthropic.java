@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -116,6 +117,7 @@ public final class FakeAnthropic implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Behaviour> script = new ConcurrentLinkedQueue<>();
+    private volatile Function<Received, Behaviour> responder = FakeAnthropic::echo;
     private final AtomicInteger eventsWritten = new AtomicInteger();
     private volatile CountDownLatch disconnected = new CountDownLatch(1);
     private volatile CountDownLatch streamFinished = new CountDownLatch(1);
@@ -148,6 +150,17 @@ public final class FakeAnthropic implements AutoCloseable {
 
     public void enqueue(Behaviour... behaviours) {
         script.addAll(List.of(behaviours));
+    }
+
+    /** How requests are answered while the script is empty (by default {@code "Echo: <last user message>"}). */
+    public void respondWith(Function<Received, Behaviour> responder) {
+        this.responder = responder;
+    }
+
+    /** The default answer: {@code "Echo: <last user message>"}, one piece per word when streamed. */
+    public static Behaviour echo(Received request) {
+        String echo = "Echo: " + request.lastUserText();
+        return new Behaviour.Reply(List.of(echo.split("(?<= )")), "end_turn", 10, 5, Duration.ZERO);
     }
 
     public List<Received> requests() {
@@ -204,7 +217,8 @@ public final class FakeAnthropic implements AutoCloseable {
             reject(res, "request body is not JSON: " + e.getMessage());
             return;
         }
-        received.add(new Received(headers, body));
+        Received request = new Received(headers, body);
+        received.add(request);
         List<String> problems = check(headers, body, apiKey);
         if (!problems.isEmpty()) {
             violations.addAll(problems);
@@ -213,8 +227,7 @@ public final class FakeAnthropic implements AutoCloseable {
         }
         Behaviour behaviour = script.poll();
         if (behaviour == null) {
-            String echo = "Echo: " + new Received(headers, body).lastUserText();
-            behaviour = new Behaviour.Reply(List.of(echo.split("(?<= )")), "end_turn", 10, 5, Duration.ZERO);
+            behaviour = responder.apply(request);
         }
         boolean stream = body.path("stream").asBoolean(false);
         switch (behaviour) {
