@@ -147,10 +147,13 @@ public final class ConfigLoader {
                 positiveInt("resilience.max-inflight"),
                 duration("resilience.queue-timeout"));
 
+        ToolsConfig tools = new ToolsConfigLoader(config, problems, this::name, this::positiveInt, this::duration)
+                .read(workDir);
+
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience);
+        return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience, tools);
     }
 
     /**
@@ -480,6 +483,7 @@ public final class ConfigLoader {
         env.put("HAIA_FIRST_TOKEN_TIMEOUT", "resilience.first-token-timeout");
         env.put("HAIA_REQUEST_TIMEOUT", "resilience.request-timeout");
         env.put("HAIA_MAX_INFLIGHT", "resilience.max-inflight");
+        env.putAll(ToolsConfigLoader.ENV);
         return Map.copyOf(env);
     }
 }
