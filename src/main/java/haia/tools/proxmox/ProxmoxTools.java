@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import haia.tools.Args;
+import haia.tools.Schemas;
 import haia.tools.SourceStatus;
 import haia.tools.ToolException;
 import haia.tools.ToolResult;
@@ -237,21 +238,9 @@ public final class ProxmoxTools implements ToolSource {
     private static final String NODE_ARGUMENT = "{" + nodeProperty() + "}";
     private static final List<String> REQUIRES_NODE = List.of("node");
 
-    /**
-     * A tool whose schema is {@code properties} (a JSON object of JSON Schema properties) with {@code required}.
-     * No {@code additionalProperties}: Gemini refuses the key.
-     */
     private static Tool tool(String name, String description, String properties, List<String> required,
                              BiFunction<Args, JsonNode, String> run) {
-        try {
-            com.fasterxml.jackson.databind.node.ObjectNode schema = JSON.createObjectNode().put("type", "object");
-            schema.set("properties", JSON.readTree(properties));
-            if (!required.isEmpty()) {
-                required.forEach(schema.putArray("required")::add);
-            }
-            return new Tool(new ToolSpec(name, description, schema, true), run);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("tool schema of " + name + " is not JSON", e);
-        }
+        return new Tool(new ToolSpec(name, description, Schemas.object(properties, required), true), run);
     }
+
 }
