@@ -39,7 +39,10 @@ import haia.observe.DatabaseHealthCheck;
 import haia.observe.HaiaMetrics;
 import haia.observe.ProvidersHealthCheck;
 import haia.observe.Redactor;
+import haia.observe.ToolsHealthCheck;
 import haia.store.ConversationStore;
+import haia.tools.ToolCatalog;
+import haia.tools.ToolSources;
 
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderValues;
@@ -76,6 +79,8 @@ public final class Haia implements AutoCloseable {
     private final ErrorMapper errors;
     private final ObjectMapper json;
     private final Drain drain = new Drain();
+    /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers); the agent loop that offers them comes with issue 15. */
+    private final ToolCatalog tools;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Haia(HaiaConfig config, Clock clock) {
@@ -119,6 +124,7 @@ public final class Haia implements AutoCloseable {
                                                 .toList(),
                                         config.defaultModel());
 
+        this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock);
         this.store = ConversationStore.open(config.store().dbPath(), config.store().maxBytes(), clock);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, metrics, clock);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: "
@@ -156,6 +162,7 @@ public final class Haia implements AutoCloseable {
     public WebServer start() {
         WebServer server = configure(WebServer.builder()).build().start();
         Thread.ofVirtual().name("haia-provider-check").start(this::checkProviders);
+        tools.start();   // connects MCP servers and checks the built-in sources in the background
         return server;
     }
 
@@ -210,15 +217,18 @@ public final class Haia implements AutoCloseable {
     }
 
     private ObserveFeature observe() {
+        io.helidon.webserver.observe.health.HealthObserverConfig.Builder health = HealthObserver.builder()
+                .endpoint("health")
+                .details(true)
+                .useSystemServices(true)
+                .addCheck(new DatabaseHealthCheck(store))
+                .addCheck(new ProvidersHealthCheck(clients, redactor));
+        if (!tools.isEmpty()) {
+            health.addCheck(new ToolsHealthCheck(tools));
+        }
         return ObserveFeature.builder()
                 .endpoint("/")
-                .addObserver(HealthObserver.builder()
-                                     .endpoint("health")
-                                     .details(true)
-                                     .useSystemServices(true)
-                                     .addCheck(new DatabaseHealthCheck(store))
-                                     .addCheck(new ProvidersHealthCheck(clients, redactor))
-                                     .build())
+                .addObserver(health.build())
                 .addObserver(MetricsObserver.builder().endpoint("metrics").build())
                 .build();
     }
@@ -229,6 +239,11 @@ public final class Haia implements AutoCloseable {
 
     public ConversationStore store() {
         return store;
+    }
+
+    /** HAIA's own tools, for the agent loop. */
+    public ToolCatalog tools() {
+        return tools;
     }
 
     /**
@@ -252,6 +267,7 @@ public final class Haia implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             timers.shutdownNow();
+            tools.close();
             store.close();
         }
     }

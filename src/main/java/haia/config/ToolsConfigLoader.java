@@ -87,6 +87,7 @@ final class ToolsConfigLoader {
             return Optional.empty();
         }
         URI uri = proxmoxUrl(url.get());
+        Optional<byte[]> pin = fingerprint.flatMap(this::fingerprint);   // checked whatever else is wrong
         if (inline.isPresent() && file.isPresent()) {
             problems.add("set one of " + name.apply("tools.proxmox.token") + " and "
                                  + name.apply("tools.proxmox.token-file") + ", not both");
@@ -106,7 +107,7 @@ final class ToolsConfigLoader {
                                  + " as Proxmox shows it when the token is created");
             return Optional.empty();
         }
-        return Optional.of(new ToolsConfig.Proxmox(uri, new Secret(value), fingerprint.flatMap(this::fingerprint)));
+        return Optional.of(new ToolsConfig.Proxmox(uri, new Secret(value), pin));
     }
 
     private URI proxmoxUrl(String raw) {
