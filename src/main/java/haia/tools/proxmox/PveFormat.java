@@ -51,7 +51,8 @@ final class PveFormat {
         List<String> guests = new ArrayList<>();
         List<String> storage = new ArrayList<>();
         List<JsonNode> sorted = new ArrayList<>(of(items));
-        sorted.sort(Comparator.comparing((JsonNode r) -> r.path("type").asText())
+        // guests of both kinds together, by id
+        sorted.sort(Comparator.comparing((JsonNode r) -> r.path("type").asText().replace("lxc", "qemu"))
                             .thenComparingLong(r -> r.path("vmid").asLong())
                             .thenComparing(r -> r.path("id").asText()));
         for (JsonNode r : sorted) {
@@ -245,9 +246,13 @@ final class PveFormat {
                 + (g.path("template").asInt() == 1 ? ", template" : "");
     }
 
-    /** CPU, memory and uptime of a node or guest, where the item has them. */
+    /** CPU, memory and uptime of a running guest or online node, where the item has them. */
     private static String usage(JsonNode r) {
         StringBuilder out = new StringBuilder();
+        String status = r.path("status").asText();
+        if (!status.equals("running") && !status.equals("online")) {
+            return "";   // a stopped guest's zeros and an offline node's stale figures only distract
+        }
         if (r.has("cpu") && r.has("maxcpu")) {
             out.append(", CPU ").append(Units.percent(r.path("cpu").asDouble())).append(" of ")
                     .append(r.path("maxcpu").asInt());
