@@ -55,7 +55,13 @@ start)
     ;;
 stop)
     if [ -f "$dir/service.pid" ]; then
-        kill "$(cat "$dir/service.pid")" 2>/dev/null || true
+        pid=$(cat "$dir/service.pid")
+        kill "$pid" 2>/dev/null || true
+        # wait for it to finish its own shutdown (it touches the storage) before cleaning up below
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
         rm -f "$dir/service.pid"
     fi
     "${P[@]}" rm -f -t 0 --all >/dev/null 2>&1 || true

@@ -8,13 +8,12 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import haia.tools.Args;
-import haia.tools.Schemas;
+import haia.tools.ToolTable;
 import haia.tools.SourceStatus;
 import haia.tools.ToolException;
 import haia.tools.ToolResult;
@@ -30,29 +29,26 @@ public final class DockerTools implements ToolSource {
     /** Containers inspected for their health when the list does not carry it (Podman 4): at most this many. */
     private static final int MAX_HEALTH_LOOKUPS = 25;
 
-    private record Tool(ToolSpec spec, Function<Args, String> run) {
-    }
-
     private final DockerClient client;
-    private final Map<String, Tool> tools = new LinkedHashMap<>();
+    private final ToolTable tools = new ToolTable("The container engine");
 
     public DockerTools(DockerClient client) {
         this.client = client;
-        add("containers", "The containers of the Docker/Podman engine HAIA can see: name, image, state"
+        tools.add("containers", "The containers of the Docker/Podman engine HAIA can see: name, image, state"
                 + " (running/exited/...), status text, health (healthy/unhealthy/starting) and short id. all=false"
                 + " lists only running ones.", "{\"all\":{\"type\":\"boolean\",\"description\":\"include stopped"
                 + " containers (default true)\"}}", List.of(), this::containers);
-        add("container", "One container's details: state, since when, exit code, OOM kill, error, health and its"
+        tools.add("container", "One container's details: state, since when, exit code, OOM kill, error, health and its"
                 + " last check output, restart count and policy, image, command, mounts, ports.",
             CONTAINER, List.of("container"), this::container);
-        add("logs", "The last lines of a container's log (stdout and stderr, stderr lines marked), with"
+        tools.add("logs", "The last lines of a container's log (stdout and stderr, stderr lines marked), with"
                 + " timestamps. Use to see why a container fails or restarts.", "{" + CONTAINER_PROPERTY
                 + ",\"lines\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":500,\"description\":\"how many, default"
                 + " 50\"}}", List.of("container"), this::logs);
-        add("stats", "A running container's resource use right now: CPU % (as docker stats computes it), memory"
+        tools.add("stats", "A running container's resource use right now: CPU % (as docker stats computes it), memory"
                 + " used and limit, network and block I/O, processes. Takes about a second.", CONTAINER,
             List.of("container"), this::stats);
-        add("engine", "The container engine: product and version, API version, OS and kernel, CPUs and memory,"
+        tools.add("engine", "The container engine: product and version, API version, OS and kernel, CPUs and memory,"
                 + " storage driver, cgroup version, and how many containers run, are stopped, and images.",
             "{}", List.of(), args -> engine());
     }
@@ -68,16 +64,12 @@ public final class DockerTools implements ToolSource {
 
     @Override
     public List<ToolSpec> tools() {
-        return tools.values().stream().map(Tool::spec).toList();
+        return tools.specs();
     }
 
     @Override
     public ToolResult call(String name, JsonNode arguments) {
-        Tool tool = tools.get(name);
-        if (tool == null) {
-            throw new ToolException("The container engine has no tool " + name + ".");
-        }
-        return ToolResult.ok(tool.run().apply(new Args(name, arguments)));
+        return tools.call(name, arguments);
     }
 
     @Override
@@ -199,8 +191,4 @@ public final class DockerTools implements ToolSource {
         }
     }
 
-    private void add(String name, String description, String properties, List<String> required,
-                     Function<Args, String> run) {
-        tools.put(name, new Tool(new ToolSpec(name, description, Schemas.object(properties, required), true), run));
-    }
 }

@@ -4,14 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import haia.tools.Args;
-import haia.tools.Schemas;
+import haia.tools.ToolTable;
 import haia.tools.SourceStatus;
 import haia.tools.ToolException;
 import haia.tools.ToolResult;
@@ -30,59 +29,52 @@ public final class ProxmoxTools implements ToolSource {
     private static final String NODE_TEXT = "a Proxmox node name such as pve1";
     private static final Pattern GUEST_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}");
 
-    private record Tool(ToolSpec spec, BiFunction<Args, JsonNode, String> run) {
-    }
-
     private final PveClient client;
-    private final Map<String, Tool> tools;
+    private final ToolTable tools = new ToolTable("Proxmox");
 
     public ProxmoxTools(PveClient client) {
         this.client = client;
-        List<Tool> list = List.of(
-                tool("cluster_status", "Proxmox VE cluster membership and quorum: the cluster name, whether it is"
+        tools.add("cluster_status", "Proxmox VE cluster membership and quorum: the cluster name, whether it is"
                         + " quorate, and each node with online/offline and IP. Use first for 'is the cluster OK',"
-                        + " quorum or node-down questions.", "{}", List.of(), this::clusterStatus),
-                tool("resources", "Everything in the Proxmox cluster with its live usage: nodes (status, CPU, memory,"
+                        + " quorum or node-down questions.", "{}", List.of(), this::clusterStatus)
+                .add("resources", "Everything in the Proxmox cluster with its live usage: nodes (status, CPU, memory,"
                         + " uptime), VMs and containers (vmid, name, node, running/stopped, CPU, memory, uptime) and"
                         + " storage (usage). Optional type: node, vm or storage. Use to find a guest by name or to"
                         + " see what runs where.",
                         "{\"type\":{\"type\":\"string\",\"enum\":[\"node\",\"vm\",\"storage\"],"
-                                + "\"description\":\"only this kind of resource\"}}", List.of(), this::resources),
-                tool("node_status", "One Proxmox node's health: CPU use and load average, memory, root file system,"
-                        + " uptime, kernel and pve-manager version.", NODE_ARGUMENT, REQUIRES_NODE, this::nodeStatus),
-                tool("guests", "The VMs (qemu) and containers (lxc) on one Proxmox node with status, CPU, memory and"
-                        + " uptime.", NODE_ARGUMENT, REQUIRES_NODE, this::guests),
-                tool("guest_status", "The current status of one VM or container: running/stopped, QEMU state, HA"
+                                + "\"description\":\"only this kind of resource\"}}", List.of(), this::resources)
+                .add("node_status", "One Proxmox node's health: CPU use and load average, memory, root file system,"
+                        + " uptime, kernel and pve-manager version.", NODE_ARGUMENT, REQUIRES_NODE, this::nodeStatus)
+                .add("guests", "The VMs (qemu) and containers (lxc) on one Proxmox node with status, CPU, memory and"
+                        + " uptime.", NODE_ARGUMENT, REQUIRES_NODE, this::guests)
+                .add("guest_status", "The current status of one VM or container: running/stopped, QEMU state, HA"
                         + " state, lock, CPU, memory, uptime. Give vmid (e.g. 101) or name (e.g. k3s); node is"
                         + " looked up when not given.",
                         "{\"vmid\":{\"type\":\"integer\",\"description\":\"guest id, e.g. 101\"},"
                                 + "\"name\":{\"type\":\"string\",\"description\":\"guest name, when the id is not"
-                                + " known\"}," + nodeProperty() + "}", List.of(), this::guestStatus),
-                tool("storage", "The storages one Proxmox node sees: type, content, active/enabled, shared, and"
-                        + " usage.", NODE_ARGUMENT, REQUIRES_NODE, this::storage),
-                tool("ceph_status", "Ceph health as Proxmox reports it: HEALTH_OK/WARN/ERR with each health check's"
+                                + " known\"}," + nodeProperty() + "}", List.of(), this::guestStatus)
+                .add("storage", "The storages one Proxmox node sees: type, content, active/enabled, shared, and"
+                        + " usage.", NODE_ARGUMENT, REQUIRES_NODE, this::storage)
+                .add("ceph_status", "Ceph health as Proxmox reports it: HEALTH_OK/WARN/ERR with each health check's"
                         + " message, monitors, OSDs up/in, placement groups and usage. Optional node to ask a"
-                        + " specific node.", NODE_ARGUMENT, List.of(), this::ceph),
-                tool("tasks", "Recent Proxmox tasks (backups, migrations, starts, updates) with status and times,"
+                        + " specific node.", NODE_ARGUMENT, List.of(), this::ceph)
+                .add("tasks", "Recent Proxmox tasks (backups, migrations, starts, updates) with status and times,"
                         + " newest first, each with its UPID for task_log. Without node: the whole cluster's recent"
                         + " tasks; with node: that node's, optionally only failed ones or those of one vmid.",
                         "{" + nodeProperty() + ",\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100,"
                                 + "\"description\":\"how many, default 20\"},\"errors_only\":{\"type\":\"boolean\"},"
-                                + "\"vmid\":{\"type\":\"integer\"}}", List.of(), this::tasks),
-                tool("task_log", "The status and the last lines of the log of one Proxmox task, by its UPID (from"
+                                + "\"vmid\":{\"type\":\"integer\"}}", List.of(), this::tasks)
+                .add("task_log", "The status and the last lines of the log of one Proxmox task, by its UPID (from"
                         + " tasks). Use to see why a backup or migration failed.",
                         "{\"upid\":{\"type\":\"string\",\"description\":\"UPID:node:...: as tasks shows it\"},"
                                 + "\"lines\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":500,\"description\":"
-                                + "\"last lines to show, default 50\"}}", List.of("upid"), this::taskLog),
-                tool("journal", "The last lines of a Proxmox node's system journal (syslog), optionally only lines"
+                                + "\"last lines to show, default 50\"}}", List.of("upid"), this::taskLog)
+                .add("journal", "The last lines of a Proxmox node's system journal (syslog), optionally only lines"
                         + " containing a text (e.g. pveproxy, corosync, an error word).",
                         "{" + nodeProperty() + ",\"lines\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":500,"
                                 + "\"description\":\"how many lines, default 50\"},\"contains\":{\"type\":"
                                 + "\"string\",\"description\":\"only lines containing this text (any case)\"}}",
-                        REQUIRES_NODE, this::journal));
-        Map<String, Tool> byName = new java.util.LinkedHashMap<>();
-        list.forEach(t -> byName.put(t.spec().name(), t));
-        this.tools = Map.copyOf(byName);
+                        REQUIRES_NODE, this::journal);
     }
 
     @Override
@@ -92,16 +84,12 @@ public final class ProxmoxTools implements ToolSource {
 
     @Override
     public List<ToolSpec> tools() {
-        return tools.values().stream().map(Tool::spec).toList();
+        return tools.specs();
     }
 
     @Override
     public ToolResult call(String name, JsonNode arguments) {
-        Tool tool = tools.get(name);
-        if (tool == null) {
-            throw new ToolException("Proxmox has no tool " + name + ".");
-        }
-        return ToolResult.ok(tool.run().apply(new Args(name, arguments), arguments));
+        return tools.call(name, arguments);
     }
 
     @Override
@@ -127,30 +115,30 @@ public final class ProxmoxTools implements ToolSource {
 
     // ---- the tools ----
 
-    private String clusterStatus(Args args, JsonNode raw) {
+    private String clusterStatus(Args args) {
         return PveFormat.clusterStatus(client.get(new PveEndpoint.ClusterStatus()));
     }
 
-    private String resources(Args args, JsonNode raw) {
+    private String resources(Args args) {
         Optional<PveEndpoint.ResourceType> type = args.optionalText("type", Pattern.compile("node|vm|storage"),
                                                                    "one of node, vm, storage")
                 .map(t -> PveEndpoint.ResourceType.valueOf(t.toUpperCase(java.util.Locale.ROOT)));
         return PveFormat.resources(client.get(new PveEndpoint.ClusterResources(type)));
     }
 
-    private String nodeStatus(Args args, JsonNode raw) {
+    private String nodeStatus(Args args) {
         PveEndpoint.Node node = node(args);
         return PveFormat.nodeStatus(node.name(), client.get(new PveEndpoint.NodeStatus(node)));
     }
 
-    private String guests(Args args, JsonNode raw) {
+    private String guests(Args args) {
         PveEndpoint.Node node = node(args);
         JsonNode vms = client.get(new PveEndpoint.Guests(node, PveEndpoint.GuestKind.QEMU));
         JsonNode cts = client.get(new PveEndpoint.Guests(node, PveEndpoint.GuestKind.LXC));
         return PveFormat.guests(node.name(), vms, cts);
     }
 
-    private String guestStatus(Args args, JsonNode raw) {
+    private String guestStatus(Args args) {
         Optional<Long> vmid = args.optionalNumber("vmid", 100, 999_999_999);
         Optional<String> name = args.optionalText("name", GUEST_NAME, "a guest name such as k3s");
         Optional<String> node = args.optionalText("node", NODE, NODE_TEXT);
@@ -183,17 +171,17 @@ public final class ProxmoxTools implements ToolSource {
         return PveFormat.guestStatus(kind, at.name(), client.get(new PveEndpoint.GuestStatus(at, kind, id)));
     }
 
-    private String storage(Args args, JsonNode raw) {
+    private String storage(Args args) {
         PveEndpoint.Node node = node(args);
         return PveFormat.storage(node.name(), client.get(new PveEndpoint.Storage(node)));
     }
 
-    private String ceph(Args args, JsonNode raw) {
+    private String ceph(Args args) {
         Optional<PveEndpoint.Node> node = args.optionalText("node", NODE, NODE_TEXT).map(PveEndpoint.Node::new);
         return PveFormat.ceph(client.get(new PveEndpoint.CephStatus(node)));
     }
 
-    private String tasks(Args args, JsonNode raw) {
+    private String tasks(Args args) {
         int limit = (int) args.number("limit", 1, 100, 20);
         Optional<PveEndpoint.Node> node = args.optionalText("node", NODE, NODE_TEXT).map(PveEndpoint.Node::new);
         boolean errors = args.flag("errors_only", false);
@@ -206,7 +194,7 @@ public final class ProxmoxTools implements ToolSource {
                                Optional.empty());
     }
 
-    private String taskLog(Args args, JsonNode raw) {
+    private String taskLog(Args args) {
         String text = args.text("upid", PveEndpoint.Upid.SHAPE, "a task id like UPID:pve1:000A1B2C:...: from tasks");
         PveEndpoint.Upid upid = new PveEndpoint.Upid(text);
         int lines = (int) args.number("lines", 1, 500, 50);
@@ -215,7 +203,7 @@ public final class ProxmoxTools implements ToolSource {
         return PveFormat.taskLog(status, log, lines);
     }
 
-    private String journal(Args args, JsonNode raw) {
+    private String journal(Args args) {
         PveEndpoint.Node node = node(args);
         int lines = (int) args.number("lines", 1, 500, 50);
         Optional<String> contains = args.optionalText("contains", Pattern.compile("[^\\p{Cntrl}]{1,100}"),
@@ -238,9 +226,5 @@ public final class ProxmoxTools implements ToolSource {
     private static final String NODE_ARGUMENT = "{" + nodeProperty() + "}";
     private static final List<String> REQUIRES_NODE = List.of("node");
 
-    private static Tool tool(String name, String description, String properties, List<String> required,
-                             BiFunction<Args, JsonNode, String> run) {
-        return new Tool(new ToolSpec(name, description, Schemas.object(properties, required), true), run);
-    }
 
 }
