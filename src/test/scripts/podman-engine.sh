@@ -65,9 +65,19 @@ stop)
         rm -f "$dir/service.pid"
     fi
     "${P[@]}" rm -f -t 0 --all >/dev/null 2>&1 || true
+    # conmon starts "podman container cleanup" when a container dies; each opens the storage again: let them finish
+    for _ in $(seq 1 100); do
+        pgrep -f -- "$dir/root" >/dev/null || break
+        sleep 0.1
+    done
     # Podman bind-mounts its overlay directory onto itself: release every mount below DIR so it can be deleted
-    awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
-        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    for _ in $(seq 1 20); do
+        mounts=$(awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r)
+        [ -z "$mounts" ] && break
+        for m in $mounts; do
+            umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+        done
+        sleep 0.1
     done
     ;;
 *)

@@ -163,16 +163,25 @@ public final class ToolCatalog implements AutoCloseable {
         return status;
     }
 
+    /** Stops running calls and closes every source, in parallel (an MCP server may take seconds to stop). */
     @Override
     public void close() {
         calls.shutdownNow();
-        sources.values().forEach(source -> {
+        List<Thread> closing = sources.values().stream().map(source -> Thread.ofVirtual().start(() -> {
             try {
                 source.close();
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "closing tool source " + source.name() + ": " + e);
             }
-        });
+        })).toList();
+        for (Thread thread : closing) {
+            try {
+                thread.join(Duration.ofSeconds(15));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private Future<ToolResult> submit(ToolCall call) {
