@@ -70,7 +70,7 @@ public record ToolsConfig(int maxSteps,
 
     /** How an MCP server is reached. Values in {@code env} and {@code headers} are secrets: never logged. */
     public sealed interface McpTransport {
-        /** A process HAIA starts with {@code command} (argv) and an environment of only {@code env} plus PATH/HOME/LANG. */
+        /** A process HAIA starts with {@code command} (argv), given only {@code env} and the basics (PATH, HOME, USER...). */
         record Stdio(List<String> command, Map<String, Secret> env) implements McpTransport {
             public Stdio {
                 command = List.copyOf(command);
