@@ -41,7 +41,10 @@ import haia.observe.HaiaMetrics;
 import haia.observe.ProvidersHealthCheck;
 import haia.observe.Redactor;
 import haia.observe.ShutdownHealthCheck;
+import haia.observe.ToolsHealthCheck;
 import haia.store.ConversationStore;
+import haia.tools.ToolCatalog;
+import haia.tools.ToolSources;
 
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.health.checks.DiskSpaceHealthCheck;
@@ -82,6 +85,8 @@ public final class Haia implements AutoCloseable {
     private final ObjectMapper json;
     private final Drain drain = new Drain();
     private final ClientConnections connections;
+    /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers); the agent loop that offers them comes with issue 15. */
+    private final ToolCatalog tools;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Haia(HaiaConfig config, Clock clock) {
@@ -126,6 +131,7 @@ public final class Haia implements AutoCloseable {
                                                 .toList(),
                                         config.defaultModel());
 
+        this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock);
         this.store = ConversationStore.open(config.store().dbPath(), config.store().maxBytes(), clock);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, metrics, clock);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: "
@@ -173,6 +179,7 @@ public final class Haia implements AutoCloseable {
     public WebServer start() {
         WebServer server = configure(WebServer.builder()).build().start();
         Thread.ofVirtual().name("haia-provider-check").start(this::checkProviders);
+        tools.start();   // connects MCP servers and checks the built-in sources in the background
         return server;
     }
 
@@ -228,22 +235,23 @@ public final class Haia implements AutoCloseable {
     }
 
     private ObserveFeature observe() {
+        io.helidon.webserver.observe.health.HealthObserverConfig.Builder health = HealthObserver.builder()
+                .endpoint("health")
+                .details(true)
+                // the built-in checks, but the disk one on the database's own file system
+                .useSystemServices(false)
+                .addCheck(HealthChecks.heapMemoryCheck())
+                .addCheck(HealthChecks.deadlockCheck())
+                .addCheck(DiskSpaceHealthCheck.builder().path(store.file().getParent()).build())
+                .addCheck(new DatabaseHealthCheck(store))
+                .addCheck(new ShutdownHealthCheck(drain::draining))
+                .addCheck(new ProvidersHealthCheck(clients, redactor));
+        if (!tools.isEmpty()) {
+            health.addCheck(new ToolsHealthCheck(tools));
+        }
         return ObserveFeature.builder()
                 .endpoint("/")
-                .addObserver(HealthObserver.builder()
-                                     .endpoint("health")
-                                     .details(true)
-                                     // the built-in checks, but the disk one on the database's own file system
-                                     .useSystemServices(false)
-                                     .addCheck(HealthChecks.heapMemoryCheck())
-                                     .addCheck(HealthChecks.deadlockCheck())
-                                     .addCheck(DiskSpaceHealthCheck.builder()
-                                                       .path(store.file().getParent())
-                                                       .build())
-                                     .addCheck(new DatabaseHealthCheck(store))
-                                     .addCheck(new ShutdownHealthCheck(drain::draining))
-                                     .addCheck(new ProvidersHealthCheck(clients, redactor))
-                                     .build())
+                .addObserver(health.build())
                 .addObserver(MetricsObserver.builder().endpoint("metrics").build())
                 .build();
     }
@@ -254,6 +262,11 @@ public final class Haia implements AutoCloseable {
 
     public ConversationStore store() {
         return store;
+    }
+
+    /** HAIA's own tools, for the agent loop. */
+    public ToolCatalog tools() {
+        return tools;
     }
 
     /**
@@ -288,6 +301,7 @@ public final class Haia implements AutoCloseable {
         if (closed.compareAndSet(false, true)) {
             timers.shutdownNow();
             clients.forEach(ResilientLlmClient::close);
+            tools.close();
             store.close();
         }
     }

@@ -150,10 +150,13 @@ public final class ConfigLoader {
                 positiveInt("resilience.max-reply-chars"),
                 size("resilience.max-upstream-bytes"));
 
+        ToolsConfig tools = new ToolsConfigLoader(config, problems, this::name, this::positiveInt, this::duration)
+                .read(workDir);
+
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience);
+        return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience, tools);
     }
 
     /**
@@ -508,6 +511,7 @@ public final class ConfigLoader {
         env.put("HAIA_MAX_INFLIGHT", "resilience.max-inflight");
         env.put("HAIA_MAX_REPLY_CHARS", "resilience.max-reply-chars");
         env.put("HAIA_MAX_UPSTREAM_BYTES", "resilience.max-upstream-bytes");
+        env.putAll(ToolsConfigLoader.ENV);
         return Map.copyOf(env);
     }
 }

@@ -22,6 +22,7 @@ import java.util.OptionalInt;
  * @param defaultModel the model that answers requests naming an unknown model; empty means such requests fail
  * @param providers    upstream connections by name, only those some model uses
  * @param resilience   retries, timeouts, circuit breaker and load limits for upstream calls
+ * @param tools        HAIA's own read-only tools and MCP servers
  */
 public record HaiaConfig(Server server,
                          Security security,
@@ -31,7 +32,8 @@ public record HaiaConfig(Server server,
                          List<Model> models,
                          Optional<String> defaultModel,
                          Map<String, Provider> providers,
-                         Resilience resilience) {
+                         Resilience resilience,
+                         ToolsConfig tools) {
 
     public HaiaConfig {
         models = List.copyOf(models);

@@ -6,6 +6,7 @@ import java.util.List;
 
 import haia.config.HaiaConfig;
 import haia.config.Secret;
+import haia.config.ToolsConfig;
 
 /**
  * Removes configured secrets from text. Applied where upstream text enters HAIA ({@code haia.llm.SanitizedLlmClient}:
@@ -32,7 +33,28 @@ public final class Redactor {
         List<Secret> secrets = new ArrayList<>();
         config.security().apiKey().ifPresent(secrets::add);
         config.providers().values().forEach(p -> p.apiKey().ifPresent(secrets::add));
+        secrets.addAll(toolSecrets(config.tools()));
         return new Redactor(secrets);
+    }
+
+    /**
+     * The Proxmox token (whole, and its secret part alone, which Proxmox could echo without the id) and the values
+     * of MCP servers' environment variables and headers.
+     */
+    private static List<Secret> toolSecrets(ToolsConfig tools) {
+        List<Secret> secrets = new ArrayList<>();
+        tools.proxmox().ifPresent(p -> {
+            secrets.add(p.token());
+            String token = p.token().reveal();
+            secrets.add(new Secret(token.substring(token.indexOf('=') + 1)));
+        });
+        for (ToolsConfig.McpServer server : tools.mcpServers()) {
+            switch (server.transport()) {
+                case ToolsConfig.McpTransport.Stdio stdio -> secrets.addAll(stdio.env().values());
+                case ToolsConfig.McpTransport.Http http -> secrets.addAll(http.headers().values());
+            }
+        }
+        return secrets;
     }
 
     public String redact(String text) {
