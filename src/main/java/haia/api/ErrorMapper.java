@@ -30,12 +30,14 @@ import io.helidon.http.Method;
  * upstream rejected HAIA's API key             502 upstream_error         upstream_auth_failed      false
  * upstream has no such model                   502 upstream_error         upstream_not_found        false
  * upstream answered nonsense                   502 upstream_error         upstream_protocol_error   false
+ * upstream reply past HAIA's size limits       502 upstream_error         upstream_reply_too_large  false
  * upstream rate limit                          429 rate_limit_error       upstream_rate_limited  (+ Retry-After)  *
  * upstream overloaded (529, 503)               503 server_error           upstream_overloaded    (+ Retry-After)  *
  * upstream unreachable or failing (5xx)        502 upstream_error         upstream_unavailable      *
  * upstream too slow                            504 upstream_error         upstream_timeout          *
  * circuit breaker open                         503 server_error           upstream_circuit_open  (+ Retry-After)  false
  * HAIA at its in-flight limit                  429 rate_limit_error       server_busy            (+ Retry-After)  (client's rules)
+ * request stopped by HAIA's shutdown           503 server_error           shutting_down          (+ Retry-After)  (client's rules)
  * database full / read-only / unavailable      503 server_error           database_unavailable   (+ Retry-After)  false
  * anything else                                500 server_error           internal_error (with correlation id)  false
  *
@@ -157,6 +159,11 @@ public final class ErrorMapper {
             // HAIA's own queue was full: a retry after a second is exactly what helps
             case BUSY -> new ApiError(429, "rate_limit_error", code, message, Optional.empty(),
                                       retryAfter.or(() -> Optional.of(Duration.ofSeconds(1))), Retry.CLIENT_RULES);
+            case TOO_LARGE -> new ApiError(502, "upstream_error", code, message, Optional.empty(), Optional.empty(),
+                                           Retry.USELESS);
+            // a restarted HAIA answers: the client's own retry (after Retry-After) is what helps
+            case CANCELLED -> new ApiError(503, "server_error", code, message, Optional.empty(),
+                                           retryAfter.or(() -> Optional.of(Duration.ofSeconds(5))), Retry.CLIENT_RULES);
         };
     }
 

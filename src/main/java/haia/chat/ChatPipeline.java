@@ -12,7 +12,9 @@ import java.util.OptionalLong;
 
 import haia.config.HaiaConfig;
 import haia.llm.Cancellation;
+import haia.llm.ErrorCategory;
 import haia.llm.FinishReason;
+import haia.llm.LlmException;
 import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
@@ -26,6 +28,7 @@ import haia.store.Exchange;
 import haia.store.MessageKey;
 import haia.store.MessageStatus;
 import haia.store.NewMessage;
+import haia.store.StoreException;
 
 /**
  * The one request path of HAIA. Every chat request, streamed or not, task or conversation, any provider, runs
@@ -38,12 +41,23 @@ import haia.store.NewMessage;
  *   5 persist    store the exchange in one transaction                        (store, after the call)
  *   6 respond    hand the reply or the error to the sink
  * </pre>
- * Requests on the same conversation are serialized from step 1 to step 5.
+ * Requests on the same conversation are serialized from step 1 to step 5. Each request runs under a
+ * {@link Cancellation}: the sink fires it when the client goes away, {@link #stopAll} when HAIA shuts down. A request
+ * stopped before its model call never makes it; one stopped during the call stores what it has. Either way the
+ * user's message is kept (as failed), and a reply its client never received does not enter the window.
  */
 public final class ChatPipeline {
 
+    private static final System.Logger LOG = System.getLogger(ChatPipeline.class.getName());
+
     /** The chat command that starts a new thread. */
     public static final String NEW_THREAD_COMMAND = "/new";
+
+    /**
+     * How OpenWebUI's chat ids of temporary chats begin (its utils/chat_id.py: "temporary:" + the browser's socket.io
+     * session id; "local:" in older versions). OpenWebUI saves nothing of such a chat, so HAIA does not either.
+     */
+    static final List<String> TEMPORARY_CHAT_PREFIXES = List.of("temporary:", "local:");
 
     private final ConversationStore store;
     private final ModelRegistry models;
@@ -56,6 +70,8 @@ public final class ChatPipeline {
     private final java.time.Duration lockTimeout;
     private final HaiaMetrics metrics;
     private final Clock clock;
+    /** The parent of every request's cancellation: fires when HAIA shuts down. */
+    private final Cancellation running = new Cancellation();
 
     public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
                         Persona defaultPersona, HaiaConfig config, HaiaMetrics metrics, Clock clock) {
@@ -78,7 +94,7 @@ public final class ChatPipeline {
         THREAD,
         /** A conversation whose client sends its whole branch (OpenWebUI): aligned with the stored branch. */
         BRANCH,
-        /** A request with its own history and no conversation header: answered from it, nothing stored. */
+        /** A request answered from its own history, nothing stored (no conversation header, a temporary chat). */
         CLIENT,
         /** An OpenWebUI background task: answered from its own prompt, nothing stored. */
         TASK
@@ -89,32 +105,84 @@ public final class ChatPipeline {
                          Optional<String> upstreamRequestId, Usage usage, String result) {
     }
 
-    /** Runs one chat request through the pipeline and delivers the reply (or the error) to {@code sink}. */
+    /**
+     * Runs one chat request through the pipeline and delivers the reply (or the error) to {@code sink}. The sink is
+     * opened first, before any waiting (for the conversation, for a free slot): a streaming client then gets its
+     * stream and keep-alives at once, and any sink watches its client from the start.
+     */
     public Outcome handle(ChatCommand command, ReplySink sink) {
         ModelRegistry.Route requested = models.resolve(command.model());
         Conversation conversation = identify(command, requested);                        // 1
-        if (conversation.identity().isEmpty()) {
-            // stateless: nothing stored, so nothing to serialize (scripts without a header run in parallel)
-            return run(command, sink, conversation, route(requested, conversation.task()));
-        }
-        try (ConversationLocks.Held ignored = locks.acquire(conversation.identity().get(), lockTimeout)) {
-            return run(command, sink, conversation, route(requested, false));
+        Cancellation.Child request = running.child();
+        try {
+            Cancellation cancellation = request.cancellation();
+            sink.open(cancellation);
+            if (conversation.identity().isEmpty()) {
+                return run(command, sink, conversation, route(requested, conversation.task()), cancellation);
+            }
+            ModelRegistry.Route route = route(requested, false);
+            Optional<ConversationLocks.Held> held = locks.acquire(conversation.identity().get(), lockTimeout,
+                                                                  cancellation);
+            if (held.isEmpty()) {
+                // stopped while waiting for the conversation: the user's message is kept, nothing else happens
+                ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
+                TurnPlan plan = TurnPlan.newTurn(command.userTurn().stream().map(LlmMessage::text).toList());
+                return respond(stopped, sink, persist(conversation, plan, stopped), conversation.memory());
+            }
+            try (ConversationLocks.Held ignored = held.get()) {
+                return run(command, sink, conversation, route, cancellation);
+            }
+        } finally {
+            request.detach();
         }
     }
 
-    private Outcome run(ChatCommand command, ReplySink sink, Conversation identified, ModelRegistry.Route route) {
-        Conversation conversation = stored(identified);                                  // 1
+    /**
+     * Stops every request still running (shutdown, once the grace period is over): waits end, model calls are
+     * closed, and each request stores what it has and tells its client that HAIA is shutting down.
+     */
+    public void stopAll() {
+        running.cancel(Cancellation.Reason.SHUTDOWN);
+    }
+
+    private Outcome run(ChatCommand command, ReplySink sink, Conversation identified, ModelRegistry.Route route,
+                        Cancellation cancellation) {
+        // a branch client's history is aligned with the stored branch, which needs the conversation's id; a thread
+        // client's request reads only the window (found by identity in the same query)
+        Conversation conversation = identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
+                ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()),
+                                   false)
+                : identified;
         TurnPlan plan = plan(conversation, command);                                      // 1
         if (isNewThreadCommand(conversation, plan)) {
             return startNewThread(conversation, route, sink);                             // 1: "/new", no model call
         }
         List<LlmMessage> window = window(conversation, plan, command, route);             // 2
         LlmRequest request = prompt(command, conversation, route, window);                // 3
-        Cancellation cancellation = new Cancellation();
-        sink.open(cancellation);
-        ModelResult result = modelCall.call(route, request, sink, cancellation);          // 4
+        ModelResult result = cancellation.isCancelled()                                   // 4: nobody to answer
+                ? ModelCall.cancelled(route, "", cancellation)
+                : modelCall.call(route, request, sink, cancellation);
+        if (result instanceof ModelResult.Answered answered) {
+            // billed, whether or not anyone receives it
+            metrics.tokens(answered.route().provider(), answered.route().id(), answered.response().usage().inputTokens(),
+                           answered.response().usage().outputTokens());
+        }
+        result = received(result, cancellation);
         Optional<Long> conversationId = persist(conversation, plan, result);              // 5
         return respond(result, sink, conversationId, conversation.memory());              // 6
+    }
+
+    /**
+     * A reply that is complete but whose client has gone in the meantime was never received: it is stored like a
+     * reply cut short, outside the window.
+     */
+    private static ModelResult received(ModelResult result, Cancellation cancellation) {
+        if (result instanceof ModelResult.Answered answered
+                && cancellation.reason().filter(r -> r == Cancellation.Reason.CLIENT_GONE).isPresent()) {
+            return new ModelResult.Cancelled(answered.route(), answered.response().text(),
+                                             Cancellation.Reason.CLIENT_GONE);
+        }
+        return result;
     }
 
     // ---- step 1: identify ----
@@ -122,31 +190,41 @@ public final class ChatPipeline {
     /**
      * Which conversation a request belongs to, and how its client talks.
      *
-     * @param identity empty for a stateless request (a task, or a client that sent its own context)
+     * @param identity empty for a stateless request: a background task, a temporary chat, or a client that sent
+     *                 its own context without naming a conversation
      * @param mode     how to read the request's history
      * @param stored   the stored conversation's id, when known (looked up for branch clients only)
-     * @param task     an OpenWebUI background task
+     * @param task     an OpenWebUI background task (no persona, the task model); false for a temporary chat
      */
     record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode, OptionalLong stored,
                         boolean task) {
-        static Conversation stateless(boolean task) {
-            return new Conversation(Optional.empty(), HistoryAlignment.Mode.CLIENT, OptionalLong.empty(), task);
+
+        /** A request answered from what it sent, stored nowhere. */
+        static Conversation stateless(HistoryAlignment.Mode mode, boolean task) {
+            return new Conversation(Optional.empty(), mode, OptionalLong.empty(), task);
         }
 
         Memory memory() {
-            return task ? Memory.TASK : switch (mode) {
-                case THREAD -> Memory.THREAD;
-                case BRANCH -> Memory.BRANCH;
-                case CLIENT -> Memory.CLIENT;
-            };
+            if (task) {
+                return Memory.TASK;
+            }
+            if (identity.isEmpty()) {
+                return Memory.CLIENT;
+            }
+            return mode == HistoryAlignment.Mode.BRANCH ? Memory.BRANCH : Memory.THREAD;
         }
     }
 
     private Conversation identify(ChatCommand command, ModelRegistry.Route requested) {
         if (isTask(command)) {
-            return Conversation.stateless(true);
+            return Conversation.stateless(HistoryAlignment.Mode.CLIENT, true);
         }
         ChatCommand.ConversationHint hint = command.hint();
+        if (hint.conversationKey().isEmpty() && hint.chatId().filter(ChatPipeline::isTemporaryChat).isPresent()) {
+            // an OpenWebUI temporary chat: answered like any chat (persona, the chat's own history as the window),
+            // stored nowhere; found by the e2e run against the real OpenWebUI (bin/e2e-openwebui)
+            return Conversation.stateless(HistoryAlignment.Mode.BRANCH, false);
+        }
         ConversationIdentity identity = hint.conversationKey().map(ConversationIdentity::keyed)
                 .or(() -> hint.chatId().map(ConversationIdentity::openWebUi))
                 .orElse(ConversationIdentity.DEFAULT);
@@ -160,19 +238,12 @@ public final class ChatPipeline {
             // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
             case KEYED -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD : HistoryAlignment.Mode.BRANCH;
         };
-        return mode == HistoryAlignment.Mode.CLIENT ? Conversation.stateless(false)
+        return mode == HistoryAlignment.Mode.CLIENT ? Conversation.stateless(mode, false)
                 : new Conversation(Optional.of(identity), mode, OptionalLong.empty(), false);
     }
 
-    /**
-     * A branch client's history is aligned with the stored branch, which needs the conversation's id (read under
-     * the conversation's lock); a thread client's request reads only the window, found by identity.
-     */
-    private Conversation stored(Conversation identified) {
-        return identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
-                ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()),
-                                   false)
-                : identified;
+    private static boolean isTemporaryChat(String chatId) {
+        return TEMPORARY_CHAT_PREFIXES.stream().anyMatch(chatId::startsWith);
     }
 
     /**
@@ -238,11 +309,14 @@ public final class ChatPipeline {
 
     private List<LlmMessage> window(Conversation conversation, TurnPlan plan, ChatCommand command,
                                     ModelRegistry.Route route) {
-        if (conversation.identity().isEmpty()) {
-            // a task or a client with its own context: everything it needs is in the request, all of it goes
-            return ContextWindow.clientContext(command.history(), plan.userTurn());
-        }
         int size = windowSize(route);
+        if (conversation.identity().isEmpty()) {
+            // a temporary chat sends its whole branch, of which the model gets the newest messages, as in a stored
+            // chat; a task or a client with its own context carries everything it needs: all of it goes
+            return conversation.mode() == HistoryAlignment.Mode.BRANCH
+                    ? ContextWindow.assemble(command.history(), List.of(), plan.userTurn(), size)
+                    : ContextWindow.clientContext(command.history(), plan.userTurn());
+        }
         List<LlmMessage> tail;
         if (conversation.stored().isPresent()) {
             tail = store.window(conversation.stored().getAsLong(), plan.supersedeFrom(), size);
@@ -292,7 +366,7 @@ public final class ChatPipeline {
      */
     private Optional<Long> persist(Conversation conversation, TurnPlan plan, ModelResult result) {
         if (conversation.identity().isEmpty()) {
-            return Optional.empty();   // tasks are stateless
+            return Optional.empty();   // tasks and temporary chats are stateless
         }
         List<NewMessage> messages = new ArrayList<>();
         OptionalLong supersede = OptionalLong.empty();
@@ -309,16 +383,36 @@ public final class ChatPipeline {
             }
             case ModelResult.Failed failed -> unanswered(plan, failed.error().getMessage(), failed.partialText(),
                                                          failed.route(), messages);
-            case ModelResult.Cancelled cancelled -> unanswered(plan, "The client disconnected before the reply was complete",
-                                                               cancelled.partialText(), cancelled.route(), messages);
+            case ModelResult.Cancelled cancelled -> unanswered(plan, switch (cancelled.reason()) {
+                case SHUTDOWN -> "HAIA shut down before the reply was complete";
+                default -> "The client disconnected before it received the whole reply";
+            }, cancelled.partialText(), cancelled.route(), messages);
         }
         if (messages.isEmpty()) {
             return conversation.stored().isPresent() ? Optional.of(conversation.stored().getAsLong()) : Optional.empty();
         }
-        long id = store.commit(new Exchange(conversation.identity().get(), supersede, messages));
+        long id;
+        try {
+            id = store.commit(new Exchange(conversation.identity().get(), supersede, messages));
+        } catch (StoreException e) {
+            // the model has been called (and billed): its outcome still goes to the client; only the record is lost
+            lost(conversation, result, messages, e);
+            return conversation.stored().isPresent() ? Optional.of(conversation.stored().getAsLong()) : Optional.empty();
+        }
         messages.forEach(m -> metrics.messagesStored(m.role() == LlmMessage.Role.USER ? "user" : "assistant",
                                                      m.status().dbValue(), 1));
         return Optional.of(id);
+    }
+
+    private void lost(Conversation conversation, ModelResult result, List<NewMessage> messages, StoreException e) {
+        String outcome = result instanceof ModelResult.Answered ? "answered" : "unanswered";
+        int chars = messages.stream().mapToInt(m -> m.content().length()).sum();
+        LOG.log(e.unavailable() ? System.Logger.Level.WARNING : System.Logger.Level.ERROR,
+                "An " + outcome + " exchange could not be stored and is lost from conversation "
+                        + conversation.identity().orElseThrow().kind().dbValue() + " (" + messages.size()
+                        + " messages, " + chars + " characters; the client still gets the reply): " + e.getMessage(),
+                e.unavailable() ? null : e);
+        metrics.exchangeLost(outcome);
     }
 
     private static void unanswered(TurnPlan plan, String error, String partialText, ModelRegistry.Route route,
@@ -338,8 +432,6 @@ public final class ChatPipeline {
         return switch (result) {
             case ModelResult.Answered answered -> {
                 LlmResponse response = answered.response();
-                metrics.tokens(route.provider(), route.id(), response.usage().inputTokens(),
-                               response.usage().outputTokens());
                 sink.complete(new Reply(route.id(), response.text(), response.finishReason(), response.usage()));
                 yield new Outcome(conversationId, memory, route.id(), route.provider(), response.upstreamRequestId(),
                                   response.usage(), "ok");
@@ -349,8 +441,18 @@ public final class ChatPipeline {
                 yield new Outcome(conversationId, memory, route.id(), route.provider(), failed.error().upstreamRequestId(),
                                   Usage.NONE, failed.error().category().code());
             }
-            case ModelResult.Cancelled cancelled -> new Outcome(conversationId, memory, route.id(), route.provider(),
-                                                                Optional.empty(), Usage.NONE, "cancelled");
+            case ModelResult.Cancelled cancelled -> {
+                if (cancelled.reason() == Cancellation.Reason.SHUTDOWN) {
+                    sink.fail(new LlmException(ErrorCategory.CANCELLED, "haia", 0,
+                                               "HAIA is shutting down and stopped this request before it was complete;"
+                                                       + " your message is kept. Try again in a moment",
+                                               Optional.of(java.time.Duration.ofSeconds(5)), Optional.empty(), null));
+                }
+                // a client that has gone gets nothing: there is nobody to write to
+                yield new Outcome(conversationId, memory, route.id(), route.provider(), Optional.empty(), Usage.NONE,
+                                  cancelled.reason() == Cancellation.Reason.SHUTDOWN
+                                          ? ErrorCategory.CANCELLED.code() : "cancelled");
+            }
         };
     }
 }

@@ -1,10 +1,12 @@
 package haia.chat;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import haia.llm.Cancellation;
 import haia.llm.ErrorCategory;
 import haia.llm.LlmException;
 import haia.store.ConversationIdentity;
@@ -29,28 +31,39 @@ final class ConversationLocks {
         void close();
     }
 
-    Held acquire(ConversationIdentity identity, Duration timeout) {
+    /**
+     * Waits for the conversation's lock, at most {@code timeout}, and no longer than {@code cancellation} allows.
+     *
+     * @return the held lock, or empty when the request was cancelled while it waited
+     * @throws LlmException {@link ErrorCategory#BUSY} when the wait timed out
+     */
+    Optional<Held> acquire(ConversationIdentity identity, Duration timeout, Cancellation cancellation) {
         Entry entry = locks.compute(identity, (key, existing) -> {
             Entry e = existing != null ? existing : new Entry();
             e.users++;
             return e;
         });
         boolean acquired = false;
-        try {
+        try (Cancellation.Interruption ignored = cancellation.interruptOnCancel()) {
             acquired = entry.lock.tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (!cancellation.isCancelled()) {
+                Thread.currentThread().interrupt();   // not ours: keep it for whoever interrupted
+            }
         } finally {
             if (!acquired) {
                 release(identity, entry, false);
             }
         }
-        if (!acquired) {
-            throw new LlmException(ErrorCategory.BUSY, "haia", 0,
-                                   "Another request in this conversation is still running; try again when it is done",
-                                   java.util.Optional.of(Duration.ofSeconds(5)), java.util.Optional.empty(), null);
+        if (acquired) {
+            return Optional.of(() -> release(identity, entry, true));
         }
-        return () -> release(identity, entry, true);
+        if (cancellation.isCancelled()) {
+            return Optional.empty();
+        }
+        throw new LlmException(ErrorCategory.BUSY, "haia", 0,
+                               "Another request in this conversation is still running; try again when it is done",
+                               Optional.of(Duration.ofSeconds(5)), Optional.empty(), null);
     }
 
     private void release(ConversationIdentity identity, Entry entry, boolean unlock) {

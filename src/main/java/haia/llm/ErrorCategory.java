@@ -26,7 +26,14 @@ public enum ErrorCategory {
     /** HAIA stopped calling this provider for a while after repeated failures (circuit breaker open). */
     CIRCUIT_OPEN("upstream_circuit_open", false, true),
     /** HAIA is at its configured limit of concurrent upstream calls. */
-    BUSY("server_busy", false, false);
+    BUSY("server_busy", false, false),
+    /**
+     * The upstream's reply went past HAIA's size limits (reply text or response body) and was cut off there. Not
+     * the provider's health, so no fallback and no circuit breaker; retrying would only repeat it.
+     */
+    TOO_LARGE("upstream_reply_too_large", false, false),
+    /** HAIA stopped the call itself: its client went away, or HAIA is shutting down. Nobody's fault upstream. */
+    CANCELLED("shutting_down", false, false);
 
     private final String code;
     private final boolean retryable;

@@ -15,11 +15,12 @@ public interface LlmClient extends AutoCloseable {
     String provider();
 
     /**
-     * Sends the request and waits for the whole reply.
+     * Sends the request and waits for the whole reply. When {@code cancellation} fires, the call ends promptly
+     * (even while the upstream has not answered at all) with an {@link ErrorCategory#CANCELLED} failure.
      *
      * @throws LlmException classified failure
      */
-    LlmResponse chat(LlmRequest request);
+    LlmResponse chat(LlmRequest request, Cancellation cancellation);
 
     /**
      * Sends the request and reports the reply as it is generated: {@link LlmEvent.TextDelta}s, then exactly one
@@ -39,7 +40,7 @@ public interface LlmClient extends AutoCloseable {
      */
     Optional<String> modelProblem(String upstreamModel);
 
-    /** Releases the client's connections (at shutdown). */
+    /** Releases the client's connections (after the shutdown drain: nothing may need them any more). */
     @Override
     default void close() {
     }

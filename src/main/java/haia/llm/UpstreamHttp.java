@@ -23,8 +23,29 @@ import io.helidon.webclient.http1.Http1ClientRequest;
  * pool ({@link UpstreamConnections}), the given timeouts, no redirects (an API that redirects is misconfigured), no
  * {@code Expect: 100-continue} round trip, and {@code TCP_NODELAY}, so a small request or a streamed token is sent
  * at once instead of waiting for Nagle's algorithm and a delayed ACK (up to 40 ms each).
+ *
+ * <p>The pool is HAIA's own, one per provider, closed by HAIA after the shutdown drain ({@link LlmClient#close()}):
+ * Helidon's shared cache closes itself in a JVM shutdown hook, which on SIGTERM would fail the upstream calls that
+ * HAIA's graceful shutdown still lets run.
  */
 public final class UpstreamHttp implements AutoCloseable {
+
+    /**
+     * How HAIA talks to any upstream.
+     *
+     * @param connectTimeout TCP connect timeout
+     * @param readTimeout    socket read timeout: a backstop only; the real deadlines are wall-clock ones, enforced by
+     *                       {@link ResilientLlmClient} through {@link Cancellation}
+     * @param maxBodyBytes   largest response body read from an upstream, blocking or streamed
+     * @param maxReplyChars  longest reply text taken from an upstream
+     */
+    public record Settings(Duration connectTimeout, Duration readTimeout, long maxBodyBytes, int maxReplyChars) {
+
+        public static Settings of(HaiaConfig.Resilience resilience) {
+            return new Settings(resilience.connectTimeout(), resilience.requestTimeout(),
+                                resilience.maxUpstreamBytes(), resilience.maxReplyChars());
+        }
+    }
 
     private final String provider;
     private final String where;
@@ -32,6 +53,7 @@ public final class UpstreamHttp implements AutoCloseable {
     private final UpstreamConnections connections;
 
     private UpstreamHttp(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+        // readTimeout is a backstop (see Settings); the pool's connections get it as their socket timeout
         this.provider = settings.name();
         this.where = settings.where();
         URI upstream = settings.baseUrl();
@@ -47,8 +69,8 @@ public final class UpstreamHttp implements AutoCloseable {
     }
 
     /** A client for the provider's server (every request goes to its base URL's scheme, host and port). */
-    public static UpstreamHttp client(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
-        return new UpstreamHttp(settings, connectTimeout, readTimeout);
+    public static UpstreamHttp client(HaiaConfig.Provider provider, Settings settings) {
+        return new UpstreamHttp(provider, settings.connectTimeout(), settings.readTimeout());
     }
 
     /** An endpoint under a configured base URL: {@code path} appended, trailing slashes of the base dropped. */

@@ -198,6 +198,12 @@ public final class HaiaMetrics {
                        Tag.create("from", from), Tag.create("to", to));
     }
 
+    /** An exchange that ran (the model was called) but could not be stored, e.g. on a full disk. */
+    public void exchangeLost(String outcome) {
+        counter("haia_exchanges_lost", "Exchanges whose model call ran but that could not be stored",
+                Tag.create("outcome", outcome)).increment();
+    }
+
     public void rejectedBusy() {
         rejected().increment();
     }

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -62,10 +62,20 @@ public final class ConversationStore implements AutoCloseable {
     private final DbClient db;
     private final SqliteWriter writer;
     private final Clock clock;
+    private final Path file;
+    /** Why the last write failed, while no write has succeeded since (for {@code /health}). */
+    private volatile Optional<String> writeProblem = Optional.empty();
 
-    private ConversationStore(DbClient db, Clock clock) {
+    private ConversationStore(DbClient db, String url, Path file, Clock clock) {
         this.db = db;
-        this.writer = new SqliteWriter(() -> db.unwrap(Connection.class));
+        this.writer = new SqliteWriter(() -> {
+            try {
+                return DriverManager.getConnection(url);
+            } catch (SQLException e) {
+                throw translate("open the database for writing", new IllegalStateException(e.getMessage(), e));
+            }
+        });
+        this.file = file;
         this.clock = clock;
     }
 
@@ -106,7 +116,7 @@ public final class ConversationStore implements AutoCloseable {
         } catch (RuntimeException e) {
             throw translate("open the database at " + file, e);
         }
-        return new ConversationStore(db, clock);
+        return new ConversationStore(db, url, file, clock);
     }
 
     private static void prepareFile(Path file) {
@@ -318,6 +328,19 @@ public final class ConversationStore implements AutoCloseable {
         });
     }
 
+    /** The database file. */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * Why writes fail, when the last one failed because of the environment (disk full, read-only, I/O error) and
+     * none has succeeded since. Clears with the next successful write.
+     */
+    public Optional<String> writeProblem() {
+        return writeProblem;
+    }
+
     /** A cheap round trip for health checks. */
     public void ping() {
         read("ping the database", () -> db.execute().get("SELECT 1 AS one"));
@@ -350,13 +373,20 @@ public final class ConversationStore implements AutoCloseable {
     }
 
     private <T> T write(String what, SqliteWriter.Work<T> work) {
+        StoreException failure;
         try {
-            return writer.transaction(work);
+            T result = writer.transaction(work);
+            writeProblem = Optional.empty();
+            return result;
         } catch (SQLException e) {
-            throw translate(what, new IllegalStateException(e.getMessage(), e));
+            failure = translate(what, new IllegalStateException(e.getMessage(), e));
         } catch (RuntimeException e) {
-            throw translate(what, e);
+            failure = translate(what, e);
         }
+        if (failure.unavailable()) {
+            writeProblem = Optional.of(failure.getMessage());
+        }
+        throw failure;
     }
 
     /** Turns driver exceptions into a message an operator can act on. */

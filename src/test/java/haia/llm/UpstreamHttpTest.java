@@ -39,7 +39,7 @@ class UpstreamHttpTest {
         List<String> failures = new CopyOnWriteArrayList<>();
         AtomicInteger answered = new AtomicInteger();
         URI base = URI.create("http://127.0.0.1:" + server.port());
-        try (UpstreamHttp http = UpstreamHttp.client(provider(base), Duration.ofSeconds(5), Duration.ofSeconds(30));
+        try (UpstreamHttp http = UpstreamHttp.client(provider(base), new UpstreamHttp.Settings(Duration.ofSeconds(5), Duration.ofSeconds(30), 1 << 20, 100_000));
              ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int t = 0; t < 8; t++) {
                 int thread = t;
@@ -81,7 +81,7 @@ class UpstreamHttpTest {
                 .build().start();
         try {
             URI base = URI.create("http://127.0.0.1:" + server.port());
-            UpstreamHttp http = UpstreamHttp.client(provider(base), Duration.ofSeconds(5), Duration.ofSeconds(30));
+            UpstreamHttp http = UpstreamHttp.client(provider(base), new UpstreamHttp.Settings(Duration.ofSeconds(5), Duration.ofSeconds(30), 1 << 20, 100_000));
             try (HttpClientResponse response = http.get(URI.create(base + "/ok"), r -> { })) {
                 assertEquals("ok", response.as(String.class));
             }

@@ -1,8 +1,8 @@
 package haia.llm.ollama;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -47,6 +47,7 @@ public final class OllamaClient implements LlmClient {
 
     private final String name;
     private final UpstreamHttp http;
+    private final UpstreamCall call;
     private final URI chatUri;
     private final URI tagsUri;
     private final Optional<Secret> apiKey;
@@ -54,7 +55,7 @@ public final class OllamaClient implements LlmClient {
     private final String where;
     private final ObjectMapper json = new ObjectMapper(Jackson.factory());
 
-    public OllamaClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+    public OllamaClient(HaiaConfig.Provider settings, UpstreamHttp.Settings upstream) {
         this.name = settings.name();
         this.chatUri = UpstreamHttp.endpoint(settings.baseUrl(), "/api/chat");
         this.tagsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/api/tags");
@@ -62,7 +63,8 @@ public final class OllamaClient implements LlmClient {
         this.apiKey = settings.apiKey();
         this.where = settings.where();
         this.keepAlive = Optional.ofNullable(settings.options().get("keep-alive")).filter(s -> !s.isBlank());
-        this.http = UpstreamHttp.client(settings, connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(settings, upstream);
+        this.call = new UpstreamCall(name, upstream);
     }
 
     @Override
@@ -71,9 +73,9 @@ public final class OllamaClient implements LlmClient {
     }
 
     @Override
-    public LlmResponse chat(LlmRequest request) {
-        return UpstreamCall.blocking(name, () -> post(request, false), r -> failure(r, request.model()), response -> {
-            JsonNode reply = json.readTree(response.inputStream().readAllBytes());
+    public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
+        return call.reply(() -> post(request, false), cancellation, r -> failure(r, request.model()), (headers, body) -> {
+            JsonNode reply = json.readTree(body.readAllBytes());
             if (reply == null || !reply.path("message").isObject()) {
                 throw UpstreamErrors.protocolFailure(name, "the reply has no message", null);
             }
@@ -85,15 +87,13 @@ public final class OllamaClient implements LlmClient {
 
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
-        UpstreamCall.streaming(name, () -> post(request, true), cancellation, events,
-                               r -> failure(r, request.model()),
-                               (response, reply) -> readStream(request, response, reply));
+        call.streaming(() -> post(request, true), cancellation, events, r -> failure(r, request.model()),
+                       (headers, body, reply) -> readStream(request, body, reply));
     }
 
     /** One JSON object per line: text pieces, then a {@code done} line with the totals, or an {@code error} line. */
-    private boolean readStream(LlmRequest request, HttpClientResponse response, StreamedReply reply)
-            throws IOException {
-        SseReader lines = new SseReader(response.inputStream());
+    private boolean readStream(LlmRequest request, InputStream body, StreamedReply reply) throws IOException {
+        SseReader lines = new SseReader(body);
         Optional<String> line;
         while ((line = lines.nextLine()).isPresent()) {
             if (line.get().isBlank()) {
@@ -125,18 +125,20 @@ public final class OllamaClient implements LlmClient {
      */
     @Override
     public Optional<String> modelProblem(String upstreamModel) {
-        JsonNode tags = UpstreamCall.blocking(name, () -> http.get(tagsUri, this::authorize),
-                                              r -> failure(r, upstreamModel),
-                                              r -> json.readTree(r.inputStream().readAllBytes()));
-        String wanted = withTag(upstreamModel);
-        for (JsonNode model : tags.path("models")) {
-            if (wanted.equals(withTag(model.path("name").asText()))
-                    || wanted.equals(withTag(model.path("model").asText()))) {
-                return Optional.empty();
+        // a start-up check nobody cancels; it gets the same size limits and error handling as a chat call
+        return call.blocking(() -> http.get(tagsUri, this::authorize), new Cancellation(),
+                             r -> failure(r, upstreamModel), (headers, body) -> {
+            JsonNode tags = json.readTree(body.readAllBytes());
+            String wanted = withTag(upstreamModel);
+            for (JsonNode model : tags.path("models")) {
+                if (wanted.equals(withTag(model.path("name").asText()))
+                        || wanted.equals(withTag(model.path("model").asText()))) {
+                    return Optional.empty();
+                }
             }
-        }
-        return Optional.of("Ollama at " + where + " has no model '" + upstreamModel + "'; pull it on the Ollama host:"
-                                   + " ollama pull " + upstreamModel);
+            return Optional.of("Ollama at " + where + " has no model '" + upstreamModel + "'; pull it on the Ollama"
+                                       + " host: ollama pull " + upstreamModel);
+        });
     }
 
     private static String withTag(String model) {
