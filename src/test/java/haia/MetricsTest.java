@@ -60,7 +60,8 @@ class MetricsTest {
                         "haia_tokens_total{direction=\"out\",model=\"haia\",provider=\"anthropic\",} 0.0",
                         "haia_upstream_rejected_total 0.0",
                         "haia_streams_cancelled_total{model=\"haia\",provider=\"anthropic\",} 0.0",
-                        "haia_messages_stored_total{role=\"assistant\",status=\"ok\",} 0.0")) {
+                        "haia_messages_stored_total{role=\"assistant\",status=\"ok\",} 0.0",
+                        "haia_exchanges_lost_total{reply=\"answered\",} 0.0")) {
                     assertTrue(fresh.contains(series), "missing at start: " + series);
                 }
 

@@ -405,14 +405,14 @@ public final class ChatPipeline {
     }
 
     private void lost(Conversation conversation, ModelResult result, List<NewMessage> messages, StoreException e) {
-        String outcome = result instanceof ModelResult.Answered ? "answered" : "unanswered";
+        String reply = result instanceof ModelResult.Answered ? "answered" : "unanswered";
         int chars = messages.stream().mapToInt(m -> m.content().length()).sum();
         LOG.log(e.unavailable() ? System.Logger.Level.WARNING : System.Logger.Level.ERROR,
-                "An " + outcome + " exchange could not be stored and is lost from conversation "
+                "An " + reply + " exchange could not be stored and is lost from conversation "
                         + conversation.identity().orElseThrow().kind().dbValue() + " (" + messages.size()
                         + " messages, " + chars + " characters; the client still gets the reply): " + e.getMessage(),
                 e.unavailable() ? null : e);
-        metrics.exchangeLost(outcome);
+        metrics.exchangeLost(reply);
     }
 
     private static void unanswered(TurnPlan plan, String error, String partialText, ModelRegistry.Route route,

@@ -97,6 +97,8 @@ public final class HaiaMetrics {
             stored(stored[0], stored[1]);
         }
         rejected();
+        lost("answered");
+        lost("unanswered");
     }
 
     HaiaMetrics(MeterRegistry registry) {
@@ -105,7 +107,7 @@ public final class HaiaMetrics {
               "haia_streams_open", List.of());
     }
 
-    /** A finished HTTP request to a {@code /v1} endpoint; outcome is {@code ok}, {@code client_error}, ... */
+    /** A finished HTTP request to a {@code /v1} endpoint; outcome is {@code ok}, {@code cancelled} or the error code. */
     public void request(String endpoint, String outcome) {
         requests(endpoint, outcome).increment();
     }
@@ -198,10 +200,18 @@ public final class HaiaMetrics {
                        Tag.create("from", from), Tag.create("to", to));
     }
 
-    /** An exchange that ran (the model was called) but could not be stored, e.g. on a full disk. */
-    public void exchangeLost(String outcome) {
-        counter("haia_exchanges_lost", "Exchanges whose model call ran but that could not be stored",
-                Tag.create("outcome", outcome)).increment();
+    /**
+     * An exchange that ran (the model was called) but could not be stored, e.g. on a full disk. The label is
+     * {@code reply} ({@code answered} or {@code unanswered}), not {@code outcome}: that word names the request's
+     * outcome code everywhere else, and this request's outcome was whatever the model call gave.
+     */
+    public void exchangeLost(String reply) {
+        lost(reply).increment();
+    }
+
+    private Counter lost(String reply) {
+        return counter("haia_exchanges_lost", "Exchanges whose model call ran but that could not be stored",
+                       Tag.create("reply", reply));
     }
 
     public void rejectedBusy() {
