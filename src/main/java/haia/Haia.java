@@ -119,10 +119,11 @@ public final class Haia implements AutoCloseable {
                                                 .toList(),
                                         config.defaultModel());
 
-        this.store = ConversationStore.open(config.store().dbPath(), config.store().maxBytes(), clock);
+        this.store = ConversationStore.open(config.store(), clock);
+        metrics.poolGauges(store::poolStats);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, metrics, clock);
-        LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: "
-                + config.store().dbPath().toAbsolutePath() + "; models: " + describeModels());
+        LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
+                + " " + store.location() + "; models: " + describeModels());
     }
 
     /** Builds HAIA; opens (and migrates) the database. */

@@ -38,7 +38,8 @@ import haia.store.NewMessage;
  *   5 persist    store the exchange in one transaction                        (store, after the call)
  *   6 respond    hand the reply or the error to the sink
  * </pre>
- * Requests on the same conversation are serialized from step 1 to step 5.
+ * Requests on the same conversation are serialized from step 1 to step 5, across replicas too when they share a
+ * PostgreSQL database.
  */
 public final class ChatPipeline {
 
@@ -52,7 +53,7 @@ public final class ChatPipeline {
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
     private final ModelCall modelCall;
-    private final ConversationLocks locks = new ConversationLocks();
+    private final ConversationLocks locks;
     private final java.time.Duration lockTimeout;
     private final HaiaMetrics metrics;
     private final Clock clock;
@@ -67,6 +68,7 @@ public final class ChatPipeline {
         this.tasks = config.tasks();
         this.modelCall = new ModelCall(models, config.resilience().maxInflight(), config.resilience().queueTimeout(),
                                        metrics, clock);
+        this.locks = new ConversationLocks(store.leases());
         this.lockTimeout = config.resilience().requestTimeout();
         this.metrics = metrics;
         this.clock = clock;

@@ -1,6 +1,7 @@
 package haia.chat;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -8,11 +9,16 @@ import java.util.concurrent.locks.ReentrantLock;
 import haia.llm.ErrorCategory;
 import haia.llm.LlmException;
 import haia.store.ConversationIdentity;
+import haia.store.ConversationLeases;
 
 /**
  * Serializes requests on the same conversation, so concurrent requests are stored whole and in order and each
  * sees the previous exchange in its window; requests on different conversations run in parallel. Locks exist only
  * while someone holds or waits for them.
+ *
+ * <p>Two levels: a fair lock inside this process, then the store's lease on the conversation, which holds across
+ * replicas sharing one database (and costs nothing where there is one process, as with SQLite). Requests of one
+ * replica queue in-process, so only one of them at a time waits for the lease.
  */
 final class ConversationLocks {
 
@@ -22,6 +28,11 @@ final class ConversationLocks {
     }
 
     private final ConcurrentHashMap<ConversationIdentity, Entry> locks = new ConcurrentHashMap<>();
+    private final ConversationLeases leases;
+
+    ConversationLocks(ConversationLeases leases) {
+        this.leases = leases;
+    }
 
     /** A held lock; closing releases it. */
     interface Held extends AutoCloseable {
@@ -30,6 +41,7 @@ final class ConversationLocks {
     }
 
     Held acquire(ConversationIdentity identity, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         Entry entry = locks.compute(identity, (key, existing) -> {
             Entry e = existing != null ? existing : new Entry();
             e.users++;
@@ -46,11 +58,32 @@ final class ConversationLocks {
             }
         }
         if (!acquired) {
-            throw new LlmException(ErrorCategory.BUSY, "haia", 0,
-                                   "Another request in this conversation is still running; try again when it is done",
-                                   java.util.Optional.of(Duration.ofSeconds(5)), java.util.Optional.empty(), null);
+            throw busy();
         }
-        return () -> release(identity, entry, true);
+        Optional<ConversationLeases.Lease> lease;
+        try {
+            lease = leases.acquire(identity, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        } catch (RuntimeException e) {
+            release(identity, entry, true);
+            throw e;
+        }
+        if (lease.isEmpty()) {
+            release(identity, entry, true);
+            throw busy();
+        }
+        return () -> {
+            try {
+                lease.get().close();
+            } finally {
+                release(identity, entry, true);
+            }
+        };
+    }
+
+    private static LlmException busy() {
+        return new LlmException(ErrorCategory.BUSY, "haia", 0,
+                                "Another request in this conversation is still running; try again when it is done",
+                                Optional.of(Duration.ofSeconds(5)), Optional.empty(), null);
     }
 
     private void release(ConversationIdentity identity, Entry entry, boolean unlock) {

@@ -26,6 +26,7 @@ public final class Redactor {
         List<Secret> secrets = new ArrayList<>();
         config.security().apiKey().ifPresent(secrets::add);
         config.providers().values().forEach(p -> p.apiKey().ifPresent(secrets::add));
+        config.store().server().flatMap(HaiaConfig.Store.Server::password).ifPresent(secrets::add);
         return new Redactor(secrets);
     }
 
