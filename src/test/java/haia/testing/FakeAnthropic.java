@@ -87,6 +87,8 @@ public final class FakeAnthropic implements AutoCloseable {
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Behaviour> script = new ConcurrentLinkedQueue<>();
     private final AtomicInteger eventsWritten = new AtomicInteger();
+    /** How long the default echo reply takes (per streamed piece when streaming). */
+    private volatile Duration echoDelay = Duration.ZERO;
     private volatile CountDownLatch disconnected = new CountDownLatch(1);
     private volatile CountDownLatch streamFinished = new CountDownLatch(1);
 
@@ -114,6 +116,11 @@ public final class FakeAnthropic implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + server.port();
+    }
+
+    /** Makes the default echo reply take this long, so that requests overlap while the model "thinks". */
+    public void echoDelay(Duration delay) {
+        this.echoDelay = delay;
     }
 
     public void enqueue(Behaviour... behaviours) {
@@ -184,7 +191,7 @@ public final class FakeAnthropic implements AutoCloseable {
         Behaviour behaviour = script.poll();
         if (behaviour == null) {
             String echo = "Echo: " + new Received(headers, body).lastUserText();
-            behaviour = new Behaviour.Reply(List.of(echo.split("(?<= )")), "end_turn", 10, 5, Duration.ZERO);
+            behaviour = new Behaviour.Reply(List.of(echo.split("(?<= )")), "end_turn", 10, 5, echoDelay);
         }
         boolean stream = body.path("stream").asBoolean(false);
         switch (behaviour) {
