@@ -43,6 +43,10 @@ class DatabaseOutageTest {
                 JsonNode up = database(Http.get(haia.uri("/health")));
                 assertEquals("UP", up.path("status").asText(), up.toString());
                 assertEquals("postgresql", up.path("data").path("dialect").asText(), up.toString());
+                assertTrue(up.path("data").path("poolMax").asInt() == 8, up.toString());
+                String metrics = Http.get(haia.uri("/metrics")).body();
+                assertTrue(metrics.contains("haia_db_pool_connections{") && metrics.contains("state=\"idle\"")
+                                   && metrics.contains("haia_db_pool_max_connections"), metrics);
 
                 server.stop();
                 long start = System.nanoTime();

@@ -22,7 +22,7 @@ import io.helidon.dbclient.DbRow;
 final class Migrations {
 
     /** Every migration, oldest first. File names are {@code V<version>__<description>.sql}, one per dialect folder. */
-    private static final List<String> FILES = List.of(
+    static final List<String> FILES = List.of(
             "V1__conversations.sql");
 
     private static final System.Logger LOG = System.getLogger(Migrations.class.getName());

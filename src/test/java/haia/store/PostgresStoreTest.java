@@ -125,4 +125,14 @@ class PostgresStoreTest {
         assertTrue(e.getMessage().contains("cannot be reached"), e.getMessage());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "fails within the connect timeout");
     }
+
+    @Test
+    void everyMigrationExistsForBothDialects() {
+        for (String file : Migrations.FILES) {
+            for (String dialect : List.of("sqlite", "postgresql")) {
+                assertTrue(Migrations.class.getResource("/db/migration/" + dialect + "/" + file) != null,
+                           dialect + " has no " + file + ": a schema change is one migration per dialect");
+            }
+        }
+    }
 }
