@@ -43,8 +43,8 @@ public final class ConversationStore implements AutoCloseable {
      * newest live message and stops after {@code limit} rows, so its cost does not depend on history size.
      */
     final String windowSql;
-    /** The same window, found by the conversation's identity: one round trip for the common request. */
-    final String windowByIdentitySql;
+    /** The same window, found by the conversation's identity: one round trip for the common request (SQLite). */
+    final Optional<String> windowByIdentitySql;
     private final String liveBranchSql;
 
     private ConversationStore(Dialect dialect, DbClient db, Writer writer, ConversationLeases leases, Clock clock) {
@@ -56,10 +56,7 @@ public final class ConversationStore implements AutoCloseable {
         String live = dialect.indexedBy("messages_live");
         this.windowSql = "SELECT role, content FROM messages" + live
                 + " WHERE conversation_id = ? AND " + LIVE + " AND id < ? ORDER BY id DESC LIMIT ?";
-        this.windowByIdentitySql = "SELECT m.role, m.content FROM conversations c"
-                + " JOIN messages m" + live + " ON m.conversation_id = c.id"
-                + " WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.archived = 0 AND m." + LIVE
-                + " ORDER BY m.id DESC LIMIT ?";
+        this.windowByIdentitySql = dialect.windowByIdentitySql(LIVE);
         this.liveBranchSql = "SELECT id, role, content_hash FROM messages" + live
                 + " WHERE conversation_id = ? AND " + LIVE + " ORDER BY id";
     }
@@ -164,8 +161,12 @@ public final class ConversationStore implements AutoCloseable {
 
     /** The newest {@code limit} live messages of the live conversation with this identity, oldest first. */
     public List<LlmMessage> window(ConversationIdentity identity, int limit) {
+        if (windowByIdentitySql.isEmpty()) {
+            OptionalLong id = findId(identity);
+            return id.isPresent() ? window(id.getAsLong(), OptionalLong.empty(), limit) : List.of();
+        }
         return read("load context window", () -> {
-            try (Stream<DbRow> rows = db.execute().createNamedQuery("window-by-identity", windowByIdentitySql)
+            try (Stream<DbRow> rows = db.execute().createNamedQuery("window-by-identity", windowByIdentitySql.get())
                     .params(identity.kind().dbValue(), identity.key().orElse(""), limit).execute()) {
                 return oldestFirst(rows);
             }

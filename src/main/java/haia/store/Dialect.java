@@ -1,6 +1,7 @@
 package haia.store;
 
 import java.sql.SQLException;
+import java.util.Optional;
 
 import io.helidon.dbclient.DbClient;
 
@@ -19,6 +20,13 @@ sealed interface Dialect permits SqliteDialect, PostgresDialect {
 
     /** An index hint after a table name: SQLite's planner must be told, PostgreSQL's finds the index itself. */
     String indexedBy(String index);
+
+    /**
+     * The window of the live conversation with an identity in one round trip (parameters: kind, key, limit), where
+     * this database walks the partial index of live messages for it; empty where it does not (then the store looks
+     * the conversation up first and reads its window by id).
+     */
+    Optional<String> windowByIdentitySql(String live);
 
     /** Opens the connection pool. */
     DbClient connect();

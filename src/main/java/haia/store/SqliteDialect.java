@@ -8,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,6 +59,15 @@ final class SqliteDialect implements Dialect {
     @Override
     public String indexedBy(String index) {
         return " INDEXED BY " + index;
+    }
+
+    /** A join, with the index pinned: SQLite's planner then finds the conversation first and walks its messages. */
+    @Override
+    public Optional<String> windowByIdentitySql(String live) {
+        return Optional.of("SELECT m.role, m.content FROM conversations c"
+                + " JOIN messages m INDEXED BY messages_live ON m.conversation_id = c.id"
+                + " WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.archived = 0 AND m." + live
+                + " ORDER BY m.id DESC LIMIT ?");
     }
 
     @Override
