@@ -1,5 +1,6 @@
 package haia;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import haia.api.AccessFilter;
+import haia.api.ClientConnections;
 import haia.api.Drain;
 import haia.api.ChatCompletionsService;
 import haia.api.ConversationsService;
@@ -39,9 +41,15 @@ import haia.observe.DatabaseHealthCheck;
 import haia.observe.HaiaMetrics;
 import haia.observe.ProvidersHealthCheck;
 import haia.observe.Redactor;
+import haia.observe.ShutdownHealthCheck;
+import haia.observe.ToolsHealthCheck;
 import haia.store.ConversationStore;
+import haia.tools.ToolCatalog;
+import haia.tools.ToolSources;
 
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.health.checks.DiskSpaceHealthCheck;
+import io.helidon.health.checks.HealthChecks;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.media.MediaContext;
 import io.helidon.http.media.jackson.JacksonSupport;
@@ -50,6 +58,7 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsSupport;
 import io.helidon.cors.CrossOriginConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -76,6 +85,9 @@ public final class Haia implements AutoCloseable {
     private final ErrorMapper errors;
     private final ObjectMapper json;
     private final Drain drain = new Drain();
+    private final ClientConnections connections;
+    /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers); the agent loop that offers them comes with issue 15. */
+    private final ToolCatalog tools;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Haia(HaiaConfig config, Clock clock) {
@@ -96,6 +108,7 @@ public final class Haia implements AutoCloseable {
         });
         // deadlines are usually cancelled long before they fire: drop them at once instead of keeping them queued
         timers.setRemoveOnCancelPolicy(true);
+        this.connections = new ClientConnections(config.server().clientReadTimeout(), timers);
 
         Persona defaultPersona = Persona.load(config.chat().personaFile());
         Map<String, Persona> personas = new HashMap<>();
@@ -105,7 +118,7 @@ public final class Haia implements AutoCloseable {
 
         Map<String, ResilientLlmClient> byProvider = new LinkedHashMap<>();
         config.providers().values().forEach(provider -> {
-            LlmClient raw = Providers.create(provider, config.resilience());
+            LlmClient raw = Providers.create(provider, config.resilience(), redactor);
             ResilientLlmClient client = new ResilientLlmClient(
                     raw, config.resilience(), timers,
                     (name, cause, delay) -> metrics.retry(name, cause.category().name().toLowerCase(java.util.Locale.ROOT)),
@@ -119,6 +132,7 @@ public final class Haia implements AutoCloseable {
                                                 .toList(),
                                         config.defaultModel());
 
+        this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock);
         this.store = ConversationStore.open(config.store(), clock);
         metrics.poolGauges(store::poolStats);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, metrics, clock);
@@ -137,12 +151,22 @@ public final class Haia implements AutoCloseable {
 
     /** Applies HAIA's routing, media support and observers to a server builder (also used by tests). */
     public WebServerConfig.Builder configure(WebServerConfig.Builder server) {
+        Duration clientReadTimeout = config.server().clientReadTimeout();
         return server
                 .host(config.server().host())
                 .port(config.server().port())
                 .shutdownHook(false)                 // Main shuts down in order: drain, stop, close the database
                 .featuresDiscoverServices(false)     // everything HAIA serves is wired below, nothing by discovery
-                .directHandlers(TransportErrors.handlers(MAX_HEADER_BYTES))
+                .protocolsDiscoverServices(false)
+                // HTTP/1.1, with the listener that gives each request a deadline to arrive (ClientConnections)
+                .addProtocol(Http1Config.builder().addReceiveListener(connections).build())
+                // a declared body over the limit is refused before a byte of it is read, and the connection closed
+                .maxPayloadSize(config.server().maxBodyBytes())
+                // idle keep-alive connections, and clients trickling a request's first line, are closed (Helidon
+                // counts a long request as idle too, and closes its connection after it instead of keeping it)
+                .idleConnectionTimeout(clientReadTimeout)
+                .idleConnectionPeriod(shorter(clientReadTimeout.dividedBy(4), Duration.ofSeconds(5)))
+                .directHandlers(TransportErrors.handlers(MAX_HEADER_BYTES, config.server().maxBodyBytes()))
                 // stream chunks and small responses leave at once (no Nagle + delayed-ACK stalls of up to 40 ms)
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .mediaContext(MediaContext.builder()
@@ -157,6 +181,7 @@ public final class Haia implements AutoCloseable {
     public WebServer start() {
         WebServer server = configure(WebServer.builder()).build().start();
         Thread.ofVirtual().name("haia-provider-check").start(this::checkProviders);
+        tools.start();   // connects MCP servers and checks the built-in sources in the background
         return server;
     }
 
@@ -185,7 +210,8 @@ public final class Haia implements AutoCloseable {
     void routing(HttpRouting.Builder routing) {
         routing.addFilter(new RequestLogFilter())
                 .addFilter(drain)
-                .addFilter(new AccessFilter(config.security().apiKey(), config.security().metricsRequireKey()));
+                .addFilter(new AccessFilter(config.security().apiKey(), config.security().metricsRequireKey(),
+                                            connections));
         if (!config.security().corsOrigins().isEmpty()) {
             routing.register("/v1", CorsSupport.builder()
                     .name("haia-cors")
@@ -198,7 +224,7 @@ public final class Haia implements AutoCloseable {
                     .build());
         }
         routing.register("/v1",
-                         new ChatCompletionsService(pipeline, config, errors, metrics, timers, clock),
+                         new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, clock),
                          new ModelsService(models, clock),
                          new ConversationsService(store))
                 .error(Throwable.class, (req, res, error) -> {
@@ -211,15 +237,25 @@ public final class Haia implements AutoCloseable {
     }
 
     private ObserveFeature observe() {
+        io.helidon.webserver.observe.health.HealthObserverConfig.Builder health = HealthObserver.builder()
+                .endpoint("health")
+                .details(true)
+                // the built-in checks, but the disk one on the database's own file system
+                .useSystemServices(false)
+                .addCheck(HealthChecks.heapMemoryCheck())
+                .addCheck(HealthChecks.deadlockCheck())
+                // (on PostgreSQL, HAIA's working directory: the database's disk is the server's to watch)
+                .addCheck(DiskSpaceHealthCheck.builder()
+                                  .path(store.file().map(Path::getParent).orElse(Path.of("").toAbsolutePath())).build())
+                .addCheck(new DatabaseHealthCheck(store))
+                .addCheck(new ShutdownHealthCheck(drain::draining))
+                .addCheck(new ProvidersHealthCheck(clients, redactor));
+        if (!tools.isEmpty()) {
+            health.addCheck(new ToolsHealthCheck(tools));
+        }
         return ObserveFeature.builder()
                 .endpoint("/")
-                .addObserver(HealthObserver.builder()
-                                     .endpoint("health")
-                                     .details(true)
-                                     .useSystemServices(true)
-                                     .addCheck(new DatabaseHealthCheck(store))
-                                     .addCheck(new ProvidersHealthCheck(clients, redactor))
-                                     .build())
+                .addObserver(health.build())
                 .addObserver(MetricsObserver.builder().endpoint("metrics").build())
                 .build();
     }
@@ -232,17 +268,32 @@ public final class Haia implements AutoCloseable {
         return store;
     }
 
+    /** HAIA's own tools, for the agent loop. */
+    public ToolCatalog tools() {
+        return tools;
+    }
+
     /**
-     * Graceful stop: refuse new requests, let in-flight requests and streams finish within the grace period, stop
-     * the server, close the database.
+     * Graceful stop: refuse new requests and let every request already accepted finish (queued ones and retries
+     * included: the upstream clients and the database stay open) within the grace period. Requests still running
+     * near its end are stopped: each stores what it has (the user's message at least) and answers its client with
+     * 503. Then the server stops and the database closes.
      */
     public void shutdown(WebServer server) {
         Duration grace = config.server().shutdownGrace();
+        // the end of the grace is kept for stopping what did not finish: storing and answering takes a moment
+        Duration reserve = shorter(grace.dividedBy(4), Duration.ofSeconds(5));
         LOG.log(System.Logger.Level.INFO, "Shutting down: waiting up to " + grace.toSeconds() + " s for "
                 + drain.inflight() + " request(s) in flight");
         drain.start();
-        if (!drain.awaitIdle(grace)) {
-            LOG.log(System.Logger.Level.WARNING, drain.inflight() + " request(s) still running after the grace period");
+        if (!drain.awaitIdle(grace.minus(reserve))) {
+            LOG.log(System.Logger.Level.WARNING, "Stopping " + drain.inflight()
+                    + " request(s) still running near the end of the grace period; their messages are kept");
+            pipeline.stopAll();
+            if (!drain.awaitIdle(reserve)) {
+                LOG.log(System.Logger.Level.WARNING, drain.inflight()
+                        + " request(s) still running after the grace period");
+            }
         }
         server.stop();
         close();
@@ -253,8 +304,14 @@ public final class Haia implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             timers.shutdownNow();
+            clients.forEach(ResilientLlmClient::close);
+            tools.close();
             store.close();
         }
+    }
+
+    private static Duration shorter(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
     }
 
     private String describeModels() {

@@ -78,7 +78,10 @@ class CrashRecoveryIT {
                     }
                 }));
             }
-            Thread.sleep(2500);
+            // load until enough exchanges were answered (on a busy machine that takes longer; bounded all the same)
+            for (int i = 0; i < 600 && answered.size() <= 60; i++) {
+                Thread.sleep(50);
+            }
             haia.kill();              // SIGKILL mid-load
             running.set(false);
             for (Thread client : clients) {

@@ -145,6 +145,33 @@ class HostileInputTest {
     }
 
     @Test
+    void overlongAndOtherIllFormedUtf8IsA400() throws IOException {
+        byte[][] illFormed = {
+                {(byte) 0xC0, (byte) 0xAF},                           // "/" in two bytes
+                {(byte) 0xE0, (byte) 0x80, (byte) 0xAF},              // "/" in three bytes
+                {(byte) 0xC0, (byte) 0x80},                           // NUL in two bytes (modified UTF-8)
+                {(byte) 0xED, (byte) 0xA0, (byte) 0x80},              // a surrogate encoded as if a character
+                {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // past U+10FFFF
+        };
+        for (byte[] bad : illFormed) {
+            assertRejected(postWithin(bad), 400, "not valid UTF-8");
+        }
+    }
+
+    /** A chat request whose message text holds {@code raw} bytes, sent as they are. */
+    private Http.Response postWithin(byte[] raw) {
+        byte[] prefix = "{\"messages\":[{\"role\":\"user\",\"content\":\"a".getBytes(StandardCharsets.UTF_8);
+        byte[] suffix = "b\"}]}".getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[prefix.length + raw.length + suffix.length];
+        System.arraycopy(prefix, 0, body, 0, prefix.length);
+        System.arraycopy(raw, 0, body, prefix.length, raw.length);
+        System.arraycopy(suffix, 0, body, prefix.length + raw.length, suffix.length);
+        return Http.send(HttpRequest.newBuilder(haia.uri("/v1/chat/completions"))
+                                 .header("Content-Type", "application/json")
+                                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    @Test
     void anUnpairedSurrogateIsA400() {
         assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"broken \\ud800 pair\"}]}"), 400,
                        "unpaired surrogate");
@@ -178,6 +205,103 @@ class HostileInputTest {
         Http.Response response = Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "hi"),
                                            Map.of("X-Haia-Conversation", "k".repeat(300)));
         assertRejected(response, 400, "X-Haia-Conversation");
+    }
+
+    @Test
+    void nonAsciiConversationKeysAreRefusedNotMerged() throws IOException {
+        // Helidon reads header bytes as ASCII: without the check, 日本 and 中国 both arrive as U+FFFD U+FFFD
+        for (String header : List.of("X-Haia-Conversation", "X-OpenWebUI-Chat-Id")) {
+            for (String key : List.of("日本", "中国", "ü", "ö")) {
+                String response = rawChat(header, key.getBytes(StandardCharsets.UTF_8));
+                assertTrue(response.startsWith("HTTP/1.1 400"), response);
+                assertTrue(response.contains("\"code\":\"invalid_header\"") && response.contains(header), response);
+            }
+            // a raw Latin-1 byte is refused the same way
+            assertTrue(rawChat(header, new byte[] {(byte) 0xFC}).startsWith("HTTP/1.1 400"));
+        }
+        assertEquals(0, anthropic.requests().size());
+        assertEquals(List.of(), haia.haia().store().list(10, 0), "nothing was stored, nothing merged");
+        // ASCII keys, percent-encoded ones included, are distinct conversations as before
+        assertTrue(rawChat("X-Haia-Conversation", "%E6%97%A5%E6%9C%AC".getBytes(StandardCharsets.US_ASCII))
+                           .startsWith("HTTP/1.1 200"));
+        assertTrue(rawChat("X-Haia-Conversation", "%E4%B8%AD%E5%9B%BD".getBytes(StandardCharsets.US_ASCII))
+                           .startsWith("HTTP/1.1 200"));
+        assertEquals(2, haia.haia().store().list(10, 0).size());
+    }
+
+    private String rawChat(String header, byte[] value) throws IOException {
+        byte[] body = Http.chat("haia", "hello").toString().getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = new Socket("127.0.0.1", haia.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n" + header + ": ")
+                              .getBytes(StandardCharsets.US_ASCII));
+            out.write(value);
+            out.write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            return response(socket.getInputStream());
+        }
+    }
+
+    /** One HTTP response with a Content-Length body (Helidon keeps the connection open even after a close). */
+    private static String response(InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.write(b);
+        }
+        String headers = head.toString(StandardCharsets.ISO_8859_1);
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(headers);
+        byte[] body = length.find() ? in.readNBytes(Integer.parseInt(length.group(1))) : new byte[0];
+        return headers + new String(body, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aClientControlledPathCannotForgeALogLine() throws IOException {
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                lines.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("haia.request");
+        log.addHandler(capture);
+        try {
+            String response;
+            try (Socket socket = new Socket("127.0.0.1", haia.port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("GET /v1/x%0a2026-01-01T00:00:00.000%20SEVERE%20haia.Forged:%20injected"
+                        + "%0d%1b%07 HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                response = response(socket.getInputStream());
+            }
+            assertTrue(response.startsWith("HTTP/1.1 "), response);   // 404 once unknown paths are routed so
+            for (int i = 0; i < 100 && lines.stream().noneMatch(l -> l.contains("Forged")); i++) {
+                Thread.sleep(50);   // the line is written once the response is out
+            }
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            log.removeHandler(capture);
+        }
+        String line = lines.stream().filter(l -> l.contains("Forged")).findFirst().orElseThrow(() ->
+                new AssertionError("the request was logged: " + lines));
+        assertTrue(line.chars().noneMatch(c -> c < 0x20), "one line, no control characters: " + line);
+        assertTrue(line.contains("path=\"/v1/x\\n2026-01-01T00:00:00.000 SEVERE haia.Forged: injected\\r\\u001b\\u0007\""),
+                   "escaped, still readable: " + line);
     }
 
     @Test

@@ -49,7 +49,12 @@ class ReplicasIT {
     void twoReplicasOnOneDatabaseKeepConversationsWholeInOrderAndSurviveAKill9() throws Exception {
         PostgresServer.Database database = PostgresServer.shared().newDatabase();
         try (FakeAnthropic anthropic = FakeAnthropic.start()) {
-            anthropic.echoDelay(Duration.ofMillis(15));   // requests overlap while the "model" answers
+            // the echo, slowly enough that requests overlap while the "model" answers
+            anthropic.respondWith(request -> {
+                FakeAnthropic.Behaviour.Reply echo = (FakeAnthropic.Behaviour.Reply) FakeAnthropic.echo(request);
+                return new FakeAnthropic.Behaviour.Reply(echo.pieces(), echo.stopReason(), echo.inputTokens(),
+                                                         echo.outputTokens(), Duration.ofMillis(15));
+            });
             Map<String, String> env = new HashMap<>(database.env());
             env.put("ANTHROPIC_API_KEY", FakeAnthropic.API_KEY);
             env.put("ANTHROPIC_BASE_URL", anthropic.baseUrl());

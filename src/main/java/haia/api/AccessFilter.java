@@ -26,10 +26,12 @@ public final class AccessFilter implements Filter {
 
     private final Optional<byte[]> keyDigest;
     private final boolean protectMetrics;
+    private final ClientConnections connections;
 
-    public AccessFilter(Optional<Secret> apiKey, boolean protectMetrics) {
+    public AccessFilter(Optional<Secret> apiKey, boolean protectMetrics, ClientConnections connections) {
         this.keyDigest = apiKey.map(key -> sha256(key.reveal()));
         this.protectMetrics = protectMetrics;
+        this.connections = connections;
     }
 
     @Override
@@ -41,8 +43,18 @@ public final class AccessFilter implements Filter {
         res.status(Status.UNAUTHORIZED_401);
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
         res.header(HeaderValues.CONTENT_TYPE_JSON);
+        res.header(HeaderValues.CONNECTION_CLOSE);
         res.send(OpenAiWriter.error("Missing or wrong API key: send 'Authorization: Bearer <HAIA_API_KEY>'",
                                     "invalid_request_error", Optional.empty(), Optional.of("invalid_api_key")));
+        if (hasBody(req)) {
+            // refused before a byte of the body is read; the connection closes instead of draining it
+            connections.current().ifPresent(ClientConnections.Connection::close);
+        }
+    }
+
+    private static boolean hasBody(RoutingRequest req) {
+        return req.headers().contains(HeaderValues.TRANSFER_ENCODING_CHUNKED)
+                || req.headers().contentLength().orElse(0) > 0;
     }
 
     private boolean protects(RoutingRequest req) {

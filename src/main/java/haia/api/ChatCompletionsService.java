@@ -20,6 +20,7 @@ import haia.openai.RequestParser;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -47,9 +48,10 @@ public final class ChatCompletionsService implements HttpService {
     private final HeaderName conversationHeader;
     private final HeaderName chatIdHeader;
     private final HeaderName taskHeader;
+    private final ClientConnections connections;
 
     public ChatCompletionsService(ChatPipeline pipeline, HaiaConfig config, ErrorMapper errors, HaiaMetrics metrics,
-                                  ScheduledExecutorService timers, Clock clock) {
+                                  ScheduledExecutorService timers, ClientConnections connections, Clock clock) {
         this.pipeline = pipeline;
         this.parser = new RequestParser(config.chat().maxMessageChars());
         this.errors = errors;
@@ -61,6 +63,7 @@ public final class ChatCompletionsService implements HttpService {
         this.conversationHeader = HeaderNames.create(config.chat().conversationHeader());
         this.chatIdHeader = HeaderNames.create(config.chat().chatIdHeader());
         this.taskHeader = HeaderNames.create(config.chat().taskHeader());
+        this.connections = connections;
     }
 
     @Override
@@ -72,8 +75,11 @@ public final class ChatCompletionsService implements HttpService {
         RequestLog log = RequestLog.of(req);
         ChatCompletionRequest request;
         ChatCommand command;
+        Optional<ClientConnections.Connection> connection = connections.current();
         try {
-            request = parser.parse(RequestBodies.readJson(req, maxBodyBytes));
+            byte[] body = RequestBodies.readJson(req, maxBodyBytes);
+            connections.bodyReceived();
+            request = parser.parse(body);
             command = command(request, req);
         } catch (InvalidRequestException e) {
             metrics.request("chat_completions", "client_error");
@@ -86,22 +92,33 @@ public final class ChatCompletionsService implements HttpService {
         ReplySink sink = request.stream()
                 ? new SseReply(res, id, created, requestedModel, request.includeUsage(), keepAlive, timers, errors,
                                log.correlationId())
-                : new JsonReply(res, id, created, errors, log.correlationId());
+                : new JsonReply(res, id, created, errors, log.correlationId(), connection, timers);
         String outcome;
         try {
-            ChatPipeline.Outcome result = pipeline.handle(command, sink);
-            result.conversationId().ifPresent(c -> log.put("conversation", c));
-            log.put("model", result.model()).put("provider", result.provider());
-            result.upstreamRequestId().ifPresent(u -> log.put("upstream_request", u));
-            log.put("tokens_in", result.usage().inputTokens()).put("tokens_out", result.usage().outputTokens());
-            outcome = result.result();
-        } catch (RuntimeException e) {
-            ApiError error = errors.map(e, log.correlationId());
-            outcome = error.status() < 500 ? "client_error" : "server_error";
-            sink.fail(e);
+            try {
+                ChatPipeline.Outcome result = pipeline.handle(command, sink);
+                result.conversationId().ifPresent(c -> log.put("conversation", c));
+                log.put("model", result.model()).put("provider", result.provider());
+                result.upstreamRequestId().ifPresent(u -> log.put("upstream_request", u));
+                log.put("tokens_in", result.usage().inputTokens()).put("tokens_out", result.usage().outputTokens());
+                outcome = result.result();
+            } catch (RuntimeException e) {
+                ApiError error = errors.map(e, log.correlationId());
+                outcome = error.status() < 500 ? "client_error" : "server_error";
+                sink.fail(e);
+            }
+            if (!request.stream() && !res.isSent()) {
+                // the client left before its answer, so the pipeline answered nobody; Helidon wants a response all
+                // the same: nginx's 499 "client closed request", which the request log then shows too
+                res.status(Status.create(499, "Client Closed Request"));
+                res.send();
+            }
+            log.put("outcome", outcome);
+            metrics.request("chat_completions", outcome);
+        } finally {
+            // whatever happened, a connection watched for its client leaving must not be read by anyone else
+            connection.ifPresent(ClientConnections.Connection::finish);
         }
-        log.put("outcome", outcome);
-        metrics.request("chat_completions", outcome);
     }
 
     private ChatCommand command(ChatCompletionRequest request, ServerRequest req) {
@@ -121,11 +138,21 @@ public final class ChatCompletionsService implements HttpService {
         return new ChatCommand(request.model(), system, messages, sampling, request.stream(), hint);
     }
 
+    /**
+     * A conversation header's value, compared later exactly as sent. Helidon decodes header bytes as US-ASCII, so
+     * any byte outside it arrives as U+FFFD and distinct keys ({@code 日本}, {@code 中国}) would become the same
+     * string: such values are refused (400) rather than merged into one conversation.
+     */
     private static Optional<String> header(ServerRequest req, HeaderName name) {
         Optional<String> value = req.headers().first(name).map(String::strip).filter(v -> !v.isEmpty());
-        if (value.isPresent() && (value.get().length() > MAX_HEADER_VALUE || value.get().chars().anyMatch(c -> c < 0x20))) {
+        if (value.isPresent() && value.get().length() > MAX_HEADER_VALUE) {
             throw new InvalidRequestException(400, "Header " + name.defaultCase() + " must be at most "
-                    + MAX_HEADER_VALUE + " printable characters", Optional.of(name.defaultCase()), "invalid_header");
+                    + MAX_HEADER_VALUE + " characters", Optional.of(name.defaultCase()), "invalid_header");
+        }
+        if (value.isPresent() && value.get().chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+            throw new InvalidRequestException(400, "Header " + name.defaultCase() + " must be printable ASCII (HTTP"
+                    + " header values are bytes HAIA cannot tell apart otherwise); percent-encode other characters",
+                    Optional.of(name.defaultCase()), "invalid_header");
         }
         return value;
     }

@@ -58,6 +58,11 @@ public final class Drain implements Filter {
         draining = true;
     }
 
+    /** Whether shutdown has started. */
+    public boolean draining() {
+        return draining;
+    }
+
     public int inflight() {
         return inflight.get();
     }

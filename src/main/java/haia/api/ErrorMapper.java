@@ -24,8 +24,10 @@ import haia.store.StoreException;
  * upstream unreachable or failing (5xx)        502 upstream_error         upstream_unavailable
  * upstream too slow                            504 upstream_error         upstream_timeout
  * upstream answered nonsense                   502 upstream_error         upstream_protocol_error
+ * upstream reply past HAIA's size limits       502 upstream_error         upstream_reply_too_large
  * circuit breaker open                         503 server_error           upstream_circuit_open  (+ Retry-After)
  * HAIA at its in-flight limit                  429 rate_limit_error       server_busy            (+ Retry-After)
+ * request stopped by HAIA's shutdown           503 server_error           shutting_down          (+ Retry-After)
  * database full / read-only / unavailable      503 server_error           database_unavailable
  * anything else                                500 server_error           internal_error (with correlation id)
  * </pre>
@@ -87,6 +89,10 @@ public final class ErrorMapper {
                                               Optional.empty(), retryAfter);
             case BUSY -> new ApiError(429, "rate_limit_error", "server_busy", message,
                                       Optional.empty(), retryAfter.or(() -> Optional.of(Duration.ofSeconds(1))));
+            case TOO_LARGE -> new ApiError(502, "upstream_error", "upstream_reply_too_large", message,
+                                           Optional.empty(), Optional.empty());
+            case CANCELLED -> new ApiError(503, "server_error", "shutting_down", message,
+                                           Optional.empty(), retryAfter.or(() -> Optional.of(Duration.ofSeconds(5))));
         };
     }
 }

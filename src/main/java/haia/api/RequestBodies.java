@@ -8,6 +8,7 @@ import java.util.Optional;
 import haia.openai.InvalidRequestException;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.RequestException;
 import io.helidon.webserver.http.ServerRequest;
 
 /** Reads a JSON request body with a size cap, refusing other content types. */
@@ -40,6 +41,11 @@ final class RequestBodies {
         } catch (IOException | RuntimeException e) {
             if (e instanceof InvalidRequestException invalid) {
                 throw invalid;
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof RequestException request && request.status().code() == 413) {
+                    throw tooLarge(maxBytes);   // Helidon counted the chunks past the limit first
+                }
             }
             // broken chunked encoding, a body cut short: the client's HTTP is at fault
             throw new InvalidRequestException(400, "The request body could not be read (malformed or truncated HTTP body)",

@@ -5,6 +5,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
+import haia.observe.SafeText;
+
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
@@ -42,7 +44,7 @@ public final class RequestLogFilter implements Filter {
                 StringBuilder line = new StringBuilder()
                         .append("req=").append(id)
                         .append(" method=").append(req.prologue().method().text())
-                        .append(" path=").append(path)
+                        .append(" path=").append(quote(path))
                         .append(" status=").append(res.status().code())
                         .append(" ms=").append((System.nanoTime() - start) / 1_000_000);
                 for (Map.Entry<String, Object> field : log.fields().entrySet()) {
@@ -53,7 +55,11 @@ public final class RequestLogFilter implements Filter {
         }
     }
 
+    /**
+     * A value as it goes into the line: plain ones as they are, others quoted with their control characters escaped.
+     * Paths, ids and upstream request ids come from outside: a {@code %0a} in a path must not start a forged line.
+     */
     private static String quote(String value) {
-        return PLAIN.matcher(value).matches() ? value : '"' + value.replace("\"", "'") + '"';
+        return PLAIN.matcher(value).matches() ? value : '"' + SafeText.escape(value).replace("\"", "'") + '"';
     }
 }

@@ -19,14 +19,16 @@ import io.helidon.webserver.http.DirectHandlers;
 public final class TransportErrors implements DirectHandler {
 
     private final int maxHeaderBytes;
+    private final long maxBodyBytes;
 
-    private TransportErrors(int maxHeaderBytes) {
+    private TransportErrors(int maxHeaderBytes, long maxBodyBytes) {
         this.maxHeaderBytes = maxHeaderBytes;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     /** Handlers for every transport event type. */
-    public static DirectHandlers handlers(int maxHeaderBytes) {
-        TransportErrors handler = new TransportErrors(maxHeaderBytes);
+    public static DirectHandlers handlers(int maxHeaderBytes, long maxBodyBytes) {
+        TransportErrors handler = new TransportErrors(maxHeaderBytes, maxBodyBytes);
         DirectHandlers.Builder builder = DirectHandlers.builder();
         for (EventType type : EventType.values()) {
             builder.addHandler(type, handler);
@@ -40,10 +42,11 @@ public final class TransportErrors implements DirectHandler {
         if (headersTooLarge(thrown)) {
             return response(400, "The request headers are larger than " + maxHeaderBytes + " bytes", "headers_too_large");
         }
-        if (eventType == EventType.PAYLOAD_TOO_LARGE) {
-            return response(413, "The request body is too large", "request_too_large");
-        }
         int status = defaultStatus != null ? defaultStatus.code() : eventType.defaultStatus().code();
+        if (eventType == EventType.PAYLOAD_TOO_LARGE || status == 413) {
+            // refused from its declared length (or its chunks) before the body was read; the connection closes
+            return response(413, "The request body is larger than " + maxBodyBytes + " bytes", "request_too_large");
+        }
         if (status < 500) {
             return response(status, "Malformed HTTP request" + summary(thrown), "bad_request");
         }

@@ -12,7 +12,9 @@ import java.util.OptionalLong;
 
 import haia.config.HaiaConfig;
 import haia.llm.Cancellation;
+import haia.llm.ErrorCategory;
 import haia.llm.FinishReason;
+import haia.llm.LlmException;
 import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
@@ -26,6 +28,7 @@ import haia.store.Exchange;
 import haia.store.MessageKey;
 import haia.store.MessageStatus;
 import haia.store.NewMessage;
+import haia.store.StoreException;
 
 /**
  * The one request path of HAIA. Every chat request, streamed or not, task or conversation, any provider, runs
@@ -39,12 +42,23 @@ import haia.store.NewMessage;
  *   6 respond    hand the reply or the error to the sink
  * </pre>
  * Requests on the same conversation are serialized from step 1 to step 5, across replicas too when they share a
- * PostgreSQL database.
+ * PostgreSQL database. Each request runs under a
+ * {@link Cancellation}: the sink fires it when the client goes away, {@link #stopAll} when HAIA shuts down. A request
+ * stopped before its model call never makes it; one stopped during the call stores what it has. Either way the
+ * user's message is kept (as failed), and a reply its client never received does not enter the window.
  */
 public final class ChatPipeline {
 
+    private static final System.Logger LOG = System.getLogger(ChatPipeline.class.getName());
+
     /** The chat command that starts a new thread. */
     public static final String NEW_THREAD_COMMAND = "/new";
+
+    /**
+     * How OpenWebUI's chat ids of temporary chats begin (its utils/chat_id.py: "temporary:" + the browser's socket.io
+     * session id; "local:" in older versions). OpenWebUI saves nothing of such a chat, so HAIA does not either.
+     */
+    static final List<String> TEMPORARY_CHAT_PREFIXES = List.of("temporary:", "local:");
 
     private final ConversationStore store;
     private final ModelRegistry models;
@@ -57,6 +71,8 @@ public final class ChatPipeline {
     private final java.time.Duration lockTimeout;
     private final HaiaMetrics metrics;
     private final Clock clock;
+    /** The parent of every request's cancellation: fires when HAIA shuts down. */
+    private final Cancellation running = new Cancellation();
 
     public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
                         Persona defaultPersona, HaiaConfig config, HaiaMetrics metrics, Clock clock) {
@@ -79,23 +95,53 @@ public final class ChatPipeline {
                          Optional<String> upstreamRequestId, Usage usage, String result) {
     }
 
-    /** Runs one chat request through the pipeline and delivers the reply (or the error) to {@code sink}. */
+    /**
+     * Runs one chat request through the pipeline and delivers the reply (or the error) to {@code sink}. The sink is
+     * opened first, before any waiting (for the conversation, for a free slot): a streaming client then gets its
+     * stream and keep-alives at once, and any sink watches its client from the start.
+     */
     public Outcome handle(ChatCommand command, ReplySink sink) {
         ModelRegistry.Route requested = models.resolve(command.model());
         Conversation conversation = identify(command);                                   // 1
-        if (conversation.identity().isEmpty()) {
-            return run(command, sink, conversation, route(requested, true));
-        }
-        try (ConversationLocks.Held ignored = locks.acquire(conversation.identity().get(), lockTimeout)) {
-            return run(command, sink, conversation, route(requested, false));
+        Cancellation.Child request = running.child();
+        try {
+            Cancellation cancellation = request.cancellation();
+            sink.open(cancellation);
+            if (conversation.identity().isEmpty()) {
+                return run(command, sink, conversation, route(requested, conversation.task()), cancellation);
+            }
+            ModelRegistry.Route route = route(requested, false);
+            Optional<ConversationLocks.Held> held = locks.acquire(conversation.identity().get(), lockTimeout,
+                                                                  cancellation);
+            if (held.isEmpty()) {
+                // stopped while waiting for the conversation: the user's message is kept, nothing else happens
+                ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
+                TurnPlan plan = TurnPlan.newTurn(command.userTurn().stream().map(LlmMessage::text).toList());
+                return respond(stopped, sink, persist(conversation, plan, stopped));
+            }
+            try (ConversationLocks.Held ignored = held.get()) {
+                return run(command, sink, conversation, route, cancellation);
+            }
+        } finally {
+            request.detach();
         }
     }
 
-    private Outcome run(ChatCommand command, ReplySink sink, Conversation identified, ModelRegistry.Route route) {
+    /**
+     * Stops every request still running (shutdown, once the grace period is over): waits end, model calls are
+     * closed, and each request stores what it has and tells its client that HAIA is shutting down.
+     */
+    public void stopAll() {
+        running.cancel(Cancellation.Reason.SHUTDOWN);
+    }
+
+    private Outcome run(ChatCommand command, ReplySink sink, Conversation identified, ModelRegistry.Route route,
+                        Cancellation cancellation) {
         // a branch client's history is aligned with the stored branch, which needs the conversation's id; a thread
         // client's request reads only the window (found by identity in the same query)
         Conversation conversation = identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
-                ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()))
+                ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()),
+                                   false)
                 : identified;
         TurnPlan plan = plan(conversation, command);                                      // 1
         if (isNewThreadCommand(conversation, plan)) {
@@ -103,11 +149,30 @@ public final class ChatPipeline {
         }
         List<LlmMessage> window = window(conversation, plan, command, route);             // 2
         LlmRequest request = prompt(command, conversation, route, window);                // 3
-        Cancellation cancellation = new Cancellation();
-        sink.open(cancellation);
-        ModelResult result = modelCall.call(route, request, sink, cancellation);          // 4
+        ModelResult result = cancellation.isCancelled()                                   // 4: nobody to answer
+                ? ModelCall.cancelled(route, "", cancellation)
+                : modelCall.call(route, request, sink, cancellation);
+        if (result instanceof ModelResult.Answered answered) {
+            // billed, whether or not anyone receives it
+            metrics.tokens(answered.route().provider(), answered.route().id(), answered.response().usage().inputTokens(),
+                           answered.response().usage().outputTokens());
+        }
+        result = received(result, cancellation);
         Optional<Long> conversationId = persist(conversation, plan, result);              // 5
         return respond(result, sink, conversationId);                                     // 6
+    }
+
+    /**
+     * A reply that is complete but whose client has gone in the meantime was never received: it is stored like a
+     * reply cut short, outside the window.
+     */
+    private static ModelResult received(ModelResult result, Cancellation cancellation) {
+        if (result instanceof ModelResult.Answered answered
+                && cancellation.reason().filter(r -> r == Cancellation.Reason.CLIENT_GONE).isPresent()) {
+            return new ModelResult.Cancelled(answered.route(), answered.response().text(),
+                                             Cancellation.Reason.CLIENT_GONE);
+        }
+        return result;
     }
 
     // ---- step 1: identify ----
@@ -115,18 +180,29 @@ public final class ChatPipeline {
     /**
      * Which conversation a request belongs to, and how its client talks.
      *
-     * @param identity empty for a stateless task request
+     * @param identity empty for a stateless request: a background task or a temporary chat
      * @param mode     how to read the request's history
      * @param stored   the stored conversation's id, when known (looked up for branch clients only)
+     * @param task     an OpenWebUI background task (no persona, the task model); false for a temporary chat
      */
-    record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode, OptionalLong stored) {
+    record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode, OptionalLong stored,
+                        boolean task) {
+
+        static Conversation stateless(boolean task) {
+            return new Conversation(Optional.empty(), HistoryAlignment.Mode.THREAD, OptionalLong.empty(), task);
+        }
     }
 
     private Conversation identify(ChatCommand command) {
         if (isTask(command)) {
-            return new Conversation(Optional.empty(), HistoryAlignment.Mode.THREAD, OptionalLong.empty());
+            return Conversation.stateless(true);
         }
         ChatCommand.ConversationHint hint = command.hint();
+        if (hint.conversationKey().isEmpty() && hint.chatId().filter(ChatPipeline::isTemporaryChat).isPresent()) {
+            // an OpenWebUI temporary chat: answered like any chat (persona, the chat's own history as the window),
+            // stored nowhere; found by the e2e run against the real OpenWebUI (bin/e2e-openwebui)
+            return Conversation.stateless(false);
+        }
         ConversationIdentity identity = hint.conversationKey().map(ConversationIdentity::keyed)
                 .or(() -> hint.chatId().map(ConversationIdentity::openWebUi))
                 .orElse(ConversationIdentity.DEFAULT);
@@ -136,7 +212,11 @@ public final class ChatPipeline {
             // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
             case KEYED -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD : HistoryAlignment.Mode.BRANCH;
         };
-        return new Conversation(Optional.of(identity), mode, OptionalLong.empty());
+        return new Conversation(Optional.of(identity), mode, OptionalLong.empty(), false);
+    }
+
+    private static boolean isTemporaryChat(String chatId) {
+        return TEMPORARY_CHAT_PREFIXES.stream().anyMatch(chatId::startsWith);
     }
 
     /**
@@ -201,13 +281,14 @@ public final class ChatPipeline {
 
     private List<LlmMessage> window(Conversation conversation, TurnPlan plan, ChatCommand command,
                                     ModelRegistry.Route route) {
+        int size = route.settings().contextWindow().orElse(chat.contextWindow());
         if (conversation.identity().isEmpty()) {
-            // a task carries everything it needs in its own prompt
+            // a task carries everything it needs in its own prompt; a temporary chat sends its whole branch, of
+            // which the model gets the newest messages, as in a stored chat
             List<LlmMessage> own = command.messages();
             return ContextWindow.assemble(own.subList(0, own.size() - command.userTurn().size()), List.of(),
-                                          plan.userTurn(), Integer.MAX_VALUE);
+                                          plan.userTurn(), conversation.task() ? Integer.MAX_VALUE : size);
         }
-        int size = route.settings().contextWindow().orElse(chat.contextWindow());
         List<LlmMessage> tail;
         if (conversation.stored().isPresent()) {
             tail = store.window(conversation.stored().getAsLong(), plan.supersedeFrom(), size);
@@ -223,7 +304,7 @@ public final class ChatPipeline {
 
     private LlmRequest prompt(ChatCommand command, Conversation conversation, ModelRegistry.Route route,
                               List<LlmMessage> window) {
-        boolean task = conversation.identity().isEmpty();
+        boolean task = conversation.task();
         Optional<String> system;
         if (task && !tasks.persona()) {
             system = command.system().isEmpty() ? Optional.empty() : Optional.of(String.join("\n\n", command.system()));
@@ -250,7 +331,7 @@ public final class ChatPipeline {
      */
     private Optional<Long> persist(Conversation conversation, TurnPlan plan, ModelResult result) {
         if (conversation.identity().isEmpty()) {
-            return Optional.empty();   // tasks are stateless
+            return Optional.empty();   // tasks and temporary chats are stateless
         }
         List<NewMessage> messages = new ArrayList<>();
         OptionalLong supersede = OptionalLong.empty();
@@ -267,16 +348,36 @@ public final class ChatPipeline {
             }
             case ModelResult.Failed failed -> unanswered(plan, failed.error().getMessage(), failed.partialText(),
                                                          failed.route(), messages);
-            case ModelResult.Cancelled cancelled -> unanswered(plan, "The client disconnected before the reply was complete",
-                                                               cancelled.partialText(), cancelled.route(), messages);
+            case ModelResult.Cancelled cancelled -> unanswered(plan, switch (cancelled.reason()) {
+                case SHUTDOWN -> "HAIA shut down before the reply was complete";
+                default -> "The client disconnected before it received the whole reply";
+            }, cancelled.partialText(), cancelled.route(), messages);
         }
         if (messages.isEmpty()) {
             return conversation.stored().isPresent() ? Optional.of(conversation.stored().getAsLong()) : Optional.empty();
         }
-        long id = store.commit(new Exchange(conversation.identity().get(), supersede, messages));
+        long id;
+        try {
+            id = store.commit(new Exchange(conversation.identity().get(), supersede, messages));
+        } catch (StoreException e) {
+            // the model has been called (and billed): its outcome still goes to the client; only the record is lost
+            lost(conversation, result, messages, e);
+            return conversation.stored().isPresent() ? Optional.of(conversation.stored().getAsLong()) : Optional.empty();
+        }
         messages.forEach(m -> metrics.messagesStored(m.role() == LlmMessage.Role.USER ? "user" : "assistant",
                                                      m.status().dbValue(), 1));
         return Optional.of(id);
+    }
+
+    private void lost(Conversation conversation, ModelResult result, List<NewMessage> messages, StoreException e) {
+        String outcome = result instanceof ModelResult.Answered ? "answered" : "unanswered";
+        int chars = messages.stream().mapToInt(m -> m.content().length()).sum();
+        LOG.log(e.unavailable() ? System.Logger.Level.WARNING : System.Logger.Level.ERROR,
+                "An " + outcome + " exchange could not be stored and is lost from conversation "
+                        + conversation.identity().orElseThrow().kind().dbValue() + " (" + messages.size()
+                        + " messages, " + chars + " characters; the client still gets the reply): " + e.getMessage(),
+                e.unavailable() ? null : e);
+        metrics.exchangeLost(outcome);
     }
 
     private static void unanswered(TurnPlan plan, String error, String partialText, ModelRegistry.Route route,
@@ -296,8 +397,6 @@ public final class ChatPipeline {
         return switch (result) {
             case ModelResult.Answered answered -> {
                 LlmResponse response = answered.response();
-                metrics.tokens(route.provider(), route.id(), response.usage().inputTokens(),
-                               response.usage().outputTokens());
                 sink.complete(new Reply(route.id(), response.text(), response.finishReason(), response.usage()));
                 yield new Outcome(conversationId, route.id(), route.provider(), response.upstreamRequestId(),
                                   response.usage(), "ok");
@@ -307,8 +406,17 @@ public final class ChatPipeline {
                 yield new Outcome(conversationId, route.id(), route.provider(), failed.error().upstreamRequestId(),
                                   Usage.NONE, "upstream_" + failed.error().category().name().toLowerCase(java.util.Locale.ROOT));
             }
-            case ModelResult.Cancelled cancelled -> new Outcome(conversationId, route.id(), route.provider(),
-                                                                Optional.empty(), Usage.NONE, "cancelled");
+            case ModelResult.Cancelled cancelled -> {
+                if (cancelled.reason() == Cancellation.Reason.SHUTDOWN) {
+                    sink.fail(new LlmException(ErrorCategory.CANCELLED, "haia", 0,
+                                               "HAIA is shutting down and stopped this request before it was complete;"
+                                                       + " your message is kept. Try again in a moment",
+                                               Optional.of(java.time.Duration.ofSeconds(5)), Optional.empty(), null));
+                }
+                // a client that has gone gets nothing: there is nobody to write to
+                yield new Outcome(conversationId, route.id(), route.provider(), Optional.empty(), Usage.NONE,
+                                  cancelled.reason() == Cancellation.Reason.SHUTDOWN ? "shutdown" : "cancelled");
+            }
         };
     }
 }

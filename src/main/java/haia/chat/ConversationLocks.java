@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import haia.llm.Cancellation;
 import haia.llm.ErrorCategory;
 import haia.llm.LlmException;
 import haia.store.ConversationIdentity;
@@ -40,7 +41,15 @@ final class ConversationLocks {
         void close();
     }
 
-    Held acquire(ConversationIdentity identity, Duration timeout) {
+    /**
+     * Waits for the conversation's lock and lease, at most {@code timeout} in all, and no longer than
+     * {@code cancellation} allows.
+     *
+     * @return the held lock, or empty when the request was cancelled while it waited
+     * @throws LlmException {@link ErrorCategory#BUSY} when the wait timed out
+     * @throws haia.store.StoreException when the database cannot be asked for the lease
+     */
+    Optional<Held> acquire(ConversationIdentity identity, Duration timeout, Cancellation cancellation) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Entry entry = locks.compute(identity, (key, existing) -> {
             Entry e = existing != null ? existing : new Entry();
@@ -48,42 +57,48 @@ final class ConversationLocks {
             return e;
         });
         boolean acquired = false;
-        try {
+        try (Cancellation.Interruption ignored = cancellation.interruptOnCancel()) {
             acquired = entry.lock.tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (!cancellation.isCancelled()) {
+                Thread.currentThread().interrupt();   // not ours: keep it for whoever interrupted
+            }
         } finally {
             if (!acquired) {
                 release(identity, entry, false);
             }
         }
         if (!acquired) {
-            throw busy();
+            return gaveUp(cancellation);
         }
         Optional<ConversationLeases.Lease> lease;
         try {
-            lease = leases.acquire(identity, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            lease = leases.acquire(identity, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                                   cancellation::isCancelled);
         } catch (RuntimeException e) {
             release(identity, entry, true);
             throw e;
         }
         if (lease.isEmpty()) {
             release(identity, entry, true);
-            throw busy();
+            return gaveUp(cancellation);
         }
-        return () -> {
+        return Optional.of(() -> {
             try {
                 lease.get().close();
             } finally {
                 release(identity, entry, true);
             }
-        };
+        });
     }
 
-    private static LlmException busy() {
-        return new LlmException(ErrorCategory.BUSY, "haia", 0,
-                                "Another request in this conversation is still running; try again when it is done",
-                                Optional.of(Duration.ofSeconds(5)), Optional.empty(), null);
+    private static Optional<Held> gaveUp(Cancellation cancellation) {
+        if (cancellation.isCancelled()) {
+            return Optional.empty();
+        }
+        throw new LlmException(ErrorCategory.BUSY, "haia", 0,
+                               "Another request in this conversation is still running; try again when it is done",
+                               Optional.of(Duration.ofSeconds(5)), Optional.empty(), null);
     }
 
     private void release(ConversationIdentity identity, Entry entry, boolean unlock) {

@@ -16,13 +16,15 @@ import haia.llm.LlmException;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.ModelRegistry;
+import haia.llm.ReplyTooLargeException;
 import haia.observe.HaiaMetrics;
 
 /**
  * Step 4 of the pipeline: calls the model, in streaming mode when the sink streams, and falls back to the model's
  * configured fallback when its provider is down before any text was produced. Holds one of a limited number of
  * in-flight slots for the duration of the call; when none frees up in time, the request is refused with
- * {@link ErrorCategory#BUSY} instead of piling up.
+ * {@link ErrorCategory#BUSY} instead of piling up. A request cancelled while it waits for a slot (its client left,
+ * HAIA is shutting down) never calls the model.
  */
 final class ModelCall {
 
@@ -43,7 +45,10 @@ final class ModelCall {
     }
 
     ModelResult call(ModelRegistry.Route route, LlmRequest request, ReplySink sink, Cancellation cancellation) {
-        if (!acquire()) {
+        if (!acquire(cancellation)) {
+            if (cancellation.isCancelled()) {
+                return cancelled(route, "", cancellation);
+            }
             metrics.rejectedBusy();
             return new ModelResult.Failed(route, new LlmException(
                     ErrorCategory.BUSY, "haia", 0,
@@ -59,7 +64,7 @@ final class ModelCall {
                 Instant start = clock.instant();
                 result = sink.streaming()
                         ? streamOnce(candidate, attempt, sink, cancellation, start)
-                        : chatOnce(candidate, attempt);
+                        : chatOnce(candidate, attempt, cancellation);
                 metrics.llmCall(candidate.provider(), candidate.id(), outcome(result),
                                 Duration.between(start, clock.instant()));
                 if (result instanceof ModelResult.Failed failed
@@ -81,20 +86,31 @@ final class ModelCall {
         }
     }
 
-    private boolean acquire() {
-        try {
+    private boolean acquire(Cancellation cancellation) {
+        try (Cancellation.Interruption ignored = cancellation.interruptOnCancel()) {
             return inflight.tryAcquire(queueTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (!cancellation.isCancelled()) {
+                Thread.currentThread().interrupt();   // not ours: keep it for whoever interrupted
+            }
             return false;
         }
     }
 
-    private static ModelResult chatOnce(ModelRegistry.Route route, LlmRequest request) {
+    static ModelResult.Cancelled cancelled(ModelRegistry.Route route, String partialText, Cancellation cancellation) {
+        return new ModelResult.Cancelled(route, partialText,
+                                         cancellation.reason().orElse(Cancellation.Reason.CLIENT_GONE));
+    }
+
+    private static ModelResult chatOnce(ModelRegistry.Route route, LlmRequest request, Cancellation cancellation) {
         try {
-            return new ModelResult.Answered(route, route.client().chat(request));
+            return new ModelResult.Answered(route, route.client().chat(request, cancellation));
         } catch (LlmException e) {
-            return new ModelResult.Failed(route, e, "");
+            if (e.category() == ErrorCategory.CANCELLED) {
+                return cancelled(route, "", cancellation);
+            }
+            return new ModelResult.Failed(route, e, e instanceof ReplyTooLargeException tooLarge
+                    ? tooLarge.partialText() : "");
         }
     }
 
@@ -131,8 +147,10 @@ final class ModelCall {
             case LlmEvent.Failed failed -> new ModelResult.Failed(route, failed.error(), text.toString());
             case null -> {
                 if (cancellation.isCancelled()) {
-                    metrics.streamCancelled(route.provider(), route.id());
-                    yield new ModelResult.Cancelled(route, text.toString());
+                    if (cancellation.reason().orElseThrow() == Cancellation.Reason.CLIENT_GONE) {
+                        metrics.streamCancelled(route.provider(), route.id());
+                    }
+                    yield cancelled(route, text.toString(), cancellation);
                 }
                 yield new ModelResult.Failed(route, LlmException.of(ErrorCategory.PROTOCOL, route.provider(),
                         "The " + route.provider() + " stream ended without a result"), text.toString());

@@ -1,5 +1,6 @@
 package haia.chat;
 
+import haia.llm.Cancellation;
 import haia.llm.LlmException;
 import haia.llm.LlmResponse;
 import haia.llm.ModelRegistry;
@@ -18,7 +19,10 @@ public sealed interface ModelResult {
     record Failed(ModelRegistry.Route route, LlmException error, String partialText) implements ModelResult {
     }
 
-    /** The client went away; {@code partialText} is what had been generated until the upstream was stopped. */
-    record Cancelled(ModelRegistry.Route route, String partialText) implements ModelResult {
+    /**
+     * HAIA stopped the request: its client went away, or HAIA is shutting down ({@code reason}); {@code partialText}
+     * is what had been generated until the upstream was stopped (nothing, when it was stopped before the call).
+     */
+    record Cancelled(ModelRegistry.Route route, String partialText, Cancellation.Reason reason) implements ModelResult {
     }
 }

@@ -5,8 +5,9 @@ import haia.llm.Cancellation;
 /**
  * Where the pipeline delivers a reply. The HTTP layer implements it twice: one sink collects and answers with one
  * JSON body, the other writes server-sent events as the model generates. The pipeline calls, in order:
- * {@link #open} (before the model call), {@link #text} any number of times (streaming sinks only), then exactly one
- * of {@link #complete} or {@link #fail}, both only after the exchange has been stored.
+ * {@link #open} (first, before the request waits for anything), {@link #text} any number of times (streaming sinks
+ * only), then at most one of {@link #complete} or {@link #fail}, both only after the exchange has been stored (none
+ * when the client has gone: there is nobody to answer).
  */
 public interface ReplySink {
 
@@ -14,8 +15,9 @@ public interface ReplySink {
     boolean streaming();
 
     /**
-     * The model call is about to start. A streaming sink watches its client from here on and fires
-     * {@code cancellation} when the client goes away, which stops the upstream call.
+     * The request starts; it may now wait (for its conversation, for a free slot) before the model call. The sink
+     * watches its client from here on and fires {@code cancellation} when the client goes away, which ends the wait
+     * or stops the upstream call; a streaming sink also keeps its stream alive while nothing else is sent.
      */
     void open(Cancellation cancellation);
 

@@ -113,7 +113,8 @@ public final class ConfigLoader {
                 port("server.port"),
                 positiveLong("server.max-body-bytes"),
                 duration("server.shutdown-grace"),
-                duration("server.keep-alive"));
+                duration("server.keep-alive"),
+                duration("server.client-read-timeout"));
         HaiaConfig.Security security = new HaiaConfig.Security(
                 secret("security.api-key"),
                 bool("security.metrics-require-key"),
@@ -149,12 +150,17 @@ public final class ConfigLoader {
                 percentage("resilience.breaker.error-ratio"),
                 duration("resilience.breaker.delay"),
                 positiveInt("resilience.max-inflight"),
-                duration("resilience.queue-timeout"));
+                duration("resilience.queue-timeout"),
+                positiveInt("resilience.max-reply-chars"),
+                size("resilience.max-upstream-bytes"));
+
+        ToolsConfig tools = new ToolsConfigLoader(config, problems, this::name, this::positiveInt, this::duration)
+                .read(workDir);
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience);
+        return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience, tools);
     }
 
     /** SQLite at {@code store.db-path}, or the PostgreSQL server {@code store.url} names. */
@@ -446,6 +452,12 @@ public final class ConfigLoader {
         return Duration.ofSeconds(1);
     }
 
+    /** A required size, such as {@code 16MB}. */
+    private long size(String key) {
+        String raw = string(key);
+        return raw.isEmpty() ? 1 : optionalSize(key).orElse(1);
+    }
+
     /** A size such as {@code 500MB}, {@code 2GB} or a number of bytes; empty means no limit. */
     private java.util.OptionalLong optionalSize(String key) {
         Optional<String> raw = optionalString(key);
@@ -480,8 +492,24 @@ public final class ConfigLoader {
         } catch (URISyntaxException ignored) {
             // reported below
         }
-        problems.add(name(key) + " must be an http(s) URL, got '" + raw + "'");
+        problems.add(name(key) + " must be an http(s) URL such as https://api.example.com, got " + masked(raw));
         return URI.create(fallback);
+    }
+
+    /**
+     * A URL value as a config error may show it: only its scheme and host. A base URL can carry a credential (in its
+     * user info, path or query), and an error message ends up in logs and terminals.
+     */
+    static String masked(String url) {
+        try {
+            URI uri = new URI(url);
+            if (uri.getScheme() != null && uri.getHost() != null) {
+                return "'" + uri.getScheme() + "://" + uri.getHost() + "/…' (the rest is not shown: it may hold a credential)";
+            }
+        } catch (URISyntaxException notAUrl) {
+            // nothing of it can be shown safely
+        }
+        return "a value that is not a URL (not shown: it may hold a credential)";
     }
 
     private String headerName(String key) {
@@ -499,6 +527,7 @@ public final class ConfigLoader {
         env.put("HAIA_MAX_BODY_BYTES", "server.max-body-bytes");
         env.put("HAIA_SHUTDOWN_GRACE", "server.shutdown-grace");
         env.put("HAIA_KEEP_ALIVE", "server.keep-alive");
+        env.put("HAIA_CLIENT_READ_TIMEOUT", "server.client-read-timeout");
         env.put("HAIA_API_KEY", "security.api-key");
         env.put("HAIA_METRICS_REQUIRE_KEY", "security.metrics-require-key");
         env.put("HAIA_CORS_ORIGINS", "security.cors-origins");
@@ -531,6 +560,9 @@ public final class ConfigLoader {
         env.put("HAIA_FIRST_TOKEN_TIMEOUT", "resilience.first-token-timeout");
         env.put("HAIA_REQUEST_TIMEOUT", "resilience.request-timeout");
         env.put("HAIA_MAX_INFLIGHT", "resilience.max-inflight");
+        env.put("HAIA_MAX_REPLY_CHARS", "resilience.max-reply-chars");
+        env.put("HAIA_MAX_UPSTREAM_BYTES", "resilience.max-upstream-bytes");
+        env.putAll(ToolsConfigLoader.ENV);
         return Map.copyOf(env);
     }
 }

@@ -22,6 +22,7 @@ import java.util.OptionalInt;
  * @param defaultModel the model that answers requests naming an unknown model; empty means such requests fail
  * @param providers    upstream connections by name, only those some model uses
  * @param resilience   retries, timeouts, circuit breaker and load limits for upstream calls
+ * @param tools        HAIA's own read-only tools and MCP servers
  */
 public record HaiaConfig(Server server,
                          Security security,
@@ -31,7 +32,8 @@ public record HaiaConfig(Server server,
                          List<Model> models,
                          Optional<String> defaultModel,
                          Map<String, Provider> providers,
-                         Resilience resilience) {
+                         Resilience resilience,
+                         ToolsConfig tools) {
 
     public HaiaConfig {
         models = List.copyOf(models);
@@ -44,8 +46,11 @@ public record HaiaConfig(Server server,
      * @param maxBodyBytes   largest accepted request body
      * @param shutdownGrace  how long in-flight requests may run on after SIGTERM
      * @param keepAlive      quiet time after which a waiting stream gets an SSE comment
+     * @param clientReadTimeout longest a client may take to send a request's headers, and again its body; also how
+     *                       long an idle keep-alive connection stays open
      */
-    public record Server(String host, int port, long maxBodyBytes, Duration shutdownGrace, Duration keepAlive) {
+    public record Server(String host, int port, long maxBodyBytes, Duration shutdownGrace, Duration keepAlive,
+                         Duration clientReadTimeout) {
     }
 
     /**
@@ -170,6 +175,8 @@ public record HaiaConfig(Server server,
      * @param breakerDelay      how long an open breaker fails fast before trying again
      * @param maxInflight       concurrent upstream calls allowed
      * @param queueTimeout      how long a call waits for a free slot before a 429
+     * @param maxReplyChars     longest reply text taken from an upstream; past it the reply is cut off there
+     * @param maxUpstreamBytes  largest upstream response body read (blocking or streamed)
      */
     public record Resilience(int maxAttempts,
                              Duration initialBackoff,
@@ -182,7 +189,9 @@ public record HaiaConfig(Server server,
                              int breakerErrorRatio,
                              Duration breakerDelay,
                              int maxInflight,
-                             Duration queueTimeout) {
+                             Duration queueTimeout,
+                             int maxReplyChars,
+                             long maxUpstreamBytes) {
     }
 
     /** The model entry with this id. */

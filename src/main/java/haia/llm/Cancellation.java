@@ -18,7 +18,9 @@ public final class Cancellation {
         CLIENT_GONE,
         FIRST_TOKEN_TIMEOUT,
         OVERALL_TIMEOUT,
-        SHUTDOWN
+        SHUTDOWN,
+        /** A client took longer than {@code HAIA_CLIENT_READ_TIMEOUT} to send its request. */
+        CLIENT_TOO_SLOW
     }
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -77,6 +79,68 @@ public final class Cancellation {
         Cancellation child = new Cancellation();
         Runnable unregister = onCancel(() -> child.cancel(reason));
         return new Child(child, unregister);
+    }
+
+    /**
+     * Lets this cancellation interrupt the calling thread until the returned handle is closed. For waits that have
+     * no connection to close yet: a virtual thread blocked reading a socket (an upstream that never sends its
+     * headers) gets the socket closed and an exception at once; one waiting for a lock or a semaphore gets an
+     * {@link InterruptedException}. Closing the handle clears any interrupt it caused, so none leaks into later
+     * work (a database write, the next wait). Use with try-with-resources around the blocking call only.
+     */
+    public Interruption interruptOnCancel() {
+        return new Interruption(this);
+    }
+
+    /** A thread that a cancellation may interrupt, until {@link #close()}. */
+    public static final class Interruption implements AutoCloseable {
+
+        private final Thread thread = Thread.currentThread();
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Runnable unregister;
+        private boolean active = true;
+        private boolean fired;
+
+        private Interruption(Cancellation cancellation) {
+            this.unregister = cancellation.onCancel(this::interrupt);
+        }
+
+        private void interrupt() {
+            lock.lock();
+            try {
+                // under the lock: once close() has it, no interrupt can arrive any more
+                if (active) {
+                    fired = true;
+                    thread.interrupt();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Whether the cancellation interrupted the thread. */
+        public boolean interrupted() {
+            lock.lock();
+            try {
+                return fired;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close() {
+            unregister.run();
+            lock.lock();
+            try {
+                active = false;
+                if (fired) {
+                    Thread.interrupted();   // ours, not the caller's: clear it
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     /** A child cancellation and the handle that detaches it from its parent. */

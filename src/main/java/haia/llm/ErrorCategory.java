@@ -24,7 +24,14 @@ public enum ErrorCategory {
     /** HAIA stopped calling this provider for a while after repeated failures (circuit breaker open). */
     CIRCUIT_OPEN(false, true),
     /** HAIA is at its configured limit of concurrent upstream calls. */
-    BUSY(false, false);
+    BUSY(false, false),
+    /**
+     * The upstream's reply went past HAIA's size limits (reply text or response body) and was cut off there. Not
+     * the provider's health, so no fallback and no circuit breaker; retrying would only repeat it.
+     */
+    TOO_LARGE(false, false),
+    /** HAIA stopped the call itself: its client went away, or HAIA is shutting down. Nobody's fault upstream. */
+    CANCELLED(false, false);
 
     private final boolean retryable;
     private final boolean providerFault;

@@ -9,17 +9,18 @@ import java.util.function.Consumer;
  *
  * <p>Implementations are thread-safe and block the calling (virtual) thread while they wait for the upstream.
  */
-public interface LlmClient {
+public interface LlmClient extends AutoCloseable {
 
     /** Short provider name used in metrics, logs and errors, e.g. {@code anthropic}. */
     String provider();
 
     /**
-     * Sends the request and waits for the whole reply.
+     * Sends the request and waits for the whole reply. When {@code cancellation} fires, the call ends promptly
+     * (even while the upstream has not answered at all) with an {@link ErrorCategory#CANCELLED} failure.
      *
      * @throws LlmException classified failure
      */
-    LlmResponse chat(LlmRequest request);
+    LlmResponse chat(LlmRequest request, Cancellation cancellation);
 
     /**
      * Sends the request and reports the reply as it is generated: {@link LlmEvent.TextDelta}s, then exactly one
@@ -44,5 +45,10 @@ public interface LlmClient {
      */
     default Optional<String> modelProblem(String upstreamModel) {
         return Optional.empty();
+    }
+
+    /** Releases the client's connections (after the shutdown drain: nothing may need them any more). */
+    @Override
+    default void close() {
     }
 }

@@ -23,11 +23,18 @@ import io.helidon.faulttolerance.RetryTimeoutException;
 
 /**
  * Wraps a provider client with what every upstream call needs: retries with exponential backoff and jitter
- * (honouring the provider's retry-after), a circuit breaker, a first-token timeout and an overall deadline.
+ * (honouring the provider's retry-after), a circuit breaker, and deadlines.
+ *
+ * <p>Deadlines are wall-clock deadlines on the whole call, blocking and streaming: {@code HAIA_REQUEST_TIMEOUT}
+ * from the first attempt to the end of the last (retries and backoff included: no retry starts that could not
+ * finish in time), and for streams {@code HAIA_FIRST_TOKEN_TIMEOUT} per attempt until its first token. They fire
+ * through a {@link Cancellation}, which ends a call wherever it is: waiting for the upstream's headers, or trickling
+ * a body byte by byte.
  *
  * <p>Retries use Helidon's {@link Retry}; each attempt runs inside the provider's {@link CircuitBreaker}. Only
- * failures that say the provider is unhealthy count against the breaker; a rejected request does not. A stream is
- * retried only while nothing has reached the client: once a token is out, a failure ends the stream.
+ * failures that say the provider is unhealthy count against the breaker; a rejected request, a client that left
+ * or a shutdown do not. A stream is retried only while nothing has reached the client: once a token is out, a
+ * failure ends the stream.
  */
 public final class ResilientLlmClient implements LlmClient {
 
@@ -47,11 +54,12 @@ public final class ResilientLlmClient implements LlmClient {
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private final AtomicReference<Boolean> reachable = new AtomicReference<>();
     /**
-     * The failure the current thread's call last saw. Helidon's {@link Retry} asks its policy for the next delay
-     * without the exception, and the delay depends on it (retry-after, retryable or not); calls run synchronously on
-     * their (virtual) thread, so a thread-local hands it over. One {@code Retry} then serves all calls.
+     * The call running on the current thread. Helidon's {@link Retry} asks its policy for the next delay without
+     * the exception or the call, and the delay depends on both (retry-after, retryable or not, time left); calls run
+     * synchronously on their (virtual) thread, so a thread-local hands them over. One {@code Retry} then serves all
+     * calls.
      */
-    private final ThreadLocal<LlmException> callFailure = new ThreadLocal<>();
+    private final ThreadLocal<Call> currentCall = new ThreadLocal<>();
     private final Retry retry;
 
     public ResilientLlmClient(LlmClient delegate, HaiaConfig.Resilience settings, ScheduledExecutorService timers,
@@ -71,7 +79,10 @@ public final class ResilientLlmClient implements LlmClient {
         this.retry = Retry.builder()
                 .name("retry-" + delegate.provider())
                 .overallTimeout(settings.retryDeadline())
-                .retryPolicy((firstCallMillis, lastDelay, callIndex) -> nextDelay(callFailure.get(), callIndex))
+                .retryPolicy((firstCallMillis, lastDelay, callIndex) -> {
+                    Call call = currentCall.get();
+                    return call == null ? Optional.empty() : nextDelay(call, callIndex);
+                })
                 .build();
     }
 
@@ -80,27 +91,65 @@ public final class ResilientLlmClient implements LlmClient {
         return delegate.provider();
     }
 
+    /**
+     * One call, retries included: its overall deadline (a child of the caller's cancellation that also fires at
+     * {@code HAIA_REQUEST_TIMEOUT}) and the failure its last attempt saw.
+     */
+    private final class Call implements AutoCloseable {
+
+        final Cancellation.Child overall;
+        final long endNanos;
+        final ScheduledFuture<?> deadline;
+        LlmException lastFailure;
+
+        Call(Cancellation caller) {
+            this.overall = caller.child();
+            this.endNanos = System.nanoTime() + settings.requestTimeout().toNanos();
+            this.deadline = timers.schedule(() -> overall.cancellation().cancel(Cancellation.Reason.OVERALL_TIMEOUT),
+                                            settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        Cancellation cancellation() {
+            return overall.cancellation();
+        }
+
+        Duration left() {
+            return Duration.ofNanos(Math.max(0, endNanos - System.nanoTime()));
+        }
+
+        @Override
+        public void close() {
+            deadline.cancel(false);
+            overall.detach();
+        }
+    }
+
     @Override
-    public LlmResponse chat(LlmRequest request) {
-        return withRetries(() -> guarded(() -> delegate.chat(request)));
+    public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
+        try (Call call = new Call(cancellation)) {
+            return withRetries(call, () -> guarded(() -> {
+                try {
+                    return delegate.chat(request, call.cancellation());
+                } catch (LlmException e) {
+                    throw e.category() == ErrorCategory.CANCELLED ? stopped(call.cancellation()) : e;
+                }
+            }));
+        }
     }
 
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
-        Cancellation.Child overall = cancellation.child();
-        ScheduledFuture<?> deadline = timers.schedule(() -> overall.cancellation().cancel(Cancellation.Reason.OVERALL_TIMEOUT),
-                                                      settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         AtomicBoolean started = new AtomicBoolean();
-        try {
-            withRetries(() -> guarded(() -> {
-                streamAttempt(request, overall.cancellation(), events, started);
+        try (Call call = new Call(cancellation)) {
+            withRetries(call, () -> guarded(() -> {
+                streamAttempt(request, call.cancellation(), events, started);
                 return Boolean.TRUE;
             }));
         } catch (LlmException beforeFirstToken) {
-            events.accept(new LlmEvent.Failed(beforeFirstToken));
-        } finally {
-            deadline.cancel(false);
-            overall.detach();
+            if (beforeFirstToken.category() != ErrorCategory.CANCELLED) {
+                events.accept(new LlmEvent.Failed(beforeFirstToken));
+            }
+            // a stream stopped for its client or for shutdown ends without a terminal event, as LlmClient says
         }
     }
 
@@ -134,31 +183,37 @@ public final class ResilientLlmClient implements LlmClient {
             firstToken.cancel(false);
             attempt.detach();
         }
-        LlmException failure;
-        switch (terminal.get()) {
+        LlmException failure = switch (terminal.get()) {
             case LlmEvent.Completed completed -> {
                 events.accept(completed);
-                return;
+                yield null;
             }
-            case LlmEvent.Failed failed -> failure = failed.error();
-            case null -> {
-                Cancellation.Reason reason = attempt.cancellation().reason().orElse(Cancellation.Reason.CLIENT_GONE);
-                switch (reason) {
-                    case FIRST_TOKEN_TIMEOUT -> failure = LlmException.of(ErrorCategory.TIMEOUT, provider(),
-                            "The " + provider() + " upstream sent no reply within " + human(settings.firstTokenTimeout()));
-                    case OVERALL_TIMEOUT -> failure = LlmException.of(ErrorCategory.TIMEOUT, provider(),
-                            "The " + provider() + " upstream did not finish within " + human(settings.requestTimeout()));
-                    default -> {
-                        return;   // the client left or HAIA is shutting down: nothing to report to anyone
-                    }
-                }
-            }
+            case LlmEvent.Failed failed -> failed.error();
+            case null -> stopped(attempt.cancellation());
             default -> throw new IllegalStateException("unexpected terminal event " + terminal.get());
+        };
+        if (failure == null) {
+            return;
         }
-        if (!started.get()) {
+        if (!started.get() || failure.category() == ErrorCategory.CANCELLED) {
             throw failure;
         }
         events.accept(new LlmEvent.Failed(failure));
+    }
+
+    /** Why a call was stopped, as the failure its caller sees: a deadline is a timeout, anything else a cancellation. */
+    private LlmException stopped(Cancellation cancellation) {
+        Cancellation.Reason reason = cancellation.reason().orElse(Cancellation.Reason.CLIENT_GONE);
+        return switch (reason) {
+            case FIRST_TOKEN_TIMEOUT -> LlmException.of(ErrorCategory.TIMEOUT, provider(),
+                    "The " + provider() + " upstream sent no reply within " + human(settings.firstTokenTimeout()));
+            case OVERALL_TIMEOUT -> LlmException.of(ErrorCategory.TIMEOUT, provider(),
+                    "The " + provider() + " upstream did not finish within " + human(settings.requestTimeout()));
+            case SHUTDOWN -> LlmException.of(ErrorCategory.CANCELLED, provider(),
+                    "The call was stopped: HAIA is shutting down");
+            case CLIENT_GONE, CLIENT_TOO_SLOW -> LlmException.of(ErrorCategory.CANCELLED, provider(),
+                    "The call was stopped: the client went away");
+        };
     }
 
     /** Runs one attempt inside the circuit breaker; failures that are not the provider's fault do not count. */
@@ -197,8 +252,9 @@ public final class ResilientLlmClient implements LlmClient {
     }
 
     private void record(LlmException e) {
-        if (e.category() == ErrorCategory.CIRCUIT_OPEN || e.category() == ErrorCategory.BUSY) {
-            return;
+        if (e.category() == ErrorCategory.CIRCUIT_OPEN || e.category() == ErrorCategory.BUSY
+                || e.category() == ErrorCategory.CANCELLED) {
+            return;   // says nothing about the provider
         }
         boolean answered = e.upstreamStatus() > 0;
         reachable.set(answered);
@@ -208,32 +264,36 @@ public final class ResilientLlmClient implements LlmClient {
         }
     }
 
-    private <T> T withRetries(Supplier<T> call) {
+    private <T> T withRetries(Call call, Supplier<T> attempt) {
+        currentCall.set(call);
         try {
             return retry.invoke(() -> {
                 try {
-                    return call.get();
+                    return attempt.get();
                 } catch (LlmException e) {
-                    callFailure.set(e);
+                    call.lastFailure = e;
                     throw e;
                 }
             });
         } catch (RetryTimeoutException e) {
-            LlmException last = callFailure.get();
+            LlmException last = call.lastFailure;
             throw last != null ? last : LlmException.of(ErrorCategory.TIMEOUT, provider(),
                     "The " + provider() + " upstream kept failing for " + human(settings.retryDeadline()));
         } finally {
-            callFailure.remove();
+            currentCall.remove();
         }
     }
 
     /**
-     * Delay before the next attempt, or empty to give up.
+     * Delay before the next attempt, or empty to give up: when the failure is not worth retrying, the attempts are
+     * used up, the call was stopped, or the wait would leave no time before the call's deadline.
      *
      * @param attempts attempts made so far (Helidon's Retry counts from 1 when it asks after the first failure)
      */
-    private Optional<Long> nextDelay(LlmException error, int attempts) {
-        if (error == null || !error.category().retryable() || attempts >= settings.maxAttempts()) {
+    private Optional<Long> nextDelay(Call call, int attempts) {
+        LlmException error = call.lastFailure;
+        if (error == null || !error.category().retryable() || attempts >= settings.maxAttempts()
+                || call.cancellation().isCancelled()) {
             return Optional.empty();
         }
         Duration delay;
@@ -246,6 +306,9 @@ public final class ResilientLlmClient implements LlmClient {
             long base = settings.initialBackoff().toMillis() << Math.min(Math.max(attempts - 1, 0), 20);
             long capped = Math.min(base, settings.maxBackoff().toMillis());
             delay = Duration.ofMillis((long) (capped * (1 - 0.25 * ThreadLocalRandom.current().nextDouble())));
+        }
+        if (delay.compareTo(call.left()) >= 0) {
+            return Optional.empty();       // the retry could not even start before the deadline
         }
         listener.retrying(provider(), error, delay);
         return Optional.of(delay.toMillis());
@@ -284,6 +347,11 @@ public final class ResilientLlmClient implements LlmClient {
                                   Optional.ofNullable(lastFailure.get()),
                                   Optional.ofNullable(lastError.get()),
                                   breaker.state().name().toLowerCase(Locale.ROOT));
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
     }
 
     public boolean breakerOpen() {

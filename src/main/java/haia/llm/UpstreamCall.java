@@ -1,34 +1,45 @@
 package haia.llm;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.helidon.http.Headers;
 import io.helidon.webclient.api.HttpClientResponse;
 
 /**
  * The shape every provider's HTTP call has, written once: send, turn a non-200 answer into a classified
- * {@link LlmException}, read the body, and for streams, honour cancellation and guarantee the one terminal event.
- * Providers supply only what differs: the request, how to read their reply or stream, and their error body.
+ * {@link LlmException}, read the body within HAIA's size limits, and for streams guarantee the one terminal event.
+ * A {@link Cancellation} (a deadline, the client leaving, shutdown) ends the call at any point: before the
+ * upstream's headers by interrupting the waiting thread, afterwards by closing the connection. Providers supply
+ * only what differs: the request, how to read their reply or stream, and their error body.
  */
 public final class UpstreamCall {
 
     /** Largest error body read for its message. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
 
-    private UpstreamCall() {
+    private final String provider;
+    private final UpstreamHttp.Settings limits;
+
+    public UpstreamCall(String provider, UpstreamHttp.Settings limits) {
+        this.provider = provider;
+        this.limits = limits;
     }
 
-    /** Reads a 200 answer into the whole reply. */
+    /** Reads a 200 answer's body (at most {@code HAIA_MAX_UPSTREAM_BYTES} of it; past that reading fails). */
     @FunctionalInterface
-    public interface ReplyReader {
-        LlmResponse read(HttpClientResponse response) throws IOException;
+    public interface BodyReader<T> {
+        T read(Headers headers, InputStream body) throws IOException;
     }
 
     /**
@@ -38,7 +49,7 @@ public final class UpstreamCall {
      */
     @FunctionalInterface
     public interface StreamReader {
-        boolean read(HttpClientResponse response, StreamedReply reply) throws IOException;
+        boolean read(Headers headers, InputStream body, StreamedReply reply) throws IOException;
     }
 
     /** Turns a non-200 answer into a failure (see {@link #httpFailure}). */
@@ -47,36 +58,61 @@ public final class UpstreamCall {
         LlmException read(HttpClientResponse response);
     }
 
-    /** A blocking call: the reply, or a classified {@link LlmException}. */
-    public static LlmResponse blocking(String provider, Supplier<HttpClientResponse> send, FailureReader failure,
-                                       ReplyReader reader) {
-        try (HttpClientResponse response = send.get()) {
+    /**
+     * A blocking call for a model reply: the reply, or a classified {@link LlmException}; a reply longer than
+     * {@code HAIA_MAX_REPLY_CHARS} is a {@link ReplyTooLargeException} carrying the text up to the limit.
+     */
+    public LlmResponse reply(Supplier<HttpClientResponse> send, Cancellation cancellation, FailureReader failure,
+                             BodyReader<LlmResponse> reader) {
+        LlmResponse response = blocking(send, cancellation, failure, reader);
+        if (response.text().length() > limits.maxReplyChars()) {
+            throw new ReplyTooLargeException(provider, replyLimitMessage(), cut(response.text(), limits.maxReplyChars()),
+                                             response.upstreamRequestId());
+        }
+        return response;
+    }
+
+    /**
+     * Any blocking call: the body's meaning, or a classified {@link LlmException}. A cancelled call fails with
+     * {@link ErrorCategory#CANCELLED}; the caller knows why it cancelled and says so.
+     */
+    public <T> T blocking(Supplier<HttpClientResponse> send, Cancellation cancellation, FailureReader failure,
+                          BodyReader<T> reader) {
+        HttpClientResponse response = send(send, cancellation);
+        Runnable unregister = cancellation.onCancel(response::close);
+        try (response) {
             if (response.status().code() != 200) {
                 throw failure.read(response);
             }
-            return reader.read(response);
+            return reader.read(response.headers(), new CappedBody(response.inputStream(), limits.maxBodyBytes()));
+        } catch (BodyLimitReached e) {
+            throw new ReplyTooLargeException(provider, bodyLimitMessage(), "", Optional.empty());
         } catch (LlmException e) {
-            throw e;
-        } catch (IOException e) {
-            throw UpstreamErrors.protocolFailure(provider, "the reply could not be read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw UpstreamErrors.connectionFailure(provider, e);
+            throw cancellation.isCancelled() ? cancelled(cancellation) : e;
+        } catch (IOException | RuntimeException e) {
+            if (cancellation.isCancelled()) {
+                throw cancelled(cancellation);
+            }
+            throw e instanceof IOException io ? unreadable(io) : UpstreamErrors.connectionFailure(provider, e);
+        } finally {
+            unregister.run();
         }
     }
 
     /**
      * A streaming call, following {@link LlmClient#stream}'s contract: cancellation closes the connection (so a
      * thread blocked on the next token wakes at once), every failure is a {@code Failed} event, and a stream that
-     * ends without its final event is a protocol failure, never a silent success.
+     * ends without its final event is a protocol failure, never a silent success. A stream past HAIA's size limits
+     * ends with a {@link ReplyTooLargeException} after the text up to the limit.
      */
-    public static void streaming(String provider, Supplier<HttpClientResponse> send, Cancellation cancellation,
-                                 Consumer<LlmEvent> events, FailureReader failure, StreamReader reader) {
+    public void streaming(Supplier<HttpClientResponse> send, Cancellation cancellation, Consumer<LlmEvent> events,
+                          FailureReader failure, StreamReader reader) {
         HttpClientResponse response;
         try {
-            response = send.get();
-        } catch (RuntimeException e) {
+            response = send(send, cancellation);
+        } catch (LlmException e) {
             if (!cancellation.isCancelled()) {
-                events.accept(new LlmEvent.Failed(UpstreamErrors.connectionFailure(provider, e)));
+                events.accept(new LlmEvent.Failed(e));
             }
             return;
         }
@@ -86,17 +122,24 @@ public final class UpstreamCall {
                 events.accept(new LlmEvent.Failed(failure.read(response)));
                 return;
             }
-            boolean ended = reader.read(response, new StreamedReply(events));
+            boolean ended = reader.read(response.headers(),
+                                        new CappedBody(response.inputStream(), limits.maxBodyBytes()),
+                                        new StreamedReply(events, limits.maxReplyChars()));
             if (!ended && !cancellation.isCancelled()) {
                 events.accept(new LlmEvent.Failed(UpstreamErrors.protocolFailure(
                         provider, "the stream ended before its final event", null)));
             }
+        } catch (BodyLimitReached e) {
+            events.accept(new LlmEvent.Failed(new ReplyTooLargeException(provider, bodyLimitMessage(), "",
+                                                                         Optional.empty())));
+        } catch (StreamedReply.ReplyLimitReached e) {
+            events.accept(new LlmEvent.Failed(new ReplyTooLargeException(provider, replyLimitMessage(), "",
+                                                                         Optional.empty())));
         } catch (IOException | RuntimeException e) {
             if (!cancellation.isCancelled()) {
                 events.accept(new LlmEvent.Failed(e instanceof LlmException llm ? llm
-                        : e instanceof com.fasterxml.jackson.core.JacksonException json
-                                ? UpstreamErrors.protocolFailure(provider, "a stream event is not JSON", json)
-                                : UpstreamErrors.connectionFailure(provider, e)));
+                        : e instanceof IOException io ? unreadable(io)
+                        : UpstreamErrors.connectionFailure(provider, e)));
             }
         } finally {
             unregister.run();
@@ -104,7 +147,99 @@ public final class UpstreamCall {
     }
 
     /**
-     * A non-200 answer's body: parsed when it is JSON, and as text (one abbreviated line, "no details" when empty).
+     * Sends the request and waits for the answer's headers. Nothing can be closed yet while waiting (an upstream
+     * that accepts the connection and then says nothing), so a cancellation interrupts this thread instead.
+     */
+    private HttpClientResponse send(Supplier<HttpClientResponse> send, Cancellation cancellation) {
+        try (Cancellation.Interruption ignored = cancellation.interruptOnCancel()) {
+            return send.get();
+        } catch (RuntimeException e) {
+            if (cancellation.isCancelled()) {
+                throw cancelled(cancellation);
+            }
+            throw UpstreamErrors.connectionFailure(provider, e);
+        }
+    }
+
+    private LlmException cancelled(Cancellation cancellation) {
+        return LlmException.of(ErrorCategory.CANCELLED, provider, "The " + provider + " call was stopped ("
+                + cancellation.reason().map(r -> r.name().toLowerCase(java.util.Locale.ROOT)).orElse("cancelled") + ")");
+    }
+
+    /** A body that could not be read or parsed. Only its position is told: parser messages quote upstream bytes. */
+    private LlmException unreadable(IOException e) {
+        String what = e instanceof JacksonException json
+                ? "the reply is not valid JSON" + (json.getLocation() == null ? ""
+                        : " (line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr() + ")")
+                : "the reply could not be read (" + e.getClass().getSimpleName() + ")";
+        return UpstreamErrors.protocolFailure(provider, what, e);
+    }
+
+    private String replyLimitMessage() {
+        return "The " + provider + " upstream's reply went past HAIA's limit of " + limits.maxReplyChars()
+                + " characters (HAIA_MAX_REPLY_CHARS); HAIA cut it off there and stopped the upstream";
+    }
+
+    private String bodyLimitMessage() {
+        return "The " + provider + " upstream's response went past HAIA's limit of " + limits.maxBodyBytes()
+                + " bytes (HAIA_MAX_UPSTREAM_BYTES); HAIA stopped reading it";
+    }
+
+    /** The first {@code max} characters, never splitting a surrogate pair. */
+    static String cut(String text, int max) {
+        if (text.length() <= max) {
+            return text;
+        }
+        int end = max > 0 && Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+        return text.substring(0, end);
+    }
+
+    /** Thrown by a body read past {@code HAIA_MAX_UPSTREAM_BYTES}; unchecked, so it passes through parsers. */
+    static final class BodyLimitReached extends RuntimeException {
+        BodyLimitReached() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** An upstream body that refuses to hand out more than {@code max} bytes. */
+    private static final class CappedBody extends FilterInputStream {
+
+        private long left;
+
+        CappedBody(InputStream in, long max) {
+            super(in);
+            this.left = max;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0 && --left < 0) {
+                throw new BodyLimitReached();
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            // ask for one byte past the limit, so a body of exactly the limit still reads to its end
+            int n = super.read(buffer, offset, (int) Math.min(length, Math.max(1, left + 1)));
+            if (n > 0) {
+                left -= n;
+                if (left < 0) {
+                    throw new BodyLimitReached();
+                }
+            }
+            return n;
+        }
+    }
+
+    // ---- error bodies ----
+
+    /**
+     * A non-200 answer's body: parsed when it is JSON, and as text ("no details" when empty). The text is whole (up
+     * to 64 KB, whitespace runs collapsed): it is shortened only after secrets are redacted from it
+     * ({@link SanitizedLlmClient}), so a key straddling the cut cannot leak in part.
      */
     public record ErrorBody(Optional<JsonNode> json, String text) {
     }
@@ -123,8 +258,8 @@ public final class UpstreamCall {
         } catch (IOException notJson) {
             // HTML from a proxy, plain text from a misconfigured server: its text is all there is
         }
-        String text = body.length == 0 ? "no details" : abbreviate(new String(body, StandardCharsets.UTF_8));
-        return new ErrorBody(parsed, text);
+        String text = new String(body, StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
+        return new ErrorBody(parsed, text.isEmpty() ? "no details" : text);
     }
 
     /**
@@ -136,12 +271,6 @@ public final class UpstreamCall {
         ErrorBody body = readError(response, json);
         String message = body.json().flatMap(detail).filter(s -> !s.isBlank()).orElse(body.text());
         return UpstreamErrors.httpFailure(provider, response.status().code(), message, response.headers(), requestId);
-    }
-
-    /** One line of at most 300 characters, for error messages quoting what an upstream sent. */
-    public static String abbreviate(String text) {
-        String oneLine = text.strip().replaceAll("\\s+", " ");
-        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "…";
     }
 
     /** A text field of an error body, when it is a non-empty string. */

@@ -1,5 +1,10 @@
 package haia.observe;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
 import haia.store.ConversationStore;
 
 import io.helidon.health.HealthCheck;
@@ -7,9 +12,12 @@ import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 
 /**
- * UP while a trivial query against the conversation database succeeds; says which database (dialect), how long
- * the query took, and how busy the connection pool is. DOWN (and {@code /health} 503) while it fails: with
- * PostgreSQL, while the server is unreachable; HAIA reconnects by itself when it is back.
+ * UP while HAIA can both read and write its conversation database: a trivial query succeeds, the database's own
+ * file system is not read-only (SQLite), and the last write did not fail for lack of room or permission or a
+ * server that was gone (that clears with the next write that succeeds). A full disk is also reported by the disk
+ * space check, which HAIA points at the database's folder. Says which database (dialect), how long the query took
+ * and how busy the connection pool is. DOWN makes {@code /health} answer 503, so a container health check or a load
+ * balancer sees it; with PostgreSQL, HAIA reconnects by itself when the server is back.
  */
 public final class DatabaseHealthCheck implements HealthCheck {
 
@@ -33,19 +41,36 @@ public final class DatabaseHealthCheck implements HealthCheck {
     public HealthCheckResponse call() {
         long start = System.nanoTime();
         HealthCheckResponse.Builder response = HealthCheckResponse.builder().detail("dialect", store.dialect());
+        Optional<String> problem;
         try {
             store.ping();
-            response.status(HealthCheckResponse.Status.UP)
-                    .detail("latencyMs", (System.nanoTime() - start) / 1_000_000);
+            response.detail("latencyMs", (System.nanoTime() - start) / 1_000_000);
+            problem = readOnlyFileSystem().or(store::writeProblem).map(p -> p + " (reads still work)");
         } catch (RuntimeException e) {
-            response.status(HealthCheckResponse.Status.DOWN)
-                    .detail("error", e.getMessage());
+            problem = Optional.of(e.getMessage());
         }
+        problem.ifPresentOrElse(why -> response.status(HealthCheckResponse.Status.DOWN).detail("error", why),
+                                () -> response.status(HealthCheckResponse.Status.UP));
         store.poolStats().ifPresent(pool -> response
                 .detail("poolActive", pool.active())
                 .detail("poolIdle", pool.idle())
                 .detail("poolMax", pool.max())
                 .detail("poolWaiting", pool.waiting()));
         return response.build();
+    }
+
+    private Optional<String> readOnlyFileSystem() {
+        Optional<Path> file = store.file();
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        Path folder = file.get().getParent();
+        try {
+            return Files.getFileStore(folder).isReadOnly()
+                    ? Optional.of("the database's file system (" + folder + ") is mounted read-only")
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.of("the database's folder " + folder + " cannot be examined: " + e.getMessage());
+        }
     }
 }

@@ -117,6 +117,12 @@ public final class HaiaMetrics {
                 Tag.create("from", from), Tag.create("to", to)).increment();
     }
 
+    /** An exchange that ran (the model was called) but could not be stored, e.g. on a full disk. */
+    public void exchangeLost(String outcome) {
+        counter("haia_exchanges_lost", "Exchanges whose model call ran but that could not be stored",
+                Tag.create("outcome", outcome)).increment();
+    }
+
     public void rejectedBusy() {
         counter("haia_upstream_rejected", "Requests refused because the in-flight limit was reached").increment();
     }

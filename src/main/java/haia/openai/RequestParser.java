@@ -1,6 +1,12 @@
 package haia.openai;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -51,9 +57,10 @@ public final class RequestParser {
     }
 
     public ChatCompletionRequest parse(byte[] body) {
+        String text = utf8(body);
         JsonNode root;
         try {
-            root = mapper.readTree(body);
+            root = mapper.readTree(text);
         } catch (StreamConstraintsException e) {
             throw new InvalidRequestException("The request body is too deeply nested or has an absurd number", null);
         } catch (JsonParseException e) {
@@ -95,6 +102,31 @@ public final class RequestParser {
         }
         return new ChatCompletionRequest(model, messages, temperature, topP, maxTokens, stop, user, stream,
                                          includeUsage);
+    }
+
+    /**
+     * The body as text, decoded strictly: JSON is UTF-8, and only well-formed UTF-8 is accepted. The JSON parser
+     * alone lets overlong forms through ({@code C0 AF} would become "/", {@code C0 80} a NUL), and text that is
+     * stored byte-exactly must be the text the client meant.
+     */
+    private static String utf8(byte[] body) {
+        ByteBuffer in = ByteBuffer.wrap(body);
+        CharBuffer out = CharBuffer.allocate(body.length);   // UTF-8 never has more characters than bytes
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            throw new InvalidRequestException("The request body is not valid UTF-8 (at byte " + in.position() + ")",
+                                              null);
+        }
+        out.flip();
+        // a byte order mark is not part of the JSON text (the byte-level parser skipped it too)
+        return out.length() > 0 && out.charAt(0) == '\uFEFF' ? out.subSequence(1, out.length()).toString()
+                : out.toString();
     }
 
     private List<ChatCompletionRequest.Message> messages(JsonNode root) {
@@ -142,6 +174,13 @@ public final class RequestParser {
             throw new InvalidRequestException("messages must contain a user message with content", "messages");
         }
         ChatCompletionRequest.Message last = messages.getLast();
+        if (last.role() == ChatCompletionRequest.Role.ASSISTANT) {
+            // OpenWebUI's "Continue Response" sends the branch ending in the reply to continue; OpenWebUI shows this
+            // message in the chat, so it says what to do instead (found by bin/e2e-openwebui)
+            throw new InvalidRequestException("The last message must be from the user: HAIA answers messages and does"
+                    + " not continue a reply (OpenWebUI's Continue Response). Regenerate the reply, or send a message"
+                    + " such as \"go on\".", "messages");
+        }
         if (last.role() != ChatCompletionRequest.Role.USER) {
             throw new InvalidRequestException("The last message must be from the user (it is "
                     + last.role().name().toLowerCase(Locale.ROOT) + ")", "messages");

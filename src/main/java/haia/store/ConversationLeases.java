@@ -2,6 +2,7 @@ package haia.store;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Claims on conversations that hold across HAIA processes sharing one database, so that requests on the same
@@ -19,7 +20,7 @@ public interface ConversationLeases extends AutoCloseable {
     /** For a database only one process uses (SQLite): claims are always granted at once, and cost nothing. */
     ConversationLeases NONE = new ConversationLeases() {
         @Override
-        public Optional<Lease> acquire(ConversationIdentity identity, Duration timeout) {
+        public Optional<Lease> acquire(ConversationIdentity identity, Duration timeout, BooleanSupplier stop) {
             return Optional.of(() -> { });
         }
 
@@ -29,13 +30,14 @@ public interface ConversationLeases extends AutoCloseable {
     };
 
     /**
-     * Claims the conversation, waiting up to {@code timeout} while another replica holds it.
-     * The caller already serializes the conversation inside its own process.
+     * Claims the conversation, waiting up to {@code timeout} while another replica holds it, and only while
+     * {@code stop} says false (the request's client is still there). The caller already serializes the
+     * conversation inside its own process.
      *
-     * @return the claim, or empty when the timeout passed first
+     * @return the claim, or empty when the timeout passed or {@code stop} said so first
      * @throws StoreException when the database cannot be used
      */
-    Optional<Lease> acquire(ConversationIdentity identity, Duration timeout);
+    Optional<Lease> acquire(ConversationIdentity identity, Duration timeout, BooleanSupplier stop);
 
     @Override
     void close();

@@ -38,6 +38,8 @@ public final class ConversationStore implements AutoCloseable {
     private final Writer writer;
     private final ConversationLeases leases;
     private final Clock clock;
+    /** Why the last write failed, while no write has succeeded since (for {@code /health}). */
+    private volatile Optional<String> writeProblem = Optional.empty();
     /**
      * The hot query of every request. Pinned to the partial index of live messages: it walks backwards from the
      * newest live message and stops after {@code limit} rows, so its cost does not depend on history size.
@@ -296,6 +298,19 @@ public final class ConversationStore implements AutoCloseable {
         });
     }
 
+    /** The SQLite database file; empty on PostgreSQL. */
+    public Optional<Path> file() {
+        return dialect.file();
+    }
+
+    /**
+     * Why writes fail, when the last one failed because of the environment (disk full, read-only, I/O error, the
+     * server unreachable) and none has succeeded since. Clears with the next successful write.
+     */
+    public Optional<String> writeProblem() {
+        return writeProblem;
+    }
+
     /** A cheap round trip for health checks. */
     public void ping() {
         read("ping the database", () -> db.execute().get("SELECT 1 AS one"));
@@ -329,13 +344,20 @@ public final class ConversationStore implements AutoCloseable {
     }
 
     private <T> T write(String what, Writer.Work<T> work) {
+        StoreException failure;
         try {
-            return writer.transaction(work);
+            T result = writer.transaction(work);
+            writeProblem = Optional.empty();
+            return result;
         } catch (SQLException e) {
-            throw dialect.translate(what, new IllegalStateException(e.getMessage(), e));
+            failure = dialect.translate(what, new IllegalStateException(e.getMessage(), e));
         } catch (RuntimeException e) {
-            throw dialect.translate(what, e);
+            failure = dialect.translate(what, e);
         }
+        if (failure.unavailable()) {
+            writeProblem = Optional.of(failure.getMessage());
+        }
+        throw failure;
     }
 
     private static String summarySql(String where) {

@@ -18,6 +18,11 @@ sealed interface Dialect permits SqliteDialect, PostgresDialect {
     /** Where the data lives, for log lines: the file, or the server URL (which never holds a password). */
     String location();
 
+    /** The database file, where there is one (SQLite). */
+    default Optional<java.nio.file.Path> file() {
+        return Optional.empty();
+    }
+
     /** An index hint after a table name: SQLite's planner must be told, PostgreSQL's finds the index itself. */
     String indexedBy(String index);
 

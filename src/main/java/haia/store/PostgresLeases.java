@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -60,7 +61,7 @@ final class PostgresLeases implements ConversationLeases {
     }
 
     @Override
-    public Optional<Lease> acquire(ConversationIdentity identity, Duration timeout) {
+    public Optional<Lease> acquire(ConversationIdentity identity, Duration timeout, BooleanSupplier stop) {
         String kind = identity.kind().dbValue();
         String key = identity.key().orElse("");
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -71,7 +72,7 @@ final class PostgresLeases implements ConversationLeases {
                 return Optional.of(() -> release(identity, kind, key));
             }
             long left = deadline - System.nanoTime();
-            if (left <= 0) {
+            if (left <= 0 || stop.getAsBoolean()) {
                 return Optional.empty();
             }
             try {

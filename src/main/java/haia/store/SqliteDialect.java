@@ -6,7 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -57,6 +58,11 @@ final class SqliteDialect implements Dialect {
     }
 
     @Override
+    public Optional<Path> file() {
+        return Optional.of(file);
+    }
+
+    @Override
     public String indexedBy(String index) {
         return " INDEXED BY " + index;
     }
@@ -82,19 +88,9 @@ final class SqliteDialect implements Dialect {
     @Override
     public DbClient connect() {
         prepareFile(file);
-        // Pragmas as connection properties, so every pooled connection gets them: WAL (readers never block the
-        // writer), NORMAL sync (durable across process crashes; WAL makes it safe), a busy timeout for other
-        // processes reading the file, foreign keys for ON DELETE CASCADE, IMMEDIATE transactions (take the write
-        // lock up front instead of failing on upgrade), and secure_delete so deleted conversations are overwritten.
-        String url = "jdbc:sqlite:" + file
-                + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=10000&foreign_keys=true"
-                + "&transaction_mode=IMMEDIATE&secure_delete=true"
-                // HAIA never asks for generated keys; without this the driver queries them after every insert
-                + "&jdbc.get_generated_keys=false"
-                + (maxBytes.isPresent() ? "&max_page_count=" + Math.max(16, maxBytes.getAsLong() / PAGE_SIZE) : "");
         return DbClient.create(Config.just(ConfigSources.create(Map.of(
                 "source", "jdbc",
-                "connection.url", url,
+                "connection.url", url(),
                 "connection.poolName", poolName,
                 "connection.maximumPoolSize", Integer.toString(pool.maxSize()),
                 "connection.minimumIdle", Integer.toString(Math.min(2, pool.maxSize())),
@@ -102,9 +98,29 @@ final class SqliteDialect implements Dialect {
                 "connection.registerMbeans", "true"))));
     }
 
+    private String url() {
+        // Pragmas as connection properties, so every connection (pooled, and the writer's) gets them: WAL (readers never block the
+        // writer), NORMAL sync (durable across process crashes; WAL makes it safe), a busy timeout for other
+        // processes reading the file, foreign keys for ON DELETE CASCADE, IMMEDIATE transactions (take the write
+        // lock up front instead of failing on upgrade), and secure_delete so deleted conversations are overwritten.
+        return "jdbc:sqlite:" + file
+                + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=10000&foreign_keys=true"
+                + "&transaction_mode=IMMEDIATE&secure_delete=true"
+                // HAIA never asks for generated keys; without this the driver queries them after every insert
+                + "&jdbc.get_generated_keys=false"
+                + (maxBytes.isPresent() ? "&max_page_count=" + Math.max(16, maxBytes.getAsLong() / PAGE_SIZE) : "");
+    }
+
+    /** The writer's connection is its own, outside the pool (see {@link SqliteWriter}: read-only recovery). */
     @Override
     public Writer writer(DbClient db) {
-        return new SqliteWriter(() -> db.unwrap(Connection.class));
+        return new SqliteWriter(() -> {
+            try {
+                return DriverManager.getConnection(url());
+            } catch (SQLException e) {
+                throw translate("open the database for writing", new IllegalStateException(e.getMessage(), e));
+            }
+        });
     }
 
     /** Each migration's {@code BEGIN IMMEDIATE} already serializes writers on the file. */

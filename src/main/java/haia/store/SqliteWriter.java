@@ -12,8 +12,13 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * SQLite's single writer: one connection, borrowed once from DbClient's pool, that performs every write in an
+ * SQLite's single writer: one connection of its own, outside DbClient's pool, that performs every write in an
  * explicit {@code BEGIN IMMEDIATE ... COMMIT}, one transaction at a time, with its prepared statements cached.
+ *
+ * <p>After a failed write the connection is closed, for real, and the next write opens a fresh one. A database
+ * that was read-only (a read-only volume, a full or failing disk) when SQLite opened its file keeps that handle
+ * read-only for good: only a fresh connection sees that the volume is writable again, so HAIA recovers by itself.
+ * (A pooled connection would go back to the pool, still read-only, which is why the writer has its own.)
  *
  * <p>Why not DbClient's transactions: sqlite-jdbc's {@code commit()} and {@code rollback()} immediately issue a new
  * {@code BEGIN}, and when SQLite has already rolled a transaction back by itself (disk full, I/O error), the
@@ -52,8 +57,8 @@ final class SqliteWriter implements Writer, Writer.Tx {
                 closeStatements();   // a statement that failed mid-step is not reused: prepare afresh next time
                 throw e;
             }
-        } catch (SQLException e) {
-            discardIfBroken();
+        } catch (SQLException | RuntimeException e) {
+            close();   // the next write starts on a fresh connection (see the class comment)
             throw e;
         } finally {
             lock.unlock();
@@ -105,17 +110,6 @@ final class SqliteWriter implements Writer, Writer.Tx {
         } catch (SQLException alreadyRolledBack) {
             // SQLite ends the transaction itself on some errors (SQLITE_FULL, SQLITE_IOERR): nothing left to undo
             cause.addSuppressed(alreadyRolledBack);
-        }
-    }
-
-    /** A connection that failed at the I/O level is replaced on the next write. */
-    private void discardIfBroken() {
-        try {
-            if (connection != null && !connection.isValid(1)) {
-                close();
-            }
-        } catch (SQLException e) {
-            close();
         }
     }
 

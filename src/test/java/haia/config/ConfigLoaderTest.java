@@ -234,4 +234,22 @@ class ConfigLoaderTest {
                    both.problems().toString());
         assertFalse(both.problems().toString().contains("one-pw"), both.problems().toString());
     }
+
+    @Test
+    void aBadUrlIsReportedWithoutTheCredentialItMayHold() {
+        for (String url : List.of("htp://admin:sk-ant-HIDDEN-9f8e7d@proxy.lan/v1",
+                                  "ftp://proxy.lan/v1?key=sk-ant-HIDDEN-9f8e7d",
+                                  "https://proxy.lan:bad/sk-ant-HIDDEN-9f8e7d",
+                                  "sk-ant-HIDDEN-9f8e7d")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(
+                    env("ANTHROPIC_API_KEY", "k", "ANTHROPIC_BASE_URL", url), dir));
+            String problems = e.problems().toString();
+            assertTrue(problems.contains("ANTHROPIC_BASE_URL") && problems.contains("http(s) URL"), problems);
+            assertFalse(problems.contains("HIDDEN") || problems.contains("admin"), problems);
+        }
+        // what is safe to show still helps: the scheme and the host
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(
+                env("ANTHROPIC_API_KEY", "k", "ANTHROPIC_BASE_URL", "htp://admin:secret@proxy.lan/v1"), dir));
+        assertTrue(e.problems().toString().contains("'htp://proxy.lan/…'"), e.problems().toString());
+    }
 }

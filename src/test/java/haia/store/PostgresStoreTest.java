@@ -65,15 +65,15 @@ class PostgresStoreTest {
     void aLeaseHeldByOneReplicaMakesTheOtherWaitUntilItIsReleased() throws Exception {
         PostgresServer.Database database = PostgresServer.shared().newDatabase();
         try (ConversationStore a = open(database); ConversationStore b = open(database)) {
-            ConversationLeases.Lease held = a.leases().acquire(CHAT, Duration.ofSeconds(1)).orElseThrow();
-            assertTrue(b.leases().acquire(CHAT, Duration.ofMillis(300)).isEmpty(), "held by replica a");
-            assertTrue(b.leases().acquire(ConversationIdentity.openWebUi("chat-2"), Duration.ofMillis(300)).isPresent(),
+            ConversationLeases.Lease held = a.leases().acquire(CHAT, Duration.ofSeconds(1), () -> false).orElseThrow();
+            assertTrue(b.leases().acquire(CHAT, Duration.ofMillis(300), () -> false).isEmpty(), "held by replica a");
+            assertTrue(b.leases().acquire(ConversationIdentity.openWebUi("chat-2"), Duration.ofMillis(300), () -> false).isPresent(),
                        "other conversations are free");
             // the heartbeat keeps a long call's lease: three TTLs later it is still a's
             Thread.sleep(3 * 900);
-            assertTrue(b.leases().acquire(CHAT, Duration.ofMillis(100)).isEmpty(), "renewed by a's heartbeat");
+            assertTrue(b.leases().acquire(CHAT, Duration.ofMillis(100), () -> false).isEmpty(), "renewed by a's heartbeat");
             held.close();
-            ConversationLeases.Lease taken = b.leases().acquire(CHAT, Duration.ofSeconds(2)).orElseThrow();
+            ConversationLeases.Lease taken = b.leases().acquire(CHAT, Duration.ofSeconds(2), () -> false).orElseThrow();
             taken.close();
         }
     }
@@ -88,8 +88,8 @@ class PostgresStoreTest {
                                   + " clock_timestamp() + interval '1500 milliseconds')");
             }
             long start = System.nanoTime();
-            assertTrue(store.leases().acquire(CHAT, Duration.ofMillis(500)).isEmpty(), "not expired yet");
-            ConversationLeases.Lease lease = store.leases().acquire(CHAT, Duration.ofSeconds(5)).orElseThrow();
+            assertTrue(store.leases().acquire(CHAT, Duration.ofMillis(500), () -> false).isEmpty(), "not expired yet");
+            ConversationLeases.Lease lease = store.leases().acquire(CHAT, Duration.ofSeconds(5), () -> false).orElseThrow();
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(waited >= 1400 && waited < 4000, "taken over once expired, after " + waited + " ms");
             lease.close();

@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,6 +36,9 @@ import io.helidon.webserver.http.ServerResponse;
 public final class FakeAnthropic implements AutoCloseable {
 
     public static final String API_KEY = "sk-ant-test-4f1c9e";
+    /** How far the "endless" behaviours go when nobody stops them, so a test of a broken HAIA still ends. */
+    private static final Duration ENDLESS = Duration.ofMinutes(1);
+    private static final long ENDLESS_BYTES = 256L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One request as received. */
@@ -60,8 +64,35 @@ public final class FakeAnthropic implements AutoCloseable {
         record StreamThenError(List<String> pieces, String errorType, Duration delay) implements Behaviour {
         }
 
-        /** Accepts the request and then says nothing for {@code duration}. */
+        /** Accepts the request and then says nothing for {@code duration}: no status, no headers. */
         record Stall(Duration duration) implements Behaviour {
+        }
+
+        // ---- a hostile upstream ----
+
+        /** An error whose body is not Anthropic's JSON (a proxy's page, a stack trace), with the given headers. */
+        record RawError(int status, String body, Map<String, String> headers) implements Behaviour {
+        }
+
+        /** Streams {@code pieces}, then an {@code error} event with this type and message; the headers on the 200. */
+        record MidStreamError(List<String> pieces, String type, String message, Map<String, String> headers)
+                implements Behaviour {
+        }
+
+        /** A stream of {@code piece} deltas that never ends (until HAIA hangs up; at most a minute or 256 MB). */
+        record Endless(String piece, Duration delay) implements Behaviour {
+        }
+
+        /** A stream of pings that never ends and never says anything (until HAIA hangs up; at most a minute or 256 MB). */
+        record EndlessPings() implements Behaviour {
+        }
+
+        /** A blocking 200 whose JSON body never ends (until HAIA hangs up; at most a minute or 256 MB). */
+        record EndlessBody() implements Behaviour {
+        }
+
+        /** A blocking 200 reply whose body arrives one byte every {@code perByte}. */
+        record Trickle(String text, Duration perByte) implements Behaviour {
         }
     }
 
@@ -86,9 +117,8 @@ public final class FakeAnthropic implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Behaviour> script = new ConcurrentLinkedQueue<>();
+    private volatile Function<Received, Behaviour> responder = FakeAnthropic::echo;
     private final AtomicInteger eventsWritten = new AtomicInteger();
-    /** How long the default echo reply takes (per streamed piece when streaming). */
-    private volatile Duration echoDelay = Duration.ZERO;
     private volatile CountDownLatch disconnected = new CountDownLatch(1);
     private volatile CountDownLatch streamFinished = new CountDownLatch(1);
 
@@ -118,13 +148,19 @@ public final class FakeAnthropic implements AutoCloseable {
         return "http://127.0.0.1:" + server.port();
     }
 
-    /** Makes the default echo reply take this long, so that requests overlap while the model "thinks". */
-    public void echoDelay(Duration delay) {
-        this.echoDelay = delay;
-    }
-
     public void enqueue(Behaviour... behaviours) {
         script.addAll(List.of(behaviours));
+    }
+
+    /** How requests are answered while the script is empty (by default {@code "Echo: <last user message>"}). */
+    public void respondWith(Function<Received, Behaviour> responder) {
+        this.responder = responder;
+    }
+
+    /** The default answer: {@code "Echo: <last user message>"}, one piece per word when streamed. */
+    public static Behaviour echo(Received request) {
+        String echo = "Echo: " + request.lastUserText();
+        return new Behaviour.Reply(List.of(echo.split("(?<= )")), "end_turn", 10, 5, Duration.ZERO);
     }
 
     public List<Received> requests() {
@@ -181,7 +217,8 @@ public final class FakeAnthropic implements AutoCloseable {
             reject(res, "request body is not JSON: " + e.getMessage());
             return;
         }
-        received.add(new Received(headers, body));
+        Received request = new Received(headers, body);
+        received.add(request);
         List<String> problems = check(headers, body, apiKey);
         if (!problems.isEmpty()) {
             violations.addAll(problems);
@@ -190,8 +227,7 @@ public final class FakeAnthropic implements AutoCloseable {
         }
         Behaviour behaviour = script.poll();
         if (behaviour == null) {
-            String echo = "Echo: " + new Received(headers, body).lastUserText();
-            behaviour = new Behaviour.Reply(List.of(echo.split("(?<= )")), "end_turn", 10, 5, echoDelay);
+            behaviour = responder.apply(request);
         }
         boolean stream = body.path("stream").asBoolean(false);
         switch (behaviour) {
@@ -204,21 +240,107 @@ public final class FakeAnthropic implements AutoCloseable {
                 send(res, 500, errorBody("api_error", "stalled"));
             }
             case Behaviour.Reply r when stream -> streamReply(res, body, r.pieces(), r.stopReason(), r.inputTokens(),
-                                                              r.outputTokens(), r.delay(), null);
+                                                              r.outputTokens(), r.delay(), (ObjectNode) null);
             case Behaviour.Reply r -> {
                 Thread.sleep(r.delay());
                 send(res, 200, message(body, String.join("", r.pieces()), r.stopReason(), r.inputTokens(),
                                        r.outputTokens()));
             }
             case Behaviour.StreamThenError s -> streamReply(res, body, s.pieces(), null, 10, 0, s.delay(), s.errorType());
+            case Behaviour.RawError e -> {
+                e.headers().forEach((k, v) -> res.header(HeaderNames.create(k), v));
+                res.status(Status.create(e.status()));
+                res.header(HeaderNames.CONTENT_TYPE, "text/plain");
+                res.send(e.body().getBytes(StandardCharsets.UTF_8));
+            }
+            case Behaviour.MidStreamError m -> {
+                m.headers().forEach((k, v) -> res.header(HeaderNames.create(k), v));
+                ObjectNode error = JSON.createObjectNode().put("type", "error");
+                error.putObject("error").put("type", m.type()).put("message", m.message());
+                streamReply(res, body, m.pieces(), null, 10, 0, Duration.ZERO, error);
+            }
+            case Behaviour.Endless e -> endless(res, e.delay(), e.piece().length() + 120, out -> {
+                ObjectNode delta = JSON.createObjectNode().put("type", "content_block_delta").put("index", 0);
+                delta.putObject("delta").put("type", "text_delta").put("text", e.piece());
+                event(out, "content_block_delta", delta);
+            });
+            case Behaviour.EndlessPings p -> endless(res, Duration.ZERO, 40,
+                                                     out -> event(out, "ping", JSON.readTree("{\"type\":\"ping\"}")));
+            case Behaviour.EndlessBody b -> {
+                res.status(Status.OK_200);
+                res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                byte[] chunk = "a".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
+                long until = System.nanoTime() + ENDLESS.toNanos();
+                try (OutputStream out = res.outputStream()) {
+                    out.write("{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\""
+                                      .getBytes(StandardCharsets.US_ASCII));
+                    for (long written = 0; System.nanoTime() < until && written < ENDLESS_BYTES; written += chunk.length) {
+                        out.write(chunk);
+                        out.flush();
+                    }
+                } catch (Exception e) {
+                    disconnected.countDown();
+                }
+            }
+            case Behaviour.Trickle t -> {
+                byte[] reply = JSON.writeValueAsBytes(message(body, t.text(), "end_turn", 10, 5));
+                res.status(Status.OK_200);
+                res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(reply.length));
+                try (OutputStream out = res.outputStream()) {
+                    for (byte b : reply) {
+                        out.write(b);
+                        out.flush();
+                        Thread.sleep(t.perByte());
+                    }
+                } catch (Exception e) {
+                    disconnected.countDown();
+                }
+            }
         }
+    }
+
+    /** The never-ending streams: the message's start, then {@code event} again and again until HAIA hangs up. */
+    private void endless(ServerResponse res, Duration delay, int eventBytes, EventWriter event) {
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        OutputStream out = res.outputStream();
+        long until = System.nanoTime() + ENDLESS.toNanos();
+        try {
+            event(out, "message_start", JSON.readTree("{\"type\":\"message_start\",\"message\":{\"id\":\"msg_endless\","
+                    + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"x\",\"content\":[],\"usage\":"
+                    + "{\"input_tokens\":10,\"output_tokens\":1}}}"));
+            for (long written = 0; System.nanoTime() < until && written < ENDLESS_BYTES; written += eventBytes) {
+                event.write(out);
+                if (!delay.isZero()) {
+                    Thread.sleep(delay);
+                }
+            }
+            out.close();
+        } catch (Exception e) {
+            disconnected.countDown();   // HAIA hung up: what the test waits for
+        }
+    }
+
+    @FunctionalInterface
+    private interface EventWriter {
+        void write(OutputStream out) throws Exception;
     }
 
     private void streamReply(ServerResponse res, JsonNode request, List<String> pieces, String stopReason,
                              int inputTokens, int outputTokens, Duration delay, String errorType) {
+        streamReply(res, request, pieces, stopReason, inputTokens, outputTokens, delay, errorType == null ? null
+                : (ObjectNode) JSON.createObjectNode().put("type", "error").set("error", JSON.createObjectNode()
+                        .put("type", errorType).put("message", "Overloaded")));
+    }
+
+    private void streamReply(ServerResponse res, JsonNode request, List<String> pieces, String stopReason,
+                             int inputTokens, int outputTokens, Duration delay, ObjectNode errorEvent) {
         res.status(Status.OK_200);
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-        res.header(HeaderNames.create("request-id"), "req_fake_stream");
+        if (!res.headers().contains(HeaderNames.create("request-id"))) {
+            res.header(HeaderNames.create("request-id"), "req_fake_stream");
+        }
         OutputStream out = res.outputStream();
         try {
             ObjectNode start = JSON.createObjectNode().put("type", "message_start");
@@ -237,9 +359,8 @@ public final class FakeAnthropic implements AutoCloseable {
                 delta.putObject("delta").put("type", "text_delta").put("text", piece);
                 event(out, "content_block_delta", delta);
             }
-            if (errorType != null) {
-                event(out, "error", JSON.readTree("{\"type\":\"error\",\"error\":{\"type\":\"" + errorType
-                        + "\",\"message\":\"Overloaded\"}}"));
+            if (errorEvent != null) {
+                event(out, "error", errorEvent);
             } else {
                 event(out, "content_block_stop", JSON.readTree("{\"type\":\"content_block_stop\",\"index\":0}"));
                 ObjectNode messageDelta = JSON.createObjectNode().put("type", "message_delta");
@@ -284,7 +405,9 @@ public final class FakeAnthropic implements AutoCloseable {
     private static void send(ServerResponse res, int status, JsonNode body) throws Exception {
         res.status(Status.create(status));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.header(HeaderNames.create("request-id"), "req_fake_" + status);
+        if (!res.headers().contains(HeaderNames.create("request-id"))) {
+            res.header(HeaderNames.create("request-id"), "req_fake_" + status);
+        }
         res.send(JSON.writeValueAsBytes(body));
     }
 

@@ -34,21 +34,39 @@ public final class HaiaProcess implements AutoCloseable {
 
     /** Starts the packaged jar (path from the {@code haia.jar} system property set by the build). */
     public static HaiaProcess startJar(Path workDir, Map<String, String> env) throws IOException {
-        String jar = System.getProperty("haia.jar", "target/haia.jar");
-        return start(workDir, env, List.of("-jar", Path.of(jar).toAbsolutePath().toString()));
+        return start(workDir, env, java(List.of("-jar", jar().toString())));
+    }
+
+    /**
+     * Starts the packaged jar as the container does: through {@code bin/start}, with the production JVM flags of
+     * {@code config/jvm.options} ({@code -Xmx368m} and the rest). For tests about memory.
+     */
+    public static HaiaProcess startJarAsInProduction(Path workDir, Map<String, String> env) throws IOException {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("HAIA_JAR", jar().toString());
+        all.put("JAVA_HOME", System.getProperty("java.home"));
+        return start(workDir, all, List.of(Path.of("bin/start").toAbsolutePath().toString()));
     }
 
     /** Starts {@code haia.Main} from the current class path. */
     public static HaiaProcess startMain(Path workDir, Map<String, String> env) throws IOException {
-        return start(workDir, env, List.of("-cp", System.getProperty("java.class.path"), "haia.Main"));
+        return start(workDir, env, java(List.of("-cp", System.getProperty("java.class.path"), "haia.Main")));
     }
 
-    private static HaiaProcess start(Path workDir, Map<String, String> env, List<String> launch) throws IOException {
-        int port = freePort();
+    private static Path jar() {
+        return Path.of(System.getProperty("haia.jar", "target/haia.jar")).toAbsolutePath();
+    }
+
+    private static List<String> java(List<String> launch) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-XX:+UseSerialGC");
         command.addAll(launch);
+        return command;
+    }
+
+    private static HaiaProcess start(Path workDir, Map<String, String> env, List<String> command) throws IOException {
+        int port = freePort();
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("HAIA_") || k.startsWith("ANTHROPIC_")
                 || k.startsWith("OPENAI_") || k.startsWith("OLLAMA_") || k.startsWith("GEMINI_") || k.startsWith("SERVER_"));
@@ -99,6 +117,16 @@ public final class HaiaProcess implements AutoCloseable {
 
     public Process process() {
         return process;
+    }
+
+    /** A line of the process's {@code /proc/<pid>/status}, e.g. {@code VmHWM} (peak resident memory), in kB. */
+    public long statusKb(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no " + field + " in /proc/" + process.pid() + "/status");
     }
 
     public String log() throws IOException {

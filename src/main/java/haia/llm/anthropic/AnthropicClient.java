@@ -5,7 +5,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
+import java.io.InputStream;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -52,16 +52,18 @@ public final class AnthropicClient implements LlmClient {
 
     private final String name;
     private final WebClient http;
+    private final UpstreamCall call;
     private final URI messagesUri;
     private final Secret apiKey;
     private static final JsonFactory JSON_FACTORY = Jackson.factory();
     private final ObjectMapper json = new ObjectMapper(JSON_FACTORY);
 
-    public AnthropicClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+    public AnthropicClient(HaiaConfig.Provider settings, UpstreamHttp.Settings upstream) {
         this.name = settings.name();
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Anthropic needs an API key"));
         this.messagesUri = UpstreamHttp.endpoint(settings.baseUrl(), "/v1/messages");
-        this.http = UpstreamHttp.client(connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(upstream);
+        this.call = new UpstreamCall(name, upstream);
     }
 
     @Override
@@ -70,10 +72,10 @@ public final class AnthropicClient implements LlmClient {
     }
 
     @Override
-    public LlmResponse chat(LlmRequest request) {
-        return UpstreamCall.blocking(name, () -> post(request, false), this::failure, response -> {
+    public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
+        return call.reply(() -> post(request, false), cancellation, this::failure, (headers, body) -> {
             // the whole body first: Jackson reading Helidon's entity stream directly pulls it in tiny pieces
-            JsonNode message = json.readTree(response.inputStream().readAllBytes());
+            JsonNode message = json.readTree(body.readAllBytes());
             if (message == null || !message.path("content").isArray()) {
                 throw UpstreamErrors.protocolFailure(name, "the reply has no content array", null);
             }
@@ -87,14 +89,14 @@ public final class AnthropicClient implements LlmClient {
             return new LlmResponse(text.toString(), finishReason(message.path("stop_reason").asText(null)),
                                    new Usage(inputTokens(usage), usage.path("output_tokens").asInt(0)),
                                    message.path("model").asText(request.model()),
-                                   requestId(response.headers()));
+                                   requestId(headers));
         });
     }
 
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
-        UpstreamCall.streaming(name, () -> post(request, true), cancellation, events, this::failure,
-                               (response, reply) -> readStream(request, response, reply));
+        call.streaming(() -> post(request, true), cancellation, events, this::failure,
+                       (headers, body, reply) -> readStream(request, headers, body, reply));
     }
 
     /**
@@ -102,10 +104,10 @@ public final class AnthropicClient implements LlmClient {
      * {@code message_delta} (stop reason, cumulative usage), {@code message_stop}; {@code ping} and block
      * boundaries carry nothing; an {@code error} event ends the stream with a failure.
      */
-    private boolean readStream(LlmRequest request, HttpClientResponse response, StreamedReply reply)
+    private boolean readStream(LlmRequest request, Headers headers, InputStream body, StreamedReply reply)
             throws IOException {
-        Optional<String> requestId = requestId(response.headers());
-        SseReader sse = new SseReader(response.inputStream());
+        Optional<String> requestId = requestId(headers);
+        SseReader sse = new SseReader(body);
         String model = request.model();
         int input = 0;
         int output = 0;
@@ -263,6 +265,11 @@ public final class AnthropicClient implements LlmClient {
 
     private static Optional<String> requestId(Headers headers) {
         return UpstreamErrors.header(headers, "request-id");
+    }
+
+    @Override
+    public void close() {
+        http.closeResource();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package haia.llm.gemini;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -52,15 +53,17 @@ public final class GeminiClient implements LlmClient {
 
     private final String name;
     private final WebClient http;
+    private final UpstreamCall call;
     private final String modelsBase;
     private final Secret apiKey;
     private final ObjectMapper json = new ObjectMapper(Jackson.factory());
 
-    public GeminiClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+    public GeminiClient(HaiaConfig.Provider settings, UpstreamHttp.Settings upstream) {
         this.name = settings.name();
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Gemini needs an API key"));
         this.modelsBase = UpstreamHttp.endpoint(settings.baseUrl(), "/" + API_VERSION + "/models/").toString();
-        this.http = UpstreamHttp.client(connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(upstream);
+        this.call = new UpstreamCall(name, upstream);
     }
 
     @Override
@@ -69,9 +72,9 @@ public final class GeminiClient implements LlmClient {
     }
 
     @Override
-    public LlmResponse chat(LlmRequest request) {
-        return UpstreamCall.blocking(name, () -> post(request, false), this::failure, response -> {
-            JsonNode reply = json.readTree(response.inputStream().readAllBytes());
+    public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
+        return call.reply(() -> post(request, false), cancellation, this::failure, (headers, body) -> {
+            JsonNode reply = json.readTree(body.readAllBytes());
             if (reply == null || !reply.isObject()) {
                 throw UpstreamErrors.protocolFailure(name, "the reply is not a GenerateContentResponse", null);
             }
@@ -90,17 +93,16 @@ public final class GeminiClient implements LlmClient {
 
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
-        UpstreamCall.streaming(name, () -> post(request, true), cancellation, events, this::failure,
-                               (response, reply) -> readStream(request, response, reply));
+        call.streaming(() -> post(request, true), cancellation, events, this::failure,
+                       (headers, body, reply) -> readStream(request, body, reply));
     }
 
     /**
      * Each event is a partial GenerateContentResponse: text parts, and on the last one {@code finishReason} and the
      * full {@code usageMetadata}. The stream ends at the end of the body.
      */
-    private boolean readStream(LlmRequest request, HttpClientResponse response, StreamedReply reply)
-            throws IOException {
-        SseReader sse = new SseReader(response.inputStream());
+    private boolean readStream(LlmRequest request, InputStream body, StreamedReply reply) throws IOException {
+        SseReader sse = new SseReader(body);
         String model = request.model();
         Optional<String> id = Optional.empty();
         FinishReason finish = null;
@@ -271,6 +273,11 @@ public final class GeminiClient implements LlmClient {
             }
         }
         return Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        http.closeResource();
     }
 
     @Override

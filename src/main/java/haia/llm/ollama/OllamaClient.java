@@ -1,8 +1,8 @@
 package haia.llm.ollama;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -48,20 +48,22 @@ public final class OllamaClient implements LlmClient {
 
     private final String name;
     private final WebClient http;
+    private final UpstreamCall call;
     private final URI chatUri;
     private final URI tagsUri;
     private final Optional<Secret> apiKey;
     private final Optional<String> keepAlive;
     private final ObjectMapper json = new ObjectMapper(Jackson.factory());
 
-    public OllamaClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+    public OllamaClient(HaiaConfig.Provider settings, UpstreamHttp.Settings upstream) {
         this.name = settings.name();
         this.chatUri = UpstreamHttp.endpoint(settings.baseUrl(), "/api/chat");
         this.tagsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/api/tags");
         // local Ollama needs no key; ollama.com and authenticating proxies take a bearer token
         this.apiKey = settings.apiKey();
         this.keepAlive = Optional.ofNullable(settings.options().get("keep-alive")).filter(s -> !s.isBlank());
-        this.http = UpstreamHttp.client(connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(upstream);
+        this.call = new UpstreamCall(name, upstream);
     }
 
     @Override
@@ -70,9 +72,9 @@ public final class OllamaClient implements LlmClient {
     }
 
     @Override
-    public LlmResponse chat(LlmRequest request) {
-        return UpstreamCall.blocking(name, () -> post(request, false), r -> failure(r, request.model()), response -> {
-            JsonNode reply = json.readTree(response.inputStream().readAllBytes());
+    public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
+        return call.reply(() -> post(request, false), cancellation, r -> failure(r, request.model()), (headers, body) -> {
+            JsonNode reply = json.readTree(body.readAllBytes());
             if (reply == null || !reply.path("message").isObject()) {
                 throw UpstreamErrors.protocolFailure(name, "the reply has no message", null);
             }
@@ -84,15 +86,13 @@ public final class OllamaClient implements LlmClient {
 
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
-        UpstreamCall.streaming(name, () -> post(request, true), cancellation, events,
-                               r -> failure(r, request.model()),
-                               (response, reply) -> readStream(request, response, reply));
+        call.streaming(() -> post(request, true), cancellation, events, r -> failure(r, request.model()),
+                       (headers, body, reply) -> readStream(request, body, reply));
     }
 
     /** One JSON object per line: text pieces, then a {@code done} line with the totals, or an {@code error} line. */
-    private boolean readStream(LlmRequest request, HttpClientResponse response, StreamedReply reply)
-            throws IOException {
-        SseReader lines = new SseReader(response.inputStream());
+    private boolean readStream(LlmRequest request, InputStream body, StreamedReply reply) throws IOException {
+        SseReader lines = new SseReader(body);
         Optional<String> line;
         while ((line = lines.nextLine()).isPresent()) {
             if (line.get().isBlank()) {
@@ -129,11 +129,10 @@ public final class OllamaClient implements LlmClient {
 
     @Override
     public Optional<String> modelProblem(String upstreamModel) {
-        try (HttpClientResponse response = authorized(http.get().uri(tagsUri)).request()) {
-            if (response.status().code() != 200) {
-                throw failure(response, upstreamModel);
-            }
-            JsonNode tags = json.readTree(response.inputStream().readAllBytes());
+        // a start-up check nobody cancels; it gets the same size limits and error handling as a chat call
+        return call.blocking(() -> authorized(http.get().uri(tagsUri)).request(), new Cancellation(),
+                             r -> failure(r, upstreamModel), (headers, body) -> {
+            JsonNode tags = json.readTree(body.readAllBytes());
             String wanted = withTag(upstreamModel);
             for (JsonNode model : tags.path("models")) {
                 if (wanted.equals(withTag(model.path("name").asText()))
@@ -143,13 +142,7 @@ public final class OllamaClient implements LlmClient {
             }
             return Optional.of("Ollama has no model '" + upstreamModel + "'; pull it on the Ollama host: ollama pull "
                                        + upstreamModel);
-        } catch (LlmException e) {
-            throw e;
-        } catch (IOException e) {
-            throw UpstreamErrors.protocolFailure(name, "the model list (/api/tags) could not be read", e);
-        } catch (RuntimeException e) {
-            throw UpstreamErrors.connectionFailure(name, e);
-        }
+        });
     }
 
     private static String withTag(String model) {
@@ -209,6 +202,11 @@ public final class OllamaClient implements LlmClient {
 
     static FinishReason finishReason(String doneReason) {
         return "length".equals(doneReason) ? FinishReason.LENGTH : FinishReason.STOP;
+    }
+
+    @Override
+    public void close() {
+        http.closeResource();
     }
 
     @Override

@@ -1,8 +1,8 @@
 package haia.llm.openai;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -53,12 +53,13 @@ public final class OpenAiCompatibleClient implements LlmClient {
 
     private final String name;
     private final WebClient http;
+    private final UpstreamCall call;
     private final URI completionsUri;
     private final Optional<Secret> apiKey;
     private final String tokenLimitField;
     private final ObjectMapper json = new ObjectMapper(Jackson.factory());
 
-    public OpenAiCompatibleClient(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+    public OpenAiCompatibleClient(HaiaConfig.Provider settings, UpstreamHttp.Settings upstream) {
         this.name = settings.name();
         this.completionsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/chat/completions");
         this.apiKey = settings.apiKey();
@@ -66,7 +67,8 @@ public final class OpenAiCompatibleClient implements LlmClient {
         this.tokenLimitField = Optional.ofNullable(settings.options().get("token-limit-field"))
                 .filter(s -> !s.isBlank())
                 .orElse(openAi ? "max_completion_tokens" : "max_tokens");
-        this.http = UpstreamHttp.client(connectTimeout, readTimeout);
+        this.http = UpstreamHttp.client(upstream);
+        this.call = new UpstreamCall(name, upstream);
     }
 
     @Override
@@ -75,9 +77,9 @@ public final class OpenAiCompatibleClient implements LlmClient {
     }
 
     @Override
-    public LlmResponse chat(LlmRequest request) {
-        return UpstreamCall.blocking(name, () -> post(request, false), this::failure, response -> {
-            JsonNode completion = json.readTree(response.inputStream().readAllBytes());
+    public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
+        return call.reply(() -> post(request, false), cancellation, this::failure, (headers, body) -> {
+            JsonNode completion = json.readTree(body.readAllBytes());
             JsonNode choice = completion == null ? null : completion.path("choices").path(0);
             if (choice == null || !choice.path("message").isObject()) {
                 throw UpstreamErrors.protocolFailure(name, "the reply has no choices[0].message", null);
@@ -86,23 +88,22 @@ public final class OpenAiCompatibleClient implements LlmClient {
                                    finishReason(choice.path("finish_reason").asText(null)),
                                    usage(completion.path("usage")),
                                    completion.path("model").asText(request.model()),
-                                   requestId(response, completion));
+                                   requestId(headers, completion));
         });
     }
 
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
-        UpstreamCall.streaming(name, () -> post(request, true), cancellation, events, this::failure,
-                               (response, reply) -> readStream(request, response, reply));
+        call.streaming(() -> post(request, true), cancellation, events, this::failure,
+                       (headers, body, reply) -> readStream(request, body, reply));
     }
 
     /**
      * Data-only SSE: chunks with {@code choices[0].delta.content}, one with {@code finish_reason}, then (asked for
      * with {@code include_usage}) one with empty {@code choices} and the usage, then {@code [DONE]}.
      */
-    private boolean readStream(LlmRequest request, HttpClientResponse response, StreamedReply reply)
-            throws IOException {
-        SseReader sse = new SseReader(response.inputStream());
+    private boolean readStream(LlmRequest request, InputStream body, StreamedReply reply) throws IOException {
+        SseReader sse = new SseReader(body);
         String model = request.model();
         Optional<String> id = Optional.empty();
         String finish = null;
@@ -211,8 +212,8 @@ public final class OpenAiCompatibleClient implements LlmClient {
         return new Usage(usage.path("prompt_tokens").asInt(0), usage.path("completion_tokens").asInt(0));
     }
 
-    private static Optional<String> requestId(HttpClientResponse response, JsonNode completion) {
-        return UpstreamErrors.header(response.headers(), "x-request-id")
+    private static Optional<String> requestId(io.helidon.http.Headers headers, JsonNode completion) {
+        return UpstreamErrors.header(headers, "x-request-id")
                 .or(() -> UpstreamCall.text(completion.path("id")));
     }
 
@@ -226,6 +227,11 @@ public final class OpenAiCompatibleClient implements LlmClient {
             case "tool_calls", "function_call" -> FinishReason.TOOL_CALLS;
             default -> FinishReason.STOP;   // stop, eos (some local servers), and anything new
         };
+    }
+
+    @Override
+    public void close() {
+        http.closeResource();
     }
 
     @Override

@@ -1,0 +1,436 @@
+"""bin/e2e-openwebui's driver: the real OpenWebUI in front of the real HAIA, and a fake Anthropic behind it.
+
+Drives OpenWebUI through its own HTTP API as its browser front end does, and once through the browser itself; after
+every step checks that HAIA's stored conversation equals the branch OpenWebUI shows, that the model saw exactly that
+branch, and that OpenWebUI's background tasks were answered and stored nowhere. Prints each step with its timing and
+ends with 'N passed, M failed'.
+
+Usage: python e2e.py --work DIR --venv DIR --java JAVA [--screenshot PATH]
+"""
+
+import argparse
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from clients import FakeAnthropic, Haia, HttpError, OpenWebUI, wait_for  # noqa: E402
+from stack import REPO, Stack  # noqa: E402
+
+MODEL = 'haia'
+EMAIL, PASSWORD = 'admin@example.com', 'e2e-Passw0rd!'
+
+
+class Run:
+    def __init__(self):
+        self.passed = self.failed = 0
+        self.started = time.monotonic()
+
+    def step(self, title, fn):
+        t0 = time.monotonic()
+        try:
+            detail = fn()
+            self.passed += 1
+            mark = 'ok  '
+        except Exception as e:  # noqa: BLE001 - every failure is reported and counted
+            self.failed += 1
+            mark = 'FAIL'
+            detail = f'{type(e).__name__}: {e}'
+            if not isinstance(e, AssertionError):
+                detail += '\n' + traceback.format_exc()
+        print(f'[{mark}] {self.passed + self.failed:2d}. {title:<58} {time.monotonic() - t0:6.1f} s'
+              + (f'\n        {detail}' if detail else ''), flush=True)
+        return mark == 'ok  '
+
+
+class Scenario:
+    """The steps, and the checks they share."""
+
+    def __init__(self, stack, screenshot):
+        self.stack = stack
+        self.screenshot = screenshot
+        self.fake = FakeAnthropic(stack.fake_control)
+        self.haia = Haia(stack.haia_url, stack.haia_key)
+        self.owui = OpenWebUI(stack.owui_url)
+        self.chats = {}  # name -> {'id', 'leaf', 'users': [user message ids in order]}
+        self.mark = 0  # fake requests seen before the current step
+
+    # ---- checks ----
+
+    def begin(self):
+        self.mark = self.fake.count()
+
+    def new_requests(self):
+        return self.fake.requests(self.mark)
+
+    def verify(self, name, expect_turn=True):
+        """HAIA's live branch == OpenWebUI's branch; the model's window was that branch; tasks stateless."""
+        chat = self.chats[name]
+        shown = OpenWebUI.branch(self.owui.chat(chat['id']), chat['leaf'])
+        stored = self.haia.live_branch(chat['id'])
+        assert stored == shown, f'HAIA stored {stored}\n        OpenWebUI shows {shown}'
+        requests = self.new_requests()
+        turns = [r for r in requests if not FakeAnthropic.is_task(r)]
+        if expect_turn:
+            assert turns, 'HAIA did not call the model for the message'
+            window = FakeAnthropic.window(turns[-1])
+            assert window == shown[:-1], f'the model saw {window}\n        OpenWebUI shows {shown[:-1]}'
+            assert 'system' in turns[-1]['body'], 'the persona goes with a chat turn'
+        self.check_tasks(requests)
+        return f'branch of {len(shown)} messages, stored and sent exactly'
+
+    def check_tasks(self, requests):
+        for r in requests:
+            if FakeAnthropic.is_task(r):
+                assert 'system' not in r['body'], 'a task request got the persona'
+        for conversation in self.haia.conversations():
+            for m in self.haia.messages(conversation['id']):
+                assert not m['content'].startswith('### Task:'), f'a task prompt was stored: {m["content"][:60]}'
+
+    def send(self, name, text, parent=None, regenerate_of=None, expect_error=False):
+        """A message in chat `name` after `parent` (default: the leaf shown), streamed; waits for the reply."""
+        chat = self.chats.get(name)
+        if chat is None:
+            chat_id, user_id, reply_id, _ = self.owui.send(MODEL, text)
+            chat = self.chats[name] = {'id': chat_id, 'users': []}
+        elif regenerate_of:
+            shown = self.owui.chat(chat['id'])['chat']['history']['messages']
+            _, user_id, reply_id, _ = self.owui.send(MODEL, shown[regenerate_of]['content'], chat_id=chat['id'],
+                                                     parent_id=shown[regenerate_of]['parentId'],
+                                                     user_message_id=regenerate_of)
+        else:
+            _, user_id, reply_id, _ = self.owui.send(MODEL, text, chat_id=chat['id'],
+                                                     parent_id=parent or chat['leaf'])
+        chat['users'].append(user_id)
+        chat['leaf'] = reply_id
+        reply = self.owui.wait_reply(chat['id'], reply_id)
+        if expect_error:
+            assert reply.get('error'), f'no error shown: {reply}'
+        else:
+            assert not reply.get('error'), f'OpenWebUI shows an error: {reply.get("error")}'
+        return reply
+
+    @staticmethod
+    def shown_error(reply):
+        """The text OpenWebUI's Error.svelte shows for a reply's error: a string, or an object's message."""
+        error = reply['error'].get('content') if isinstance(reply['error'], dict) else reply['error']
+        if isinstance(error, dict):
+            error = error.get('message') or error.get('detail') or error
+        return str(error)
+
+    def streamed_pieces(self, reply_id):
+        """The text deltas OpenWebUI pushed to the browser for a reply (0.12: 'response:completion' events whose
+        data is a Responses-style '...output_text.delta')."""
+        return [e for _, e in self.owui.events if e.get('message_id') == reply_id
+                and e.get('data', {}).get('type') == 'response:completion'
+                and str(e['data'].get('data', {}).get('type', '')).endswith('.delta')]
+
+    # ---- steps ----
+
+    def signup(self):
+        user = self.owui.signup('Admin', EMAIL, PASSWORD)
+        assert user['role'] == 'admin', user
+        return f'first user is {user["role"]}, token issued'
+
+    def models(self):
+        models = self.owui.models()
+        ids = [m['id'] for m in models]
+        assert MODEL in ids, ids
+        assert self.owui.connect_socket()
+        return f'models {ids} (from HAIA\'s /v1/models); socket.io session open'
+
+    def first_message(self):
+        self.begin()
+        reply = self.send('A', 'pve2 says quorum lost, where do I start?')
+        assert reply['content'] == 'Echo: pve2 says quorum lost, where do I start?', reply['content']
+        pieces = self.streamed_pieces(self.chats['A']['leaf'])
+        assert len(pieces) >= 2, f'the reply arrived in {len(pieces)} pieces, not streamed'
+        return self.verify('A') + f'; streamed in {len(pieces)} updates'
+
+    def background_tasks(self):
+        chat_id = self.chats['A']['id']
+        chat = wait_for('title, tags and follow-ups', lambda: (lambda c: c if (
+            c['chat'].get('title') == 'Homelab troubleshooting' and c.get('meta', {}).get('tags')
+            and c['chat']['history']['messages'][self.chats['A']['leaf']].get('followUps')) else None)(
+            self.owui.chat(chat_id)), 60)
+        tasks = [r for r in self.fake.requests() if FakeAnthropic.is_task(r)]
+        kinds = sorted({k for r in tasks for k in ('title', 'tags', 'follow_ups')
+                        if f'"{k}"' in FakeAnthropic.text(r['body']['messages'][0]['content'])})
+        assert kinds == ['follow_ups', 'tags', 'title'], kinds
+        self.check_tasks(tasks)
+        conversations = self.haia.conversations()
+        assert len(conversations) == 1 and conversations[0]['message_count'] == 2, conversations
+        return (f'title "{chat["chat"]["title"]}", tags {chat["meta"]["tags"]}, '
+                f'{len(chat["chat"]["history"]["messages"][self.chats["A"]["leaf"]]["followUps"])} follow-ups; '
+                f'{len(tasks)} task requests, none stored')
+
+    def second_message(self):
+        self.begin()
+        self.send('A', 'corosync says link 0 down on pve2')
+        return self.verify('A')
+
+    def stop_midway(self):
+        self.begin()
+        self.fake.script([f'word{i} ' for i in range(60)], 150)
+        chat = self.chats['A']
+        _, user_id, reply_id, _ = self.owui.send(MODEL, 'how do I check the corosync ring?', chat_id=chat['id'],
+                                                 parent_id=chat['leaf'])
+        chat['users'].append(user_id)
+        chat['leaf'] = reply_id
+        wait_for('the first streamed words', lambda: len(self.streamed_pieces(reply_id)) >= 3, 30)
+        self.owui.stop(chat['id'])
+        reply = self.owui.wait_reply(chat['id'], reply_id, 30)
+        partial = reply.get('content', '')
+        assert partial.startswith('word0 ') and 'word59' not in partial, f'not cut midway: {partial!r}'
+        conversation = self.haia.conversation(chat['id'])
+        stored = wait_for('HAIA to record the cut reply', lambda: (lambda ms: ms if any(
+            m['status'] == 'incomplete' for m in ms) else None)(self.haia.messages(conversation['id'])), 20)
+        statuses = [(m['role'], m['status']) for m in stored[-2:]]
+        assert statuses == [('user', 'failed'), ('assistant', 'incomplete')], statuses
+        # what HAIA keeps live is the branch before the stopped turn; the next message brings OpenWebUI's copy of it
+        shown = OpenWebUI.branch(self.owui.chat(chat['id']), reply_id)
+        assert self.haia.live_branch(chat['id']) == shown[:-2]
+        return (f'cut after {len(partial.split())} of 60 words; HAIA saw the disconnect and kept the turn out of '
+                f'the window (user failed, reply incomplete)')
+
+    def continue_stopped(self):
+        self.begin()
+        chat = self.chats['A']
+        self.owui.continue_reply(MODEL, chat['id'], chat['leaf'])
+        reply = wait_for('the error on the reply', lambda: (lambda m: m if m.get('error') else None)(
+            self.owui.reply(chat['id'], chat['leaf'])), 30)
+        text = self.shown_error(reply)
+        assert 'does not continue a reply' in text, text
+        assert reply['content'].startswith('word0 '), 'the partial reply stays shown'
+        assert not [r for r in self.new_requests() if not FakeAnthropic.is_task(r)], 'no model call'
+        return f'OpenWebUI shows: {text[:90]}...'
+
+    def after_stop(self):
+        self.begin()
+        self.send('A', 'ok, `corosync-cfgtool -s` shows the ring faulty')
+        return self.verify('A') + ' (the stopped turn imported as OpenWebUI shows it)'
+
+    def regenerate(self):
+        self.begin()
+        self.fake.script(['A ', 'better ', 'answer.'], 0)
+        reply = self.send('A', None, regenerate_of=self.chats['A']['users'][-1])
+        assert reply['content'] == 'A better answer.', reply['content']
+        detail = self.verify('A')
+        superseded = [m for m in self.haia.messages(self.haia.conversation(self.chats['A']['id'])['id'])
+                      if m['status'] == 'superseded']
+        assert [m['role'] for m in superseded] == ['assistant'], superseded
+        return detail + '; the old reply superseded'
+
+    def edit(self):
+        self.begin()
+        chat = self.chats['A']
+        messages = self.owui.chat(chat['id'])['chat']['history']['messages']
+        second_user = chat['users'][1]
+        self.branch_before_edit = chat['leaf']
+        self.send('A', 'corosync says link 1 down on pve3', parent=messages[second_user]['parentId'])
+        return self.verify('A') + ' (the edited message and all after it superseded)'
+
+    def switch_branch(self):
+        self.begin()
+        chat = self.chats['A']
+        shown = self.owui.chat(chat['id'])
+        # the "<" arrow on the edited message shows its older sibling's newest descendant
+        leaf = OpenWebUI.deepest_child(shown, self.chats['A']['users'][1])
+        assert leaf == self.branch_before_edit, 'the first branch is still there'
+        self.send('A', 'back to pve2: the ring is fine again', parent=leaf)
+        return self.verify('A') + ' (HAIA followed the switch)'
+
+    def upstream_error(self):
+        self.begin()
+        self.fake.script_error(400, 'invalid_request_error', 'prompt is too long: 215000 tokens > 200000 maximum')
+        before = self.haia.live_branch(self.chats['A']['id'])
+        reply = self.send('A', 'paste of a huge log', expect_error=True)
+        text = self.shown_error(reply)
+        assert 'prompt is too long' in text, text
+        assert self.haia.live_branch(self.chats['A']['id']) == before, 'a failed turn changed the live branch'
+        return f'OpenWebUI shows: {text[:80]}'
+
+    def retry_after_error(self):
+        self.begin()
+        chat = self.chats['A']
+        # the user regenerates the reply that failed: OpenWebUI resends the same user message
+        messages = self.owui.chat(chat['id'])['chat']['history']['messages']
+        failed_user = messages[chat['leaf']]['parentId']
+        self.send('A', None, regenerate_of=failed_user)
+        return self.verify('A')
+
+    def midstream_error(self):
+        self.begin()
+        self.fake.script_stream_error(['Let ', 'me ', 'check '], 'overloaded_error')
+        before = self.haia.live_branch(self.chats['A']['id'])
+        reply = self.send('A', 'what next?', expect_error=True)
+        message = self.shown_error(reply)
+        assert 'overloaded' in message.lower(), message
+        assert reply['content'].strip() == 'Let me check', reply['content']
+        assert self.haia.live_branch(self.chats['A']['id']) == before, 'the cut turn changed the live branch'
+        return f'OpenWebUI shows "{reply["content"].strip()}" and: {message[:70]}'
+
+    def after_midstream_error(self):
+        self.begin()
+        self.send('A', 'try again please')
+        return self.verify('A') + ' (the cut reply imported as shown)'
+
+    def slow_first_token(self):
+        self.begin()
+        self.fake.script(['Slow answer after a quiet spell.'], 6500)
+        reply = self.send('B', 'is the rebalance done?')
+        assert reply['content'] == 'Slow answer after a quiet spell.', reply['content']
+        return self.verify('B') + '; 6.5 s before the first token (HAIA_KEEP_ALIVE 5 s) did not disturb OpenWebUI'
+
+    def temporary_chat(self):
+        self.begin()
+        before = len(self.haia.conversations())
+        user1, reply1 = self.owui.send_temporary(MODEL, [], 'temporary: my NAS is 192.168.1.20')
+        text1 = self.owui.pushed_reply(reply1)
+        assert text1 == 'Echo: temporary: my NAS is 192.168.1.20', text1
+        history = [{'id': user1, 'role': 'user', 'content': 'temporary: my NAS is 192.168.1.20'},
+                   {'id': reply1, 'role': 'assistant', 'content': text1}]
+        _, reply2 = self.owui.send_temporary(MODEL, history, 'what IP did I say?')
+        self.owui.pushed_reply(reply2)
+        turns = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)]
+        assert FakeAnthropic.window(turns[-1]) == [('user', 'temporary: my NAS is 192.168.1.20'),
+                                                   ('assistant', text1), ('user', 'what IP did I say?')]
+        assert 'system' in turns[-1]['body'], 'the persona answers temporary chats too'
+        assert len(self.haia.conversations()) == before, 'HAIA stored a temporary chat'
+        self.check_tasks(self.new_requests())
+        return 'answered with the persona and the chat\'s own branch; nothing stored in HAIA (nor in OpenWebUI)'
+
+    def second_chat(self):
+        self.begin()
+        self.send('B', 'ceph osd.3 is down')
+        self.send('B', 'it flaps every hour')
+        detail = self.verify('B')
+        assert len(self.haia.conversations()) == 2
+        self.check_separate()
+        return detail + '; chat A unchanged'
+
+    def check_separate(self):
+        for name, chat in self.chats.items():
+            shown = OpenWebUI.branch(self.owui.chat(chat['id']), chat['leaf'])
+            assert self.haia.live_branch(chat['id']) == shown, f'chat {name} differs'
+
+    def delete_chat(self):
+        chat = self.chats.pop('B')
+        self.owui.delete(chat['id'])
+        try:
+            self.owui.chat(chat['id'])
+            raise AssertionError('OpenWebUI still has the chat')
+        except HttpError as e:
+            assert e.status in (401, 404), e
+        # OpenWebUI does not tell its connections about deleted chats: HAIA keeps it until it is deleted there too
+        conversation = self.haia.conversation(chat['id'])
+        assert conversation is not None
+        from clients import http
+        http('DELETE', f'{self.haia.url}/v1/conversations/{conversation["id"]}', token=self.haia.key)
+        assert self.haia.conversation(chat['id']) is None
+        self.check_separate()
+        return 'gone from OpenWebUI; HAIA kept it until DELETE /v1/conversations/{id}; chat A intact'
+
+    def browser(self):
+        self.begin()
+        before = {c['key'] for c in self.haia.conversations()}
+        text = 'Browser check: is pve1 reachable?'
+        node = subprocess.run(['node', str(Path(__file__).parent / 'browser.mjs'), self.stack.owui_url, EMAIL,
+                               PASSWORD, text, 'Echo: ' + text, str(self.screenshot)],
+                              capture_output=True, text=True, timeout=180)
+        assert node.returncode == 0, f'browser.mjs failed:\n{node.stdout}\n{node.stderr}'
+        new = [c for c in self.haia.conversations() if c['key'] not in before]
+        assert len(new) == 1, new
+        stored = self.haia.live_branch(new[0]['key'])
+        assert stored == [('user', text), ('assistant', 'Echo: ' + text)], stored
+        shown = self.owui.chat(new[0]['key'])
+        leaf = shown['chat']['history']['currentId']
+        assert OpenWebUI.branch(shown, leaf) == stored
+        self.check_tasks(self.new_requests())
+        return node.stdout.strip().splitlines()[-1] + f'; screenshot {self.screenshot}'
+
+    def fake_saw_valid_requests(self):
+        violations = self.fake.violations()
+        assert violations == [], violations
+        return f'{self.fake.count()} requests to the fake Anthropic, all valid Messages API requests'
+
+
+def main():
+    args = argparse.ArgumentParser()
+    args.add_argument('--work', required=True)
+    args.add_argument('--venv', required=True)
+    args.add_argument('--java', required=True)
+    args.add_argument('--screenshot', default=str(REPO / 'target/e2e-openwebui/chat.png'))
+    options = args.parse_args()
+
+    stack = Stack(options.work, options.venv, options.java)
+    run = Run()
+    # SIGTERM/SIGINT end the run through the finally below, which stops every process this run started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        ok = (run.step('start the fake Anthropic (test classpath)', lambda: (stack.start_fake(), stack.fake_url)[1])
+              and run.step('start HAIA with deploy/haia.container\'s environment', lambda: describe(
+                  stack.start_haia(), ['HAIA_PROVIDER', 'HAIA_SHUTDOWN_GRACE', 'HAIA_API_KEY']))
+              and run.step('start OpenWebUI with deploy/openwebui.container\'s environment', lambda: describe(
+                  stack.start_openwebui(), ['OPENAI_API_BASE_URL', 'OPENAI_API_KEY',
+                                            'ENABLE_FORWARD_USER_INFO_HEADERS', 'ENABLE_OLLAMA_API'])))
+        if ok:
+            s = Scenario(stack, Path(options.screenshot))
+            steps = [
+                ('sign up the first user (admin)', s.signup),
+                ('list models, open the socket.io session', s.models),
+                ('chat A: first message, streamed (new chat)', s.first_message),
+                ('chat A: background tasks (title, tags, follow-ups)', s.background_tasks),
+                ('chat A: second message', s.second_message),
+                ('chat A: stop a reply midway', s.stop_midway),
+                ('chat A: Continue Response on the stopped reply', s.continue_stopped),
+                ('chat A: next message after the stop', s.after_stop),
+                ('chat A: regenerate the last reply', s.regenerate),
+                ('chat A: edit an earlier user message', s.edit),
+                ('chat A: switch back to the first branch, continue', s.switch_branch),
+                ('chat A: upstream error shown in OpenWebUI', s.upstream_error),
+                ('chat A: regenerate the failed reply', s.retry_after_error),
+                ('chat A: upstream fails mid-stream', s.midstream_error),
+                ('chat A: next message after the mid-stream failure', s.after_midstream_error),
+                ('chat B: a second chat', s.second_chat),
+                ('chat B: slow first token (keep-alives)', s.slow_first_token),
+                ('a temporary chat', s.temporary_chat),
+                ('delete chat B', s.delete_chat),
+                ('browser: log in, send, streamed answer, screenshot', s.browser),
+                ('the fake Anthropic saw only valid requests', s.fake_saw_valid_requests),
+            ]
+            try:
+                for title, fn in steps:
+                    if not run.step(title, fn) and title.startswith(('sign up', 'list models')):
+                        break
+            finally:
+                s.owui.close()
+    except BaseException:
+        print('[FAIL] interrupted', flush=True)
+        run.failed += 1
+        raise
+    finally:
+        stack.stop()
+        if run.failed or run.passed == 0:
+            print(f'logs: {options.work}/{{fake-anthropic,haia,openwebui}}.log', flush=True)
+        else:
+            shutil.rmtree(options.work, ignore_errors=True)
+        print(f'e2e-openwebui: {time.monotonic() - run.started:.0f} s')
+        print(f'{run.passed} passed, {run.failed} failed', flush=True)
+    return 1 if run.failed or run.passed == 0 else 0
+
+
+def describe(env, keys):
+    shown = []
+    for k in keys:
+        v = env.get(k, '')
+        shown.append(f'{k}={"****" if "KEY" in k else v}')
+    return ', '.join(shown)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

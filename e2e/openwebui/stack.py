@@ -1,0 +1,215 @@
+"""The three processes of the e2e run, on 127.0.0.1 ports of their own: the fake Anthropic, HAIA, OpenWebUI.
+
+HAIA and OpenWebUI get the environment the deployment files give them (deploy/haia.container and
+deploy/openwebui.container: their Environment= and Secret= lines), with only what a loopback run must change:
+addresses, ports, data directories, and OpenWebUI's switches that keep it from reaching the internet.
+Every process is started here and stopped here, by its pid.
+"""
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / 'deploy'
+
+# The fake Anthropic's key (FakeAnthropic.API_KEY); podman secret names map to the values of this run.
+FAKE_ANTHROPIC_KEY = 'sk-ant-test-4f1c9e'
+
+# OpenWebUI settings the e2e run adds to the deployment's: nothing may leave the machine or download a model.
+OPENWEBUI_OFFLINE = {
+    'OFFLINE_MODE': 'true',  # no version check, no model auto-update; sets HF_HUB_OFFLINE
+    'HF_HUB_OFFLINE': '1',
+    'TRANSFORMERS_OFFLINE': '1',
+    'RAG_EMBEDDING_MODEL': '',  # no local embedding model at all
+    'WHISPER_MODEL': '',
+    'ENABLE_VERSION_UPDATE_CHECK': 'false',
+    'ANONYMIZED_TELEMETRY': 'false',
+    'DO_NOT_TRACK': 'true',
+    'SCARF_NO_ANALYTICS': 'true',
+    'ENABLE_OTEL': 'false',
+}
+
+
+def unit(path):
+    """A systemd unit file as {section: [(key, value), ...]} (keys repeat; continuation lines joined)."""
+    sections, current, pending = {}, None, ''
+    for raw in path.read_text().splitlines():
+        line = (pending + ' ' + raw.strip()).strip() if pending else raw.strip()
+        pending = ''
+        if line.endswith('\\'):
+            pending = line[:-1].strip()
+            continue
+        if not line or line[0] in '#;':
+            continue
+        if line.startswith('['):
+            current = sections.setdefault(line.strip('[]'), [])
+            continue
+        key, _, value = line.partition('=')
+        current.append((key.strip(), value.strip()))
+    return sections
+
+
+def deployed_env(unit_file, secret_values):
+    """The environment a Quadlet unit gives its container: Environment= lines plus env-type Secret= lines."""
+    env = {}
+    for key, value in unit(unit_file).get('Container', []):
+        if key == 'Environment':
+            name, _, val = value.partition('=')
+            env[name] = val
+        elif key == 'Secret':
+            name, *options = value.split(',')
+            opts = dict(o.split('=', 1) for o in options)
+            assert opts.get('type') == 'env', f'{unit_file.name}: {value} is not an env secret'
+            env[opts['target']] = secret_values[name]
+    return env
+
+
+def container_value(unit_file, key):
+    return next(v for k, v in unit(unit_file)['Container'] if k == key)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def clean_env(**extra):
+    """The parent's environment without anything that would configure HAIA or OpenWebUI behind our back."""
+    prefixes = ('HAIA_', 'ANTHROPIC_', 'OPENAI_', 'OLLAMA_', 'GEMINI_', 'SERVER_', 'WEBUI_', 'ENABLE_', 'DATA_DIR')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(extra)
+    return env
+
+
+class Stack:
+    """Starts the fake Anthropic, HAIA and OpenWebUI; stop() ends each by pid (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, work, venv, java):
+        self.work = Path(work)
+        self.venv = Path(venv)
+        self.java = java
+        self.procs = []  # (name, Popen)
+        self.haia_key = 'haia-e2e-' + secrets.token_hex(16)
+        self.secret_values = {'anthropic-api-key': FAKE_ANTHROPIC_KEY, 'haia-api-key': self.haia_key}
+
+    def _start(self, name, cmd, env, cwd):
+        log = open(self.work / f'{name}.log', 'wb')
+        # a process group of its own, so that stop() also reaches anything it forks (uvicorn, the JVM's helpers)
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        self.procs.append((name, proc))
+        return proc
+
+    def log(self, name):
+        path = self.work / f'{name}.log'
+        return path.read_text(errors='replace') if path.exists() else ''
+
+    def _await_healthy(self, name, proc, url, timeout):
+        def healthy():
+            with urllib.request.urlopen(url + '/health', timeout=2) as r:
+                return r.status == 200
+        self._await(name, proc, healthy, timeout)
+
+    def _await(self, name, proc, check, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f'{name} exited with {proc.returncode}:\n{self.log(name)[-4000:]}')
+            try:
+                if check():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f'{name} not ready within {timeout} s:\n{self.log(name)[-4000:]}')
+
+    # ---- the fake Anthropic ----
+
+    def start_fake(self):
+        ports = self.work / 'fake.ports'
+        classpath = os.pathsep.join([str(REPO / 'target/test-classes'), str(REPO / 'target/haia.jar'),
+                                     str(REPO / 'target/libs/*')])
+        proc = self._start('fake-anthropic', [self.java, '-XX:+UseSerialGC', '-Xmx128m', '-cp', classpath,
+                                              'haia.testing.FakeAnthropicMain', str(ports)],
+                           clean_env(), self.work)
+        self._await('fake-anthropic', proc, ports.exists, 60)
+        values = dict(line.split('=', 1) for line in ports.read_text().split())
+        self.fake_url, self.fake_control = values['url'], values['control']
+
+    # ---- HAIA ----
+
+    def haia_env(self):
+        env = deployed_env(DEPLOY / 'haia.container', self.secret_values)
+        self.haia_port = free_port()
+        env.update({
+            'SERVER_HOST': '127.0.0.1',  # the image sets 0.0.0.0 and 8000; here: loopback, a free port
+            'SERVER_PORT': str(self.haia_port),
+            'HAIA_DB_PATH': str(self.work / 'haia-data/haia.db'),  # the image's /data volume
+            'HAIA_CONFIG': str(REPO / 'config/application.yaml'),  # the image's /app/config
+            'ANTHROPIC_BASE_URL': self.fake_url,
+        })
+        return env
+
+    def start_haia(self):
+        env = self.haia_env()
+        self.haia_url = f'http://127.0.0.1:{self.haia_port}'
+        proc = self._start('haia', [str(REPO / 'bin/start')], clean_env(**env), self.work)
+        self._await_healthy('haia', proc, self.haia_url, 90)
+        return env
+
+    # ---- OpenWebUI ----
+
+    def openwebui_env(self):
+        env = deployed_env(DEPLOY / 'openwebui.container', self.secret_values)
+        # the unit names HAIA by its container name and port on the shared network; here it is on loopback
+        haia_host = container_value(DEPLOY / 'haia.container', 'ContainerName')
+        deployed_url = env['OPENAI_API_BASE_URL']
+        expected = f'http://{haia_host}:8000/v1'
+        assert deployed_url == expected, f'openwebui.container points at {deployed_url}, not {expected}'
+        env['OPENAI_API_BASE_URL'] = f'{self.haia_url}/v1'
+        self.owui_port = free_port()
+        env.update(OPENWEBUI_OFFLINE)
+        env.update({
+            'DATA_DIR': str(self.work / 'openwebui-data'),  # the unit's /app/backend/data volume
+            'WEBUI_SECRET_KEY': secrets.token_hex(24),
+            'PORT': str(self.owui_port),
+        })
+        return env
+
+    def start_openwebui(self):
+        env = self.openwebui_env()
+        (self.work / 'openwebui-data').mkdir(exist_ok=True)
+        self.owui_url = f'http://127.0.0.1:{self.owui_port}'
+        python = str(self.venv / 'bin/python')
+        cmd = [python, '-c', 'import sys; from open_webui import app; sys.argv[0] = "open-webui"; app()',
+               'serve', '--host', '127.0.0.1', '--port', str(self.owui_port)]
+        proc = self._start('openwebui', cmd, clean_env(**env), self.work / 'openwebui-data')
+        self._await_healthy('openwebui', proc, self.owui_url, 240)
+        return env
+
+    # ---- stop ----
+
+    def stop(self):
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for name, proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=10)
+        self.procs.clear()

@@ -1,0 +1,29 @@
+package haia.tools;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+import haia.config.ToolsConfig;
+import haia.tools.docker.DockerClient;
+import haia.tools.docker.DockerTools;
+import haia.tools.mcp.McpServerSource;
+import haia.tools.proxmox.ProxmoxTools;
+import haia.tools.proxmox.PveClient;
+
+/** Builds the {@link ToolCatalog} HAIA's configuration asks for: built-in sources first, then MCP servers. */
+public final class ToolSources {
+
+    private ToolSources() {
+    }
+
+    /** The catalog; nothing connects until {@link ToolCatalog#start()}. Empty when no tools are configured. */
+    public static ToolCatalog catalog(ToolsConfig config, UnaryOperator<String> redactor, Clock clock) {
+        List<ToolSource> sources = new ArrayList<>();
+        config.proxmox().ifPresent(p -> sources.add(new ProxmoxTools(new PveClient(p, config.timeout()))));
+        config.docker().ifPresent(d -> sources.add(new DockerTools(new DockerClient(d.socket(), config.timeout()))));
+        config.mcpServers().forEach(s -> sources.add(new McpServerSource(s, config.timeout(), config.mcpRetry())));
+        return new ToolCatalog(sources, config.timeout(), config.maxOutputChars(), redactor, clock);
+    }
+}

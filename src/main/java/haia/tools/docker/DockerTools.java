@@ -1,0 +1,194 @@
+package haia.tools.docker;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import haia.tools.Args;
+import haia.tools.ToolTable;
+import haia.tools.SourceStatus;
+import haia.tools.ToolException;
+import haia.tools.ToolResult;
+import haia.tools.ToolSource;
+import haia.tools.ToolSpec;
+
+/**
+ * HAIA's read-only look at a Docker or Podman engine (source {@code docker}): containers with state and health, one
+ * container's details, its recent logs, its resource usage, and the engine itself.
+ */
+public final class DockerTools implements ToolSource {
+
+    /** Containers inspected for their health when the list does not carry it (Podman 4): at most this many. */
+    private static final int MAX_HEALTH_LOOKUPS = 25;
+
+    private final DockerClient client;
+    private final ToolTable tools = new ToolTable("The container engine");
+
+    public DockerTools(DockerClient client) {
+        this.client = client;
+        tools.add("containers", "The containers of the Docker/Podman engine HAIA can see: name, image, state"
+                + " (running/exited/...), status text, health (healthy/unhealthy/starting) and short id. all=false"
+                + " lists only running ones.", "{\"all\":{\"type\":\"boolean\",\"description\":\"include stopped"
+                + " containers (default true)\"}}", List.of(), this::containers);
+        tools.add("container", "One container's details: state, since when, exit code, OOM kill, error, health and its"
+                + " last check output, restart count and policy, image, command, mounts, ports.",
+            CONTAINER, List.of("container"), this::container);
+        tools.add("logs", "The last lines of a container's log (stdout and stderr, stderr lines marked), with"
+                + " timestamps. Use to see why a container fails or restarts.", "{" + CONTAINER_PROPERTY
+                + ",\"lines\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":500,\"description\":\"how many, default"
+                + " 50\"}}", List.of("container"), this::logs);
+        tools.add("stats", "A running container's resource use right now: CPU % (as docker stats computes it), memory"
+                + " used and limit, network and block I/O, processes. Takes about a second.", CONTAINER,
+            List.of("container"), this::stats);
+        tools.add("engine", "The container engine: product and version, API version, OS and kernel, CPUs and memory,"
+                + " storage driver, cgroup version, and how many containers run, are stopped, and images.",
+            "{}", List.of(), args -> engine());
+    }
+
+    private static final String CONTAINER_PROPERTY = "\"container\":{\"type\":\"string\",\"description\":"
+            + "\"container name or id, e.g. nextcloud\"}";
+    private static final String CONTAINER = "{" + CONTAINER_PROPERTY + "}";
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    @Override
+    public List<ToolSpec> tools() {
+        return tools.specs();
+    }
+
+    @Override
+    public ToolResult call(String name, JsonNode arguments) {
+        return tools.call(name, arguments);
+    }
+
+    @Override
+    public SourceStatus status() {
+        return new SourceStatus("ready", "container engine unix://" + client.socket() + ", API "
+                + client.apiVersion());
+    }
+
+    @Override
+    public Optional<String> start() {
+        try {
+            client.json(new DockerEndpoint.Version());
+            return Optional.empty();
+        } catch (ToolException e) {
+            return Optional.of(e.getMessage() + " The Docker/Podman tools answer with this error until it is fixed.");
+        }
+    }
+
+    @Override
+    public void close() {
+        // one connection per request: nothing stays open
+    }
+
+    // ---- the tools ----
+
+    private String containers(Args args) {
+        JsonNode list = client.json(new DockerEndpoint.Containers(args.flag("all", true)));
+        List<JsonNode> containers = new ArrayList<>();
+        list.forEach(containers::add);
+        Map<String, String> health = healthOf(containers);
+        return DockerFormat.containers(containers, health);
+    }
+
+    /**
+     * Health per container id: from the list where the engine puts it there (Docker: {@code Health} or
+     * "(healthy)" in {@code Status}), else from inspecting running containers in parallel (Podman 4 lists no health).
+     */
+    private Map<String, String> healthOf(List<JsonNode> containers) {
+        Map<String, String> health = new LinkedHashMap<>();
+        List<JsonNode> unknown = new ArrayList<>();
+        for (JsonNode c : containers) {
+            Optional<String> listed = DockerFormat.listedHealth(c);
+            if (listed.isPresent()) {
+                health.put(c.path("Id").asText(), listed.get());
+            } else if ("running".equals(c.path("State").asText()) && unknown.size() < MAX_HEALTH_LOOKUPS) {
+                unknown.add(c);
+            }
+        }
+        if (unknown.isEmpty() || health.size() > 0) {
+            return health;   // an engine that lists health for some lists it for all that have one
+        }
+        try (ExecutorService lookups = Executors.newVirtualThreadPerTaskExecutor()) {
+            Map<String, Future<JsonNode>> inspections = new LinkedHashMap<>();
+            for (JsonNode c : unknown) {
+                String id = c.path("Id").asText();
+                inspections.put(id, lookups.submit(() -> client.json(new DockerEndpoint.Inspect(
+                        new DockerEndpoint.ContainerRef(id)))));
+            }
+            inspections.forEach((id, inspection) -> {
+                try {
+                    String status = inspection.get().path("State").path("Health").path("Status").asText("");
+                    if (!status.isEmpty()) {
+                        health.put(id, status);
+                    }
+                } catch (Exception e) {
+                    // the container may have gone in between: no health to show
+                }
+            });
+        }
+        return health;
+    }
+
+    private String container(Args args) {
+        return DockerFormat.container(client.json(new DockerEndpoint.Inspect(ref(args))));
+    }
+
+    private String logs(Args args) {
+        DockerEndpoint.ContainerRef ref = ref(args);
+        int lines = (int) args.number("lines", 1, 500, 50);
+        boolean tty = client.json(new DockerEndpoint.Inspect(ref)).path("Config").path("Tty").asBoolean(false);
+        byte[] body = client.bytes(new DockerEndpoint.Logs(ref, lines, true));
+        return DockerFormat.logs(ref.value(), LogFrames.lines(body, tty), lines);
+    }
+
+    private String stats(Args args) {
+        DockerEndpoint.ContainerRef ref = ref(args);
+        JsonNode sample = client.json(new DockerEndpoint.Stats(ref));
+        if (sample.path("precpu_stats").path("system_cpu_usage").asLong() == 0
+                && sample.path("cpu_stats").path("system_cpu_usage").asLong() > 0) {
+            // Podman answers one sample without a previous one: take a second a moment later and use the first as
+            // the previous, which is what Docker does inside the daemon
+            sleep();
+            ObjectNode second = (ObjectNode) client.json(new DockerEndpoint.Stats(ref)).deepCopy();
+            second.set("precpu_stats", sample.path("cpu_stats"));
+            sample = second;
+        }
+        return DockerFormat.stats(ref.value(), sample);
+    }
+
+    private String engine() {
+        return DockerFormat.engine(client.json(new DockerEndpoint.Version()), client.json(new DockerEndpoint.Info()),
+                                   client.apiVersion());
+    }
+
+    // ---- helpers ----
+
+    private static DockerEndpoint.ContainerRef ref(Args args) {
+        String raw = args.text("container", java.util.regex.Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}"),
+                               "a container name or id such as nextcloud");
+        return new DockerEndpoint.ContainerRef(raw.startsWith("/") ? raw.substring(1) : raw);
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ToolException("cancelled");
+        }
+    }
+
+}
