@@ -83,8 +83,12 @@ public final class ConversationStore implements AutoCloseable {
         Writer writer = null;
         try {
             db = dialect.connect();
+            // migrations on a writer of their own: the store's writer then connects on its first write, and so
+            // sees the database as it is by then (SQLite keeps a file handle's read-only state for good)
+            try (Writer migrations = dialect.migrationWriter(db)) {
+                Migrations.apply(dialect, db, migrations);
+            }
             writer = dialect.writer(db);
-            Migrations.apply(dialect, db, writer);
             return new ConversationStore(dialect, db, writer, dialect.leases(db), clock);
         } catch (RuntimeException e) {
             if (writer != null) {

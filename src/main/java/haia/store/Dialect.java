@@ -39,6 +39,11 @@ sealed interface Dialect permits SqliteDialect, PostgresDialect {
     /** The write path over that pool. */
     Writer writer(DbClient db);
 
+    /** The write path migrations use at start, closed when they are done. */
+    default Writer migrationWriter(DbClient db) {
+        return writer(db);
+    }
+
     /** Held while migrations run, so replicas starting together apply each migration once. */
     AutoCloseable migrationLock(DbClient db) throws SQLException;
 

@@ -123,6 +123,16 @@ final class SqliteDialect implements Dialect {
         });
     }
 
+    /**
+     * Migrations write on a pooled connection, given back afterwards. Not on a connection of their own: SQLite
+     * keeps the file descriptor of a closed connection for the next one that opens the file, so the writer's first
+     * connection would inherit a read-write handle even if the volume had become read-only since.
+     */
+    @Override
+    public Writer migrationWriter(DbClient db) {
+        return new SqliteWriter(() -> db.unwrap(java.sql.Connection.class));
+    }
+
     /** Each migration's {@code BEGIN IMMEDIATE} already serializes writers on the file. */
     @Override
     public AutoCloseable migrationLock(DbClient db) {
