@@ -38,6 +38,9 @@ public final class ConfigLoader {
     /** The public environment interface: variable name → config key. */
     static final Map<String, String> ENV = envTable();
 
+    /** Variables that may instead be read from the file {@code NAME_FILE} names. */
+    private static final List<String> FILE_VARIANTS = List.of("HAIA_DB_URL", "HAIA_DB_USER", "HAIA_DB_PASSWORD");
+
     /** Known upstream protocols and their defaults. */
     private static final Map<String, String> DEFAULT_BASE_URL = Map.of(
             "anthropic", "https://api.anthropic.com",
@@ -80,6 +83,7 @@ public final class ConfigLoader {
     private HaiaConfig build(Map<String, String> processEnv, Path workDir) {
         Map<String, String> env = new LinkedHashMap<>(DotEnv.read(workDir.resolve(".env"), problems));
         env.putAll(processEnv);
+        readFileVariants(env, workDir);
 
         Map<String, String> overrides = new HashMap<>();
         ENV.forEach((name, key) -> {
@@ -115,7 +119,7 @@ public final class ConfigLoader {
                 secret("security.api-key"),
                 bool("security.metrics-require-key"),
                 list("security.cors-origins"));
-        HaiaConfig.Store store = new HaiaConfig.Store(workDir.resolve(string("store.db-path")), optionalSize("store.max-size"));
+        HaiaConfig.Store store = store(workDir);
         HaiaConfig.Chat chat = new HaiaConfig.Chat(
                 positiveInt("chat.context-window"),
                 positiveInt("chat.max-tokens"),
@@ -157,6 +161,46 @@ public final class ConfigLoader {
             throw new ConfigException(problems);
         }
         return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience, tools);
+    }
+
+    /** SQLite at {@code store.db-path}, or the PostgreSQL server {@code store.url} names. */
+    private HaiaConfig.Store store(Path workDir) {
+        HaiaConfig.Store.Pool pool = new HaiaConfig.Store.Pool(
+                positiveInt("store.pool-size"),
+                duration("store.connect-timeout"),
+                duration("store.query-timeout"),
+                duration("store.lease-ttl"));
+        java.util.OptionalLong maxBytes = optionalSize("store.max-size");
+        Optional<HaiaConfig.Store.Server> server = optionalString("store.url").flatMap(url -> PostgresUrl.parse(
+                url, optionalString("store.user"), secret("store.password"), problems));
+        if (server.isPresent() && maxBytes.isPresent()) {
+            problems.add(name("store.max-size") + " applies to SQLite only; with PostgreSQL, watch the server's disk"
+                                 + " (or set a quota there) instead");
+        }
+        return new HaiaConfig.Store(workDir.resolve(string("store.db-path")), maxBytes, server, pool);
+    }
+
+    /**
+     * {@code NAME_FILE} for the database credentials: the value is read from that file (a mounted secret), so it
+     * never sits in the environment. Setting both {@code NAME} and {@code NAME_FILE} is a mistake worth reporting.
+     */
+    private void readFileVariants(Map<String, String> env, Path workDir) {
+        for (String name : FILE_VARIANTS) {
+            String file = env.get(name + "_FILE");
+            if (file == null || file.isBlank()) {
+                continue;
+            }
+            if (env.get(name) != null) {
+                problems.add(name + " and " + name + "_FILE are both set: use one");
+                continue;
+            }
+            try {
+                env.put(name, Files.readString(workDir.resolve(file.strip())).strip());
+            } catch (java.io.IOException e) {
+                problems.add(name + "_FILE: cannot read " + workDir.resolve(file.strip()) + " ("
+                                     + e.getClass().getSimpleName() + ")");
+            }
+        }
     }
 
     /**
@@ -489,6 +533,13 @@ public final class ConfigLoader {
         env.put("HAIA_CORS_ORIGINS", "security.cors-origins");
         env.put("HAIA_DB_PATH", "store.db-path");
         env.put("HAIA_DB_MAX_SIZE", "store.max-size");
+        env.put("HAIA_DB_URL", "store.url");
+        env.put("HAIA_DB_USER", "store.user");
+        env.put("HAIA_DB_PASSWORD", "store.password");
+        env.put("HAIA_DB_POOL_SIZE", "store.pool-size");
+        env.put("HAIA_DB_CONNECT_TIMEOUT", "store.connect-timeout");
+        env.put("HAIA_DB_QUERY_TIMEOUT", "store.query-timeout");
+        env.put("HAIA_DB_LEASE_TTL", "store.lease-ttl");
         env.put("HAIA_CONTEXT_WINDOW", "chat.context-window");
         env.put("HAIA_MAX_TOKENS", "chat.max-tokens");
         env.put("HAIA_PERSONA_FILE", "chat.persona-file");
