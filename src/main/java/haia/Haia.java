@@ -1,5 +1,6 @@
 package haia;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -132,10 +133,11 @@ public final class Haia implements AutoCloseable {
 
         preRegisterMetrics();
         this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock);
-        this.store = ConversationStore.open(config.store().dbPath(), config.store().maxBytes(), clock);
+        this.store = ConversationStore.open(config.store(), clock);
+        metrics.poolGauges(store::poolStats);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, metrics, clock);
-        LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: "
-                + config.store().dbPath().toAbsolutePath() + "; models: " + describeModels());
+        LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
+                + " " + store.location() + "; models: " + describeModels());
     }
 
     /** Every counter whose labels are known now starts at 0 (README "Metrics"). */
@@ -260,7 +262,9 @@ public final class Haia implements AutoCloseable {
                 .useSystemServices(false)
                 .addCheck(HealthChecks.heapMemoryCheck())
                 .addCheck(HealthChecks.deadlockCheck())
-                .addCheck(DiskSpaceHealthCheck.builder().path(store.file().getParent()).build())
+                // (on PostgreSQL, HAIA's working directory: the database's disk is the server's to watch)
+                .addCheck(DiskSpaceHealthCheck.builder()
+                                  .path(store.file().map(Path::getParent).orElse(Path.of("").toAbsolutePath())).build())
                 .addCheck(new DatabaseHealthCheck(store))
                 .addCheck(new ShutdownHealthCheck(drain::draining))
                 .addCheck(new ProvidersHealthCheck(clients, redactor));

@@ -13,20 +13,29 @@ import java.util.concurrent.TimeUnit;
 
 import haia.testing.FakeAnthropic;
 import haia.testing.Http;
+import haia.testing.StoreBackend;
 import haia.testing.TestHaia;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Many streams at once on virtual threads, none holding a database connection while it waits for the model: with
- * 200 streams waiting on a slow upstream (and a pool of 8 connections), the database still answers at once.
+ * 200 streams waiting on a slow upstream (and a pool of 8 connections), the database still answers at once. On
+ * PostgreSQL each stream also holds its conversation's lease meanwhile, which takes no connection either.
  */
+@ParameterizedClass
+@EnumSource(StoreBackend.class)
 class ConcurrentStreamsTest {
 
+    @Parameter
+    StoreBackend backend;
     @TempDir
     Path dir;
 
@@ -38,6 +47,7 @@ class ConcurrentStreamsTest {
                 anthropic.enqueue(FakeAnthropic.streamed(List.of("slow ", "reply ", "#" + i), Duration.ofMillis(700)));
             }
             Map<String, String> env = TestHaia.baseEnv(dir, anthropic);
+            env.putAll(backend.env(dir));
             try (TestHaia haia = TestHaia.start(dir, env)) {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
@@ -56,6 +66,8 @@ class ConcurrentStreamsTest {
                 long healthMillis = (System.nanoTime() - start) / 1_000_000;
                 assertEquals(200, health.status(), health.body());
                 assertTrue(healthMillis < 2000, "the database answered while streams wait: " + healthMillis + " ms");
+                assertEquals(0, haia.haia().store().poolStats().orElseThrow().active(),
+                             "no connection lent out while 200 streams wait for the model");
 
                 CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
                 for (CompletableFuture<HttpResponse<String>> response : responses) {

@@ -41,7 +41,8 @@ import haia.store.StoreException;
  *   5 persist    store the exchange in one transaction                        (store, after the call)
  *   6 respond    hand the reply or the error to the sink
  * </pre>
- * Requests on the same conversation are serialized from step 1 to step 5. Each request runs under a
+ * Requests on the same conversation are serialized from step 1 to step 5, across replicas too when they share a
+ * PostgreSQL database. Each request runs under a
  * {@link Cancellation}: the sink fires it when the client goes away, {@link #stopAll} when HAIA shuts down. A request
  * stopped before its model call never makes it; one stopped during the call stores what it has. Either way the
  * user's message is kept (as failed), and a reply its client never received does not enter the window.
@@ -66,7 +67,7 @@ public final class ChatPipeline {
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
     private final ModelCall modelCall;
-    private final ConversationLocks locks = new ConversationLocks();
+    private final ConversationLocks locks;
     private final java.time.Duration lockTimeout;
     private final HaiaMetrics metrics;
     private final Clock clock;
@@ -83,6 +84,7 @@ public final class ChatPipeline {
         this.tasks = config.tasks();
         this.modelCall = new ModelCall(models, config.resilience().maxInflight(), config.resilience().queueTimeout(),
                                        metrics, clock);
+        this.locks = new ConversationLocks(store.leases());
         this.lockTimeout = config.resilience().requestTimeout();
         this.metrics = metrics;
         this.clock = clock;

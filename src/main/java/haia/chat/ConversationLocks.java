@@ -10,11 +10,16 @@ import haia.llm.Cancellation;
 import haia.llm.ErrorCategory;
 import haia.llm.LlmException;
 import haia.store.ConversationIdentity;
+import haia.store.ConversationLeases;
 
 /**
  * Serializes requests on the same conversation, so concurrent requests are stored whole and in order and each
  * sees the previous exchange in its window; requests on different conversations run in parallel. Locks exist only
  * while someone holds or waits for them.
+ *
+ * <p>Two levels: a fair lock inside this process, then the store's lease on the conversation, which holds across
+ * replicas sharing one database (and costs nothing where there is one process, as with SQLite). Requests of one
+ * replica queue in-process, so only one of them at a time waits for the lease.
  */
 final class ConversationLocks {
 
@@ -24,6 +29,11 @@ final class ConversationLocks {
     }
 
     private final ConcurrentHashMap<ConversationIdentity, Entry> locks = new ConcurrentHashMap<>();
+    private final ConversationLeases leases;
+
+    ConversationLocks(ConversationLeases leases) {
+        this.leases = leases;
+    }
 
     /** A held lock; closing releases it. */
     interface Held extends AutoCloseable {
@@ -32,12 +42,15 @@ final class ConversationLocks {
     }
 
     /**
-     * Waits for the conversation's lock, at most {@code timeout}, and no longer than {@code cancellation} allows.
+     * Waits for the conversation's lock and lease, at most {@code timeout} in all, and no longer than
+     * {@code cancellation} allows.
      *
      * @return the held lock, or empty when the request was cancelled while it waited
      * @throws LlmException {@link ErrorCategory#BUSY} when the wait timed out
+     * @throws haia.store.StoreException when the database cannot be asked for the lease
      */
     Optional<Held> acquire(ConversationIdentity identity, Duration timeout, Cancellation cancellation) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         Entry entry = locks.compute(identity, (key, existing) -> {
             Entry e = existing != null ? existing : new Entry();
             e.users++;
@@ -55,9 +68,31 @@ final class ConversationLocks {
                 release(identity, entry, false);
             }
         }
-        if (acquired) {
-            return Optional.of(() -> release(identity, entry, true));
+        if (!acquired) {
+            return gaveUp(cancellation);
         }
+        Optional<ConversationLeases.Lease> lease;
+        try {
+            lease = leases.acquire(identity, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                                   cancellation::isCancelled);
+        } catch (RuntimeException e) {
+            release(identity, entry, true);
+            throw e;
+        }
+        if (lease.isEmpty()) {
+            release(identity, entry, true);
+            return gaveUp(cancellation);
+        }
+        return Optional.of(() -> {
+            try {
+                lease.get().close();
+            } finally {
+                release(identity, entry, true);
+            }
+        });
+    }
+
+    private static Optional<Held> gaveUp(Cancellation cancellation) {
         if (cancellation.isCancelled()) {
             return Optional.empty();
         }

@@ -137,7 +137,7 @@ public final class ConfigLoader {
                 secret("security.api-key"),
                 bool("security.metrics-require-key"),
                 list("security.cors-origins"));
-        HaiaConfig.Store store = new HaiaConfig.Store(workDir.resolve(string("store.db-path")), optionalSize("store.max-size"));
+        HaiaConfig.Store store = store(workDir);
         HaiaConfig.Chat chat = new HaiaConfig.Chat(
                 positiveInt("chat.context-window"),
                 positiveInt("chat.max-tokens"),
@@ -184,6 +184,23 @@ public final class ConfigLoader {
                                                             ? Optional.of(dotEnv.toAbsolutePath().normalize())
                                                             : Optional.empty(),
                                                     yamlFile));
+    }
+
+    /** SQLite at {@code store.db-path}, or the PostgreSQL server {@code store.url} names. */
+    private HaiaConfig.Store store(Path workDir) {
+        HaiaConfig.Store.Pool pool = new HaiaConfig.Store.Pool(
+                positiveInt("store.pool-size"),
+                duration("store.connect-timeout"),
+                duration("store.query-timeout"),
+                duration("store.lease-ttl"));
+        java.util.OptionalLong maxBytes = optionalSize("store.max-size");
+        Optional<HaiaConfig.Store.Server> server = optionalString("store.url").flatMap(url -> PostgresUrl.parse(
+                url, optionalString("store.user"), secret("store.password"), problems));
+        if (server.isPresent() && maxBytes.isPresent()) {
+            problems.add(name("store.max-size") + " applies to SQLite only; with PostgreSQL, watch the server's disk"
+                                 + " (or set a quota there) instead");
+        }
+        return new HaiaConfig.Store(workDir.resolve(string("store.db-path")), maxBytes, server, pool);
     }
 
     /**
@@ -530,6 +547,13 @@ public final class ConfigLoader {
         env.put("HAIA_CORS_ORIGINS", "security.cors-origins");
         env.put("HAIA_DB_PATH", "store.db-path");
         env.put("HAIA_DB_MAX_SIZE", "store.max-size");
+        env.put("HAIA_DB_URL", "store.url");
+        env.put("HAIA_DB_USER", "store.user");
+        env.put("HAIA_DB_PASSWORD", "store.password");
+        env.put("HAIA_DB_POOL_SIZE", "store.pool-size");
+        env.put("HAIA_DB_CONNECT_TIMEOUT", "store.connect-timeout");
+        env.put("HAIA_DB_QUERY_TIMEOUT", "store.query-timeout");
+        env.put("HAIA_DB_LEASE_TTL", "store.lease-ttl");
         env.put("HAIA_CONTEXT_WINDOW", "chat.context-window");
         env.put("HAIA_MAX_TOKENS", "chat.max-tokens");
         env.put("HAIA_PERSONA_FILE", "chat.persona-file");

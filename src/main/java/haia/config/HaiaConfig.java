@@ -67,10 +67,38 @@ public record HaiaConfig(Server server,
     }
 
     /**
-     * @param dbPath   the SQLite file; its folder is created when missing
-     * @param maxBytes a cap on the database size; past it, writes fail like on a full disk (503) and reads go on
+     * @param dbPath   the SQLite file; its folder is created when missing (not used with a PostgreSQL server)
+     * @param maxBytes a cap on the SQLite database size; past it, writes fail like on a full disk (503), reads go on
+     * @param server   a PostgreSQL server to use instead of the SQLite file; several HAIA replicas can share one
+     * @param pool     connection pool and database timeouts
      */
-    public record Store(Path dbPath, java.util.OptionalLong maxBytes) {
+    public record Store(Path dbPath, java.util.OptionalLong maxBytes, Optional<Server> server, Pool pool) {
+
+        /** SQLite at {@code dbPath} with the default pool (tests and benchmarks). */
+        public Store(Path dbPath, java.util.OptionalLong maxBytes) {
+            this(dbPath, maxBytes, Optional.empty(), Pool.DEFAULT);
+        }
+
+        /**
+         * A PostgreSQL server.
+         *
+         * @param url      {@code jdbc:postgresql://host:5432/db...}, never with a password in it (taken out at load)
+         * @param user     the role to log in as, when not in the URL
+         * @param password its password
+         */
+        public record Server(String url, Optional<String> user, Optional<Secret> password) {
+        }
+
+        /**
+         * @param maxSize        connections in the pool
+         * @param connectTimeout longest wait for a connection (pool and TCP connect): past it a request gets 503
+         * @param queryTimeout   longest wait for the server's answer on an open connection (PostgreSQL)
+         * @param leaseTtl       how long a replica's claim on a conversation outlives its last heartbeat (PostgreSQL)
+         */
+        public record Pool(int maxSize, Duration connectTimeout, Duration queryTimeout, Duration leaseTtl) {
+            public static final Pool DEFAULT = new Pool(8, Duration.ofSeconds(5), Duration.ofSeconds(30),
+                                                        Duration.ofSeconds(30));
+        }
     }
 
     /**

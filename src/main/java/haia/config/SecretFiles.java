@@ -15,8 +15,9 @@ import java.util.Map;
  */
 final class SecretFiles {
 
-    /** The variables that may come from a file. */
-    static final List<String> NAMES = List.of("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "HAIA_API_KEY");
+    /** The variables that may come from a file: the API keys and the database's connection and credentials. */
+    static final List<String> NAMES = List.of("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "HAIA_API_KEY",
+                                              "HAIA_DB_URL", "HAIA_DB_USER", "HAIA_DB_PASSWORD");
 
     private SecretFiles() {
     }

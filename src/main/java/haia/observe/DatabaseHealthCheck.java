@@ -13,9 +13,11 @@ import io.helidon.health.HealthCheckType;
 
 /**
  * UP while HAIA can both read and write its conversation database: a trivial query succeeds, the database's own
- * file system is not read-only, and the last write did not fail for lack of room or permission (that clears with
- * the next write that succeeds). A full disk is also reported by the disk space check, which HAIA points at the
- * database's folder. DOWN makes {@code /health} answer 503, so a container health check sees it.
+ * file system is not read-only (SQLite), and the last write did not fail for lack of room or permission or a
+ * server that was gone (that clears with the next write that succeeds). A full disk is also reported by the disk
+ * space check, which HAIA points at the database's folder. Says which database (dialect), how long the query took
+ * and how busy the connection pool is. DOWN makes {@code /health} answer 503, so a container health check or a load
+ * balancer sees it; with PostgreSQL, HAIA reconnects by itself when the server is back.
  */
 public final class DatabaseHealthCheck implements HealthCheck {
 
@@ -38,24 +40,31 @@ public final class DatabaseHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         long start = System.nanoTime();
+        HealthCheckResponse.Builder response = HealthCheckResponse.builder().detail("dialect", store.dialect());
+        Optional<String> problem;
         try {
             store.ping();
+            response.detail("latencyMs", (System.nanoTime() - start) / 1_000_000);
+            problem = readOnlyFileSystem().or(store::writeProblem).map(p -> p + " (reads still work)");
         } catch (RuntimeException e) {
-            return down(e.getMessage());
+            problem = Optional.of(e.getMessage());
         }
-        long latency = (System.nanoTime() - start) / 1_000_000;
-        Optional<String> problem = readOnlyFileSystem().or(store::writeProblem);
-        if (problem.isPresent()) {
-            return down(problem.get() + " (reads still work)");
-        }
-        return HealthCheckResponse.builder()
-                .status(HealthCheckResponse.Status.UP)
-                .detail("latencyMs", latency)
-                .build();
+        problem.ifPresentOrElse(why -> response.status(HealthCheckResponse.Status.DOWN).detail("error", why),
+                                () -> response.status(HealthCheckResponse.Status.UP));
+        store.poolStats().ifPresent(pool -> response
+                .detail("poolActive", pool.active())
+                .detail("poolIdle", pool.idle())
+                .detail("poolMax", pool.max())
+                .detail("poolWaiting", pool.waiting()));
+        return response.build();
     }
 
     private Optional<String> readOnlyFileSystem() {
-        Path folder = store.file().getParent();
+        Optional<Path> file = store.file();
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        Path folder = file.get().getParent();
         try {
             return Files.getFileStore(folder).isReadOnly()
                     ? Optional.of("the database's file system (" + folder + ") is mounted read-only")
@@ -63,12 +72,5 @@ public final class DatabaseHealthCheck implements HealthCheck {
         } catch (IOException e) {
             return Optional.of("the database's folder " + folder + " cannot be examined: " + e.getMessage());
         }
-    }
-
-    private static HealthCheckResponse down(String why) {
-        return HealthCheckResponse.builder()
-                .status(HealthCheckResponse.Status.DOWN)
-                .detail("error", why)
-                .build();
     }
 }

@@ -4,7 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import haia.store.PoolStats;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -229,6 +233,24 @@ public final class HaiaMetrics {
                       .description("1 while HAIA fails fast for this provider")
                       .tags(tags),
               "haia_circuit_breaker_open", tags);
+    }
+
+    /** The database connection pool: connections by state, its size limit, and requests waiting for one. */
+    public void poolGauges(Supplier<Optional<PoolStats>> stats) {
+        List<Tag> active = List.of(Tag.create("state", "active"));
+        List<Tag> idle = List.of(Tag.create("state", "idle"));
+        gauge(Gauge.builder("haia_db_pool_connections", () -> stats.get().map(PoolStats::active).orElse(0))
+                      .description("Database connections in the pool, by state").tags(active),
+              "haia_db_pool_connections", active);
+        gauge(Gauge.builder("haia_db_pool_connections", () -> stats.get().map(PoolStats::idle).orElse(0))
+                      .description("Database connections in the pool, by state").tags(idle),
+              "haia_db_pool_connections", idle);
+        gauge(Gauge.builder("haia_db_pool_max_connections", () -> stats.get().map(PoolStats::max).orElse(0))
+                      .description("The database connection pool's size limit"),
+              "haia_db_pool_max_connections", List.of());
+        gauge(Gauge.builder("haia_db_pool_waiting_requests", () -> stats.get().map(PoolStats::waiting).orElse(0))
+                      .description("Requests waiting for a database connection"),
+              "haia_db_pool_waiting_requests", List.of());
     }
 
     /**

@@ -33,6 +33,7 @@ public final class Redactor {
         List<Secret> secrets = new ArrayList<>();
         config.security().apiKey().ifPresent(secrets::add);
         config.providers().values().forEach(p -> p.apiKey().ifPresent(secrets::add));
+        config.store().server().flatMap(HaiaConfig.Store.Server::password).ifPresent(secrets::add);
         secrets.addAll(toolSecrets(config.tools()));
         return new Redactor(secrets);
     }

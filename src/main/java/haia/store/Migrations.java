@@ -3,6 +3,7 @@ package haia.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -10,16 +11,18 @@ import java.util.Set;
 
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
-import io.helidon.dbclient.DbTransaction;
 
 /**
  * Versioned schema migrations, applied once each at start, in order, each in its own transaction and recorded in
  * {@code schema_version}. A migration is never edited after release; changes go into a new file.
+ *
+ * <p>Every version exists once per dialect, under the same name: {@code db/migration/sqlite/V2__x.sql} and
+ * {@code db/migration/postgresql/V2__x.sql}, so both databases always have the same schema version.
  */
 final class Migrations {
 
-    /** Every migration, oldest first. File names are {@code V<version>__<description>.sql}. */
-    private static final List<String> FILES = List.of(
+    /** Every migration, oldest first. File names are {@code V<version>__<description>.sql}, one per dialect folder. */
+    static final List<String> FILES = List.of(
             "V1__conversations.sql");
 
     private static final System.Logger LOG = System.getLogger(Migrations.class.getName());
@@ -27,12 +30,27 @@ final class Migrations {
     private Migrations() {
     }
 
-    static void apply(DbClient db) {
+    /**
+     * Applies the dialect's pending migrations, under its migration lock (PostgreSQL: replicas starting together
+     * on an empty database take turns; the second finds everything applied).
+     */
+    static void apply(Dialect dialect, DbClient db, Writer writer) {
+        try (AutoCloseable lock = dialect.migrationLock(db)) {
+            applyLocked(dialect, db, writer);
+        } catch (StoreException e) {
+            throw e;
+        } catch (Exception e) {
+            throw dialect.translate("apply database migrations", e instanceof RuntimeException r ? r
+                    : new IllegalStateException(e.getMessage(), e));
+        }
+    }
+
+    private static void applyLocked(Dialect dialect, DbClient db, Writer writer) {
         db.execute().dml("""
                 CREATE TABLE IF NOT EXISTS schema_version (
                     version    INTEGER PRIMARY KEY,
                     name       TEXT    NOT NULL,
-                    applied_at INTEGER NOT NULL
+                    applied_at BIGINT  NOT NULL
                 )""");
         Set<Integer> applied = new HashSet<>();
         try (var rows = db.execute().query("SELECT version FROM schema_version")) {
@@ -43,30 +61,32 @@ final class Migrations {
             if (applied.contains(version)) {
                 continue;
             }
-            DbTransaction tx = db.transaction();
+            String resource = "/db/migration/" + dialect.name() + "/" + file;
             try {
-                for (String statement : statements(read(file))) {
-                    tx.dml(statement);
-                }
-                tx.insert("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-                          version, file, System.currentTimeMillis());
-                tx.commit();
-                LOG.log(System.Logger.Level.INFO, "Applied database migration " + file);
-            } catch (RuntimeException e) {
-                tx.rollback();
-                throw new StoreException("Database migration " + file + " failed: " + e.getMessage(), false, e);
+                writer.transaction(tx -> {
+                    for (String statement : statements(read(resource))) {
+                        tx.update(statement);
+                    }
+                    tx.update("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                              version, file, System.currentTimeMillis());
+                    return null;
+                });
+                LOG.log(System.Logger.Level.INFO, "Applied database migration " + dialect.name() + "/" + file);
+            } catch (SQLException | RuntimeException e) {
+                throw new StoreException("Database migration " + dialect.name() + "/" + file + " failed: "
+                                                 + e.getMessage(), false, e);
             }
         }
     }
 
-    private static String read(String file) {
-        try (InputStream in = Migrations.class.getResourceAsStream("/db/migration/" + file)) {
+    private static String read(String resource) {
+        try (InputStream in = Migrations.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("migration " + file + " is missing from the build");
+                throw new IllegalStateException("migration " + resource + " is missing from the build");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read migration " + file, e);
+            throw new IllegalStateException("cannot read migration " + resource, e);
         }
     }
 

@@ -27,13 +27,7 @@ import java.util.function.Supplier;
  * connection stays in auto-commit mode and the transaction boundaries are plain SQL, so a failure always ends in a
  * known state: whatever SQLite rolled back is gone, and a {@code ROLLBACK} that finds nothing to roll back is fine.
  */
-final class SqliteWriter implements AutoCloseable {
-
-    /** Work done inside one write transaction. */
-    @FunctionalInterface
-    interface Work<T> {
-        T run(SqliteWriter writer) throws SQLException;
-    }
+final class SqliteWriter implements Writer, Writer.Tx {
 
     private final Supplier<Connection> connections;
     private final ReentrantLock lock = new ReentrantLock();
@@ -44,7 +38,8 @@ final class SqliteWriter implements AutoCloseable {
         this.connections = connections;
     }
 
-    <T> T transaction(Work<T> work) throws SQLException {
+    @Override
+    public <T> T transaction(Work<T> work) throws SQLException {
         lock.lock();
         try {
             Connection c = connection();
@@ -70,15 +65,15 @@ final class SqliteWriter implements AutoCloseable {
         }
     }
 
-    /** Runs an INSERT, UPDATE or DELETE; returns the number of rows it changed. */
-    int update(String sql, Object... params) throws SQLException {
+    @Override
+    public int update(String sql, Object... params) throws SQLException {
         PreparedStatement statement = prepared(sql);
         bind(statement, params);
         return statement.executeUpdate();
     }
 
-    /** Runs a query whose first column of the first row is a number. */
-    OptionalLong queryLong(String sql, Object... params) throws SQLException {
+    @Override
+    public OptionalLong queryLong(String sql, Object... params) throws SQLException {
         PreparedStatement statement = prepared(sql);
         bind(statement, params);
         try (ResultSet rows = statement.executeQuery()) {

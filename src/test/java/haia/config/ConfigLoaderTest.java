@@ -270,6 +270,71 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void noDatabaseUrlMeansSqliteWithTheDocumentedPool() {
+        HaiaConfig.Store store = ConfigLoader.load(env("ANTHROPIC_API_KEY", "sk-ant-x"), dir).store();
+        assertTrue(store.server().isEmpty());
+        assertEquals(new HaiaConfig.Store.Pool(8, Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30)),
+                     store.pool());
+    }
+
+    @Test
+    void aPostgresUrlsPasswordBecomesASecretAndLeavesTheUrl() {
+        HaiaConfig config = ConfigLoader.load(env(
+                "ANTHROPIC_API_KEY", "sk-ant-x",
+                "HAIA_DB_URL", "jdbc:postgresql://db.lan:5432/haia?user=haia&password=s%26cret-9f&sslmode=require",
+                "HAIA_DB_POOL_SIZE", "20",
+                "HAIA_DB_CONNECT_TIMEOUT", "2s",
+                "HAIA_DB_QUERY_TIMEOUT", "1m",
+                "HAIA_DB_LEASE_TTL", "15s"), dir);
+        HaiaConfig.Store.Server server = config.store().server().orElseThrow();
+        assertEquals("jdbc:postgresql://db.lan:5432/haia?user=haia&sslmode=require", server.url());
+        assertEquals("s&cret-9f", server.password().orElseThrow().reveal(), "URL-decoded, as the driver would");
+        assertEquals(new HaiaConfig.Store.Pool(20, Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofSeconds(15)),
+                     config.store().pool());
+        assertFalse(config.toString().contains("s%26cret-9f") || config.toString().contains("s&cret-9f"),
+                    config.toString());
+    }
+
+    @Test
+    void databaseCredentialsCanComeFromFiles() throws Exception {
+        Files.writeString(dir.resolve("db-password"), "from-a-file-42\n");
+        Files.writeString(dir.resolve("db-user"), "haia_app");
+        HaiaConfig config = ConfigLoader.load(env(
+                "ANTHROPIC_API_KEY", "sk-ant-x",
+                "HAIA_DB_URL", "jdbc:postgresql://db.lan/haia",
+                "HAIA_DB_USER_FILE", "db-user",
+                "HAIA_DB_PASSWORD_FILE", dir.resolve("db-password").toString()), dir);
+        HaiaConfig.Store.Server server = config.store().server().orElseThrow();
+        assertEquals("haia_app", server.user().orElseThrow());
+        assertEquals("from-a-file-42", server.password().orElseThrow().reveal());
+    }
+
+    @Test
+    void badDatabaseSettingsAreReportedWithoutThePassword() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(env(
+                "ANTHROPIC_API_KEY", "sk-ant-x",
+                "HAIA_DB_URL", "postgres://haia:hunter2-pw@db.lan/haia?password=hunter2-pw",
+                "HAIA_DB_PASSWORD_FILE", "missing-file",
+                "HAIA_DB_POOL_SIZE", "0"), dir));
+        List<String> problems = e.problems();
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("HAIA_DB_URL") && p.contains("jdbc:postgresql://")),
+                   problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("HAIA_DB_PASSWORD_FILE")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("HAIA_DB_POOL_SIZE")), problems.toString());
+        assertFalse(problems.toString().contains("hunter2-pw"), problems.toString());
+
+        ConfigException both = assertThrows(ConfigException.class, () -> ConfigLoader.load(env(
+                "ANTHROPIC_API_KEY", "sk-ant-x",
+                "HAIA_DB_URL", "jdbc:postgresql://db.lan/haia?password=one-pw",
+                "HAIA_DB_PASSWORD", "two-pw",
+                "HAIA_DB_MAX_SIZE", "1GB"), dir));
+        assertTrue(both.problems().stream().anyMatch(p -> p.contains("give it once")), both.problems().toString());
+        assertTrue(both.problems().stream().anyMatch(p -> p.startsWith("HAIA_DB_MAX_SIZE") && p.contains("SQLite only")),
+                   both.problems().toString());
+        assertFalse(both.problems().toString().contains("one-pw"), both.problems().toString());
+    }
+
+    @Test
     void aBadUrlIsReportedWithoutTheCredentialItMayHold() {
         for (String url : List.of("htp://admin:sk-ant-HIDDEN-9f8e7d@proxy.lan/v1",
                                   "ftp://proxy.lan/v1?key=sk-ant-HIDDEN-9f8e7d",

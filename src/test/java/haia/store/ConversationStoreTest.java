@@ -15,28 +15,41 @@ import java.util.OptionalLong;
 
 import haia.llm.LlmMessage;
 import haia.llm.Usage;
+import haia.testing.StoreBackend;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The store on a real SQLite file. */
+/** The store on a real SQLite file, and on a real PostgreSQL server: the same suite, once per dialect. */
+@ParameterizedClass
+@EnumSource(StoreBackend.class)
 class ConversationStoreTest {
 
+    @Parameter
+    StoreBackend backend;
     @TempDir
     Path dir;
     Path file;
+    StoreBackend.Raw raw;
     ConversationStore store;
 
     @BeforeEach
     void open() {
-        file = dir.resolve("nested/folder/haia.db");
-        store = ConversationStore.open(file, Clock.systemUTC());
+        StoreBackend.Fresh fresh = backend.fresh(dir);
+        file = fresh.config().dbPath();
+        raw = fresh.raw();
+        store = ConversationStore.open(fresh.config(), Clock.systemUTC());
+        assertEquals(backend.name().toLowerCase(java.util.Locale.ROOT), store.dialect());
     }
 
     @AfterEach
@@ -59,12 +72,14 @@ class ConversationStoreTest {
 
     @Test
     void createsFolderAndFileForTheOwnerOnly() throws Exception {
+        assumeTrue(backend == StoreBackend.SQLITE, "a file of its own: SQLite");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
     }
 
     @Test
     void connectionsRunWithWalForeignKeysAndABusyTimeout() throws Exception {
+        assumeTrue(backend == StoreBackend.SQLITE, "SQLite's pragmas");
         exchange(ConversationIdentity.DEFAULT, "q", "a");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
             ResultSet mode = s.executeQuery("PRAGMA journal_mode");
@@ -83,10 +98,30 @@ class ConversationStoreTest {
 
     @Test
     void theWindowQueryUsesTheLiveIndex() throws Exception {
-        exchange(ConversationIdentity.DEFAULT, "q", "a");
+        long id = exchange(ConversationIdentity.DEFAULT, "q", "a");
+        String window = store.windowSql.replaceFirst("\\?", Long.toString(id))
+                .replaceFirst("\\?", "9223372036854775807").replaceFirst("\\?", "20");
+        String byIdentity = store.windowByIdentitySql.orElse("").replaceFirst("\\?", "'default'").replaceFirst("\\?", "''")
+                .replaceFirst("\\?", "20");
+        if (backend == StoreBackend.POSTGRESQL) {
+            // PostgreSQL plans by statistics: give it a year of history in 50 conversations, so that a query
+            // shape that walks all messages (instead of one conversation's live ones) shows in the plan
+            try (Connection c = raw.connect(); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO conversations (kind, external_key, created_at, updated_at)"
+                                  + " SELECT 'keyed', 'k' || k, 0, 0 FROM generate_series(1, 50) k");
+                s.execute("INSERT INTO messages (conversation_id, role, content, content_hash, status, created_at)"
+                                  + " SELECT c.id, 'user', 'm' || m, m, 'ok', m FROM conversations c,"
+                                  + " generate_series(1, 400) m ORDER BY m, c.id");
+                s.execute("ANALYZE");
+            }
+            String plan = postgresPlan(store.windowSql, id + ", 9223372036854775807, 20", 8);
+            assertEquals(8, plan.split("Backward using messages_live", -1).length - 1, "every run: " + plan);
+            assertFalse(plan.contains("messages_pkey") || plan.contains("Sort"), plan);
+            assertTrue(store.windowByIdentitySql.isEmpty(), "by id only: see PostgresDialect.windowByIdentitySql");
+            return;
+        }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
-            ResultSet plan = s.executeQuery("EXPLAIN QUERY PLAN " + ConversationStore.WINDOW_SQL
-                    .replaceFirst("\\?", "1").replaceFirst("\\?", "9223372036854775807").replaceFirst("\\?", "20"));
+            ResultSet plan = s.executeQuery("EXPLAIN QUERY PLAN " + window);
             StringBuilder text = new StringBuilder();
             while (plan.next()) {
                 text.append(plan.getString("detail")).append('\n');
@@ -95,8 +130,7 @@ class ConversationStoreTest {
                        text.toString());
             assertFalse(text.toString().contains("TEMP B-TREE"), "no sort: the index gives the order\n" + text);
 
-            ResultSet joined = s.executeQuery("EXPLAIN QUERY PLAN " + ConversationStore.WINDOW_BY_IDENTITY_SQL
-                    .replaceFirst("\\?", "'default'").replaceFirst("\\?", "''").replaceFirst("\\?", "20"));
+            ResultSet joined = s.executeQuery("EXPLAIN QUERY PLAN " + byIdentity);
             StringBuilder joinedText = new StringBuilder();
             while (joined.next()) {
                 joinedText.append(joined.getString("detail")).append('\n');
@@ -104,6 +138,31 @@ class ConversationStoreTest {
             assertTrue(joinedText.toString().contains("conversations_live_identity"), joinedText.toString());
             assertTrue(joinedText.toString().contains("messages_live"), joinedText.toString());
             assertFalse(joinedText.toString().contains("TEMP B-TREE"), joinedText.toString());
+        }
+    }
+
+    /**
+     * The plans PostgreSQL makes for a statement run repeatedly as HAIA runs it (prepared on the server, in HAIA's
+     * plan cache mode): without that mode, runs after the fifth may get a generic plan that ignores the conversation.
+     */
+    private String postgresPlan(String sql, String arguments, int runs) throws Exception {
+        StringBuilder numbered = new StringBuilder();
+        int n = 0;
+        for (char ch : sql.toCharArray()) {
+            numbered.append(ch == '?' ? "$" + ++n : String.valueOf(ch));
+        }
+        try (Connection c = raw.connect(); Statement s = c.createStatement()) {
+            s.execute("SET plan_cache_mode = " + PostgresDialect.PLAN_CACHE_MODE);
+            s.execute("PREPARE q AS " + numbered);
+            StringBuilder text = new StringBuilder();
+            for (int run = 0; run < runs; run++) {
+                try (ResultSet plan = s.executeQuery("EXPLAIN EXECUTE q(" + arguments + ")")) {
+                    while (plan.next()) {
+                        text.append(plan.getString(1)).append('\n');
+                    }
+                }
+            }
+            return text.toString();
         }
     }
 
@@ -120,11 +179,14 @@ class ConversationStoreTest {
 
     @Test
     void storesTextByteExactly() {
-        String tricky = "naïve ☃ 😀 \u0000 nul, tab\t, CRLF\r\n, RTL \u202e, zero width \u200b, the end";
+        // NUL and U+FFFF: PostgreSQL's text cannot hold NUL, so HAIA escapes it there, with U+FFFF
+        String tricky = "naïve ☃ 😀 \u0000 nul, tab\t, CRLF\r\n, RTL \u202e, zero width \u200b, \uffff0 \uffff1 \uffff, the end";
         long id = exchange(ConversationIdentity.DEFAULT, tricky, "ok");
         List<StoredMessage> messages = store.messages(id, 0, 10);
         assertEquals(tricky, messages.getFirst().content());
         assertEquals(tricky, store.window(id, OptionalLong.empty(), 10).getFirst().text());
+        assertEquals(tricky.substring(0, 5), store.get(id).orElseThrow().title().orElseThrow().substring(0, 5));
+        assertEquals(store.liveBranch(id).getFirst().contentHash(), ContentHash.of(tricky));
     }
 
     @Test
@@ -188,7 +250,7 @@ class ConversationStoreTest {
         assertTrue(store.delete(id));
         assertFalse(store.delete(id));
         assertTrue(store.get(id).isEmpty());
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+        try (Connection c = raw.connect(); Statement s = c.createStatement()) {
             ResultSet count = s.executeQuery("SELECT count(*) FROM messages WHERE conversation_id = " + id);
             count.next();
             assertEquals(0, count.getInt(1));

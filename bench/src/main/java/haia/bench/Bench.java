@@ -27,23 +27,23 @@ import haia.store.ConversationStore;
  * file with the machine next to every figure.
  *
  * <pre>
- * java -cp ... haia.bench.Bench [all|quick|overhead|streams|history|startup|providers] [--jar target/haia.jar] [--out bench/results]
+ * java -cp ... haia.bench.Bench [all|quick|overhead|streams|history|startup|providers|postgres] [--jar target/haia.jar] [--out bench/results]
  * </pre>
  * {@code quick} is a smoke run (seconds, small numbers) that proves the suite works; its figures mean little.
  */
 public final class Bench {
 
     private final Path jar;
-    private final Path work;
+    final Path work;
     /** bin/start, which launches the jar with bin/jvm.options (plus HAIA_JAVA_OPTS) and the AOT cache. */
     private final Path start;
     private final Path aotCache;
-    private final boolean quick;
-    private final Report report;
+    final boolean quick;
+    final Report report;
     private String[] args = new String[0];
     /** Measured and warm-up time per load level, overridable for profiling runs (--seconds, --warmup). */
-    private Duration measure = Duration.ofSeconds(15);
-    private Duration warm = Duration.ofSeconds(8);
+    Duration measure = Duration.ofSeconds(15);
+    Duration warm = Duration.ofSeconds(8);
 
     private Bench(Path jar, Path work, Path start, Path aotCache, boolean quick, Report report) {
         this.jar = jar;
@@ -80,15 +80,17 @@ public final class Bench {
             case "history" -> bench.history();
             case "startup" -> bench.startup();
             case "providers" -> bench.providers();
+            case "postgres" -> new PostgresBench(bench, home).run();
             case "all", "quick" -> {
                 bench.startup();
                 bench.overhead();
                 bench.streams();
                 bench.history();
                 bench.providers();
+                new PostgresBench(bench, home).run();
             }
             default -> throw new IllegalArgumentException("unknown mode " + mode
-                    + " (all, quick, overhead, streams, history, startup, providers)");
+                    + " (all, quick, overhead, streams, history, startup, providers, postgres)");
         }
         Path file = report.write(out);
         System.out.println("\n== Summary\n" + report.summary() + "\nResults written to " + file);
@@ -113,7 +115,7 @@ public final class Bench {
 
     // ---- processes ----
 
-    private Proc upstream(long latencyMillis, int tokens, long dripMillis) throws Exception {
+    Proc upstream(long latencyMillis, int tokens, long dripMillis) throws Exception {
         int port = Proc.freePort();
         String classpath = Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
                 .map(entry -> Path.of(entry).toAbsolutePath().toString())
@@ -126,7 +128,7 @@ public final class Bench {
         return proc;
     }
 
-    private Proc haia(Proc upstream, Path db, Map<String, String> extra) throws Exception {
+    Proc haia(Proc upstream, Path db, Map<String, String> extra) throws Exception {
         int port = Proc.freePort();
         Map<String, String> env = new HashMap<>();
         env.put("ANTHROPIC_API_KEY", "bench-key");
@@ -349,17 +351,22 @@ public final class Bench {
             throws Exception {
         Files.createDirectories(db.getParent());
         try (Proc haia = haia(upstream, db, Map.of())) {
-            LoadClient.closedLoop(haia.port(), 8, Duration.ZERO, warm, (c, s) -> LoadClient.post(
-                    "/v1/chat/completions", "{\"model\":\"haia\",\"messages\":[{\"role\":\"user\",\"content\":\"warm\"}]}",
-                    "X-Haia-Conversation: warm-" + c));
-            return LoadClient.closedLoop(haia.port(), 16, warmup, duration, (c, s) -> LoadClient.post(
-                    "/v1/chat/completions",
-                    "{\"model\":\"haia\",\"messages\":[{\"role\":\"user\",\"content\":\"what was the VM id again? " + s + "\"}]}",
-                    "X-Haia-Conversation: history-" + ThreadLocalRandom.current().nextInt(conversations)));
+            return historyLoad(new int[] {haia.port()}, conversations, warmup, duration);
         }
     }
 
-    /** Fills a database as HAIA's schema has it: {@code conversations} keyed conversations, whole exchanges. */
+    /** Warms the replicas up, then runs 16 clients on random conversations of a prefilled database. */
+    LoadClient.Result historyLoad(int[] ports, int conversations, Duration warmup, Duration duration) throws Exception {
+        LoadClient.closedLoop(ports, 8, Duration.ZERO, warm, (c, s) -> LoadClient.post(
+                "/v1/chat/completions", "{\"model\":\"haia\",\"messages\":[{\"role\":\"user\",\"content\":\"warm\"}]}",
+                "X-Haia-Conversation: warm-" + c));
+        return LoadClient.closedLoop(ports, 16, warmup, duration, (c, s) -> LoadClient.post(
+                "/v1/chat/completions",
+                "{\"model\":\"haia\",\"messages\":[{\"role\":\"user\",\"content\":\"what was the VM id again? " + s + "\"}]}",
+                "X-Haia-Conversation: history-" + ThreadLocalRandom.current().nextInt(conversations)));
+    }
+
+    /** Fills a SQLite database as HAIA's schema has it: {@code conversations} keyed conversations, whole exchanges. */
     private static void prefill(Path db, int conversations, int perConversation) throws Exception {
         Files.createDirectories(db.getParent());
         ConversationStore.open(db, Clock.systemUTC()).close();   // creates and migrates the schema
@@ -368,39 +375,44 @@ public final class Bench {
                 s.execute("PRAGMA synchronous=OFF");
                 s.execute("BEGIN");
             }
-            long now = System.currentTimeMillis() - 365L * 24 * 3600 * 1000;
-            try (PreparedStatement conversation = c.prepareStatement(
-                    "INSERT INTO conversations (kind, external_key, title, created_at, updated_at) VALUES ('keyed', ?, ?, ?, ?)");
-                 PreparedStatement message = c.prepareStatement(
-                    "INSERT INTO messages (conversation_id, role, content, content_hash, status, model, created_at)"
-                            + " VALUES (?, ?, ?, ?, 'ok', ?, ?)")) {
-                for (int k = 0; k < conversations; k++) {
-                    conversation.setString(1, "history-" + k);
-                    conversation.setString(2, "history " + k);
-                    conversation.setLong(3, now);
-                    conversation.setLong(4, now);
-                    conversation.executeUpdate();
-                }
-                // messages interleaved across conversations, as a year of use would write them
-                for (int m = 0; m < perConversation; m++) {
-                    for (int k = 0; k < conversations; k++) {
-                        boolean user = m % 2 == 0;
-                        String text = (user ? "question " : "answer with a command or two ") + m + " in conversation " + k
-                                + " about pve" + (k % 7) + " and its ceph osd." + (m % 13);
-                        message.setLong(1, k + 1);
-                        message.setString(2, user ? "user" : "assistant");
-                        message.setString(3, text);
-                        message.setLong(4, ContentHash.of(text));
-                        message.setString(5, user ? null : "haia");
-                        message.setLong(6, now + (long) m * conversations + k);
-                        message.addBatch();
-                    }
-                    message.executeBatch();
-                }
-            }
+            prefill(c, conversations, perConversation);
             try (Statement s = c.createStatement()) {
                 s.execute("COMMIT");
                 s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            }
+        }
+    }
+
+    /** The rows of a prefilled database, on a migrated, empty one, inside the caller's transaction. */
+    static void prefill(Connection c, int conversations, int perConversation) throws Exception {
+        long now = System.currentTimeMillis() - 365L * 24 * 3600 * 1000;
+        try (PreparedStatement conversation = c.prepareStatement(
+                "INSERT INTO conversations (kind, external_key, title, created_at, updated_at) VALUES ('keyed', ?, ?, ?, ?)");
+             PreparedStatement message = c.prepareStatement(
+                "INSERT INTO messages (conversation_id, role, content, content_hash, status, model, created_at)"
+                        + " VALUES (?, ?, ?, ?, 'ok', ?, ?)")) {
+            for (int k = 0; k < conversations; k++) {
+                conversation.setString(1, "history-" + k);
+                conversation.setString(2, "history " + k);
+                conversation.setLong(3, now);
+                conversation.setLong(4, now);
+                conversation.executeUpdate();
+            }
+            // messages interleaved across conversations, as a year of use would write them
+            for (int m = 0; m < perConversation; m++) {
+                for (int k = 0; k < conversations; k++) {
+                    boolean user = m % 2 == 0;
+                    String text = (user ? "question " : "answer with a command or two ") + m + " in conversation " + k
+                            + " about pve" + (k % 7) + " and its ceph osd." + (m % 13);
+                    message.setLong(1, k + 1);
+                    message.setString(2, user ? "user" : "assistant");
+                    message.setString(3, text);
+                    message.setLong(4, ContentHash.of(text));
+                    message.setString(5, user ? null : "haia");
+                    message.setLong(6, now + (long) m * conversations + k);
+                    message.addBatch();
+                }
+                message.executeBatch();
             }
         }
     }

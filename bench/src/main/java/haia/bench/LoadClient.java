@@ -61,6 +61,12 @@ final class LoadClient {
      */
     static Result closedLoop(int port, int concurrency, Duration warmup, Duration duration, Requests requests)
             throws InterruptedException {
+        return closedLoop(new int[] {port}, concurrency, warmup, duration, requests);
+    }
+
+    /** The same, over several servers (replicas behind a load balancer): client {@code c} talks to {@code ports[c % n]}. */
+    static Result closedLoop(int[] ports, int concurrency, Duration warmup, Duration duration, Requests requests)
+            throws InterruptedException {
         long start = System.nanoTime();
         long measureFrom = start + warmup.toNanos();
         long end = measureFrom + duration.toNanos();
@@ -72,6 +78,7 @@ final class LoadClient {
             long[] samples = new long[1 << 20];
             perClient.add(samples);
             int client = c;
+            int port = ports[c % ports.length];
             threads.add(Thread.ofVirtual().start(() -> {
                 long seq = 0;
                 Socket socket = null;

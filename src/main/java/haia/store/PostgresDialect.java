@@ -1,0 +1,219 @@
+package haia.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import haia.config.HaiaConfig;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.dbclient.DbClient;
+
+/**
+ * A PostgreSQL server that several HAIA replicas share. Reads and writes use pooled connections, one short
+ * transaction at a time each; requests on one conversation are serialized across replicas by
+ * {@link PostgresLeases}; migrations run under an advisory lock.
+ */
+final class PostgresDialect implements Dialect {
+
+    /** The advisory lock migrations run under ("HAIA" and 1): one constant every replica agrees on. */
+    static final long MIGRATION_LOCK = 0x4841494100000001L;
+    /**
+     * PostgreSQL's {@code text} cannot hold the NUL character, which HAIA stores byte-exactly elsewhere. It is
+     * written as this noncharacter followed by '0', and the noncharacter itself as itself followed by '1', so every
+     * text (these two characters included) comes back exactly.
+     */
+    private static final char ESCAPE = '\uFFFF';
+    private static final AtomicInteger POOLS = new AtomicInteger();
+    /**
+     * Plan every statement with its values. The driver prepares repeated statements on the server, and after five
+     * runs PostgreSQL may switch to a generic plan, which assumes every conversation holds an equal share of the
+     * messages: with few conversations it then walks all messages by id instead of one conversation's live ones,
+     * a scan for a new conversation beside a long one. Planning HAIA's short queries costs about 0.1 ms.
+     */
+    static final String PLAN_CACHE_MODE = "force_custom_plan";
+
+    private final HaiaConfig.Store.Server server;
+    private final HaiaConfig.Store.Pool pool;
+    private final String poolName = "haia-postgresql-" + POOLS.incrementAndGet();
+
+    PostgresDialect(HaiaConfig.Store.Server server, HaiaConfig.Store.Pool pool) {
+        this.server = server;
+        this.pool = pool;
+    }
+
+    @Override
+    public String name() {
+        return "postgresql";
+    }
+
+    @Override
+    public String location() {
+        return server.url();
+    }
+
+    @Override
+    public String indexedBy(String index) {
+        return "";
+    }
+
+    /**
+     * None: PostgreSQL has no index hints, and for a join (or a subquery) its planner cannot know which
+     * conversation it will read, so it assumes an average one (see {@link #PLAN_CACHE_MODE}) and may walk all
+     * messages by id. Looked up by id first, the window's statement names the conversation and walks its live
+     * messages (checked in ConversationStoreTest).
+     */
+    @Override
+    public Optional<String> windowByIdentitySql(String live) {
+        return Optional.empty();
+    }
+
+    @Override
+    public String poolName() {
+        return poolName;
+    }
+
+    @Override
+    public DbClient connect() {
+        Map<String, String> config = new HashMap<>();
+        config.put("source", "jdbc");
+        config.put("connection.url", server.url());
+        server.user().ifPresent(user -> config.put("connection.username", user));
+        server.password().ifPresent(password -> config.put("connection.password", password.reveal()));
+        config.put("connection.poolName", poolName);
+        config.put("connection.maximumPoolSize", Integer.toString(pool.maxSize()));
+        config.put("connection.minimumIdle", Integer.toString(Math.min(2, pool.maxSize())));
+        long connectMillis = Math.max(250, pool.connectTimeout().toMillis());
+        config.put("connection.connectionTimeout", Long.toString(connectMillis));
+        config.put("connection.validationTimeout", Long.toString(Math.min(connectMillis, 5000)));
+        config.put("connection.registerMbeans", "true");
+        // driver settings: a server that vanished without closing the connection (a pulled cable, a frozen VM)
+        // ends in an error after these, instead of a request that hangs
+        config.put("connection.dataSource.connectTimeout", Long.toString(seconds(pool.connectTimeout())));
+        config.put("connection.dataSource.socketTimeout", Long.toString(seconds(pool.queryTimeout())));
+        config.put("connection.dataSource.tcpKeepAlive", "true");
+        config.put("connection.dataSource.ApplicationName", "haia");
+        config.put("connection.dataSource.options", "-c plan_cache_mode=" + PLAN_CACHE_MODE);
+        return DbClient.create(Config.just(ConfigSources.create(config)));
+    }
+
+    private static long seconds(java.time.Duration duration) {
+        return Math.max(1, (duration.toMillis() + 999) / 1000);
+    }
+
+    @Override
+    public Writer writer(DbClient db) {
+        return new PostgresWriter(() -> db.unwrap(Connection.class));
+    }
+
+    /**
+     * A session-level advisory lock on a connection of its own, held while migrations run on others: a replica
+     * that starts while another migrates waits, then finds the migrations applied.
+     */
+    @Override
+    public AutoCloseable migrationLock(DbClient db) throws SQLException {
+        Connection connection = db.unwrap(Connection.class);
+        try (Statement lock = connection.createStatement()) {
+            lock.execute("SELECT pg_advisory_lock(" + MIGRATION_LOCK + ")");
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
+        return () -> {
+            try (connection; Statement unlock = connection.createStatement()) {
+                unlock.execute("SELECT pg_advisory_unlock(" + MIGRATION_LOCK + ")");
+            }
+        };
+    }
+
+    @Override
+    public ConversationLeases leases(DbClient db) {
+        return new PostgresLeases(() -> db.unwrap(Connection.class), pool.leaseTtl(), this);
+    }
+
+    @Override
+    public String encode(String text) {
+        if (text == null || (text.indexOf('\u0000') < 0 && text.indexOf(ESCAPE) < 0)) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length() + 8);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\u0000') {
+                out.append(ESCAPE).append('0');
+            } else if (c == ESCAPE) {
+                out.append(ESCAPE).append('1');
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public String decode(String stored) {
+        if (stored == null || stored.indexOf(ESCAPE) < 0) {
+            return stored;
+        }
+        StringBuilder out = new StringBuilder(stored.length());
+        for (int i = 0; i < stored.length(); i++) {
+            char c = stored.charAt(i);
+            if (c == ESCAPE && i + 1 < stored.length()) {
+                out.append(stored.charAt(++i) == '0' ? '\u0000' : ESCAPE);
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * By SQLSTATE class: the server unreachable, restarting, out of disk or read-only are the environment's and
+     * clear by themselves (503, and HAIA recovers with them); anything else is a fault (500). Messages name the
+     * server by its URL, which holds no password.
+     */
+    @Override
+    public StoreException translate(String what, RuntimeException e) {
+        if (e instanceof StoreException store) {
+            return store;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState() == null ? "" : sql.getSQLState();
+                String reason = reason(sql, state);
+                if (reason != null) {
+                    return new StoreException("Cannot " + what + ": " + reason, true, e);
+                }
+                if (!state.isEmpty()) {
+                    return new StoreException("Cannot " + what + ": " + sql.getMessage(), false, e);
+                }
+            }
+        }
+        return new StoreException("Cannot " + what + ": " + e.getMessage(), false, e);
+    }
+
+    private String reason(SQLException sql, String state) {
+        if (sql instanceof SQLTransientConnectionException || state.startsWith("08")) {
+            return "the PostgreSQL server at " + server.url() + " cannot be reached";
+        }
+        if (state.startsWith("57P") || state.equals("53300")) {           // shutting down, starting, too many clients
+            return "the PostgreSQL server at " + server.url() + " is not accepting connections right now";
+        }
+        if (state.equals("53100")) {
+            return "the PostgreSQL server's disk is full";
+        }
+        if (state.equals("25006")) {
+            return "the PostgreSQL server is read-only (a standby?)";
+        }
+        if (state.startsWith("28")) {
+            return "PostgreSQL refused HAIA's login (check HAIA_DB_USER and HAIA_DB_PASSWORD)";
+        }
+        return null;
+    }
+}
