@@ -40,14 +40,40 @@ MSG
 }
 
 haia_jvm_options() {   # $1: HAIA's home, $2: the Java feature version; prints the JVM flags HAIA runs with
-    local opts
-    if [ -n "${HAIA_JAVA_OPTS:-}" ]; then
-        opts=$HAIA_JAVA_OPTS
-    elif [ -f "$1/config/jvm.options" ]; then
-        opts=$(grep -v '^[[:space:]]*#' "$1/config/jvm.options" | tr '\n' ' ')
+    # the defaults (bin/jvm.options), then extra flags from the config folder's jvm.options and HAIA_JAVA_OPTS:
+    # extras add to the defaults and, coming later, win (-Xmx1g after -Xmx368m); a garbage collector chosen there
+    # replaces the default one (the JVM refuses two)
+    local defaults="" extra="" flag opts=""
+    if [ -f "$1/bin/jvm.options" ]; then
+        defaults=$(grep -v '^[[:space:]]*#' "$1/bin/jvm.options" | tr '\n' ' ')
     else
-        opts=""   # a config folder mounted without jvm.options: the JVM's defaults
+        echo "HAIA: $1/bin/jvm.options is missing; starting with the JVM's default flags" >&2
     fi
+    if [ -f "$1/config/jvm.options" ]; then
+        extra=$(grep -v '^[[:space:]]*#' "$1/config/jvm.options" | tr '\n' ' ')
+    fi
+    extra="$extra ${HAIA_JAVA_OPTS:-}"
+    local own_gc=""
+    for flag in $extra; do
+        case "$flag" in -XX:+Use*GC) own_gc=$flag ;; esac
+    done
+    for flag in $defaults; do
+        case "$flag" in
+            -XX:+Use*GC) [ -n "$own_gc" ] && continue ;;
+        esac
+        opts="$opts $flag"
+    done
+    opts="$opts $extra"
     [ "$2" -ge 25 ] || opts=${opts//-XX:+UseCompactObjectHeaders/}   # JDK 25+ only
-    echo "$opts"
+    echo $opts
+}
+
+haia_aot_flags() {   # $@: JVM flags; prints those an AOT cache must have been recorded with to be usable
+    local flag
+    for flag in "$@"; do
+        case "$flag" in
+            -XX:[+-]Use*GC|-XX:[+-]UseCompactObjectHeaders|-XX:[+-]UseCompressedOops|-XX:[+-]UseCompressedClassPointers|-XX:ObjectAlignmentInBytes=*)
+                echo "$flag" ;;
+        esac
+    done | sort -u | tr '\n' ' '
 }

@@ -24,8 +24,8 @@ import haia.api.Drain;
 import haia.api.ChatCompletionsService;
 import haia.api.ConversationsService;
 import haia.api.ErrorMapper;
+import haia.api.ErrorResponder;
 import haia.api.ModelsService;
-import haia.api.RequestLog;
 import haia.api.RequestLogFilter;
 import haia.api.TransportErrors;
 import haia.chat.ChatPipeline;
@@ -50,7 +50,6 @@ import haia.tools.ToolSources;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.health.checks.DiskSpaceHealthCheck;
 import io.helidon.health.checks.HealthChecks;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.media.MediaContext;
 import io.helidon.http.media.jackson.JacksonSupport;
 import io.helidon.webserver.WebServer;
@@ -94,7 +93,7 @@ public final class Haia implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.redactor = Redactor.of(config);
-        this.errors = new ErrorMapper(redactor);
+        this.errors = new ErrorMapper(redactor, config.resilience().maxAttempts());
         this.json = JsonMapper.builder(Jackson.factory())
                 .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .addModule(new Jdk8Module())
@@ -121,7 +120,7 @@ public final class Haia implements AutoCloseable {
             LlmClient raw = Providers.create(provider, config.resilience(), redactor);
             ResilientLlmClient client = new ResilientLlmClient(
                     raw, config.resilience(), timers,
-                    (name, cause, delay) -> metrics.retry(name, cause.category().name().toLowerCase(java.util.Locale.ROOT)),
+                    (name, cause, delay) -> metrics.retry(name, cause.category().code()),
                     clock);
             metrics.breakerGauge(client.provider(), client::breakerOpen);
             byProvider.put(provider.name(), client);
@@ -132,12 +131,28 @@ public final class Haia implements AutoCloseable {
                                                 .toList(),
                                         config.defaultModel());
 
+        preRegisterMetrics();
         this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock);
         this.store = ConversationStore.open(config.store(), clock);
         metrics.poolGauges(store::poolStats);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, metrics, clock);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
                 + " " + store.location() + "; models: " + describeModels());
+    }
+
+    /** Every counter whose labels are known now starts at 0 (README "Metrics"). */
+    private void preRegisterMetrics() {
+        List<String> outcomes = new ArrayList<>(List.of("ok", "cancelled", "new_thread"));
+        outcomes.addAll(ErrorMapper.codes());
+        Map<String, List<String>> modelsByProvider = new LinkedHashMap<>();
+        Map<String, String> fallbacks = new LinkedHashMap<>();
+        for (ModelRegistry.Route route : models.all()) {
+            modelsByProvider.computeIfAbsent(route.provider(), p -> new ArrayList<>()).add(route.id());
+            route.settings().fallback().ifPresent(to -> fallbacks.put(route.id(), to));
+        }
+        List<String> retryReasons = java.util.Arrays.stream(haia.llm.ErrorCategory.values())
+                .filter(haia.llm.ErrorCategory::retryable).map(haia.llm.ErrorCategory::code).toList();
+        metrics.preRegister(outcomes, modelsByProvider, fallbacks, retryReasons);
     }
 
     /** Builds HAIA; opens (and migrates) the database. */
@@ -186,21 +201,30 @@ public final class Haia implements AutoCloseable {
     }
 
     /**
-     * Asks each provider, once, whether it is reachable and has the configured models (where it can tell, e.g.
-     * Ollama's pulled models), and logs one warning per problem with its fix. The answers also seed {@code /health}'s
-     * provider reachability. Problems are warnings, not start-up failures: a GPU box may boot after HAIA.
+     * Asks each provider, once, whether it is reachable, accepts HAIA's key and has the configured model (Anthropic
+     * and Gemini look the model up, OpenAI-compatible servers list theirs, Ollama lists its pulled models), and logs
+     * one warning per problem naming the setting to fix. The answers also seed {@code /health}'s provider
+     * reachability. Problems are warnings, not start-up failures: a GPU box may boot after HAIA.
      *
      * @return the warnings logged
      */
     public List<String> checkProviders() {
         List<String> warnings = new ArrayList<>();
         for (ModelRegistry.Route route : models.all()) {
+            String model = "Model '" + route.id() + "' (provider " + route.provider() + ")";
+            HaiaConfig.Provider provider = config.providers().get(route.settings().provider());
             try {
                 route.client().modelProblem(route.upstreamModel()).ifPresent(problem -> warnings.add(
-                        "Model '" + route.id() + "' (provider " + route.provider() + "): " + problem));
+                        model + ": " + problem));
             } catch (LlmException e) {
-                warnings.add("Model '" + route.id() + "' (provider " + route.provider() + ") cannot be checked: "
-                                     + redactor.redact(e.getMessage()) + ". Chats with it fail until this is fixed.");
+                String fix = switch (e.category()) {
+                    case AUTHENTICATION -> " Check " + provider.keySetting() + ".";
+                    case UNAVAILABLE, TIMEOUT -> " Check " + provider.urlSetting()
+                            + "; HAIA tries again with each chat (a model host may boot after HAIA).";
+                    default -> "";
+                };
+                warnings.add(model + " cannot be checked: " + redactor.redact(e.getMessage())
+                                     + ". Chats with it fail until this is fixed." + fix);
             }
         }
         warnings.forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
@@ -225,15 +249,9 @@ public final class Haia implements AutoCloseable {
         }
         routing.register("/v1",
                          new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, clock),
-                         new ModelsService(models, clock),
+                         new ModelsService(models),
                          new ConversationsService(store))
-                .error(Throwable.class, (req, res, error) -> {
-                    var apiError = errors.map(error, RequestLog.of(req).correlationId());
-                    apiError.retryAfterSeconds().ifPresent(s -> res.header(io.helidon.http.HeaderNames.RETRY_AFTER, s));
-                    res.status(io.helidon.http.Status.create(apiError.status()));
-                    res.header(HeaderValues.CONTENT_TYPE_JSON);
-                    res.send(apiError.body());
-                });
+                .error(Throwable.class, new ErrorResponder(errors));
     }
 
     private ObserveFeature observe() {
@@ -256,7 +274,11 @@ public final class Haia implements AutoCloseable {
         return ObserveFeature.builder()
                 .endpoint("/")
                 .addObserver(health.build())
-                .addObserver(MetricsObserver.builder().endpoint("metrics").build())
+                .addObserver(MetricsObserver.builder()
+                                     .endpoint("metrics")
+                                     .metricsConfig(HaiaMetrics.CONFIG)
+                                     .meterRegistry(metrics.registry())
+                                     .build())
                 .build();
     }
 

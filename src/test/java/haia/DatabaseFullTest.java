@@ -114,7 +114,7 @@ class DatabaseFullTest {
     void aReadOnlyDatabaseIsA503ForWhatCannotBeAnswered() {
         StoreException readOnly = new StoreException("Cannot store the exchange: the database is read-only", true,
                 new SQLiteException("attempt to write a readonly database", SQLiteErrorCode.SQLITE_READONLY));
-        ApiError error = new ErrorMapper(new Redactor(java.util.List.of())).map(readOnly, "ref");
+        ApiError error = new ErrorMapper(new Redactor(java.util.List.of()), 3).map(readOnly, "ref");
         assertEquals(503, error.status());
         assertEquals("database_unavailable", error.code());
         assertTrue(error.message().contains("read-only"));

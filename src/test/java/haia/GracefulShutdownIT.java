@@ -57,6 +57,7 @@ class GracefulShutdownIT {
                     refused = Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "too late"));
                     assertEquals(503, refused.status(), refused.body());
                     assertEquals("shutting_down", refused.json().path("error").path("code").asText());
+                    assertTrue(refused.header("x-request-id") != null, "the drain's 503 is traceable too");
                 } catch (java.io.UncheckedIOException closedAlready) {
                     // also fine: the listener may already be closed
                 }

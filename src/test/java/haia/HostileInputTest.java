@@ -118,6 +118,13 @@ class HostileInputTest {
         assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":3}"), 400, "n must be 1");
         assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}"),
                        400, "at most 4");
+        assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                                    + "\"stream_options\":{\"include_usage\":true}}"), 400,
+                       "stream_options is only allowed when stream is true");
+        assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"logprobs\":true}"), 400,
+                       "logprobs is not supported");
+        assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"top_logprobs\":3}"), 400,
+                       "top_logprobs is not supported");
         assertRejected(post("[".repeat(5000) + "]".repeat(5000)), 400, "nested");
         assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]} trailing"), 400, "not valid JSON");
     }
@@ -312,13 +319,6 @@ class HostileInputTest {
     }
 
     private String rawRequest(String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", haia.port())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-        }
+        return Http.raw(haia.port(), request);
     }
 }

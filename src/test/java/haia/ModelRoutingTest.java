@@ -47,6 +47,7 @@ class ModelRoutingTest {
                   - id: haia
                     provider: anthropic
                     upstream-model: claude-sonnet-4-5
+                    temperature: 0.4
                     fallback: haia-local
                   - id: haia-local
                     provider: ollama
@@ -74,6 +75,29 @@ class ModelRoutingTest {
         anthropic.close();
         ollama.close();
         gemini.close();
+    }
+
+    /**
+     * Claude takes temperature or top_p, never both (newer models reject the pair; temperature wins when a request
+     * sets both). A model's configured temperature is a default: a client that chose top_p gets top_p.
+     */
+    @Test
+    void aConfiguredTemperatureIsADefaultThatAClientsTopPReplaces() {
+        assertEquals(200, Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "defaults")).status());
+        assertEquals(0.4, anthropic.lastRequest().body().path("temperature").asDouble());
+
+        ObjectNode topP = Http.chat("haia", "nucleus please").put("top_p", 0.3);
+        assertEquals(200, Http.post(haia.uri("/v1/chat/completions"), topP).status());
+        JsonNode sent = anthropic.lastRequest().body();
+        assertEquals(0.3, sent.path("top_p").asDouble());
+        assertTrue(!sent.has("temperature"), "the configured default does not override the client's choice: " + sent);
+
+        ObjectNode both = Http.chat("haia", "both").put("top_p", 0.3).put("temperature", 0.9);
+        assertEquals(200, Http.post(haia.uri("/v1/chat/completions"), both).status());
+        sent = anthropic.lastRequest().body();
+        assertEquals(0.9, sent.path("temperature").asDouble());
+        assertTrue(!sent.has("top_p"), "temperature wins: " + sent);
+        assertEquals(List.of(), anthropic.violations());
     }
 
     @Test

@@ -17,6 +17,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
 
 import haia.store.MessageStatus;
 import haia.store.StoredMessage;
@@ -32,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Upstream trouble, overload and concurrency: retried when it helps, failed fast when it does not, nothing lost. */
@@ -80,6 +85,53 @@ class ResilienceTest {
         assertEquals(200, response.status(), response.body());
         assertEquals(3, anthropic.requests().size(), "two retries");
         assertTrue(Http.get(haia.uri("/metrics")).body().contains("haia_upstream_retries_total{"));
+    }
+
+    /**
+     * HAIA retried three times already: its answer says so ({@code x-should-retry: false}), and the official client,
+     * which would otherwise retry a 503 twice more (nine upstream calls), makes one call.
+     */
+    @Test
+    void theOfficialClientDoesNotRetryWhatHaiaAlreadyRetried() throws Exception {
+        start("", Map.of());
+        for (int i = 0; i < 9; i++) {
+            anthropic.enqueue(FakeAnthropic.error(529, "overloaded_error", "Overloaded"));
+        }
+        OpenAIClient client = OpenAIOkHttpClient.builder()
+                .baseUrl(haia.uri("/v1").toString())
+                .apiKey("unused")
+                .maxRetries(2)                      // the SDKs' default
+                .build();
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                .model("haia").addUserMessage("is the cluster up?").build();
+        double before = overloadedRequests();
+        OpenAIServiceException failure = assertThrows(OpenAIServiceException.class,
+                                                      () -> client.chat().completions().create(params));
+        assertEquals(503, failure.statusCode());
+        assertEquals(3, anthropic.requests().size(), "HAIA's three attempts, and no client retry on top");
+        assertEquals(1.0, overloadedRequests() - before, "one request reached HAIA");
+    }
+
+    /** The counter of requests answered upstream_overloaded (metrics are per JVM: tests compare before and after). */
+    private double overloadedRequests() {
+        return Http.get(haia.uri("/metrics")).body().lines()
+                .filter(l -> l.startsWith("haia_requests_total{") && l.contains("outcome=\"upstream_overloaded\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    @Test
+    void withoutHaiasOwnRetriesTheClientsRulesApply() throws Exception {
+        start("", Map.of("HAIA_MAX_ATTEMPTS", "1"));
+        anthropic.enqueue(FakeAnthropic.error(529, "overloaded_error", "Overloaded"),
+                          FakeAnthropic.error(401, "authentication_error", "invalid x-api-key"));
+        Http.Response overloaded = chat("retry me");
+        assertEquals(503, overloaded.status());
+        assertEquals(null, overloaded.header("x-should-retry"), "a client retry may help: HAIA made one attempt");
+        assertEquals("10", overloaded.header("retry-after"));
+        Http.Response rejected = chat("no point");
+        assertEquals(502, rejected.status());
+        assertEquals("false", rejected.header("x-should-retry"), "a rejected key stays rejected");
     }
 
     @Test

@@ -150,7 +150,7 @@ class UpstreamErrorMappingTest {
 
     @Test
     void anythingUnexpectedIsA500WithTheCorrelationIdAndNoDetails() {
-        ApiError error = new ErrorMapper(new Redactor(List.of()))
+        ApiError error = new ErrorMapper(new Redactor(List.of()), 3)
                 .map(new IllegalStateException("secret internals at Foo.java:42"), "abc123");
         assertEquals(500, error.status());
         assertTrue(error.message().contains("abc123"));

@@ -82,7 +82,7 @@ public final class ChatCompletionsService implements HttpService {
             request = parser.parse(body);
             command = command(request, req);
         } catch (InvalidRequestException e) {
-            metrics.request("chat_completions", "client_error");
+            metrics.request("chat_completions", e.code());
             throw e;
         }
         log.put("stream", request.stream()).put("messages", request.messages().size());
@@ -98,13 +98,13 @@ public final class ChatCompletionsService implements HttpService {
             try {
                 ChatPipeline.Outcome result = pipeline.handle(command, sink);
                 result.conversationId().ifPresent(c -> log.put("conversation", c));
+                log.put("memory", result.memory().name().toLowerCase(java.util.Locale.ROOT));
                 log.put("model", result.model()).put("provider", result.provider());
                 result.upstreamRequestId().ifPresent(u -> log.put("upstream_request", u));
                 log.put("tokens_in", result.usage().inputTokens()).put("tokens_out", result.usage().outputTokens());
                 outcome = result.result();
             } catch (RuntimeException e) {
-                ApiError error = errors.map(e, log.correlationId());
-                outcome = error.status() < 500 ? "client_error" : "server_error";
+                outcome = errors.code(e);
                 sink.fail(e);
             }
             if (!request.stream() && !res.isSent()) {

@@ -1,6 +1,5 @@
 package haia.api;
 
-import java.time.Clock;
 import java.util.List;
 
 import haia.llm.ModelRegistry;
@@ -21,8 +20,15 @@ public final class ModelsService implements HttpService {
     private final List<OpenAiWriter.ModelEntry> models;
     private final byte[] list;
 
-    public ModelsService(ModelRegistry registry, Clock clock) {
-        long created = clock.millis() / 1000;
+    /**
+     * Every model's {@code created}: one fixed instant (2025-01-01T00:00:00Z), the same at every start. HAIA's models
+     * are names for configured upstream models, not artefacts with a creation date; a value that changed at each
+     * restart made clients think the model list had changed.
+     */
+    static final long CREATED = 1_735_689_600L;
+
+    public ModelsService(ModelRegistry registry) {
+        long created = CREATED;
         this.models = registry.all().stream()
                 .map(route -> new OpenAiWriter.ModelEntry(route.id(), created, "haia/" + route.provider()))
                 .toList();

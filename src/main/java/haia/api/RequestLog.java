@@ -2,7 +2,9 @@ package haia.api;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 
 import io.helidon.webserver.http.ServerRequest;
 
@@ -11,6 +13,8 @@ import io.helidon.webserver.http.ServerRequest;
  * ({@link RequestLogFilter}). Holds the correlation id every error body and log line refers to.
  */
 public final class RequestLog {
+
+    private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     private final String correlationId;
     private final Map<String, Object> fields = new LinkedHashMap<>();
@@ -28,6 +32,11 @@ public final class RequestLog {
         });
     }
 
+    /** The client's {@code X-Request-Id} when it is a sane one (short, no odd characters), else a fresh id. */
+    static String idFrom(Optional<String> presented) {
+        return presented.filter(v -> SANE_ID.matcher(v).matches()).orElseGet(RequestLog::newId);
+    }
+
     static String newId() {
         return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFFFL);
     }
@@ -39,6 +48,12 @@ public final class RequestLog {
     /** Adds a field to the request's log line (only ids, counts and outcomes: never message text or keys). */
     public synchronized RequestLog put(String key, Object value) {
         fields.put(key, value);
+        return this;
+    }
+
+    /** Adds a field unless the handler already recorded one under that key. */
+    public synchronized RequestLog putIfAbsent(String key, Object value) {
+        fields.putIfAbsent(key, value);
         return this;
     }
 

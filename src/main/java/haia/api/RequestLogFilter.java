@@ -24,23 +24,20 @@ public final class RequestLogFilter implements Filter {
     public static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
     /** java.util.logging directly, with an explicit source: the System.Logger bridge walks the stack per record. */
     private static final Logger LOG = Logger.getLogger("haia.request");
-    private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9._:/@-]*");
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         long start = System.nanoTime();
         String path = req.path().path();   // read before routing narrows it to the service's part
-        String id = req.headers().first(REQUEST_ID)
-                .filter(v -> SANE_ID.matcher(v).matches())
-                .orElseGet(RequestLog::newId);
+        String id = RequestLog.idFrom(req.headers().first(REQUEST_ID));
         RequestLog log = new RequestLog(id);
         req.context().register(log);
         res.header(REQUEST_ID, id);
         try {
             chain.proceed();
         } finally {
-            if (LOG.isLoggable(Level.INFO) && !path.equals("/health") && !path.equals("/metrics")) {
+            if (LOG.isLoggable(Level.INFO) && !quietProbe(path, res.status().code())) {
                 StringBuilder line = new StringBuilder()
                         .append("req=").append(id)
                         .append(" method=").append(req.prologue().method().text())
@@ -53,6 +50,11 @@ public final class RequestLogFilter implements Filter {
                 LOG.logp(Level.INFO, "haia.request", "", line.toString());
             }
         }
+    }
+
+    /** Health checks and scrapes every few seconds would drown the log: they are logged only when they fail. */
+    private static boolean quietProbe(String path, int status) {
+        return (path.equals("/health") || path.equals("/metrics")) && status < 400;
     }
 
     /**

@@ -1,6 +1,5 @@
 package haia.api;
 
-import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -18,7 +17,7 @@ final class Responses {
     }
 
     static void error(ServerResponse res, ApiError error) {
-        error.retryAfterSeconds().ifPresent(seconds -> res.header(HeaderNames.RETRY_AFTER, seconds));
+        error.headers(res::header);
         json(res, error.status(), error.body());
     }
 }

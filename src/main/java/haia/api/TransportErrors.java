@@ -39,21 +39,27 @@ public final class TransportErrors implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
                                     ServerResponseHeaders responseHeaders, Throwable thrown, System.Logger logger) {
+        // the request may never have reached the routing (and its log filter): take the client's id or make one
+        String id = RequestLog.idFrom(request == null ? java.util.Optional.empty()
+                                              : request.headers().first(RequestLogFilter.REQUEST_ID));
         if (headersTooLarge(thrown)) {
-            return response(400, "The request headers are larger than " + maxHeaderBytes + " bytes", "headers_too_large");
+            return response(id, 400, "The request headers are larger than " + maxHeaderBytes + " bytes",
+                            "headers_too_large");
         }
         int status = defaultStatus != null ? defaultStatus.code() : eventType.defaultStatus().code();
         if (eventType == EventType.PAYLOAD_TOO_LARGE || status == 413) {
             // refused from its declared length (or its chunks) before the body was read; the connection closes
-            return response(413, "The request body is larger than " + maxBodyBytes + " bytes", "request_too_large");
+            return response(id, 413, "The request body is larger than " + maxBodyBytes + " bytes",
+                            "request_too_large");
         }
         if (status < 500) {
-            return response(status, "Malformed HTTP request" + summary(thrown), "bad_request");
+            return response(id, status, "Malformed HTTP request" + summary(thrown), "bad_request");
         }
         if (logger != null) {
-            logger.log(System.Logger.Level.WARNING, "Request failed before routing", thrown);
+            logger.log(System.Logger.Level.WARNING, "Request failed before routing [" + id + "]", thrown);
         }
-        return response(500, "HAIA failed to process the request", "internal_error");
+        return response(id, 500, "HAIA failed to process the request; the server log has details under reference "
+                + id, "internal_error");
     }
 
     @Override
@@ -81,10 +87,13 @@ public final class TransportErrors implements DirectHandler {
         return false;
     }
 
-    private static TransportResponse response(int status, String message, String code) {
+    /** A retry cannot help any of these: the same bytes get the same answer. */
+    private static TransportResponse response(String id, int status, String message, String code) {
         return TransportResponse.builder()
                 .status(Status.create(status))
                 .header(HeaderValues.CONTENT_TYPE_JSON)
+                .header(RequestLogFilter.REQUEST_ID, id)
+                .header(ApiError.SHOULD_RETRY, "false")
                 .entity(OpenAiWriter.error(message, status >= 500 ? "server_error" : "invalid_request_error",
                                            Optional.empty(), Optional.of(code)))
                 .keepAlive(false)

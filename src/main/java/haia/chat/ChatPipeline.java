@@ -90,8 +90,20 @@ public final class ChatPipeline {
         this.clock = clock;
     }
 
+    /** Where a request's context came from and where its exchange went (the request log's {@code memory}). */
+    public enum Memory {
+        /** The default thread or a thread keyed by HAIA's header: the stored window, the turn appended. */
+        THREAD,
+        /** A conversation whose client sends its whole branch (OpenWebUI): aligned with the stored branch. */
+        BRANCH,
+        /** A request answered from its own history, nothing stored (no conversation header, a temporary chat). */
+        CLIENT,
+        /** An OpenWebUI background task: answered from its own prompt, nothing stored. */
+        TASK
+    }
+
     /** What one request did, for the request log. */
-    public record Outcome(Optional<Long> conversationId, String model, String provider,
+    public record Outcome(Optional<Long> conversationId, Memory memory, String model, String provider,
                          Optional<String> upstreamRequestId, Usage usage, String result) {
     }
 
@@ -102,7 +114,7 @@ public final class ChatPipeline {
      */
     public Outcome handle(ChatCommand command, ReplySink sink) {
         ModelRegistry.Route requested = models.resolve(command.model());
-        Conversation conversation = identify(command);                                   // 1
+        Conversation conversation = identify(command, requested);                        // 1
         Cancellation.Child request = running.child();
         try {
             Cancellation cancellation = request.cancellation();
@@ -117,7 +129,7 @@ public final class ChatPipeline {
                 // stopped while waiting for the conversation: the user's message is kept, nothing else happens
                 ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
                 TurnPlan plan = TurnPlan.newTurn(command.userTurn().stream().map(LlmMessage::text).toList());
-                return respond(stopped, sink, persist(conversation, plan, stopped));
+                return respond(stopped, sink, persist(conversation, plan, stopped), conversation.memory());
             }
             try (ConversationLocks.Held ignored = held.get()) {
                 return run(command, sink, conversation, route, cancellation);
@@ -159,7 +171,7 @@ public final class ChatPipeline {
         }
         result = received(result, cancellation);
         Optional<Long> conversationId = persist(conversation, plan, result);              // 5
-        return respond(result, sink, conversationId);                                     // 6
+        return respond(result, sink, conversationId, conversation.memory());              // 6
     }
 
     /**
@@ -180,7 +192,8 @@ public final class ChatPipeline {
     /**
      * Which conversation a request belongs to, and how its client talks.
      *
-     * @param identity empty for a stateless request: a background task or a temporary chat
+     * @param identity empty for a stateless request: a background task, a temporary chat, or a client that sent
+     *                 its own context without naming a conversation
      * @param mode     how to read the request's history
      * @param stored   the stored conversation's id, when known (looked up for branch clients only)
      * @param task     an OpenWebUI background task (no persona, the task model); false for a temporary chat
@@ -188,31 +201,47 @@ public final class ChatPipeline {
     record Conversation(Optional<ConversationIdentity> identity, HistoryAlignment.Mode mode, OptionalLong stored,
                         boolean task) {
 
-        static Conversation stateless(boolean task) {
-            return new Conversation(Optional.empty(), HistoryAlignment.Mode.THREAD, OptionalLong.empty(), task);
+        /** A request answered from what it sent, stored nowhere. */
+        static Conversation stateless(HistoryAlignment.Mode mode, boolean task) {
+            return new Conversation(Optional.empty(), mode, OptionalLong.empty(), task);
+        }
+
+        Memory memory() {
+            if (task) {
+                return Memory.TASK;
+            }
+            if (identity.isEmpty()) {
+                return Memory.CLIENT;
+            }
+            return mode == HistoryAlignment.Mode.BRANCH ? Memory.BRANCH : Memory.THREAD;
         }
     }
 
-    private Conversation identify(ChatCommand command) {
+    private Conversation identify(ChatCommand command, ModelRegistry.Route requested) {
         if (isTask(command)) {
-            return Conversation.stateless(true);
+            return Conversation.stateless(HistoryAlignment.Mode.CLIENT, true);
         }
         ChatCommand.ConversationHint hint = command.hint();
         if (hint.conversationKey().isEmpty() && hint.chatId().filter(ChatPipeline::isTemporaryChat).isPresent()) {
             // an OpenWebUI temporary chat: answered like any chat (persona, the chat's own history as the window),
             // stored nowhere; found by the e2e run against the real OpenWebUI (bin/e2e-openwebui)
-            return Conversation.stateless(false);
+            return Conversation.stateless(HistoryAlignment.Mode.BRANCH, false);
         }
         ConversationIdentity identity = hint.conversationKey().map(ConversationIdentity::keyed)
                 .or(() -> hint.chatId().map(ConversationIdentity::openWebUi))
                 .orElse(ConversationIdentity.DEFAULT);
         HistoryAlignment.Mode mode = switch (identity.kind()) {
-            case DEFAULT -> HistoryAlignment.Mode.THREAD;
+            // no conversation named: history that ends the default thread continues it, any other is the client's
+            // own context (read without the lock: nothing stateless waits for the thread's other requests)
+            case DEFAULT -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD
+                    : HistoryAlignment.withoutConversationHeader(store.window(identity, windowSize(requested)),
+                                                                 command.history());
             case OPENWEBUI -> HistoryAlignment.Mode.BRANCH;
             // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
             case KEYED -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD : HistoryAlignment.Mode.BRANCH;
         };
-        return new Conversation(Optional.of(identity), mode, OptionalLong.empty(), false);
+        return mode == HistoryAlignment.Mode.CLIENT ? Conversation.stateless(mode, false)
+                : new Conversation(Optional.of(identity), mode, OptionalLong.empty(), false);
     }
 
     private static boolean isTemporaryChat(String chatId) {
@@ -274,20 +303,21 @@ public final class ChatPipeline {
                         + " it no longer goes to the model, and it stays readable at /v1/conversations/" + p.id() + ".")
                 .orElse("Started a new conversation.");
         sink.complete(new Reply(route.id(), text, FinishReason.STOP, Usage.NONE));
-        return new Outcome(Optional.of(fresh.id()), route.id(), "haia", Optional.empty(), Usage.NONE, "new_thread");
+        return new Outcome(Optional.of(fresh.id()), Memory.THREAD, route.id(), "haia", Optional.empty(), Usage.NONE,
+                           "new_thread");
     }
 
     // ---- step 2: window ----
 
     private List<LlmMessage> window(Conversation conversation, TurnPlan plan, ChatCommand command,
                                     ModelRegistry.Route route) {
-        int size = route.settings().contextWindow().orElse(chat.contextWindow());
+        int size = windowSize(route);
         if (conversation.identity().isEmpty()) {
-            // a task carries everything it needs in its own prompt; a temporary chat sends its whole branch, of
-            // which the model gets the newest messages, as in a stored chat
-            List<LlmMessage> own = command.messages();
-            return ContextWindow.assemble(own.subList(0, own.size() - command.userTurn().size()), List.of(),
-                                          plan.userTurn(), conversation.task() ? Integer.MAX_VALUE : size);
+            // a temporary chat sends its whole branch, of which the model gets the newest messages, as in a stored
+            // chat; a task or a client with its own context carries everything it needs: all of it goes
+            return conversation.mode() == HistoryAlignment.Mode.BRANCH
+                    ? ContextWindow.assemble(command.history(), List.of(), plan.userTurn(), size)
+                    : ContextWindow.clientContext(command.history(), plan.userTurn());
         }
         List<LlmMessage> tail;
         if (conversation.stored().isPresent()) {
@@ -298,6 +328,10 @@ public final class ChatPipeline {
             tail = List.of();   // a branch conversation that does not exist yet
         }
         return ContextWindow.assemble(tail, plan.imports(), plan.userTurn(), size);
+    }
+
+    private int windowSize(ModelRegistry.Route route) {
+        return route.settings().contextWindow().orElse(chat.contextWindow());
     }
 
     // ---- step 3: persona and request ----
@@ -316,7 +350,10 @@ public final class ChatPipeline {
         ChatCommand.Sampling sampling = command.sampling();
         HaiaConfig.Model settings = route.settings();
         int maxTokens = sampling.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
-        OptionalDouble temperature = sampling.temperature().isPresent() ? sampling.temperature() : settings.temperature();
+        // a model's configured temperature is a default for requests that choose no sampling of their own: a
+        // client's top_p is not overridden by it (Claude takes one of the two, and temperature would win)
+        OptionalDouble temperature = sampling.temperature().isPresent() || sampling.topP().isPresent()
+                ? sampling.temperature() : settings.temperature();
         return new LlmRequest(route.upstreamModel(), system, window, maxTokens, temperature, sampling.topP(),
                               sampling.stop(), sampling.user());
     }
@@ -370,14 +407,14 @@ public final class ChatPipeline {
     }
 
     private void lost(Conversation conversation, ModelResult result, List<NewMessage> messages, StoreException e) {
-        String outcome = result instanceof ModelResult.Answered ? "answered" : "unanswered";
+        String reply = result instanceof ModelResult.Answered ? "answered" : "unanswered";
         int chars = messages.stream().mapToInt(m -> m.content().length()).sum();
         LOG.log(e.unavailable() ? System.Logger.Level.WARNING : System.Logger.Level.ERROR,
-                "An " + outcome + " exchange could not be stored and is lost from conversation "
+                "An " + reply + " exchange could not be stored and is lost from conversation "
                         + conversation.identity().orElseThrow().kind().dbValue() + " (" + messages.size()
                         + " messages, " + chars + " characters; the client still gets the reply): " + e.getMessage(),
                 e.unavailable() ? null : e);
-        metrics.exchangeLost(outcome);
+        metrics.exchangeLost(reply);
     }
 
     private static void unanswered(TurnPlan plan, String error, String partialText, ModelRegistry.Route route,
@@ -392,19 +429,19 @@ public final class ChatPipeline {
 
     // ---- step 6: respond ----
 
-    private Outcome respond(ModelResult result, ReplySink sink, Optional<Long> conversationId) {
+    private Outcome respond(ModelResult result, ReplySink sink, Optional<Long> conversationId, Memory memory) {
         ModelRegistry.Route route = result.route();
         return switch (result) {
             case ModelResult.Answered answered -> {
                 LlmResponse response = answered.response();
                 sink.complete(new Reply(route.id(), response.text(), response.finishReason(), response.usage()));
-                yield new Outcome(conversationId, route.id(), route.provider(), response.upstreamRequestId(),
+                yield new Outcome(conversationId, memory, route.id(), route.provider(), response.upstreamRequestId(),
                                   response.usage(), "ok");
             }
             case ModelResult.Failed failed -> {
                 sink.fail(failed.error());
-                yield new Outcome(conversationId, route.id(), route.provider(), failed.error().upstreamRequestId(),
-                                  Usage.NONE, "upstream_" + failed.error().category().name().toLowerCase(java.util.Locale.ROOT));
+                yield new Outcome(conversationId, memory, route.id(), route.provider(), failed.error().upstreamRequestId(),
+                                  Usage.NONE, failed.error().category().code());
             }
             case ModelResult.Cancelled cancelled -> {
                 if (cancelled.reason() == Cancellation.Reason.SHUTDOWN) {
@@ -414,8 +451,9 @@ public final class ChatPipeline {
                                                Optional.of(java.time.Duration.ofSeconds(5)), Optional.empty(), null));
                 }
                 // a client that has gone gets nothing: there is nobody to write to
-                yield new Outcome(conversationId, route.id(), route.provider(), Optional.empty(), Usage.NONE,
-                                  cancelled.reason() == Cancellation.Reason.SHUTDOWN ? "shutdown" : "cancelled");
+                yield new Outcome(conversationId, memory, route.id(), route.provider(), Optional.empty(), Usage.NONE,
+                                  cancelled.reason() == Cancellation.Reason.SHUTDOWN
+                                          ? ErrorCategory.CANCELLED.code() : "cancelled");
             }
         };
     }

@@ -26,8 +26,31 @@ public final class ContextWindow {
         while (start < all.size() && all.get(start).role() != LlmMessage.Role.USER) {
             start++;
         }
+        return merged(all.subList(start, all.size()));
+    }
+
+    /**
+     * A context the client sent itself (its own history, few-shot examples, a task prompt): all of it, in order,
+     * same-role messages merged. Nothing is cut, not even a leading assistant message (a greeting, the first half of
+     * an example): it follows a placeholder user turn, {@value #OPENING}, since Anthropic and Gemini want the user
+     * first.
+     */
+    public static List<LlmMessage> clientContext(List<LlmMessage> history, List<String> userTurn) {
+        List<LlmMessage> all = new ArrayList<>(history.size() + userTurn.size() + 1);
+        if (!history.isEmpty() && history.getFirst().role() != LlmMessage.Role.USER) {
+            all.add(LlmMessage.user(OPENING));
+        }
+        all.addAll(history);
+        userTurn.forEach(text -> all.add(LlmMessage.user(text)));
+        return merged(all);
+    }
+
+    /** The user turn put before a client context that opens with the assistant. */
+    static final String OPENING = "(start of the conversation)";
+
+    private static List<LlmMessage> merged(List<LlmMessage> messages) {
         List<LlmMessage> window = new ArrayList<>();
-        for (LlmMessage message : all.subList(start, all.size())) {
+        for (LlmMessage message : messages) {
             if (!window.isEmpty() && window.getLast().role() == message.role()) {
                 LlmMessage previous = window.removeLast();
                 window.add(new LlmMessage(message.role(), previous.text() + "\n\n" + message.text()));

@@ -10,11 +10,15 @@ import haia.store.MessageKey;
 /**
  * Decides what is new in a request by comparing the history the client sent with the conversation's live branch.
  *
- * <p>Two ways of talking are supported:
+ * <p>Three ways of talking are supported:
  * <ul>
- *     <li>{@link Mode#THREAD}: the client sends only what is new, or a partial view (curl, scripts, and any client
- *     without a conversation header). The trailing user messages are the new turn; earlier messages in the request
- *     are the client's own context and change nothing stored.</li>
+ *     <li>{@link Mode#THREAD}: the client sends only what is new (curl, scripts), or repeats the end of the thread
+ *     before it (OpenWebUI without headers, in the chat that spoke last). The trailing user messages are the new
+ *     turn.</li>
+ *     <li>{@link Mode#CLIENT}: a request without a conversation header carries history the default thread does not
+ *     end with (few-shot examples, an SDK app's own earlier turns, another OpenWebUI chat). The client manages that
+ *     context itself: the model gets exactly what it sent, nothing of the thread, and nothing is stored
+ *     ({@link #withoutConversationHeader}).</li>
  *     <li>{@link Mode#BRANCH}: the client sends the whole current branch of the conversation with every request
  *     (OpenWebUI). The request is aligned with the live branch from the start:
  *     <ol>
@@ -31,7 +35,7 @@ import haia.store.MessageKey;
  */
 public final class HistoryAlignment {
 
-    public enum Mode { THREAD, BRANCH }
+    public enum Mode { THREAD, BRANCH, CLIENT }
 
     private HistoryAlignment() {
     }
@@ -44,7 +48,7 @@ public final class HistoryAlignment {
      */
     public static TurnPlan plan(Mode mode, List<MessageKey> live, List<LlmMessage> history, List<LlmMessage> userTurn) {
         List<String> turn = userTurn.stream().map(LlmMessage::text).toList();
-        if (mode == Mode.THREAD) {
+        if (mode != Mode.BRANCH) {
             return TurnPlan.newTurn(turn);
         }
         int matched = 0;
@@ -65,6 +69,31 @@ public final class HistoryAlignment {
             return new TurnPlan(TurnPlan.Kind.REGENERATE, supersedeFrom, List.of(), List.of());
         }
         return new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(live.get(matched).id()), List.of(), turn);
+    }
+
+    /**
+     * How to read a request that names no conversation: as the default thread when its history is empty or ends the
+     * way the thread ends (role and text of the last messages, as far as both go), else as the client's own context.
+     *
+     * @param threadTail the default thread's newest live messages, oldest first
+     * @param history    the request's messages before its trailing user turn
+     */
+    public static Mode withoutConversationHeader(List<LlmMessage> threadTail, List<LlmMessage> history) {
+        if (history.isEmpty()) {
+            return Mode.THREAD;
+        }
+        if (threadTail.isEmpty()) {
+            return Mode.CLIENT;
+        }
+        int compared = Math.min(history.size(), threadTail.size());
+        for (int i = 1; i <= compared; i++) {
+            LlmMessage sent = history.get(history.size() - i);
+            LlmMessage stored = threadTail.get(threadTail.size() - i);
+            if (sent.role() != stored.role() || ContentHash.of(sent.text()) != ContentHash.of(stored.text())) {
+                return Mode.CLIENT;
+            }
+        }
+        return Mode.THREAD;
     }
 
     private static boolean repeats(List<MessageKey> live, int from, List<LlmMessage> userTurn) {

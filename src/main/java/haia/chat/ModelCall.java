@@ -163,7 +163,7 @@ final class ModelCall {
         return switch (result) {
             case ModelResult.Answered a -> "ok";
             case ModelResult.Cancelled c -> "cancelled";
-            case ModelResult.Failed f -> f.error().category().name().toLowerCase(java.util.Locale.ROOT);
+            case ModelResult.Failed f -> f.error().category().code();
         };
     }
 }

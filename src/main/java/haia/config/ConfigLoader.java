@@ -26,20 +26,19 @@ import io.helidon.config.ConfigSources;
 /**
  * Builds {@link HaiaConfig} from three layers, highest priority first:
  * <ol>
- *     <li>environment variables (only the names in {@link #ENV}),</li>
+ *     <li>environment variables (only the names in {@link #ENV}; a secret may come from a file named by
+ *         {@code <NAME>_FILE}, as Podman secrets and the official database images do it),</li>
  *     <li>a {@code .env} file in the working directory,</li>
  *     <li>the YAML file named by {@code HAIA_CONFIG} (default {@code config/application.yaml}), on top of the
  *         defaults shipped inside the jar.</li>
  * </ol>
- * Every value is checked; all problems are reported together in one {@link ConfigException}.
+ * Every value is checked; all problems are reported together in one {@link ConfigException}, each naming where the
+ * value came from: the environment variable, or the key and the YAML file.
  */
 public final class ConfigLoader {
 
     /** The public environment interface: variable name → config key. */
     static final Map<String, String> ENV = envTable();
-
-    /** Variables that may instead be read from the file {@code NAME_FILE} names. */
-    private static final List<String> FILE_VARIANTS = List.of("HAIA_DB_URL", "HAIA_DB_USER", "HAIA_DB_PASSWORD");
 
     /** Known upstream protocols and their defaults. */
     private static final Map<String, String> DEFAULT_BASE_URL = Map.of(
@@ -60,7 +59,12 @@ public final class ConfigLoader {
 
     private final Map<String, String> keyToEnv = new HashMap<>();
     private final List<String> problems = new ArrayList<>();
+    /** Keys set by a variable (environment or .env), which problems with them name. */
+    private final Set<String> fromVariables = new java.util.HashSet<>();
     private Config config;
+    /** The YAML file alone: a value found there (and not set by a variable) is blamed on the file. */
+    private Optional<Config> yamlOnly = Optional.empty();
+    private Optional<Path> yamlFile = Optional.empty();
 
     private ConfigLoader() {
         ENV.forEach((env, key) -> keyToEnv.put(key, env));
@@ -81,15 +85,17 @@ public final class ConfigLoader {
     }
 
     private HaiaConfig build(Map<String, String> processEnv, Path workDir) {
-        Map<String, String> env = new LinkedHashMap<>(DotEnv.read(workDir.resolve(".env"), problems));
+        Path dotEnv = workDir.resolve(".env");
+        Map<String, String> env = new LinkedHashMap<>(DotEnv.read(dotEnv, problems));
         env.putAll(processEnv);
-        readFileVariants(env, workDir);
+        SecretFiles.resolve(env, workDir, problems);
 
         Map<String, String> overrides = new HashMap<>();
         ENV.forEach((name, key) -> {
             String value = env.get(name);
             if (value != null) {
                 overrides.put(key, value.strip());
+                fromVariables.add(key);
             }
         });
 
@@ -102,11 +108,23 @@ public final class ConfigLoader {
         Path yaml = workDir.resolve(configFile.orElse("config/application.yaml"));
         if (Files.isRegularFile(yaml)) {
             builder.addSource(ConfigSources.file(yaml));
+            yamlFile = Optional.of(yaml.toAbsolutePath().normalize());
         } else if (configFile.isPresent()) {
             problems.add("HAIA_CONFIG: file " + yaml + " does not exist");
         }
         builder.addSource(ConfigSources.classpath(DEFAULTS_RESOURCE));
-        config = builder.build();
+        try {
+            config = builder.build();
+            if (yamlFile.isPresent()) {
+                yamlOnly = Optional.of(Config.builder().disableEnvironmentVariablesSource()
+                                               .disableSystemPropertiesSource().disableValueResolving()
+                                               .addSource(ConfigSources.file(yamlFile.get())).build());
+            }
+        } catch (io.helidon.config.ConfigException e) {
+            // nothing else can be read without it: one line naming the file, the line and the column
+            problems.add(YamlProblem.describe(yamlFile.orElse(yaml), e));
+            throw new ConfigException(problems);
+        }
 
         HaiaConfig.Server server = new HaiaConfig.Server(
                 string("server.host"),
@@ -160,7 +178,12 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience, tools);
+        return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience, tools,
+                              new HaiaConfig.Origin(workDir.toAbsolutePath().normalize(),
+                                                    Files.isRegularFile(dotEnv)
+                                                            ? Optional.of(dotEnv.toAbsolutePath().normalize())
+                                                            : Optional.empty(),
+                                                    yamlFile));
     }
 
     /** SQLite at {@code store.db-path}, or the PostgreSQL server {@code store.url} names. */
@@ -178,29 +201,6 @@ public final class ConfigLoader {
                                  + " (or set a quota there) instead");
         }
         return new HaiaConfig.Store(workDir.resolve(string("store.db-path")), maxBytes, server, pool);
-    }
-
-    /**
-     * {@code NAME_FILE} for the database credentials: the value is read from that file (a mounted secret), so it
-     * never sits in the environment. Setting both {@code NAME} and {@code NAME_FILE} is a mistake worth reporting.
-     */
-    private void readFileVariants(Map<String, String> env, Path workDir) {
-        for (String name : FILE_VARIANTS) {
-            String file = env.get(name + "_FILE");
-            if (file == null || file.isBlank()) {
-                continue;
-            }
-            if (env.get(name) != null) {
-                problems.add(name + " and " + name + "_FILE are both set: use one");
-                continue;
-            }
-            try {
-                env.put(name, Files.readString(workDir.resolve(file.strip())).strip());
-            } catch (java.io.IOException e) {
-                problems.add(name + "_FILE: cannot read " + workDir.resolve(file.strip()) + " ("
-                                     + e.getClass().getSimpleName() + ")");
-            }
-        }
     }
 
     /**
@@ -285,7 +285,8 @@ public final class ConfigLoader {
                     options.put(option, value);
                 }
             });
-            providers.put(name, new HaiaConfig.Provider(name, type, baseUrl, apiKey, options));
+            providers.put(name, new HaiaConfig.Provider(name, type, baseUrl, apiKey, options,
+                                                        setting(at + ".base-url"), setting(at + ".api-key")));
         }
         return providers;
     }
@@ -314,9 +315,22 @@ public final class ConfigLoader {
 
     // ---- typed readers; each records a problem naming the env variable or key instead of throwing ----
 
+    /**
+     * Where a problem's value came from: the variable that set it ({@code SERVER_PORT (server.port)}), or, for a
+     * value from the YAML file, the key in that file; a value nobody set is named by the variable that would set it.
+     */
     private String name(String key) {
         String env = keyToEnv.get(key);
+        boolean fromYaml = !fromVariables.contains(key) && yamlOnly.map(y -> y.get(key).exists()).orElse(false);
+        if (fromYaml) {
+            return key + " in " + yamlFile.orElseThrow();
+        }
         return env != null ? env + " (" + key + ")" : key;
+    }
+
+    /** The setting an operator changes for this key: its environment variable, else the YAML key. */
+    private String setting(String key) {
+        return keyToEnv.getOrDefault(key, key);
     }
 
     private String string(String key) {

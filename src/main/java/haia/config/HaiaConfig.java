@@ -23,6 +23,7 @@ import java.util.OptionalInt;
  * @param providers    upstream connections by name, only those some model uses
  * @param resilience   retries, timeouts, circuit breaker and load limits for upstream calls
  * @param tools        HAIA's own read-only tools and MCP servers
+ * @param origin       where the configuration was read from (logged at start)
  */
 public record HaiaConfig(Server server,
                          Security security,
@@ -33,7 +34,8 @@ public record HaiaConfig(Server server,
                          Optional<String> defaultModel,
                          Map<String, Provider> providers,
                          Resilience resilience,
-                         ToolsConfig tools) {
+                         ToolsConfig tools,
+                         Origin origin) {
 
     public HaiaConfig {
         models = List.copyOf(models);
@@ -150,16 +152,35 @@ public record HaiaConfig(Server server,
     /**
      * An upstream connection.
      *
-     * @param name    the name models refer to
-     * @param type    protocol: {@code anthropic}, {@code ollama}, {@code openai} or {@code gemini}
-     * @param baseUrl where it listens
-     * @param apiKey  its credential, when it needs one
-     * @param options protocol-specific settings (e.g. Ollama's {@code keep-alive})
+     * @param name       the name models refer to
+     * @param type       protocol: {@code anthropic}, {@code ollama}, {@code openai} or {@code gemini}
+     * @param baseUrl    where it listens
+     * @param apiKey     its credential, when it needs one
+     * @param options    protocol-specific settings (e.g. Ollama's {@code keep-alive})
+     * @param urlSetting the setting that changes the URL ({@code OLLAMA_BASE_URL}, or the YAML key), for messages
+     * @param keySetting the setting that changes the key ({@code ANTHROPIC_API_KEY}, or the YAML key)
      */
-    public record Provider(String name, String type, URI baseUrl, Optional<Secret> apiKey, Map<String, String> options) {
+    public record Provider(String name, String type, URI baseUrl, Optional<Secret> apiKey, Map<String, String> options,
+                           String urlSetting, String keySetting) {
         public Provider {
             options = Map.copyOf(options);
         }
+
+        /** Where the provider is, for messages: its URL without credentials, and the setting that changes it. */
+        public String where() {
+            URI url = baseUrl;
+            String shown = url.getRawUserInfo() == null ? url.toString()
+                    : url.toString().replace(url.getRawUserInfo() + "@", "****@");
+            return shown + " (" + urlSetting + ")";
+        }
+    }
+
+    /**
+     * @param workDir the directory relative paths and {@code .env} are resolved against
+     * @param dotEnv  the {@code .env} file read, if there was one
+     * @param yaml    the YAML file read, if there was one (else only the built-in defaults)
+     */
+    public record Origin(Path workDir, Optional<Path> dotEnv, Optional<Path> yaml) {
     }
 
     /**

@@ -31,21 +31,14 @@ public interface LlmClient extends AutoCloseable {
      */
     void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events);
 
-    /** Whether {@link #modelProblem} asks the provider's server (else it always answers "no problem known"). */
-    default boolean checksModels() {
-        return false;
-    }
-
     /**
-     * Checks at start-up that the provider's server has the configured model, where the provider can tell cheaply
-     * (Ollama lists its pulled models). Never called per request.
+     * Asks the provider's server, once at start-up, whether it is there, accepts HAIA's key and has the configured
+     * model, as far as it can tell cheaply (a model list or a model lookup). Never called per request.
      *
-     * @return what is wrong and how to fix it; empty when the model is there or the provider cannot tell
+     * @return what is wrong and how to fix it; empty when the model is there or the server cannot tell
      * @throws LlmException when the server cannot be asked (unreachable, credentials rejected)
      */
-    default Optional<String> modelProblem(String upstreamModel) {
-        return Optional.empty();
-    }
+    Optional<String> modelProblem(String upstreamModel);
 
     /** Releases the client's connections (after the shutdown drain: nothing may need them any more). */
     @Override

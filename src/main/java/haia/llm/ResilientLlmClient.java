@@ -319,15 +319,7 @@ public final class ResilientLlmClient implements LlmClient {
      * and must not tip the breaker either way); its outcome counts as a sighting of the provider for {@code /health}.
      */
     @Override
-    public boolean checksModels() {
-        return delegate.checksModels();
-    }
-
-    @Override
     public Optional<String> modelProblem(String upstreamModel) {
-        if (!delegate.checksModels()) {
-            return Optional.empty();
-        }
         try {
             Optional<String> problem = delegate.modelProblem(upstreamModel);
             lastSuccess.set(clock.instant());

@@ -79,11 +79,6 @@ public final class SanitizedLlmClient implements LlmClient {
     }
 
     @Override
-    public boolean checksModels() {
-        return delegate.checksModels();
-    }
-
-    @Override
     public Optional<String> modelProblem(String upstreamModel) {
         try {
             return delegate.modelProblem(upstreamModel).map(problem -> line(problem, MAX_MESSAGE));

@@ -100,6 +100,23 @@ public final class UpstreamCall {
     }
 
     /**
+     * A start-up model lookup ({@code GET .../models/{model}}): empty when the server knows the model, the given
+     * problem when it answers 404; any other failure (unreachable, key rejected) is thrown. Nobody cancels it; it gets
+     * the same size limits and error handling as a chat call.
+     */
+    public Optional<String> modelLookup(Supplier<HttpClientResponse> send, FailureReader failure, String unknownModel) {
+        try {
+            blocking(send, new Cancellation(), failure, (headers, body) -> body.readAllBytes());
+            return Optional.empty();
+        } catch (LlmException e) {
+            if (e.category() == ErrorCategory.NOT_FOUND) {
+                return Optional.of(unknownModel);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * A streaming call, following {@link LlmClient#stream}'s contract: cancellation closes the connection (so a
      * thread blocked on the next token wakes at once), every failure is a {@code Failed} event, and a stream that
      * ends without its final event is a protocol failure, never a silent success. A stream past HAIA's size limits
@@ -153,6 +170,9 @@ public final class UpstreamCall {
     private HttpClientResponse send(Supplier<HttpClientResponse> send, Cancellation cancellation) {
         try (Cancellation.Interruption ignored = cancellation.interruptOnCancel()) {
             return send.get();
+        } catch (LlmException e) {
+            // UpstreamHttp's own account of the connection, naming the URL and the setting that changes it
+            throw cancellation.isCancelled() ? cancelled(cancellation) : e;
         } catch (RuntimeException e) {
             if (cancellation.isCancelled()) {
                 throw cancelled(cancellation);

@@ -59,22 +59,37 @@ public final class UpstreamErrors {
 
     /** A failure for a connection that broke or never formed. */
     public static LlmException connectionFailure(String provider, Throwable e) {
+        return connectionFailure(provider, "", e);
+    }
+
+    /**
+     * A failure for a connection that broke or never formed, naming where HAIA tried to go.
+     *
+     * @param where the upstream's URL and the setting that changes it, e.g.
+     *              {@code http://gpu-box:11434 (OLLAMA_BASE_URL)}; empty when already said
+     */
+    public static LlmException connectionFailure(String provider, String where, Throwable e) {
+        String upstream = "the " + provider + " upstream" + (where.isEmpty() ? "" : " at " + where);
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SocketTimeoutException || t instanceof InterruptedIOException) {
-                return LlmException.of(ErrorCategory.TIMEOUT, provider,
-                                       "The " + provider + " upstream did not answer in time", e);
+                return LlmException.of(ErrorCategory.TIMEOUT, provider, capitalized(upstream) + " did not answer in time",
+                                       e);
             }
             if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
                 return LlmException.of(ErrorCategory.UNAVAILABLE, provider,
-                                       "Cannot connect to the " + provider + " upstream: " + t.getMessage(), e);
+                                       "Cannot connect to " + upstream + ": " + t.getMessage(), e);
             }
             if (t instanceof UnknownHostException || t.getClass().getSimpleName().contains("UnknownHost")) {
                 return LlmException.of(ErrorCategory.UNAVAILABLE, provider,
-                                       "Cannot resolve the " + provider + " upstream's host name: " + t.getMessage(), e);
+                                       "Cannot resolve the host name of " + upstream + ": " + t.getMessage(), e);
             }
         }
         return LlmException.of(ErrorCategory.UNAVAILABLE, provider,
-                               "The connection to the " + provider + " upstream failed: " + describe(e), e);
+                               "The connection to " + upstream + " failed: " + describe(e), e);
+    }
+
+    private static String capitalized(String text) {
+        return Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
     /** The first message in the cause chain; a pooled connection the upstream closed often has none at the top. */

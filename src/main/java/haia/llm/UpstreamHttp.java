@@ -1,18 +1,34 @@
 package haia.llm;
 
+import java.io.EOFException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 import haia.config.HaiaConfig;
 
+import io.helidon.common.buffers.DataReader;
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientRequest;
 
-/** The web client every provider uses, configured once for talking to model APIs, and the limits on what it reads. */
-public final class UpstreamHttp {
-
-    private UpstreamHttp() {
-    }
+/**
+ * The HTTP client of one upstream, configured once for talking to model APIs: HTTP/1.1 over HAIA's own keep-alive
+ * pool ({@link UpstreamConnections}), the given timeouts, no redirects (an API that redirects is misconfigured), no
+ * {@code Expect: 100-continue} round trip, and {@code TCP_NODELAY}, so a small request or a streamed token is sent
+ * at once instead of waiting for Nagle's algorithm and a delayed ACK (up to 40 ms each).
+ *
+ * <p>The pool is HAIA's own, one per provider, closed by HAIA after the shutdown drain ({@link LlmClient#close()}):
+ * Helidon's shared cache closes itself in a JVM shutdown hook, which on SIGTERM would fail the upstream calls that
+ * HAIA's graceful shutdown still lets run.
+ */
+public final class UpstreamHttp implements AutoCloseable {
 
     /**
      * How HAIA talks to any upstream.
@@ -31,28 +47,104 @@ public final class UpstreamHttp {
         }
     }
 
-    /**
-     * A client with HAIA's upstream settings: the given timeouts, no redirects (an API that redirects is
-     * misconfigured), no {@code Expect: 100-continue} round trip, and {@code TCP_NODELAY}, so a small request or a
-     * streamed token is sent at once instead of waiting for Nagle's algorithm and a delayed ACK (up to 40 ms each).
-     *
-     * <p>Each client keeps its own pool of connections: Helidon's shared pool closes itself in a JVM shutdown hook,
-     * which on SIGTERM would fail every upstream call that HAIA's graceful shutdown still lets run (queued requests,
-     * retries). HAIA closes its clients itself, after the drain ({@link LlmClient#close()}).
-     */
-    public static WebClient client(Settings settings) {
-        return WebClient.builder()
+    private final String provider;
+    private final String where;
+    private final Http1Client http;
+    private final UpstreamConnections connections;
+
+    private UpstreamHttp(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
+        // readTimeout is a backstop (see Settings); the pool's connections get it as their socket timeout
+        this.provider = settings.name();
+        this.where = settings.where();
+        URI upstream = settings.baseUrl();
+        WebClient client = WebClient.builder()
                 .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                .connectTimeout(settings.connectTimeout())
-                .readTimeout(settings.readTimeout())
+                .connectTimeout(connectTimeout)
+                .readTimeout(readTimeout)
                 .followRedirects(false)
                 .sendExpectContinue(false)
-                .shareConnectionCache(false)
                 .build();
+        this.http = client.client(Http1Client.PROTOCOL);
+        this.connections = new UpstreamConnections(client, upstream, readTimeout);
+    }
+
+    /** A client for the provider's server (every request goes to its base URL's scheme, host and port). */
+    public static UpstreamHttp client(HaiaConfig.Provider provider, Settings settings) {
+        return new UpstreamHttp(provider, settings.connectTimeout(), settings.readTimeout());
     }
 
     /** An endpoint under a configured base URL: {@code path} appended, trailing slashes of the base dropped. */
     public static URI endpoint(URI baseUrl, String path) {
         return URI.create(baseUrl.toString().replaceAll("/+$", "") + path);
+    }
+
+    /** {@code POST uri} with the headers {@code prepare} sets and {@code body}. */
+    public HttpClientResponse post(URI uri, Consumer<Http1ClientRequest> prepare, byte[] body) {
+        return exchange(Method.POST, uri, prepare, request -> request.submit(body));
+    }
+
+    /** {@code GET uri} with the headers {@code prepare} sets. */
+    public HttpClientResponse get(URI uri, Consumer<Http1ClientRequest> prepare) {
+        return exchange(Method.GET, uri, prepare, Http1ClientRequest::request);
+    }
+
+    /**
+     * Sends the request on a pooled connection. When a reused connection turns out closed before the server sent
+     * anything (its idle timeout ran out as HAIA reused it), the request is sent once more on a new connection:
+     * the failure says nothing about the upstream, only about that connection. Any other failure to get an answer
+     * is a classified {@link LlmException} naming the upstream's URL and the setting that changes it.
+     */
+    private HttpClientResponse exchange(Method method, URI uri, Consumer<Http1ClientRequest> prepare,
+                                        Function<Http1ClientRequest, HttpClientResponse> send) {
+        UpstreamConnections.Lease lease;
+        try {
+            lease = connections.acquire();
+        } catch (RuntimeException e) {
+            throw UpstreamErrors.connectionFailure(provider, where, e);
+        }
+        try {
+            return send.apply(request(method, uri, prepare, lease));
+        } catch (RuntimeException e) {
+            lease.connection().closeResource();
+            if (!lease.reused() || !closedBeforeAnswer(e)) {
+                throw UpstreamErrors.connectionFailure(provider, where, e);
+            }
+        }
+        UpstreamConnections.Lease fresh = null;
+        try {
+            fresh = connections.fresh();
+            return send.apply(request(method, uri, prepare, fresh));
+        } catch (RuntimeException e) {
+            if (fresh != null) {
+                fresh.connection().closeResource();
+            }
+            throw UpstreamErrors.connectionFailure(provider, where, e);
+        }
+    }
+
+    private Http1ClientRequest request(Method method, URI uri, Consumer<Http1ClientRequest> prepare,
+                                       UpstreamConnections.Lease lease) {
+        Http1ClientRequest request = http.method(method).uri(uri).connection(lease.connection());
+        prepare.accept(request);
+        return request;
+    }
+
+    /** The connection ended (end of stream, reset, broken pipe) before an answer: not a slow server. */
+    private static boolean closedBeforeAnswer(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return false;
+            }
+            if (t instanceof DataReader.InsufficientDataAvailableException || t instanceof EOFException
+                    || t instanceof SocketException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        connections.close();
     }
 }

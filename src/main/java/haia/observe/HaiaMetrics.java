@@ -13,13 +13,21 @@ import haia.store.PoolStats;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.MetricsConfig;
+import io.helidon.metrics.api.MetricsFactory;
+import io.helidon.metrics.api.ScopingConfig;
+import io.helidon.metrics.api.SystemTagsManager;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
 
 /**
  * Every metric HAIA publishes, named in one place. All are {@code haia_*} in {@code /metrics} (Prometheus text);
- * counters get the {@code _total} suffix there, timers {@code _seconds_bucket/_count/_sum}.
+ * counters get the {@code _total} suffix there, timers are histograms ({@code _seconds_bucket/_count/_sum}, no
+ * client-side quantiles, which Prometheus computes from the buckets). Next to them: the JVM and the process under
+ * Micrometer's standard names ({@link JvmMeters}). No {@code scope} label: HAIA has one registry.
+ *
+ * <p>Counters exist at 0 from the start for every label value HAIA knows in advance ({@link #preRegister}), so
+ * {@code rate()} alerts see a series before the first event instead of nothing.
  *
  * <p>Labels never carry message text, keys or user ids: only endpoints, outcomes, providers and model ids.
  */
@@ -34,6 +42,11 @@ public final class HaiaMetrics {
             Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
             Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
 
+    /** HAIA's metrics settings: no scope tag (nothing to tell apart in one application's registry). */
+    public static final MetricsConfig CONFIG = MetricsConfig.builder()
+            .scoping(ScopingConfig.builder().clearTagName().build())
+            .build();
+
     private final MeterRegistry registry;
     private final AtomicInteger streamsOpen = new AtomicInteger();
     /**
@@ -43,7 +56,53 @@ public final class HaiaMetrics {
     private final ConcurrentHashMap<String, Object> meters = new ConcurrentHashMap<>();
 
     public HaiaMetrics() {
-        this(Metrics.globalRegistry());
+        this(haiaRegistry());
+        JvmMeters.bindOnce(registry);
+    }
+
+    /**
+     * Helidon's global registry with HAIA's settings. Helidon keeps the scope tag's name in a singleton that its
+     * factory sets up from the default settings the first time: set again with HAIA's before any meter exists.
+     */
+    private static MeterRegistry haiaRegistry() {
+        MetricsFactory factory = MetricsFactory.getInstance();
+        SystemTagsManager.instance(CONFIG);
+        return factory.globalRegistry(CONFIG);
+    }
+
+    /** The registry {@code /metrics} serves. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Creates the counters whose label values are known at start at 0.
+     *
+     * @param outcomes  every outcome a request can have
+     * @param providers the configured providers by name, with the models each serves
+     * @param fallbacks model id to the model that answers for it
+     * @param retryReasons the outcomes a retry can be for
+     */
+    public void preRegister(List<String> outcomes, java.util.Map<String, List<String>> providers,
+                            java.util.Map<String, String> fallbacks, List<String> retryReasons) {
+        outcomes.forEach(outcome -> requests("chat_completions", outcome));
+        providers.forEach((provider, models) -> {
+            retryReasons.forEach(reason -> retries(provider, reason));
+            models.forEach(model -> {
+                tokenCounter(provider, model, "in");
+                tokenCounter(provider, model, "out");
+                cancelled(provider, model);
+                tasks(model);
+            });
+        });
+        fallbacks.forEach(this::fallbacks);
+        for (String[] stored : new String[][] {{"user", "ok"}, {"user", "failed"}, {"user", "imported"},
+                {"assistant", "ok"}, {"assistant", "incomplete"}, {"assistant", "imported"}}) {
+            stored(stored[0], stored[1]);
+        }
+        rejected();
+        lost("answered");
+        lost("unanswered");
     }
 
     HaiaMetrics(MeterRegistry registry) {
@@ -52,10 +111,14 @@ public final class HaiaMetrics {
               "haia_streams_open", List.of());
     }
 
-    /** A finished HTTP request to a {@code /v1} endpoint; outcome is {@code ok}, {@code client_error}, ... */
+    /** A finished HTTP request to a {@code /v1} endpoint; outcome is {@code ok}, {@code cancelled} or the error code. */
     public void request(String endpoint, String outcome) {
-        counter("haia_requests", "Requests by endpoint and outcome",
-                Tag.create("endpoint", endpoint), Tag.create("outcome", outcome)).increment();
+        requests(endpoint, outcome).increment();
+    }
+
+    private Counter requests(String endpoint, String outcome) {
+        return counter("haia_requests", "Requests by endpoint and outcome",
+                       Tag.create("endpoint", endpoint), Tag.create("outcome", outcome));
     }
 
     /** One model call (all retries included), by the model that answered or failed. */
@@ -66,17 +129,24 @@ public final class HaiaMetrics {
     }
 
     public void tokens(String provider, String model, int input, int output) {
-        counter("haia_tokens", "Tokens billed by providers", Tag.create("provider", provider),
-                Tag.create("model", model), Tag.create("direction", "in")).increment(input);
-        counter("haia_tokens", "Tokens billed by providers", Tag.create("provider", provider),
-                Tag.create("model", model), Tag.create("direction", "out")).increment(output);
+        tokenCounter(provider, model, "in").increment(input);
+        tokenCounter(provider, model, "out").increment(output);
+    }
+
+    private Counter tokenCounter(String provider, String model, String direction) {
+        return counter("haia_tokens", "Tokens billed by providers", Tag.create("provider", provider),
+                       Tag.create("model", model), Tag.create("direction", direction));
     }
 
     public void messagesStored(String role, String status, int count) {
         if (count > 0) {
-            counter("haia_messages_stored", "Messages written to the database",
-                    Tag.create("role", role), Tag.create("status", status)).increment(count);
+            stored(role, status).increment(count);
         }
+    }
+
+    private Counter stored(String role, String status) {
+        return counter("haia_messages_stored", "Messages written to the database",
+                       Tag.create("role", role), Tag.create("status", status));
     }
 
     public void firstToken(String provider, String model, Duration elapsed) {
@@ -98,33 +168,62 @@ public final class HaiaMetrics {
     }
 
     public void streamCancelled(String provider, String model) {
-        counter("haia_streams_cancelled", "Streams whose client disconnected before the end",
-                Tag.create("provider", provider), Tag.create("model", model)).increment();
+        cancelled(provider, model).increment();
+    }
+
+    private Counter cancelled(String provider, String model) {
+        return counter("haia_streams_cancelled", "Streams whose client disconnected before the end",
+                       Tag.create("provider", provider), Tag.create("model", model));
     }
 
     public void taskRequest(String model) {
-        counter("haia_task_requests", "OpenWebUI background task requests (answered statelessly)",
-                Tag.create("model", model)).increment();
+        tasks(model).increment();
     }
 
-    public void retry(String provider, String category) {
-        counter("haia_upstream_retries", "Upstream call retries",
-                Tag.create("provider", provider), Tag.create("reason", category)).increment();
+    private Counter tasks(String model) {
+        return counter("haia_task_requests", "OpenWebUI background task requests (answered statelessly)",
+                       Tag.create("model", model));
+    }
+
+    /** One retry of an upstream call; {@code reason} is the failure's outcome code. */
+    public void retry(String provider, String reason) {
+        retries(provider, reason).increment();
+    }
+
+    private Counter retries(String provider, String reason) {
+        return counter("haia_upstream_retries", "Upstream call retries",
+                       Tag.create("provider", provider), Tag.create("reason", reason));
     }
 
     public void fallback(String from, String to) {
-        counter("haia_model_fallbacks", "Requests answered by a fallback model",
-                Tag.create("from", from), Tag.create("to", to)).increment();
+        fallbacks(from, to).increment();
     }
 
-    /** An exchange that ran (the model was called) but could not be stored, e.g. on a full disk. */
-    public void exchangeLost(String outcome) {
-        counter("haia_exchanges_lost", "Exchanges whose model call ran but that could not be stored",
-                Tag.create("outcome", outcome)).increment();
+    private Counter fallbacks(String from, String to) {
+        return counter("haia_model_fallbacks", "Requests answered by a fallback model",
+                       Tag.create("from", from), Tag.create("to", to));
+    }
+
+    /**
+     * An exchange that ran (the model was called) but could not be stored, e.g. on a full disk. The label is
+     * {@code reply} ({@code answered} or {@code unanswered}), not {@code outcome}: that word names the request's
+     * outcome code everywhere else, and this request's outcome was whatever the model call gave.
+     */
+    public void exchangeLost(String reply) {
+        lost(reply).increment();
+    }
+
+    private Counter lost(String reply) {
+        return counter("haia_exchanges_lost", "Exchanges whose model call ran but that could not be stored",
+                       Tag.create("reply", reply));
     }
 
     public void rejectedBusy() {
-        counter("haia_upstream_rejected", "Requests refused because the in-flight limit was reached").increment();
+        rejected().increment();
+    }
+
+    private Counter rejected() {
+        return counter("haia_upstream_rejected", "Requests refused because the in-flight limit was reached");
     }
 
     /** Publishes 1 while the provider's circuit breaker is open. */
@@ -170,7 +269,8 @@ public final class HaiaMetrics {
 
     private Timer timer(String name, String description, Duration[] buckets, Tag... tags) {
         return (Timer) meters.computeIfAbsent(key(name, tags), k -> registry.getOrCreate(
-                Timer.builder(name).description(description).buckets(buckets).tags(List.of(tags))));
+                // buckets only: Helidon's default client-side percentiles would put quantile series into a histogram
+                Timer.builder(name).description(description).buckets(buckets).percentiles(new double[0]).tags(List.of(tags))));
     }
 
     private static String key(String name, Tag... tags) {

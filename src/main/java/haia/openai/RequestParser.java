@@ -95,13 +95,36 @@ public final class RequestParser {
                 throw new InvalidRequestException("stream_options must be an object", "stream_options");
             }
             includeUsage = optionalBoolean(options, "include_usage", "stream_options.include_usage");
+            if (!stream) {
+                // as OpenAI answers it: the options describe a stream the request does not ask for
+                throw new InvalidRequestException("stream_options is only allowed when stream is true",
+                                                  "stream_options");
+            }
         }
+        unsupported(root);
         JsonNode n = root.get("n");
         if (n != null && !n.isNull() && !(n.canConvertToInt() && n.isIntegralNumber() && n.intValue() == 1)) {
             throw new InvalidRequestException("n must be 1: HAIA generates one choice per request", "n");
         }
         return new ChatCompletionRequest(model, messages, temperature, topP, maxTokens, stop, user, stream,
                                          includeUsage);
+    }
+
+    /**
+     * Fields HAIA cannot honour and whose absence the client would not notice: refused with a clear 400 instead of
+     * an answer that silently lacks them ({@code logprobs: null} where the client asked for log probabilities).
+     */
+    private static void unsupported(JsonNode root) {
+        JsonNode logprobs = root.get("logprobs");
+        if (logprobs != null && !logprobs.isNull() && !(logprobs.isBoolean() && !logprobs.booleanValue())) {
+            throw new InvalidRequestException("logprobs is not supported: HAIA's upstream models do not return log"
+                                                      + " probabilities through it", "logprobs");
+        }
+        JsonNode top = root.get("top_logprobs");
+        if (top != null && !top.isNull()) {
+            throw new InvalidRequestException("top_logprobs is not supported: HAIA does not return log probabilities",
+                                              "top_logprobs");
+        }
     }
 
     /**

@@ -172,6 +172,9 @@ final class SqliteDialect implements Dialect {
     }
 
     private static void prepareFile(Path file) {
+        DatabasePathProblem.check(file).ifPresent(problem -> {
+            throw new StoreException(problem, true, null);
+        });
         Path dir = file.getParent();
         boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
         try {
@@ -200,7 +203,7 @@ final class SqliteDialect implements Dialect {
                 }
             }
         } catch (IOException e) {
-            throw new StoreException("Cannot create the database file " + file + ": " + e.getMessage(), true, e);
+            throw new StoreException(DatabasePathProblem.explain(file, e), true, e);
         }
     }
 }

@@ -38,4 +38,26 @@ class ContextWindowTest {
                      ContextWindow.assemble(List.of(LlmMessage.user("a"), LlmMessage.assistant("b")), List.of(),
                                             List.of("now"), 1));
     }
+
+    @Test
+    void aClientsOwnContextGoesWholeHoweverLong() {
+        List<LlmMessage> history = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            history.add(i % 2 == 0 ? LlmMessage.user("q" + i) : LlmMessage.assistant("a" + i));
+        }
+        List<LlmMessage> context = ContextWindow.clientContext(history, List.of("now"));
+        assertEquals(31, context.size(), "no window applies to what the client sent");
+        assertEquals(LlmMessage.user("q0"), context.getFirst());
+        assertEquals(LlmMessage.user("now"), context.getLast());
+    }
+
+    @Test
+    void aClientContextOpeningWithTheAssistantKeepsItBehindAPlaceholderTurn() {
+        List<LlmMessage> context = ContextWindow.clientContext(
+                List.of(LlmMessage.assistant("Hi, I classify tickets."), LlmMessage.user("disk full"),
+                        LlmMessage.assistant("storage")), List.of("vm stuck", "on pve2"));
+        assertEquals(List.of(LlmMessage.user(ContextWindow.OPENING), LlmMessage.assistant("Hi, I classify tickets."),
+                             LlmMessage.user("disk full"), LlmMessage.assistant("storage"),
+                             LlmMessage.user("vm stuck\n\non pve2")), context);
+    }
 }

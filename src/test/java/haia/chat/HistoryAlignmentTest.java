@@ -11,6 +11,7 @@ import haia.store.MessageKey;
 import org.junit.jupiter.api.Test;
 
 import static haia.chat.HistoryAlignment.Mode.BRANCH;
+import static haia.chat.HistoryAlignment.Mode.CLIENT;
 import static haia.chat.HistoryAlignment.Mode.THREAD;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -122,5 +123,40 @@ class HistoryAlignmentTest {
         TurnPlan plan = HistoryAlignment.plan(THREAD, live("u1", "a1"), history("something", "else"),
                                               List.of(LlmMessage.user("q1"), LlmMessage.user("q2")));
         assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), List.of("q1", "q2")), plan);
+    }
+
+    // ---- requests without a conversation header: the default thread, or the client's own context ----
+
+    @Test
+    void onlyNewMessagesContinueTheDefaultThread() {
+        assertEquals(THREAD, HistoryAlignment.withoutConversationHeader(history("u1", "a1"), List.of()));
+        assertEquals(THREAD, HistoryAlignment.withoutConversationHeader(List.of(), List.of()));
+    }
+
+    @Test
+    void historyEndingLikeTheThreadContinuesIt() {
+        List<LlmMessage> thread = history("u1", "a1", "u2", "a2");
+        assertEquals(THREAD, HistoryAlignment.withoutConversationHeader(thread, history("u1", "a1", "u2", "a2")));
+        assertEquals(THREAD, HistoryAlignment.withoutConversationHeader(thread, history("u2", "a2").subList(0, 2)),
+                     "the client shows less than the window");
+        List<LlmMessage> longer = new ArrayList<>(history("u0", "a0"));
+        longer.addAll(thread);
+        assertEquals(THREAD, HistoryAlignment.withoutConversationHeader(thread, longer),
+                     "the client has older messages than the window holds");
+        assertEquals(THREAD, HistoryAlignment.withoutConversationHeader(thread, history("u1", "a1", "u2", "a2 \r\n")),
+                     "whitespace at the ends and line endings do not count");
+    }
+
+    @Test
+    void historyTheThreadDoesNotEndWithIsTheClientsOwnContext() {
+        List<LlmMessage> thread = history("u1", "a1", "u2", "a2");
+        assertEquals(CLIENT, HistoryAlignment.withoutConversationHeader(thread, history("2+2?", "4")),
+                         "few-shot examples");
+        assertEquals(CLIENT, HistoryAlignment.withoutConversationHeader(thread, history("u1", "a1")),
+                     "an older point of the thread (another chat, or a regenerate)");
+        assertEquals(CLIENT, HistoryAlignment.withoutConversationHeader(List.of(), history("u1", "a1")),
+                     "no thread yet");
+        assertEquals(CLIENT, HistoryAlignment.withoutConversationHeader(
+                thread, List.of(LlmMessage.user("u2"), LlmMessage.user("a2"))), "same texts, other roles");
     }
 }

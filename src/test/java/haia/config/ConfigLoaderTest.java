@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -168,6 +169,104 @@ class ConfigLoaderTest {
         assertTrue(problems.stream().anyMatch(p -> p.contains("fallback 'haia-locl' is not a configured model")),
                    problems.toString());
         assertEquals(2, problems.size(), problems.toString());
+    }
+
+    @Test
+    void dotEnvIsReadAsPeopleWriteIt() throws Exception {
+        Files.writeString(dir.resolve(".env"), """
+                ANTHROPIC_API_KEY="sk-ant-quoted"   # the key I copied from the console
+                export HAIA_MODEL='claude-opus-4-5' # single quotes are literal
+                export	HAIA_MAX_TOKENS=100 # inline comment
+                HAIA_PERSONA_FILE=notes#1.md
+                HAIA_CORS_ORIGINS="http://a.lan, http://b.lan"
+                HAIA_DB_PATH="data/my \\"haia\\".db"
+                OPENAI_API_KEY=
+                """);
+        HaiaConfig config = ConfigLoader.load(env(), dir);
+        assertEquals("sk-ant-quoted", config.providers().get("anthropic").apiKey().orElseThrow().reveal(),
+                     "no quotes, no comment: the key as typed");
+        assertEquals("claude-opus-4-5", config.models().getFirst().upstreamModel());
+        assertEquals(100, config.chat().maxTokens());
+        assertEquals(dir.resolve("notes#1.md"), config.chat().personaFile().orElseThrow(), "a # inside a value stays");
+        assertEquals(List.of("http://a.lan", "http://b.lan"), config.security().corsOrigins());
+        assertEquals(dir.resolve("data/my \"haia\".db"), config.store().dbPath());
+        assertEquals(Optional.of(dir.resolve(".env").toAbsolutePath()), config.origin().dotEnv());
+    }
+
+    @Test
+    void aDotEnvLineThatDoesNotParseIsNamedNotGuessed() throws Exception {
+        Files.writeString(dir.resolve(".env"), """
+                ANTHROPIC_API_KEY="sk-ant-unterminated
+                HAIA_MODEL="claude" and more
+                just some words
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(env(), dir));
+        List<String> problems = e.problems();
+        assertTrue(problems.stream().anyMatch(p -> p.contains(".env line 1 (ANTHROPIC_API_KEY)")
+                && p.contains("closing \" is missing")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains(".env line 2 (HAIA_MODEL)")
+                && p.contains("after the closing")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains(".env line 3: expected KEY=value")), problems.toString());
+        assertFalse(problems.toString().contains("sk-ant-unterminated"), "a value is never quoted back");
+    }
+
+    @Test
+    void aYamlSyntaxErrorIsOneProblemNamingTheFileLineAndColumn() throws Exception {
+        Files.writeString(dir.resolve("broken.yaml"), """
+                server:
+                  port: 8000
+                  host: [oops
+                chat:
+                  context-window: 20
+                """);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(env("HAIA_CONFIG", "broken.yaml", "ANTHROPIC_API_KEY", "k"), dir));
+        assertEquals(1, e.problems().size(), e.problems().toString());
+        String problem = e.problems().getFirst();
+        assertTrue(problem.startsWith(dir.resolve("broken.yaml").toAbsolutePath() + " line 4, column 5: not valid YAML:"),
+                   problem);
+        assertTrue(problem.contains("expected ',' or ']'") && problem.contains("line 3, column 9"), problem);
+        assertFalse(problem.contains("reader") || problem.contains("\n"), problem);
+    }
+
+    @Test
+    void aBadValueFromTheYamlIsBlamedOnTheFileNotTheVariable() throws Exception {
+        Files.writeString(dir.resolve("haia.yaml"), """
+                server:
+                  port: 99999
+                """);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(env("HAIA_CONFIG", "haia.yaml", "ANTHROPIC_API_KEY", "k"), dir));
+        String yaml = dir.resolve("haia.yaml").toAbsolutePath().toString();
+        assertEquals(List.of("server.port in " + yaml + " must be a port number (0-65535), got '99999'"),
+                     e.problems());
+
+        ConfigException fromEnv = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(env("HAIA_CONFIG", "haia.yaml", "ANTHROPIC_API_KEY", "k",
+                                            "SERVER_PORT", "70000"), dir));
+        assertEquals(List.of("SERVER_PORT (server.port) must be a port number (0-65535), got '70000'"),
+                     fromEnv.problems());
+    }
+
+    @Test
+    void keysCanComeFromFilesAsPodmanSecretsMountThem() throws Exception {
+        Path secrets = Files.createDirectories(dir.resolve("run/secrets"));
+        Files.writeString(secrets.resolve("anthropic"), "sk-ant-from-a-file\n");
+        Files.writeString(secrets.resolve("haia"), "haia-from-a-file");
+        HaiaConfig config = ConfigLoader.load(env("ANTHROPIC_API_KEY_FILE", secrets.resolve("anthropic").toString(),
+                                                  "HAIA_API_KEY_FILE", "run/secrets/haia"), dir);
+        assertEquals("sk-ant-from-a-file", config.providers().get("anthropic").apiKey().orElseThrow().reveal());
+        assertEquals("haia-from-a-file", config.security().apiKey().orElseThrow().reveal(), "relative to the work dir");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(env(
+                "ANTHROPIC_API_KEY_FILE", "run/secrets/missing",
+                "HAIA_API_KEY", "typed", "HAIA_API_KEY_FILE", "run/secrets/haia"), dir));
+        List<String> problems = e.problems();
+        assertTrue(problems.contains("ANTHROPIC_API_KEY_FILE: cannot read " + dir.resolve("run/secrets/missing")
+                                             + " (no such file)"), problems.toString());
+        assertTrue(problems.contains("HAIA_API_KEY and HAIA_API_KEY_FILE are both set: set one of them"),
+                   problems.toString());
+        assertFalse(problems.toString().contains("from-a-file"), "a file's content is never quoted");
     }
 
     @Test

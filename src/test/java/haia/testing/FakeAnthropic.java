@@ -117,6 +117,9 @@ public final class FakeAnthropic implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Behaviour> script = new ConcurrentLinkedQueue<>();
+    /** Model ids and aliases {@code GET /v1/models/{id}} knows (../shared/notes/wire-formats.md §1.9). */
+    private final java.util.Set<String> models = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final List<String> modelLookups = new CopyOnWriteArrayList<>();
     private volatile Function<Received, Behaviour> responder = FakeAnthropic::echo;
     private final AtomicInteger eventsWritten = new AtomicInteger();
     private volatile CountDownLatch disconnected = new CountDownLatch(1);
@@ -124,13 +127,17 @@ public final class FakeAnthropic implements AutoCloseable {
 
     private FakeAnthropic(String apiKey) {
         this.apiKey = apiKey;
+        models.addAll(List.of("claude-haiku-4-5", "claude-haiku-4-5-20251001", "claude-sonnet-4-5",
+                              "claude-sonnet-4-5-20250929", "claude-opus-4-5", "claude-opus-4-5-20251101",
+                              "claude-sonnet-4-6", "claude-opus-4-6"));
         this.server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(0)
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
-                .routing(r -> r.post("/v1/messages", this::messages))
+                .routing(r -> r.post("/v1/messages", this::messages)
+                        .get("/v1/models/{id}", this::model))
                 .build()
                 .start();
     }
@@ -146,6 +153,17 @@ public final class FakeAnthropic implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + server.port();
+    }
+
+    /** Models the key may use, replacing the defaults. */
+    public void models(String... ids) {
+        models.clear();
+        models.addAll(List.of(ids));
+    }
+
+    /** Ids asked for with {@code GET /v1/models/{id}}. */
+    public List<String> modelLookups() {
+        return List.copyOf(modelLookups);
     }
 
     public void enqueue(Behaviour... behaviours) {
@@ -204,7 +222,32 @@ public final class FakeAnthropic implements AutoCloseable {
         server.stop();
     }
 
-    // ---- the endpoint ----
+    // ---- the endpoints ----
+
+    /** {@code GET /v1/models/{model_id}}: a {@code ModelInfo}, or 404 {@code not_found_error}. */
+    private void model(ServerRequest req, ServerResponse res) throws Exception {
+        String id = req.path().pathParameters().get("id");
+        modelLookups.add(id);
+        Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        req.headers().forEach(h -> headers.put(h.name(), h.get()));
+        if (!apiKey.equals(headers.get("x-api-key"))) {
+            violations.add("x-api-key header missing or wrong");
+            send(res, 401, errorBody("authentication_error", "invalid x-api-key"));
+            return;
+        }
+        if (!"2023-06-01".equals(headers.get("anthropic-version"))) {
+            reject(res, "anthropic-version header must be 2023-06-01");
+            violations.add("anthropic-version header must be 2023-06-01");
+            return;
+        }
+        if (!models.contains(id)) {
+            send(res, 404, errorBody("not_found_error", "model: " + id));
+            return;
+        }
+        ObjectNode info = JSON.createObjectNode().put("type", "model").put("id", id)
+                .put("display_name", id).put("created_at", "2025-10-01T00:00:00Z");
+        send(res, 200, info);
+    }
 
     private void messages(ServerRequest req, ServerResponse res) throws Exception {
         Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);

@@ -27,6 +27,8 @@ public final class FakeGemini extends FakeUpstream {
     private static final Set<String> TOP_LEVEL = Set.of("contents", "systemInstruction", "generationConfig", "tools",
                                                         "toolConfig", "safetySettings", "cachedContent");
 
+    private static final Set<String> MODELS = Set.of("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash");
+
     private volatile boolean blockPrompt;
 
     private FakeGemini() {
@@ -43,7 +45,23 @@ public final class FakeGemini extends FakeUpstream {
 
     @Override
     protected void routes(HttpRules rules) {
-        rules.post("/v1beta/models/*", this::handle);
+        rules.post("/v1beta/models/*", this::handle)
+                .get("/v1beta/models/{model}", (req, res) -> {
+                    String model = req.path().pathParameters().get("model");
+                    if (!API_KEY.equals(req.headers().first(HeaderNames.create("x-goog-api-key")).orElse(""))) {
+                        sendError(res, 400, "API key not valid. Please pass a valid API key.", Map.of());
+                        return;
+                    }
+                    if (!MODELS.contains(model)) {
+                        sendError(res, 404, "models/" + model + " is not found for API version v1beta", Map.of());
+                        return;
+                    }
+                    // a Model resource (../shared/notes/wire-formats.md §5.1)
+                    ObjectNode info = JSON.createObjectNode().put("name", "models/" + model).put("version", "001")
+                            .put("displayName", model).put("inputTokenLimit", 1_048_576).put("outputTokenLimit", 65_536);
+                    info.putArray("supportedGenerationMethods").add("generateContent").add("countTokens");
+                    sendJson(res, 200, info, Map.of());
+                });
     }
 
     @Override

@@ -30,6 +30,8 @@ public final class FakeOpenAiServer extends FakeUpstream {
     private final Optional<String> apiKey;
     private volatile ErrorShape errorShape = ErrorShape.NESTED;
     private volatile boolean sendDone = true;
+    private volatile boolean listsModels = true;
+    private volatile List<String> served = List.of("qwen2.5-coder-32b", "gpt-4o-mini");
 
     private FakeOpenAiServer(Optional<String> apiKey) {
         this.apiKey = apiKey;
@@ -55,13 +57,41 @@ public final class FakeOpenAiServer extends FakeUpstream {
         this.errorShape = shape;
     }
 
+    /** The models {@code GET /v1/models} lists. */
+    public void serves(String... ids) {
+        this.served = List.of(ids);
+    }
+
+    /** Whether the server has {@code GET /v1/models} at all (some local servers do not). */
+    public void listsModels(boolean lists) {
+        this.listsModels = lists;
+    }
+
     public void sendDone(boolean send) {
         this.sendDone = send;
     }
 
     @Override
     protected void routes(HttpRules rules) {
-        rules.post("/v1/chat/completions", this::handle);
+        rules.post("/v1/chat/completions", this::handle)
+                .get("/v1/models", (req, res) -> {
+                    Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                    req.headers().forEach(h -> headers.put(h.name(), h.get()));
+                    if (apiKey.isPresent() && !("Bearer " + apiKey.get()).equals(headers.get("authorization"))) {
+                        sendError(res, 401, "Incorrect API key provided", Map.of());
+                        return;
+                    }
+                    if (!listsModels) {
+                        sendError(res, 404, "Not Found", Map.of());
+                        return;
+                    }
+                    // ListModelsResponse (../shared/notes/wire-formats.md §2.5)
+                    ObjectNode list = JSON.createObjectNode().put("object", "list");
+                    var data = list.putArray("data");
+                    served.forEach(id -> data.addObject().put("id", id).put("object", "model")
+                            .put("created", 1_735_689_600L).put("owned_by", "fake"));
+                    sendJson(res, 200, list, Map.of());
+                });
     }
 
     @Override

@@ -39,7 +39,7 @@ public final class HaiaProcess implements AutoCloseable {
 
     /**
      * Starts the packaged jar as the container does: through {@code bin/start}, with the production JVM flags of
-     * {@code config/jvm.options} ({@code -Xmx368m} and the rest). For tests about memory.
+     * {@code bin/jvm.options} ({@code -Xmx368m} and the rest). For tests about memory.
      */
     public static HaiaProcess startJarAsInProduction(Path workDir, Map<String, String> env) throws IOException {
         Map<String, String> all = new java.util.HashMap<>(env);

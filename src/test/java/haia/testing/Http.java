@@ -86,6 +86,16 @@ public final class Http {
         }
     }
 
+    /** Bytes on a socket to {@code 127.0.0.1:port}, for requests no HTTP client would send; the answer as text. */
+    public static String raw(int port, String request) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
     /** {@code {"model": model, "messages": [{"role":"user","content": text}]}} */
     public static ObjectNode chat(String model, String... userThenAssistant) {
         ObjectNode body = JSON.createObjectNode().put("model", model);

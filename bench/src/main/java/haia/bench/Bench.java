@@ -22,7 +22,7 @@ import haia.store.ConversationStore;
 
 /**
  * HAIA's benchmark suite. Starts the real {@code target/haia.jar} through {@code bin/start} (so with the JVM flags
- * of {@code config/jvm.options} and the AOT cache, as in the container image) and a fast fake upstream, each in its
+ * of {@code bin/jvm.options} and the AOT cache, as in the container image) and a fast fake upstream, each in its
  * own process, drives them with {@link LoadClient} over 127.0.0.1, and writes a results
  * file with the machine next to every figure.
  *
@@ -35,7 +35,7 @@ public final class Bench {
 
     private final Path jar;
     final Path work;
-    /** bin/start, which launches the jar with config/jvm.options (or HAIA_JAVA_OPTS) and the AOT cache. */
+    /** bin/start, which launches the jar with bin/jvm.options (plus HAIA_JAVA_OPTS) and the AOT cache. */
     private final Path start;
     private final Path aotCache;
     final boolean quick;
@@ -64,7 +64,8 @@ public final class Bench {
         Path home = jar.getParent().getParent();
         Path start = home.resolve("bin/start");
         Path aotCache = Path.of(jar.toString().replaceFirst("\\.jar$", ".aot"));
-        String flags = System.getenv().getOrDefault("HAIA_JAVA_OPTS", jvmOptions(home.resolve("config/jvm.options")));
+        String flags = (jvmOptions(home.resolve("bin/jvm.options")) + " "
+                + System.getenv().getOrDefault("HAIA_JAVA_OPTS", "")).strip();
         Path work = Files.createTempDirectory("haia-bench-");
         Report report = new Report(Machine.describe(flags, Files.isRegularFile(aotCache)
                 ? "recorded by bin/aot-train (" + (Files.size(aotCache) >> 20) + " MB), used by bin/start"
@@ -95,7 +96,7 @@ public final class Bench {
         System.out.println("\n== Summary\n" + report.summary() + "\nResults written to " + file);
     }
 
-    /** The flags bin/start reads: config/jvm.options without its comments. */
+    /** The flags bin/start reads: bin/jvm.options without its comments. */
     private static String jvmOptions(Path file) throws IOException {
         return Files.readAllLines(file).stream()
                 .map(String::strip)

@@ -23,7 +23,7 @@ final class Machine {
                 .append(" |\n");
         text.append("| JDK | ").append(System.getProperty("java.vm.vendor")).append(' ')
                 .append(System.getProperty("java.runtime.version")).append(" |\n");
-        text.append("| HAIA JVM flags | `").append(jvmFlags).append("` (config/jvm.options) |\n");
+        text.append("| HAIA JVM flags | `").append(jvmFlags).append("` (bin/jvm.options) |\n");
         text.append("| AOT cache | ").append(aotCache).append(" |\n");
         text.append("| setup | HAIA, the fake upstream and the load generator each in their own JVM on this machine,"
                             + " all traffic on 127.0.0.1 |\n");

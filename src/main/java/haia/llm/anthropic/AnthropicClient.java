@@ -2,6 +2,7 @@ package haia.llm.anthropic;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -38,7 +39,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 
 /**
  * Claude through Anthropic's Messages API ({@code POST /v1/messages}), blocking and streaming, over Helidon's web
@@ -51,8 +51,9 @@ public final class AnthropicClient implements LlmClient {
     static final String API_VERSION = "2023-06-01";
 
     private final String name;
-    private final WebClient http;
+    private final UpstreamHttp http;
     private final UpstreamCall call;
+    private final URI baseUrl;
     private final URI messagesUri;
     private final Secret apiKey;
     private static final JsonFactory JSON_FACTORY = Jackson.factory();
@@ -61,8 +62,9 @@ public final class AnthropicClient implements LlmClient {
     public AnthropicClient(HaiaConfig.Provider settings, UpstreamHttp.Settings upstream) {
         this.name = settings.name();
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Anthropic needs an API key"));
+        this.baseUrl = settings.baseUrl();
         this.messagesUri = UpstreamHttp.endpoint(settings.baseUrl(), "/v1/messages");
-        this.http = UpstreamHttp.client(upstream);
+        this.http = UpstreamHttp.client(settings, upstream);
         this.call = new UpstreamCall(name, upstream);
     }
 
@@ -154,15 +156,27 @@ public final class AnthropicClient implements LlmClient {
         return false;
     }
 
+    /**
+     * Whether Anthropic accepts HAIA's key and knows the model: {@code GET /v1/models/{model}} (aliases resolve, an
+     * unknown model is a 404), the cheapest call that checks both.
+     */
+    @Override
+    public Optional<String> modelProblem(String upstreamModel) {
+        URI uri = UpstreamHttp.endpoint(baseUrl, "/v1/models/" + URLEncoder.encode(upstreamModel, StandardCharsets.UTF_8));
+        return call.modelLookup(() -> http.get(uri, get -> get
+                .header(HeaderNames.create("x-api-key"), apiKey.reveal())
+                .header(HeaderNames.create("anthropic-version"), API_VERSION)), this::failure,
+                "Anthropic does not know the model '" + upstreamModel + "'; use one that GET /v1/models lists for"
+                        + " your key (HAIA_MODEL or upstream-model)");
+    }
+
     private HttpClientResponse post(LlmRequest request, boolean stream) {
         byte[] body = requestBody(request, stream);
-        return http.post()
-                .uri(messagesUri)
+        return http.post(messagesUri, post -> post
                 .header(HeaderNames.create("x-api-key"), apiKey.reveal())
                 .header(HeaderNames.create("anthropic-version"), API_VERSION)
                 .header(HeaderValues.CONTENT_TYPE_JSON)
-                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json")
-                .submit(body);
+                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json"), body);
     }
 
     /**
@@ -269,7 +283,7 @@ public final class AnthropicClient implements LlmClient {
 
     @Override
     public void close() {
-        http.closeResource();
+        http.close();
     }
 
     @Override

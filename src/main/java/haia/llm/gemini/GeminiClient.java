@@ -36,7 +36,6 @@ import haia.llm.Usage;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 
 /**
  * Google's Gemini through the Developer API: {@code models/{model}:generateContent} and
@@ -52,7 +51,7 @@ public final class GeminiClient implements LlmClient {
     private static final String API_VERSION = "v1beta";
 
     private final String name;
-    private final WebClient http;
+    private final UpstreamHttp http;
     private final UpstreamCall call;
     private final String modelsBase;
     private final Secret apiKey;
@@ -62,7 +61,7 @@ public final class GeminiClient implements LlmClient {
         this.name = settings.name();
         this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Gemini needs an API key"));
         this.modelsBase = UpstreamHttp.endpoint(settings.baseUrl(), "/" + API_VERSION + "/models/").toString();
-        this.http = UpstreamHttp.client(upstream);
+        this.http = UpstreamHttp.client(settings, upstream);
         this.call = new UpstreamCall(name, upstream);
     }
 
@@ -137,11 +136,21 @@ public final class GeminiClient implements LlmClient {
     private HttpClientResponse post(LlmRequest request, boolean stream) {
         String model = URLEncoder.encode(request.model().replaceFirst("^models/", ""), StandardCharsets.UTF_8);
         URI uri = URI.create(modelsBase + model + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent"));
-        return http.post().uri(uri)
+        return http.post(uri, post -> post
                 .header(HeaderNames.create("x-goog-api-key"), apiKey.reveal())
                 .header(HeaderValues.CONTENT_TYPE_JSON)
-                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json")
-                .submit(requestBody(request));
+                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json"), requestBody(request));
+    }
+
+    /** Whether Gemini accepts HAIA's key and knows the model: {@code GET models/{model}} checks both. */
+    @Override
+    public Optional<String> modelProblem(String upstreamModel) {
+        URI uri = URI.create(modelsBase + URLEncoder.encode(upstreamModel.replaceFirst("^models/", ""),
+                                                            StandardCharsets.UTF_8));
+        return call.modelLookup(() -> http.get(uri, get -> get
+                .header(HeaderNames.create("x-goog-api-key"), apiKey.reveal())), this::failure,
+                "Gemini does not know the model '" + upstreamModel + "'; use one that GET /v1beta/models lists"
+                        + " (HAIA_MODEL or upstream-model)");
     }
 
     /**
@@ -277,7 +286,7 @@ public final class GeminiClient implements LlmClient {
 
     @Override
     public void close() {
-        http.closeResource();
+        http.close();
     }
 
     @Override

@@ -31,9 +31,8 @@ import haia.llm.Usage;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
-import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.http1.Http1ClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 
 /**
  * A local model through Ollama's native chat API ({@code POST /api/chat}). Ollama's rules stay here: the system
@@ -47,12 +46,13 @@ public final class OllamaClient implements LlmClient {
     private static final JsonFactory JSON_FACTORY = Jackson.factory();
 
     private final String name;
-    private final WebClient http;
+    private final UpstreamHttp http;
     private final UpstreamCall call;
     private final URI chatUri;
     private final URI tagsUri;
     private final Optional<Secret> apiKey;
     private final Optional<String> keepAlive;
+    private final String where;
     private final ObjectMapper json = new ObjectMapper(Jackson.factory());
 
     public OllamaClient(HaiaConfig.Provider settings, UpstreamHttp.Settings upstream) {
@@ -61,8 +61,9 @@ public final class OllamaClient implements LlmClient {
         this.tagsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/api/tags");
         // local Ollama needs no key; ollama.com and authenticating proxies take a bearer token
         this.apiKey = settings.apiKey();
+        this.where = settings.where();
         this.keepAlive = Optional.ofNullable(settings.options().get("keep-alive")).filter(s -> !s.isBlank());
-        this.http = UpstreamHttp.client(upstream);
+        this.http = UpstreamHttp.client(settings, upstream);
         this.call = new UpstreamCall(name, upstream);
     }
 
@@ -123,14 +124,9 @@ public final class OllamaClient implements LlmClient {
      * Ollama itself.
      */
     @Override
-    public boolean checksModels() {
-        return true;
-    }
-
-    @Override
     public Optional<String> modelProblem(String upstreamModel) {
         // a start-up check nobody cancels; it gets the same size limits and error handling as a chat call
-        return call.blocking(() -> authorized(http.get().uri(tagsUri)).request(), new Cancellation(),
+        return call.blocking(() -> http.get(tagsUri, this::authorize), new Cancellation(),
                              r -> failure(r, upstreamModel), (headers, body) -> {
             JsonNode tags = json.readTree(body.readAllBytes());
             String wanted = withTag(upstreamModel);
@@ -140,8 +136,8 @@ public final class OllamaClient implements LlmClient {
                     return Optional.empty();
                 }
             }
-            return Optional.of("Ollama has no model '" + upstreamModel + "'; pull it on the Ollama host: ollama pull "
-                                       + upstreamModel);
+            return Optional.of("Ollama at " + where + " has no model '" + upstreamModel + "'; pull it on the Ollama"
+                                       + " host: ollama pull " + upstreamModel);
         });
     }
 
@@ -150,14 +146,12 @@ public final class OllamaClient implements LlmClient {
     }
 
     private HttpClientResponse post(LlmRequest request, boolean stream) {
-        return authorized(http.post().uri(chatUri))
-                .header(HeaderValues.CONTENT_TYPE_JSON)
-                .submit(requestBody(request, stream, keepAlive));
+        return http.post(chatUri, post -> authorize(post.header(HeaderValues.CONTENT_TYPE_JSON)),
+                         requestBody(request, stream, keepAlive));
     }
 
-    private HttpClientRequest authorized(HttpClientRequest request) {
+    private void authorize(Http1ClientRequest request) {
         apiKey.ifPresent(key -> request.header(HeaderNames.AUTHORIZATION, "Bearer " + key.reveal()));
-        return request;
     }
 
     /**
@@ -206,7 +200,7 @@ public final class OllamaClient implements LlmClient {
 
     @Override
     public void close() {
-        http.closeResource();
+        http.close();
     }
 
     @Override

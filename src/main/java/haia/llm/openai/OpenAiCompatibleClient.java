@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -32,9 +34,8 @@ import haia.llm.Usage;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
-import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.http1.Http1ClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 
 /**
  * Any server speaking OpenAI's Chat Completions API: llama.cpp's server, vLLM, LM Studio, LocalAI, Ollama's
@@ -52,9 +53,11 @@ public final class OpenAiCompatibleClient implements LlmClient {
     private static final JsonFactory JSON_FACTORY = Jackson.factory();
 
     private final String name;
-    private final WebClient http;
+    private final UpstreamHttp http;
     private final UpstreamCall call;
     private final URI completionsUri;
+    private final URI modelsUri;
+    private final String where;
     private final Optional<Secret> apiKey;
     private final String tokenLimitField;
     private final ObjectMapper json = new ObjectMapper(Jackson.factory());
@@ -62,12 +65,14 @@ public final class OpenAiCompatibleClient implements LlmClient {
     public OpenAiCompatibleClient(HaiaConfig.Provider settings, UpstreamHttp.Settings upstream) {
         this.name = settings.name();
         this.completionsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/chat/completions");
+        this.modelsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/models");
+        this.where = settings.where();
         this.apiKey = settings.apiKey();
         boolean openAi = "api.openai.com".equals(settings.baseUrl().getHost());
         this.tokenLimitField = Optional.ofNullable(settings.options().get("token-limit-field"))
                 .filter(s -> !s.isBlank())
                 .orElse(openAi ? "max_completion_tokens" : "max_tokens");
-        this.http = UpstreamHttp.client(upstream);
+        this.http = UpstreamHttp.client(settings, upstream);
         this.call = new UpstreamCall(name, upstream);
     }
 
@@ -137,12 +142,41 @@ public final class OpenAiCompatibleClient implements LlmClient {
         return reply.complete(finishReason(finish), usage, model, id);
     }
 
+    /**
+     * Whether the server accepts HAIA's key and lists the model ({@code GET {base}/models}). A server without a
+     * model list (404) cannot tell; one that lists other models may still serve any name (llama.cpp serves the
+     * model it loaded), so a missing name is a warning listing what the server has.
+     */
+    @Override
+    public Optional<String> modelProblem(String upstreamModel) {
+        JsonNode list;
+        try {
+            list = call.blocking(() -> http.get(modelsUri, this::authorize), new Cancellation(), this::failure,
+                                 (headers, body) -> json.readTree(body.readAllBytes()));
+        } catch (LlmException e) {
+            if (e.category() == ErrorCategory.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        List<String> ids = new ArrayList<>();
+        list.path("data").forEach(model -> ids.add(model.path("id").asText()));
+        if (ids.contains(upstreamModel)) {
+            return Optional.empty();
+        }
+        return Optional.of("the server at " + where + " does not list the model '" + upstreamModel + "' (it lists: "
+                                   + (ids.isEmpty() ? "nothing" : String.join(", ", ids.subList(0, Math.min(10, ids.size()))))
+                                   + "); chats may fail: check HAIA_MODEL or upstream-model");
+    }
+
+    private void authorize(Http1ClientRequest request) {
+        apiKey.ifPresent(key -> request.header(HeaderNames.AUTHORIZATION, "Bearer " + key.reveal()));
+    }
+
     private HttpClientResponse post(LlmRequest request, boolean stream) {
-        HttpClientRequest post = http.post().uri(completionsUri)
-                .header(HeaderValues.CONTENT_TYPE_JSON)
-                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json");
-        apiKey.ifPresent(key -> post.header(HeaderNames.AUTHORIZATION, "Bearer " + key.reveal()));
-        return post.submit(requestBody(request, stream, tokenLimitField));
+        return http.post(completionsUri, post -> authorize(post.header(HeaderValues.CONTENT_TYPE_JSON)
+                .header(HeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json")),
+                         requestBody(request, stream, tokenLimitField));
     }
 
     /** HAIA's neutral request as a Chat Completions request: the system prompt as the first message. */
@@ -231,7 +265,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
 
     @Override
     public void close() {
-        http.closeResource();
+        http.close();
     }
 
     @Override

@@ -1,0 +1,141 @@
+package haia;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import haia.api.ErrorMapper;
+import haia.testing.FakeAnthropic;
+import haia.testing.Http;
+import haia.testing.SseClient;
+import haia.testing.HaiaProcess;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code /metrics} as Prometheus and Grafana read it: clean for {@code promtool check metrics} (Debian's
+ * {@code prometheus} package, installed by {@code .ci/run}), JVM meters under the standard names, HAIA's counters at
+ * 0 before their first event, one vocabulary of outcomes, no {@code scope} label.
+ */
+class MetricsTest {
+
+    private static final Pattern OUTCOME = Pattern.compile("outcome=\"([^\"]*)\"");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void metricsPassPromtoolAndUseTheStandardNames() throws Exception {
+        try (FakeAnthropic anthropic = FakeAnthropic.start()) {
+            Files.writeString(dir.resolve("haia.yaml"), "resilience:\n  initial-backoff: 20ms\n");
+            Map<String, String> env = new java.util.HashMap<>();
+            env.put("ANTHROPIC_API_KEY", FakeAnthropic.API_KEY);
+            env.put("ANTHROPIC_BASE_URL", anthropic.baseUrl());
+            env.put("HAIA_DB_PATH", dir.resolve("data/haia.db").toString());
+            env.put("HAIA_CONFIG", "haia.yaml");
+            // its own JVM: the metrics registry is per process, and "0 at start" means before any other request
+            try (HaiaProcess haia = HaiaProcess.startMain(dir, env)) {
+                String fresh = Http.get(haia.uri("/metrics")).body();
+                // before any event: the counters alerts are written against exist, at 0
+                for (String series : List.of(
+                        "haia_requests_total{endpoint=\"chat_completions\",outcome=\"upstream_auth_failed\",} 0.0",
+                        "haia_requests_total{endpoint=\"chat_completions\",outcome=\"ok\",} 0.0",
+                        "haia_upstream_retries_total{provider=\"anthropic\",reason=\"upstream_overloaded\",} 0.0",
+                        "haia_tokens_total{direction=\"out\",model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_upstream_rejected_total 0.0",
+                        "haia_streams_cancelled_total{model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_messages_stored_total{role=\"assistant\",status=\"ok\",} 0.0",
+                        "haia_exchanges_lost_total{reply=\"answered\",} 0.0")) {
+                    assertTrue(fresh.contains(series), "missing at start: " + series);
+                }
+
+                // traffic of every kind: answers, a stream, a retried failure, a rejected request, a wrong URL
+                assertEquals(200, Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "hi")).status());
+                try (SseClient stream = SseClient.post(haia.uri("/v1/chat/completions"),
+                                                       Http.chat("haia", "stream").put("stream", true))) {
+                    stream.remainingBody();
+                }
+                anthropic.enqueue(FakeAnthropic.error(529, "overloaded_error", "Overloaded"),
+                                  FakeAnthropic.error(401, "authentication_error", "invalid x-api-key"));
+                Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "retried, then refused"));
+                Http.post(haia.uri("/v1/chat/completions"), "{", Map.of());
+                Http.get(haia.uri("/v1/nothing"));
+                String metrics = Http.get(haia.uri("/metrics")).body();
+
+                List<String> problems = promtool(metrics);
+                assertEquals(List.of(), problems, "promtool check metrics");
+
+                for (String name : List.of("jvm_memory_used_bytes{", "jvm_gc_max_data_size_bytes ",
+                                           "jvm_threads_live_threads ", "jvm_classes_loaded_classes ",
+                                           "process_cpu_usage ", "system_cpu_usage ", "process_uptime_seconds ",
+                                           "process_files_open_files ", "jvm_info{")) {
+                    assertTrue(metrics.lines().anyMatch(l -> l.startsWith(name)), "standard JVM meter " + name);
+                }
+                assertFalse(metrics.contains("scope="), "no scope label");
+                assertFalse(metrics.contains("quantile="), "histograms only");
+                assertTrue(metrics.contains("haia_llm_call_seconds_bucket{"), "latency as a histogram");
+                assertFalse(haia.log().contains("has no JVM meters"), haia.log());
+
+                Set<String> vocabulary = new TreeSet<>(ErrorMapper.codes());
+                vocabulary.addAll(List.of("ok", "cancelled", "new_thread"));
+                Set<String> used = new TreeSet<>();
+                metrics.lines().filter(l -> l.startsWith("haia_")).forEach(l -> {
+                    Matcher m = OUTCOME.matcher(l);
+                    if (m.find()) {
+                        used.add(m.group(1));
+                    }
+                });
+                assertTrue(used.contains("upstream_auth_failed") && used.contains("ok"), used.toString());
+                used.removeAll(vocabulary);
+                assertEquals(Set.of(), used, "outcomes outside the one vocabulary of error codes");
+            }
+        }
+    }
+
+    /** Runs {@code promtool check metrics} on the text; its complaints, one per line. */
+    static List<String> promtool(String metrics) throws Exception {
+        Optional<Path> promtool = onPath("promtool");
+        if (promtool.isEmpty()) {
+            System.err.println("\n*** MetricsTest: promtool not found; install Debian's prometheus package"
+                                       + " (.ci/run does) to check /metrics ***\n");
+        }
+        Assumptions.assumeTrue(promtool.isPresent(), "promtool is not installed (Debian package prometheus)");
+        Process process = new ProcessBuilder(promtool.get().toString(), "check", "metrics")
+                .redirectErrorStream(true).start();
+        process.getOutputStream().write(metrics.getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().close();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "promtool finished");
+        List<String> problems = new ArrayList<>(output.lines().filter(l -> !l.isBlank()).toList());
+        if (process.exitValue() != 0 && problems.isEmpty()) {
+            problems.add("promtool exited with " + process.exitValue());
+        }
+        return problems;
+    }
+
+    private static Optional<Path> onPath(String tool) {
+        for (String entry : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(entry, tool);
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+}
