@@ -22,6 +22,11 @@ public final class StreamedReply {
         this.maxChars = maxChars;
     }
 
+    /** A reply reporting to {@code events}, its text bounded by {@code maxChars} (decoder tests build their own). */
+    public static StreamedReply to(Consumer<LlmEvent> events, int maxChars) {
+        return new StreamedReply(events, maxChars);
+    }
+
     /** Adds a piece of text and reports it at once; empty pieces (keep-alives, role-only chunks) are skipped. */
     public void add(String piece) {
         if (piece.isEmpty()) {

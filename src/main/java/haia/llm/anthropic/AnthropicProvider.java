@@ -1,0 +1,24 @@
+package haia.llm.anthropic;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+
+import haia.llm.ProviderDescriptor;
+
+/** Claude through Anthropic's Messages API: how it is configured. */
+public final class AnthropicProvider {
+
+    public static final ProviderDescriptor DESCRIPTOR = new ProviderDescriptor(
+            "anthropic",
+            URI.create("https://api.anthropic.com"),
+            "claude-haiku-4-5-20251001",
+            true,
+            "ANTHROPIC_BASE_URL",
+            Optional.of("ANTHROPIC_API_KEY"),
+            List.of(),
+            AnthropicProtocol::new);
+
+    private AnthropicProvider() {
+    }
+}

@@ -1,0 +1,230 @@
+package haia.llm.gemini;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import haia.config.HaiaConfig;
+import haia.config.Secret;
+import haia.llm.ErrorBody;
+import haia.llm.ErrorCategory;
+import haia.llm.FinishReason;
+import haia.llm.LlmException;
+import haia.llm.LlmMessage;
+import haia.llm.LlmRequest;
+import haia.llm.LlmResponse;
+import haia.llm.ModelCheck;
+import haia.llm.ProtocolJson;
+import haia.llm.ProviderProtocol;
+import haia.llm.StreamDecoder;
+import haia.llm.UpstreamErrors;
+import haia.llm.UpstreamHead;
+import haia.llm.UpstreamHttp;
+import haia.llm.UpstreamRequest;
+import haia.llm.Usage;
+
+/**
+ * Gemini's Developer API as pure mapping: {@code models/{model}:generateContent} and
+ * {@code :streamGenerateContent?alt=sse}, key in {@code x-goog-api-key}. Gemini's rules stay here: the system prompt
+ * is {@code systemInstruction}, the assistant's role is {@code model}, settings go in {@code generationConfig}, a
+ * stream is data-only SSE that simply ends (no {@code [DONE]}), "thought" parts are not reply text, a blocked prompt
+ * answers with {@code promptFeedback} and no candidates, and errors are Google RPC style
+ * ({@code {"error":{"code","message","status","details"}}}, with the retry delay in the details).
+ */
+final class GeminiProtocol implements ProviderProtocol {
+
+    private static final String API_VERSION = "v1beta";
+
+    private final String name;
+    private final String modelsBase;
+    private final Secret apiKey;
+
+    GeminiProtocol(HaiaConfig.Provider settings) {
+        this.name = settings.name();
+        this.apiKey = settings.apiKey().orElseThrow(() -> new IllegalArgumentException("Gemini needs an API key"));
+        this.modelsBase = UpstreamHttp.endpoint(settings.baseUrl(), "/" + API_VERSION + "/models/").toString();
+    }
+
+    @Override
+    public UpstreamRequest request(LlmRequest request, boolean stream) {
+        Map<String, String> headers = headers();
+        headers.put("content-type", "application/json");
+        headers.put("accept", stream ? "text/event-stream" : "application/json");
+        URI uri = URI.create(modelsBase + modelPath(request.model())
+                                     + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent"));
+        return UpstreamRequest.post(uri, headers, requestBody(request));
+    }
+
+    private Map<String, String> headers() {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("x-goog-api-key", apiKey.reveal());
+        return headers;
+    }
+
+    private static String modelPath(String model) {
+        return URLEncoder.encode(model.replaceFirst("^models/", ""), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * HAIA's neutral request in Gemini's terms: {@code systemInstruction}, {@code contents} with roles
+     * {@code user}/{@code model}, and {@code generationConfig} (Gemini's temperature scale is OpenAI's 0..2).
+     */
+    static byte[] requestBody(LlmRequest request) {
+        return ProtocolJson.body(request, g -> {
+            g.writeStartObject();
+            if (request.system().filter(s -> !s.isBlank()).isPresent()) {
+                g.writeObjectFieldStart("systemInstruction");
+                g.writeArrayFieldStart("parts");
+                g.writeStartObject();
+                g.writeStringField("text", request.system().get());
+                g.writeEndObject();
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeArrayFieldStart("contents");
+            for (LlmMessage message : request.messages()) {
+                g.writeStartObject();
+                g.writeStringField("role", message.role() == LlmMessage.Role.USER ? "user" : "model");
+                g.writeArrayFieldStart("parts");
+                g.writeStartObject();
+                g.writeStringField("text", message.text());
+                g.writeEndObject();
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("generationConfig");
+            g.writeNumberField("maxOutputTokens", request.maxTokens());
+            if (request.temperature().isPresent()) {
+                g.writeNumberField("temperature", request.temperature().getAsDouble());
+            }
+            if (request.topP().isPresent()) {
+                g.writeNumberField("topP", request.topP().getAsDouble());
+            }
+            ProtocolJson.strings(g, "stopSequences", request.stop());
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    @Override
+    public LlmResponse reply(LlmRequest request, UpstreamHead head, byte[] body) throws IOException {
+        JsonNode reply = ProtocolJson.READER.readTree(body);
+        if (reply == null || !reply.isObject()) {
+            throw UpstreamErrors.protocolFailure(name, "the reply is not a GenerateContentResponse", null);
+        }
+        Optional<String> blocked = blockReason(reply);
+        if (!reply.path("candidates").isArray() && blocked.isEmpty()) {
+            throw UpstreamErrors.protocolFailure(name, "the reply has no candidates", null);
+        }
+        JsonNode candidate = reply.path("candidates").path(0);
+        return new LlmResponse(text(candidate), blocked.isPresent() ? FinishReason.CONTENT_FILTER
+                : finishReason(candidate.path("finishReason").asText(null)),
+                               usage(reply.path("usageMetadata")),
+                               reply.path("modelVersion").asText(request.model()),
+                               ProtocolJson.text(reply.path("responseId")));
+    }
+
+    @Override
+    public StreamDecoder decoder(LlmRequest request, UpstreamHead head) {
+        return new GeminiStream(name, request.model());
+    }
+
+    /** The reply text of a candidate: its text parts, without the model's "thought" parts. */
+    static String text(JsonNode candidate) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : candidate.path("content").path("parts")) {
+            if (!part.path("thought").asBoolean(false)) {
+                text.append(part.path("text").asText(""));
+            }
+        }
+        return text.toString();
+    }
+
+    static Optional<String> blockReason(JsonNode reply) {
+        return ProtocolJson.text(reply.path("promptFeedback").path("blockReason"));
+    }
+
+    /** Thinking tokens are billed as output, so they count as completion tokens. */
+    static Usage usage(JsonNode usage) {
+        return new Usage(usage.path("promptTokenCount").asInt(0),
+                         usage.path("candidatesTokenCount").asInt(0) + usage.path("thoughtsTokenCount").asInt(0));
+    }
+
+    /**
+     * A non-200 answer. Gemini reports a wrong API key as 400 {@code INVALID_ARGUMENT} with reason
+     * {@code API_KEY_INVALID}: that is an authentication failure, not a bad request. Its retry delay comes in the body.
+     */
+    @Override
+    public LlmException failure(String model, UpstreamHead head, byte[] body) {
+        int status = head.status();
+        ErrorBody error = ErrorBody.of(body);
+        JsonNode rpc = error.root().path("error");
+        String detail = error.detail(ProtocolJson.text(rpc.path("message")));
+        if (apiKeyInvalid(rpc)) {
+            return new LlmException(ErrorCategory.AUTHENTICATION, name, status,
+                                    "The " + name + " upstream rejected HAIA's API key (HTTP " + status + "): " + detail,
+                                    Optional.empty(), Optional.empty(), null);
+        }
+        LlmException failure = UpstreamErrors.httpFailure(name, head, detail, Optional.empty());
+        Optional<Duration> delay = retryDelay(rpc);
+        if (failure.retryAfter().isEmpty() && delay.isPresent()) {
+            return new LlmException(failure.category(), name, status, failure.getMessage(), delay, Optional.empty(),
+                                    null);
+        }
+        return failure;
+    }
+
+    private static boolean apiKeyInvalid(JsonNode error) {
+        for (JsonNode detail : error.path("details")) {
+            if ("API_KEY_INVALID".equals(detail.path("reason").asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether Gemini accepts HAIA's key and knows the model: {@code GET models/{model}} checks both. */
+    @Override
+    public ModelCheck modelCheck(String upstreamModel) {
+        return ModelCheck.lookup(UpstreamRequest.get(URI.create(modelsBase + modelPath(upstreamModel)), headers()),
+                                 "Gemini does not know the model '" + upstreamModel + "'; use one that GET"
+                                         + " /v1beta/models lists (HAIA_MODEL or upstream-model)");
+    }
+
+    static FinishReason finishReason(String finish) {
+        if (finish == null) {
+            return FinishReason.STOP;
+        }
+        return switch (finish) {
+            case "MAX_TOKENS" -> FinishReason.LENGTH;
+            case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY",
+                 "IMAGE_PROHIBITED_CONTENT", "LANGUAGE" -> FinishReason.CONTENT_FILTER;
+            case "MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS" -> FinishReason.TOOL_CALLS;
+            default -> FinishReason.STOP;   // STOP, OTHER, FINISH_REASON_UNSPECIFIED
+        };
+    }
+
+    /** Google's RetryInfo detail ({@code "retryDelay": "22s"}), which Gemini sends instead of a retry-after header. */
+    static Optional<Duration> retryDelay(JsonNode error) {
+        for (JsonNode detail : error.path("details")) {
+            String delay = detail.path("retryDelay").asText("");
+            if (delay.matches("\\d+(\\.\\d+)?s")) {
+                return Optional.of(Duration.ofMillis((long) (Double.parseDouble(delay.replace("s", "")) * 1000)));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public String toString() {
+        return "gemini " + modelsBase;
+    }
+}
