@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import haia.llm.Capability;
 import haia.llm.ProviderDescriptor;
 import haia.llm.ProviderOption;
 import haia.llm.Providers;
@@ -138,7 +139,8 @@ public final class ConfigLoader {
                 positiveInt("chat.max-message-chars"),
                 headerName("chat.conversation-header"),
                 headerName("chat.chat-id-header"),
-                headerName("chat.task-header"));
+                headerName("chat.task-header"),
+                (int) Math.min(Integer.MAX_VALUE - 8, size("chat.max-image-bytes")));
         HaiaConfig.Tasks tasks = new HaiaConfig.Tasks(
                 bool("tasks.detect-by-shape"),
                 bool("tasks.persona"),
@@ -208,7 +210,8 @@ public final class ConfigLoader {
                                                                            .map(ProviderDescriptor::defaultModel)
                                                                            .orElse(""));
             return List.of(new HaiaConfig.Model("haia", provider, upstream, OptionalInt.empty(), OptionalDouble.empty(),
-                                                Optional.empty(), OptionalInt.empty(), Optional.empty()));
+                                                Optional.empty(), OptionalInt.empty(), Optional.empty(),
+                                                capabilities("haia.capabilities")));
         }
         List<HaiaConfig.Model> models = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();
@@ -230,9 +233,34 @@ public final class ConfigLoader {
                     optionalTemperature(at + ".temperature"),
                     optionalString(at + ".persona-file").map(workDir::resolve),
                     optionalPositiveInt(at + ".context-window"),
-                    optionalString(at + ".fallback")));
+                    optionalString(at + ".fallback"),
+                    capabilities(at + ".capabilities")));
         }
         return models;
+    }
+
+    /**
+     * What a model can do, when configured: a list ({@code [images, tools]}, or {@code images, tools} from a
+     * variable) that replaces its provider type's defaults; {@code []} (or {@code none}) for plain text only.
+     */
+    private Optional<Set<Capability>> capabilities(String key) {
+        Config node = config.get(key);
+        if (!node.exists()) {
+            return Optional.empty();
+        }
+        List<String> names = list(key);
+        if (node.type() != Config.Type.LIST && names.isEmpty()) {
+            return Optional.empty();   // an empty variable: the defaults
+        }
+        Set<Capability> capabilities = java.util.EnumSet.noneOf(Capability.class);
+        for (String name : names) {
+            if (name.equalsIgnoreCase("none")) {
+                continue;
+            }
+            Capability.of(name.toLowerCase(Locale.ROOT)).ifPresentOrElse(capabilities::add, () -> problems.add(
+                    name(key) + ": unknown capability '" + name + "' (known: images, tools, thinking, json)"));
+        }
+        return Optional.of(capabilities);
     }
 
     private Optional<String> defaultModel(List<HaiaConfig.Model> models) {
@@ -589,8 +617,10 @@ public final class ConfigLoader {
         env.put("HAIA_MAX_TOKENS", "chat.max-tokens");
         env.put("HAIA_PERSONA_FILE", "chat.persona-file");
         env.put("HAIA_MAX_MESSAGE_CHARS", "chat.max-message-chars");
+        env.put("HAIA_MAX_IMAGE_BYTES", "chat.max-image-bytes");
         env.put("HAIA_PROVIDER", "haia.provider");
         env.put("HAIA_MODEL", "haia.model");
+        env.put("HAIA_CAPABILITIES", "haia.capabilities");
         env.put("HAIA_DEFAULT_MODEL", "default-model");
         env.put("HAIA_TASK_MODEL", "tasks.model");
         // each protocol's variables set the provider named like its type

@@ -16,8 +16,8 @@ public final class ProtocolJson {
 
     /** Reads provider bodies and stream events (thread-safe; buffers from the shared pool). */
     public static final ObjectMapper READER = new ObjectMapper(Jackson.factory());
-    /** Writes request bodies. */
-    public static final JsonFactory WRITER = Jackson.factory();
+    /** Writes request bodies; owned by a mapper, so a generator can write JSON trees (schemas, tool arguments). */
+    public static final JsonFactory WRITER = new ObjectMapper(Jackson.factory()).getFactory();
 
     private ProtocolJson() {
     }
@@ -38,6 +38,35 @@ public final class ProtocolJson {
             g.writeString(value);
         }
         g.writeEndArray();
+    }
+
+    /**
+     * A tool call's arguments as the JSON object the providers with object arguments want. Models write arguments as
+     * text and may get it wrong: an empty text is {@code {}} (a call without arguments), and text that is not a JSON
+     * object travels as {@code {"arguments": "<the text>"}}, so nothing the model wrote is lost.
+     */
+    public static JsonNode argumentsObject(String arguments) {
+        if (arguments.isBlank()) {
+            return READER.createObjectNode();
+        }
+        try {
+            JsonNode parsed = READER.readTree(arguments);
+            if (parsed != null && parsed.isObject()) {
+                return parsed;
+            }
+        } catch (IOException notJson) {
+            // kept as text below
+        }
+        return READER.createObjectNode().put("arguments", arguments);
+    }
+
+    /** A JSON value as compact text (a tool call's arguments object as the OpenAI side carries it). */
+    public static String compact(JsonNode value) {
+        try {
+            return READER.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new IllegalStateException("a JSON tree always writes", e);
+        }
     }
 
     /** A request body written field by field (no DTOs), sized for its messages. */

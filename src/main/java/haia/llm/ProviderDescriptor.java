@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 import haia.config.HaiaConfig;
@@ -22,6 +23,9 @@ import haia.config.HaiaConfig;
  * @param apiKeyEnv      the variable that sets its key, when the key can come from the environment (a
  *                       {@code _FILE} variant is read too)
  * @param options        the protocol's own settings under {@code providers.<name>}
+ * @param capabilities   what its models can do unless a model's {@code capabilities} say otherwise
+ * @param imageUrls      whether the provider takes http(s) image URLs itself (else HAIA fetches the image and sends
+ *                       its bytes)
  * @param protocol       the protocol mapping for one configured provider
  */
 public record ProviderDescriptor(String type,
@@ -31,6 +35,8 @@ public record ProviderDescriptor(String type,
                                  String baseUrlEnv,
                                  Optional<String> apiKeyEnv,
                                  List<ProviderOption> options,
+                                 Set<Capability> capabilities,
+                                 boolean imageUrls,
                                  Function<HaiaConfig.Provider, ProviderProtocol> protocol) {
 
     public ProviderDescriptor {
@@ -40,6 +46,7 @@ public record ProviderDescriptor(String type,
         Objects.requireNonNull(baseUrlEnv, "baseUrlEnv");
         Objects.requireNonNull(apiKeyEnv, "apiKeyEnv");
         options = List.copyOf(options);
+        capabilities = Set.copyOf(capabilities);
         Objects.requireNonNull(protocol, "protocol");
     }
 

@@ -1,6 +1,7 @@
 package haia.llm;
 
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * One provider's protocol as pure functions, for one configured provider (its URL, key and options): HAIA's neutral
@@ -10,6 +11,14 @@ import java.io.IOException;
  * size limits, cancellation, stream reading), and {@link SanitizedLlmClient} cleans what comes back.
  */
 public interface ProviderProtocol {
+
+    /**
+     * Why this provider cannot serve {@code request} as asked, if it cannot (a combination its API refuses). Asked
+     * before the call; a problem is the client's 400, and nothing is sent or stored.
+     */
+    default Optional<RequestProblem> problem(LlmRequest request) {
+        return Optional.empty();
+    }
 
     /** The HTTP request for a model call, blocking or streaming. */
     UpstreamRequest request(LlmRequest request, boolean stream);

@@ -23,10 +23,16 @@ import io.helidon.webclient.api.HttpClientResponse;
 public final class UpstreamCall {
 
     private final String provider;
+    private final String type;
     private final UpstreamHttp.Settings limits;
 
-    public UpstreamCall(String provider, UpstreamHttp.Settings limits) {
+    /**
+     * @param provider the configured provider's name, for messages
+     * @param type     its protocol type, recorded on the thinking a stream returns
+     */
+    public UpstreamCall(String provider, String type, UpstreamHttp.Settings limits) {
         this.provider = provider;
+        this.type = type;
         this.limits = limits;
     }
 
@@ -59,11 +65,25 @@ public final class UpstreamCall {
     public LlmResponse reply(Supplier<HttpClientResponse> send, Cancellation cancellation, FailureReader failure,
                              BodyReader<LlmResponse> reader) {
         LlmResponse response = blocking(send, cancellation, failure, reader);
-        if (response.text().length() > limits.maxReplyChars()) {
+        if (length(response) > limits.maxReplyChars()) {
             throw new ReplyTooLargeException(provider, replyLimitMessage(), cut(response.text(), limits.maxReplyChars()),
                                              response.upstreamRequestId());
         }
         return response;
+    }
+
+    /** What a reply's size is measured in: its text, reasoning and tool arguments, as for a streamed reply. */
+    private static long length(LlmResponse response) {
+        long length = 0;
+        for (Part part : response.parts()) {
+            length += switch (part) {
+                case Part.Text text -> text.text().length();
+                case Part.Thinking thinking -> thinking.text().length();
+                case Part.ToolCall call -> call.arguments().length();
+                default -> 0;
+            };
+        }
+        return length;
     }
 
     /**
@@ -118,7 +138,7 @@ public final class UpstreamCall {
             }
             boolean ended = reader.read(response.headers(),
                                         new CappedBody(response.inputStream(), limits.maxBodyBytes()),
-                                        new StreamedReply(events, limits.maxReplyChars()));
+                                        new StreamedReply(type, events, limits.maxReplyChars()));
             if (!ended && !cancellation.isCancelled()) {
                 events.accept(new LlmEvent.Failed(UpstreamErrors.protocolFailure(
                         provider, "the stream ended before its final event", null)));

@@ -30,12 +30,17 @@ public final class UpstreamClient implements LlmClient {
         this.name = settings.name();
         this.protocol = protocol;
         this.http = UpstreamHttp.client(settings, upstream);
-        this.call = new UpstreamCall(name, upstream);
+        this.call = new UpstreamCall(name, settings.type(), upstream);
     }
 
     @Override
     public String provider() {
         return name;
+    }
+
+    @Override
+    public Optional<RequestProblem> problem(LlmRequest request) {
+        return protocol.problem(request);
     }
 
     @Override

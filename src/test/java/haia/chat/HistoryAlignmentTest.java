@@ -43,14 +43,14 @@ class HistoryAlignmentTest {
     @Test
     void theWholeStoredConversationPlusANewMessageIsANewTurn() {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1"), history("u1", "a1"), turn("u2"));
-        assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), List.of("u2")), plan);
+        assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), turn("u2")), plan);
     }
 
     @Test
     void aFirstMessageIsANewTurn() {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, List.of(), List.of(), turn("hello"));
         assertEquals(TurnPlan.Kind.NEW_TURN, plan.kind());
-        assertEquals(List.of("hello"), plan.userTurn());
+        assertEquals(turn("hello"), plan.userTurn());
     }
 
     @Test
@@ -77,20 +77,20 @@ class HistoryAlignmentTest {
     void aChangedUserTurnAtAStoredPositionIsAnEdit() {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1", "u2", "a2"), history("u1", "a1"),
                                               turn("u2 edited"));
-        assertEquals(new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(30), List.of(), List.of("u2 edited")), plan);
+        assertEquals(new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(30), List.of(), turn("u2 edited")), plan);
     }
 
     @Test
     void editingTheFirstMessage() {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1", "u2", "a2"), List.of(), turn("u1 edited"));
-        assertEquals(new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(10), List.of(), List.of("u1 edited")), plan);
+        assertEquals(new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(10), List.of(), turn("u1 edited")), plan);
     }
 
     @Test
     void historyTheServerNeverSawIsImported() {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, List.of(), history("u1", "a1", "u2", "a2"), turn("u3"));
         assertEquals(new TurnPlan(TurnPlan.Kind.IMPORT, OptionalLong.empty(), history("u1", "a1", "u2", "a2"),
-                                  List.of("u3")), plan);
+                                  turn("u3")), plan);
     }
 
     @Test
@@ -98,7 +98,7 @@ class HistoryAlignmentTest {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1"), history("u1", "a1", "u2", "a2 partial"),
                                               turn("u3"));
         assertEquals(new TurnPlan(TurnPlan.Kind.IMPORT, OptionalLong.empty(), history("u2", "a2 partial"),
-                                  List.of("u3")), plan);
+                                  turn("u3")), plan);
         assertEquals(List.of(LlmMessage.user("u2"), LlmMessage.assistant("a2 partial")), plan.imports());
     }
 
@@ -122,7 +122,7 @@ class HistoryAlignmentTest {
     void aThreadClientAlwaysAddsItsTrailingUserMessages() {
         TurnPlan plan = HistoryAlignment.plan(THREAD, live("u1", "a1"), history("something", "else"),
                                               List.of(LlmMessage.user("q1"), LlmMessage.user("q2")));
-        assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), List.of("q1", "q2")), plan);
+        assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), List.of(LlmMessage.user("q1"), LlmMessage.user("q2"))), plan);
     }
 
     // ---- requests without a conversation header: the default thread, or the client's own context ----

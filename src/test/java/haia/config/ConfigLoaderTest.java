@@ -43,7 +43,8 @@ class ConfigLoaderTest {
         assertEquals("haia", model.id());
         assertEquals("claude-haiku-4-5-20251001", model.upstreamModel());
         assertEquals("https://api.anthropic.com", config.providers().get("anthropic").baseUrl().toString());
-        assertEquals(1_048_576, config.server().maxBodyBytes());
+        assertEquals(8 << 20, config.server().maxBodyBytes());
+        assertEquals(5 << 20, config.chat().maxImageBytes());
         assertEquals(Duration.ofSeconds(30), config.server().shutdownGrace());
     }
 

@@ -45,11 +45,12 @@ public final class RecordedStream {
     private RecordedStream() {
     }
 
-    public static Decoded decode(StreamDecoder decoder, String body) {
+    /** Decodes as the stream of a provider of type {@code provider} (recorded on the reply's thinking). */
+    public static Decoded decode(String provider, StreamDecoder decoder, String body) {
         List<LlmEvent> events = new ArrayList<>();
         try {
             boolean ended = UpstreamClient.read(decoder, new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)),
-                                                StreamedReply.to(events::add, 500_000));
+                                                StreamedReply.to(provider, events::add, 500_000));
             return new Decoded(List.copyOf(events), ended);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -58,11 +58,11 @@ class ConversationStoreTest {
     }
 
     private static NewMessage ok(String text) {
-        return NewMessage.user(text, MessageStatus.OK, Optional.empty());
+        return NewMessage.user(LlmMessage.user(text), MessageStatus.OK, Optional.empty());
     }
 
     private static NewMessage answer(String text) {
-        return new NewMessage(LlmMessage.Role.ASSISTANT, text, MessageStatus.OK, Optional.of("haia"),
+        return NewMessage.text(LlmMessage.Role.ASSISTANT, text, MessageStatus.OK, Optional.of("haia"),
                               Optional.of("stop"), Optional.of(new Usage(3, 4)), Optional.empty());
     }
 
@@ -87,7 +87,7 @@ class ConversationStoreTest {
             assertEquals("wal", mode.getString(1), "WAL is a property of the file");
             ResultSet version = s.executeQuery("SELECT max(version) FROM schema_version");
             version.next();
-            assertEquals(1, version.getInt(1));
+            assertEquals(Migrations.FILES.size(), version.getInt(1));
         }
         // per-connection pragmas, read through the store's own pool
         assertEquals(1L, store.pragma("foreign_keys"));
@@ -196,7 +196,7 @@ class ConversationStoreTest {
             id = exchange(ConversationIdentity.DEFAULT, "q" + i, "a" + i);
         }
         store.commit(new Exchange(ConversationIdentity.DEFAULT, OptionalLong.empty(),
-                                  List.of(NewMessage.user("failed one", MessageStatus.FAILED, Optional.of("boom")))));
+                                  List.of(NewMessage.user(LlmMessage.user("failed one"), MessageStatus.FAILED, Optional.of("boom")))));
         List<LlmMessage> window = store.window(id, OptionalLong.empty(), 4);
         assertEquals(List.of("q3", "a3", "q4", "a4"), window.stream().map(LlmMessage::text).toList());
     }

@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,12 +15,14 @@ import haia.config.Secret;
 import haia.llm.ErrorBody;
 import haia.llm.FinishReason;
 import haia.llm.LlmException;
-import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.ModelCheck;
 import haia.llm.ProtocolJson;
 import haia.llm.ProviderProtocol;
+import haia.llm.ReplyParts;
+import haia.llm.RequestProblem;
+import haia.llm.ResponseFormat;
 import haia.llm.StreamDecoder;
 import haia.llm.UpstreamErrors;
 import haia.llm.UpstreamHead;
@@ -32,13 +31,14 @@ import haia.llm.UpstreamRequest;
 import haia.llm.Usage;
 
 /**
- * Anthropic's Messages API ({@code POST /v1/messages}) as pure mapping. Anthropic's rules are applied here and
- * nowhere else: the system prompt is a top-level field, temperature tops out at 1, {@code temperature} and
- * {@code top_p} are never sent together, stop reasons and error types are translated into HAIA's neutral ones.
+ * Anthropic's Messages API ({@code POST /v1/messages}) as pure mapping: the request body ({@link AnthropicRequests}),
+ * the reply's content blocks (text, thinking with its signature, tool use; the answer tool's input as the reply's
+ * text), the stream ({@link AnthropicStream}), stop reasons, usage and error types in HAIA's neutral terms.
  */
 final class AnthropicProtocol implements ProviderProtocol {
 
     static final String API_VERSION = "2023-06-01";
+    private static final String TYPE = "anthropic";
 
     private final String name;
     private final URI baseUrl;
@@ -52,12 +52,48 @@ final class AnthropicProtocol implements ProviderProtocol {
         this.messagesUri = UpstreamHttp.endpoint(settings.baseUrl(), "/v1/messages");
     }
 
+    /**
+     * What Claude's API refuses: extended thinking under a forced tool choice, with a changed temperature or a
+     * narrow top_p, or together with structured output (which HAIA gets from Claude through a forced tool call); and
+     * an answer schema that is not an object (a tool's input is one).
+     */
+    @Override
+    public Optional<RequestProblem> problem(LlmRequest request) {
+        if (request.responseFormat() instanceof ResponseFormat.JsonSchema schema
+                && AnthropicRequests.type(schema.schema()).filter(t -> !t.equals("object")).isPresent()) {
+            return Optional.of(new RequestProblem("response_format", "Claude answers structured output as a JSON"
+                    + " object: response_format.json_schema.schema must have type object"));
+        }
+        if (!request.thinks()) {
+            return Optional.empty();
+        }
+        if (request.tools().offered() && request.tools().choice().forced()) {
+            return Optional.of(new RequestProblem("tool_choice", "Claude cannot use extended thinking"
+                    + " (reasoning_effort) while a tool call is forced (tool_choice required or a named tool): leave"
+                    + " one of them out"));
+        }
+        if (request.responseFormat().json()) {
+            return Optional.of(new RequestProblem("response_format", "Claude cannot use extended thinking"
+                    + " (reasoning_effort) together with response_format: HAIA gets structured output from Claude"
+                    + " through a forced tool call, which thinking does not allow; leave one of them out"));
+        }
+        if (request.sampling().temperature().isPresent()) {
+            return Optional.of(new RequestProblem("temperature", "Claude's extended thinking (reasoning_effort) works"
+                    + " only at its own temperature: leave temperature out"));
+        }
+        if (request.sampling().topP().isPresent() && request.sampling().topP().getAsDouble() < 0.95) {
+            return Optional.of(new RequestProblem("top_p", "Claude's extended thinking (reasoning_effort) allows"
+                    + " top_p from 0.95 to 1 only"));
+        }
+        return Optional.empty();
+    }
+
     @Override
     public UpstreamRequest request(LlmRequest request, boolean stream) {
         Map<String, String> headers = headers();
         headers.put("content-type", "application/json");
         headers.put("accept", stream ? "text/event-stream" : "application/json");
-        return UpstreamRequest.post(messagesUri, headers, requestBody(request, stream));
+        return UpstreamRequest.post(messagesUri, headers, AnthropicRequests.body(request, stream));
     }
 
     private Map<String, String> headers() {
@@ -67,71 +103,40 @@ final class AnthropicProtocol implements ProviderProtocol {
         return headers;
     }
 
-    /**
-     * HAIA's neutral request in Anthropic's terms, written straight to JSON: the system prompt is a top-level field,
-     * temperature is capped at Anthropic's 1 (OpenAI's scale goes to 2), and {@code temperature} wins over
-     * {@code top_p}, since newer Claude models reject the two together.
-     */
-    static byte[] requestBody(LlmRequest request, boolean stream) {
-        return ProtocolJson.body(request, g -> {
-            g.writeStartObject();
-            g.writeStringField("model", request.model());
-            g.writeNumberField("max_tokens", request.maxTokens());
-            if (request.system().filter(s -> !s.isBlank()).isPresent()) {
-                g.writeStringField("system", request.system().get());
-            }
-            g.writeArrayFieldStart("messages");
-            for (LlmMessage message : request.messages()) {
-                g.writeStartObject();
-                g.writeStringField("role", message.role() == LlmMessage.Role.USER ? "user" : "assistant");
-                g.writeStringField("content", message.text());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            if (request.temperature().isPresent()) {
-                g.writeNumberField("temperature", Math.min(1.0, request.temperature().getAsDouble()));
-            } else if (request.topP().isPresent()) {
-                g.writeNumberField("top_p", request.topP().getAsDouble());
-            }
-            ProtocolJson.strings(g, "stop_sequences", request.stop());
-            if (request.user().isPresent()) {
-                g.writeObjectFieldStart("metadata");
-                g.writeStringField("user_id", opaqueUserId(request.user().get()));
-                g.writeEndObject();
-            }
-            if (stream) {
-                g.writeBooleanField("stream", true);
-            }
-            g.writeEndObject();
-        });
-    }
-
-    /** Anthropic asks for an opaque user id (no names or e-mail addresses): send a hash of what the client sent. */
-    private static String opaqueUserId(String user) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(user.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Override
     public LlmResponse reply(LlmRequest request, UpstreamHead head, byte[] body) throws IOException {
         JsonNode message = ProtocolJson.READER.readTree(body);
         if (message == null || !message.path("content").isArray()) {
             throw UpstreamErrors.protocolFailure(name, "the reply has no content array", null);
         }
-        StringBuilder text = new StringBuilder();
+        ReplyParts parts = new ReplyParts(TYPE);
         for (JsonNode block : message.path("content")) {
-            if ("text".equals(block.path("type").asText())) {
-                text.append(block.path("text").asText(""));
+            switch (block.path("type").asText()) {
+                case "text" -> parts.text(block.path("text").asText(""));
+                case "thinking" -> {
+                    parts.thinking(block.path("thinking").asText(""));
+                    parts.signature(block.path("signature").asText(""));
+                }
+                case "redacted_thinking" -> parts.redactedThinking(block.path("data").asText(""));
+                case "tool_use" -> {
+                    String input = ProtocolJson.compact(block.path("input").isObject() ? block.path("input")
+                            : ProtocolJson.READER.createObjectNode());
+                    if (AnthropicRequests.ANSWER_TOOL.equals(block.path("name").asText())) {
+                        parts.text(input);   // structured output: the answer tool's input is the reply
+                    } else {
+                        int index = parts.toolCall(block.path("id").asText(), block.path("name").asText());
+                        parts.toolArguments(index, input);
+                    }
+                }
+                default -> {
+                    // server tool blocks and future types carry nothing for the client
+                }
             }
         }
         JsonNode usage = message.path("usage");
-        return new LlmResponse(text.toString(), finishReason(message.path("stop_reason").asText(null)),
-                               new Usage(inputTokens(usage), usage.path("output_tokens").asInt(0)),
-                               message.path("model").asText(request.model()), requestId(head));
+        return parts.response(finishReason(message.path("stop_reason").asText(null), parts.toolCalls() > 0),
+                              new Usage(inputTokens(usage), usage.path("output_tokens").asInt(0)),
+                              message.path("model").asText(request.model()), requestId(head));
     }
 
     @Override
@@ -160,13 +165,17 @@ final class AnthropicProtocol implements ProviderProtocol {
                                          + " lists for your key (HAIA_MODEL or upstream-model)");
     }
 
-    static FinishReason finishReason(String stopReason) {
+    /**
+     * @param toolCalls whether the reply holds calls of the client's tools: a {@code tool_use} stop that only called
+     *                  the answer tool is a finished answer
+     */
+    static FinishReason finishReason(String stopReason, boolean toolCalls) {
         if (stopReason == null) {
             return FinishReason.STOP;
         }
         return switch (stopReason) {
             case "max_tokens", "model_context_window_exceeded" -> FinishReason.LENGTH;
-            case "tool_use" -> FinishReason.TOOL_CALLS;
+            case "tool_use" -> toolCalls ? FinishReason.TOOL_CALLS : FinishReason.STOP;
             case "refusal" -> FinishReason.CONTENT_FILTER;
             default -> FinishReason.STOP;   // end_turn, stop_sequence, pause_turn
         };

@@ -1,6 +1,8 @@
 package haia.llm.anthropic;
 
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,14 +15,22 @@ import haia.llm.UpstreamErrors;
 import haia.llm.Usage;
 
 /**
- * Anthropic's event sequence: {@code message_start} (model, input tokens), content block deltas,
- * {@code message_delta} (stop reason, cumulative usage), {@code message_stop}; {@code ping} carries nothing; an
- * {@code error} event ends the stream with a failure.
+ * Anthropic's event sequence: {@code message_start} (model, input tokens); per content block a
+ * {@code content_block_start}, deltas ({@code text_delta}, {@code thinking_delta}, {@code signature_delta} just
+ * before the block ends, {@code input_json_delta} pieces of a tool's input), {@code content_block_stop};
+ * {@code message_delta} (stop reason, cumulative usage); {@code message_stop}. {@code ping} carries nothing; an
+ * {@code error} event ends the stream with a failure. The answer tool's input streams as the reply's text.
  */
 final class AnthropicStream implements StreamDecoder {
 
+    /** Where an open {@code tool_use} block's input goes: a tool call's index, or the reply's text. */
+    private static final int ANSWER = -1;
+
     private final String provider;
     private final Optional<String> requestId;
+    /** Open tool_use blocks by content block index. */
+    private final Map<Integer, Integer> toolBlocks = new HashMap<>(2);
+    private boolean toolCalls;
     private String model;
     private int input;
     private int output;
@@ -47,12 +57,8 @@ final class AnthropicStream implements StreamDecoder {
                 input = AnthropicProtocol.inputTokens(message.path("usage"));
                 output = message.path("usage").path("output_tokens").asInt(0);
             }
-            case "content_block_delta" -> {
-                JsonNode delta = event.path("delta");
-                if ("text_delta".equals(delta.path("type").asText())) {
-                    reply.add(delta.path("text").asText(""));
-                }
-            }
+            case "content_block_start" -> start(event.path("index").asInt(), event.path("content_block"), reply);
+            case "content_block_delta" -> delta(event.path("index").asInt(), event.path("delta"), reply);
             case "message_delta" -> {
                 JsonNode delta = event.path("delta");
                 if (delta.hasNonNull("stop_reason")) {
@@ -65,17 +71,58 @@ final class AnthropicStream implements StreamDecoder {
                 }
             }
             case "message_stop" -> {
-                return reply.complete(AnthropicProtocol.finishReason(stopReason), new Usage(input, output), model,
-                                      requestId);
+                return reply.complete(AnthropicProtocol.finishReason(stopReason, toolCalls), new Usage(input, output),
+                                      model, requestId);
             }
             case "error" -> {
                 return reply.fail(error(event.path("error")));
             }
             default -> {
-                // ping, content_block_start/stop and future event types carry no text
+                // ping, content_block_stop and future event types carry nothing new
             }
         }
         return false;
+    }
+
+    /** A block starts: a tool call is named now (its {@code input: {}} is a placeholder, not a prefix). */
+    private void start(int index, JsonNode block, StreamedReply reply) {
+        switch (block.path("type").asText()) {
+            case "tool_use" -> {
+                if (AnthropicRequests.ANSWER_TOOL.equals(block.path("name").asText())) {
+                    toolBlocks.put(index, ANSWER);
+                } else {
+                    toolCalls = true;
+                    toolBlocks.put(index, reply.toolCall(block.path("id").asText(), block.path("name").asText()));
+                }
+            }
+            case "redacted_thinking" -> reply.redactedThinking(block.path("data").asText(""));
+            default -> {
+                // text and thinking blocks start empty; their deltas carry the content
+            }
+        }
+    }
+
+    private void delta(int index, JsonNode delta, StreamedReply reply) {
+        switch (delta.path("type").asText()) {
+            case "text_delta" -> reply.text(delta.path("text").asText(""));
+            case "thinking_delta" -> reply.thinking(delta.path("thinking").asText(""));
+            case "signature_delta" -> reply.signature(delta.path("signature").asText(""));
+            case "input_json_delta" -> {
+                String piece = delta.path("partial_json").asText("");
+                Integer tool = toolBlocks.get(index);
+                if (tool == null || piece.isEmpty()) {
+                    return;
+                }
+                if (tool == ANSWER) {
+                    reply.text(piece);
+                } else {
+                    reply.toolArguments(tool, piece);
+                }
+            }
+            default -> {
+                // citations and future delta types
+            }
+        }
     }
 
     @Override

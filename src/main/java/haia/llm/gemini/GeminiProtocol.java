@@ -17,12 +17,14 @@ import haia.llm.ErrorBody;
 import haia.llm.ErrorCategory;
 import haia.llm.FinishReason;
 import haia.llm.LlmException;
-import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.ModelCheck;
 import haia.llm.ProtocolJson;
 import haia.llm.ProviderProtocol;
+import haia.llm.ReplyParts;
+import haia.llm.RequestProblem;
+import haia.llm.ToolCallIds;
 import haia.llm.StreamDecoder;
 import haia.llm.UpstreamErrors;
 import haia.llm.UpstreamHead;
@@ -32,15 +34,18 @@ import haia.llm.Usage;
 
 /**
  * Gemini's Developer API as pure mapping: {@code models/{model}:generateContent} and
- * {@code :streamGenerateContent?alt=sse}, key in {@code x-goog-api-key}. Gemini's rules stay here: the system prompt
- * is {@code systemInstruction}, the assistant's role is {@code model}, settings go in {@code generationConfig}, a
- * stream is data-only SSE that simply ends (no {@code [DONE]}), "thought" parts are not reply text, a blocked prompt
- * answers with {@code promptFeedback} and no candidates, and errors are Google RPC style
- * ({@code {"error":{"code","message","status","details"}}}, with the retry delay in the details).
+ * {@code :streamGenerateContent?alt=sse}, key in {@code x-goog-api-key}; the body is {@link GeminiRequests}'s. Gemini's
+ * rules stay here: a stream is data-only SSE that simply ends (no {@code [DONE]}), "thought" parts are reasoning
+ * (shown only when asked for), thought signatures are kept for the way back, function calls come whole and possibly
+ * without ids, a blocked prompt answers with {@code promptFeedback} and no candidates, and errors are Google RPC
+ * style ({@code {"error":{"code","message","status","details"}}}, with the retry delay in the details).
  */
 final class GeminiProtocol implements ProviderProtocol {
 
     private static final String API_VERSION = "v1beta";
+    private static final String TYPE = "gemini";
+    /** Gemini's function names start with a letter or an underscore. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}");
 
     private final String name;
     private final String modelsBase;
@@ -53,13 +58,25 @@ final class GeminiProtocol implements ProviderProtocol {
     }
 
     @Override
+    public Optional<RequestProblem> problem(LlmRequest request) {
+        for (int i = 0; i < request.tools().tools().size(); i++) {
+            String tool = request.tools().tools().get(i).name();
+            if (!NAME.matcher(tool).matches()) {
+                return Optional.of(new RequestProblem("tools[" + i + "].function.name", "Gemini's tool names start"
+                        + " with a letter or an underscore: '" + tool + "' cannot be offered to it"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
     public UpstreamRequest request(LlmRequest request, boolean stream) {
         Map<String, String> headers = headers();
         headers.put("content-type", "application/json");
         headers.put("accept", stream ? "text/event-stream" : "application/json");
         URI uri = URI.create(modelsBase + modelPath(request.model())
                                      + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent"));
-        return UpstreamRequest.post(uri, headers, requestBody(request));
+        return UpstreamRequest.post(uri, headers, GeminiRequests.body(request));
     }
 
     private Map<String, String> headers() {
@@ -70,48 +87,6 @@ final class GeminiProtocol implements ProviderProtocol {
 
     private static String modelPath(String model) {
         return URLEncoder.encode(model.replaceFirst("^models/", ""), StandardCharsets.UTF_8);
-    }
-
-    /**
-     * HAIA's neutral request in Gemini's terms: {@code systemInstruction}, {@code contents} with roles
-     * {@code user}/{@code model}, and {@code generationConfig} (Gemini's temperature scale is OpenAI's 0..2).
-     */
-    static byte[] requestBody(LlmRequest request) {
-        return ProtocolJson.body(request, g -> {
-            g.writeStartObject();
-            if (request.system().filter(s -> !s.isBlank()).isPresent()) {
-                g.writeObjectFieldStart("systemInstruction");
-                g.writeArrayFieldStart("parts");
-                g.writeStartObject();
-                g.writeStringField("text", request.system().get());
-                g.writeEndObject();
-                g.writeEndArray();
-                g.writeEndObject();
-            }
-            g.writeArrayFieldStart("contents");
-            for (LlmMessage message : request.messages()) {
-                g.writeStartObject();
-                g.writeStringField("role", message.role() == LlmMessage.Role.USER ? "user" : "model");
-                g.writeArrayFieldStart("parts");
-                g.writeStartObject();
-                g.writeStringField("text", message.text());
-                g.writeEndObject();
-                g.writeEndArray();
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeObjectFieldStart("generationConfig");
-            g.writeNumberField("maxOutputTokens", request.maxTokens());
-            if (request.temperature().isPresent()) {
-                g.writeNumberField("temperature", request.temperature().getAsDouble());
-            }
-            if (request.topP().isPresent()) {
-                g.writeNumberField("topP", request.topP().getAsDouble());
-            }
-            ProtocolJson.strings(g, "stopSequences", request.stop());
-            g.writeEndObject();
-            g.writeEndObject();
-        });
     }
 
     @Override
@@ -125,27 +100,71 @@ final class GeminiProtocol implements ProviderProtocol {
             throw UpstreamErrors.protocolFailure(name, "the reply has no candidates", null);
         }
         JsonNode candidate = reply.path("candidates").path(0);
-        return new LlmResponse(text(candidate), blocked.isPresent() ? FinishReason.CONTENT_FILTER
-                : finishReason(candidate.path("finishReason").asText(null)),
-                               usage(reply.path("usageMetadata")),
-                               reply.path("modelVersion").asText(request.model()),
-                               ProtocolJson.text(reply.path("responseId")));
+        ReplyParts parts = new ReplyParts(TYPE);
+        for (JsonNode part : candidate.path("content").path("parts")) {
+            part(part, request.thinks(), new Pieces() {
+                @Override
+                public void text(String text) {
+                    parts.text(text);
+                }
+
+                @Override
+                public void thought(String text) {
+                    parts.thinking(text);
+                }
+
+                @Override
+                public void signature(String signature) {
+                    parts.signature(signature);
+                }
+
+                @Override
+                public void call(String id, String name, String arguments) {
+                    parts.toolArguments(parts.toolCall(id, name), arguments);
+                }
+            });
+        }
+        return parts.response(blocked.isPresent() ? FinishReason.CONTENT_FILTER
+                                      : finishReason(candidate.path("finishReason").asText(null)),
+                              usage(reply.path("usageMetadata")), reply.path("modelVersion").asText(request.model()),
+                              ProtocolJson.text(reply.path("responseId")));
     }
 
     @Override
     public StreamDecoder decoder(LlmRequest request, UpstreamHead head) {
-        return new GeminiStream(name, request.model());
+        return new GeminiStream(name, request.model(), request.thinks());
     }
 
-    /** The reply text of a candidate: its text parts, without the model's "thought" parts. */
-    static String text(JsonNode candidate) {
-        StringBuilder text = new StringBuilder();
-        for (JsonNode part : candidate.path("content").path("parts")) {
-            if (!part.path("thought").asBoolean(false)) {
-                text.append(part.path("text").asText(""));
+    /** Where a part's pieces go: a blocking reply's parts, or a stream's. */
+    interface Pieces {
+        void text(String text);
+
+        void thought(String text);
+
+        void signature(String signature);
+
+        void call(String id, String name, String arguments);
+    }
+
+    /**
+     * One part of a candidate. Its thought signature (Gemini 3 signs function calls, and may sign text) is kept before
+     * the part it came with, so it goes back on that part. Thought text is reasoning when it was asked for, and
+     * dropped otherwise (Gemini 2.5 thinks unasked). A function call's id may be missing: one is made up.
+     */
+    static void part(JsonNode part, boolean thoughtsAsked, Pieces pieces) {
+        ProtocolJson.text(part.path("thoughtSignature")).ifPresent(pieces::signature);
+        if (part.path("thought").asBoolean(false)) {
+            if (thoughtsAsked) {
+                pieces.thought(part.path("text").asText(""));
             }
+        } else if (part.path("functionCall").isObject()) {
+            JsonNode call = part.path("functionCall");
+            pieces.call(ProtocolJson.text(call.path("id")).orElseGet(ToolCallIds::next), call.path("name").asText(),
+                        ProtocolJson.compact(call.path("args").isObject() ? call.path("args")
+                                                     : ProtocolJson.READER.createObjectNode()));
+        } else {
+            pieces.text(part.path("text").asText(""));
         }
-        return text.toString();
     }
 
     static Optional<String> blockReason(JsonNode reply) {

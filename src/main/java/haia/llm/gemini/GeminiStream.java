@@ -14,20 +14,22 @@ import haia.llm.UpstreamErrors;
 import haia.llm.Usage;
 
 /**
- * Each event is a partial GenerateContentResponse: parts, and on the last one {@code finishReason} and the full
- * {@code usageMetadata}. The stream ends at the end of the body; an {@code {"error":{...}}} event is a failure.
+ * Each event is a partial GenerateContentResponse: parts (text, thoughts, whole function calls), and on the last one
+ * {@code finishReason} and the full {@code usageMetadata}. The stream ends at the end of the body; an {@code {"error":{...}}} event is a failure.
  */
 final class GeminiStream implements StreamDecoder {
 
     private final String provider;
+    private final boolean thoughtsAsked;
     private String model;
     private Optional<String> id = Optional.empty();
     private FinishReason finish;
     private Usage usage = Usage.NONE;
 
-    GeminiStream(String provider, String model) {
+    GeminiStream(String provider, String model, boolean thoughtsAsked) {
         this.provider = provider;
         this.model = model;
+        this.thoughtsAsked = thoughtsAsked;
     }
 
     @Override
@@ -51,7 +53,30 @@ final class GeminiStream implements StreamDecoder {
             return false;
         }
         JsonNode candidate = chunk.path("candidates").path(0);
-        reply.add(GeminiProtocol.text(candidate));
+        GeminiProtocol.Pieces pieces = new GeminiProtocol.Pieces() {
+            @Override
+            public void text(String text) {
+                reply.text(text);
+            }
+
+            @Override
+            public void thought(String text) {
+                reply.thinking(text);
+            }
+
+            @Override
+            public void signature(String signature) {
+                reply.signature(signature);
+            }
+
+            @Override
+            public void call(String id, String name, String arguments) {
+                reply.toolArguments(reply.toolCall(id, name), arguments);   // calls arrive whole
+            }
+        };
+        for (JsonNode part : candidate.path("content").path("parts")) {
+            GeminiProtocol.part(part, thoughtsAsked, pieces);
+        }
         if (candidate.hasNonNull("finishReason")) {
             finish = GeminiProtocol.finishReason(candidate.get("finishReason").asText());
         }

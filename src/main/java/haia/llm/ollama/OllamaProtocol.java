@@ -14,12 +14,14 @@ import haia.llm.ErrorBody;
 import haia.llm.ErrorCategory;
 import haia.llm.FinishReason;
 import haia.llm.LlmException;
-import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.ModelCheck;
 import haia.llm.ProtocolJson;
 import haia.llm.ProviderProtocol;
+import haia.llm.ReplyParts;
+import haia.llm.RequestProblem;
+import haia.llm.ToolCallIds;
 import haia.llm.StreamDecoder;
 import haia.llm.UpstreamErrors;
 import haia.llm.UpstreamHead;
@@ -28,13 +30,14 @@ import haia.llm.UpstreamRequest;
 import haia.llm.Usage;
 
 /**
- * Ollama's native chat API ({@code POST /api/chat}) as pure mapping. Ollama's rules stay here: the system prompt is
- * the first message, sampling settings and the token limit go in {@code options} ({@code num_predict}), streams are
- * newline-delimited JSON ending with a {@code done: true} line that carries the stop reason and token counts, errors
- * are {@code {"error": "..."}} (as the HTTP body, or as a line mid-stream), and {@code keep_alive} says how long
- * Ollama keeps the model loaded after a request.
+ * Ollama's native chat API ({@code POST /api/chat}) as pure mapping: the request body ({@link OllamaRequests}), the
+ * reply's message (thinking, text, whole tool calls with object arguments and ids Ollama may leave out), the NDJSON
+ * stream ({@link OllamaStream}) ending with a {@code done: true} line that carries the stop reason and token counts
+ * (a tool turn ends with a plain "stop"), errors as {@code {"error": "..."}} (the HTTP body, or a line mid-stream).
  */
 final class OllamaProtocol implements ProviderProtocol {
+
+    private static final String TYPE = "ollama";
 
     private final String name;
     private final String where;
@@ -53,11 +56,21 @@ final class OllamaProtocol implements ProviderProtocol {
                 .filter(s -> !s.isBlank());
     }
 
+    /** Ollama has no tool_choice: it cannot be made to call a tool. */
+    @Override
+    public Optional<RequestProblem> problem(LlmRequest request) {
+        if (request.tools().offered() && request.tools().choice().forced()) {
+            return Optional.of(new RequestProblem("tool_choice", "Ollama cannot be made to call a tool (it has no"
+                    + " tool_choice): use auto or none"));
+        }
+        return Optional.empty();
+    }
+
     @Override
     public UpstreamRequest request(LlmRequest request, boolean stream) {
         Map<String, String> headers = headers();
         headers.put("content-type", "application/json");
-        return UpstreamRequest.post(chatUri, headers, requestBody(request, stream, keepAlive));
+        return UpstreamRequest.post(chatUri, headers, OllamaRequests.body(request, stream, keepAlive));
     }
 
     private Map<String, String> headers() {
@@ -66,56 +79,34 @@ final class OllamaProtocol implements ProviderProtocol {
         return headers;
     }
 
-    /**
-     * HAIA's neutral request in Ollama's terms: the system prompt as the first message; temperature, top_p, stop
-     * sequences and the token limit ({@code num_predict}) in {@code options}; {@code stream} always explicit, since
-     * Ollama streams unless told otherwise.
-     */
-    static byte[] requestBody(LlmRequest request, boolean stream, Optional<String> keepAlive) {
-        return ProtocolJson.body(request, g -> {
-            g.writeStartObject();
-            g.writeStringField("model", request.model());
-            g.writeArrayFieldStart("messages");
-            if (request.system().filter(s -> !s.isBlank()).isPresent()) {
-                g.writeStartObject();
-                g.writeStringField("role", "system");
-                g.writeStringField("content", request.system().get());
-                g.writeEndObject();
-            }
-            for (LlmMessage message : request.messages()) {
-                g.writeStartObject();
-                g.writeStringField("role", message.role() == LlmMessage.Role.USER ? "user" : "assistant");
-                g.writeStringField("content", message.text());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeBooleanField("stream", stream);
-            g.writeObjectFieldStart("options");
-            g.writeNumberField("num_predict", request.maxTokens());
-            if (request.temperature().isPresent()) {
-                g.writeNumberField("temperature", request.temperature().getAsDouble());
-            }
-            if (request.topP().isPresent()) {
-                g.writeNumberField("top_p", request.topP().getAsDouble());
-            }
-            ProtocolJson.strings(g, "stop", request.stop());
-            g.writeEndObject();
-            if (keepAlive.isPresent()) {
-                g.writeStringField("keep_alive", keepAlive.get());
-            }
-            g.writeEndObject();
-        });
-    }
-
     @Override
     public LlmResponse reply(LlmRequest request, UpstreamHead head, byte[] body) throws IOException {
         JsonNode reply = ProtocolJson.READER.readTree(body);
         if (reply == null || !reply.path("message").isObject()) {
             throw UpstreamErrors.protocolFailure(name, "the reply has no message", null);
         }
-        return new LlmResponse(reply.path("message").path("content").asText(""),
-                               finishReason(reply.path("done_reason").asText(null)), usage(reply),
-                               reply.path("model").asText(request.model()), Optional.empty());
+        ReplyParts parts = new ReplyParts(TYPE);
+        message(reply.path("message"), parts);
+        return parts.response(finishReason(reply.path("done_reason").asText(null)), usage(reply),
+                              reply.path("model").asText(request.model()), Optional.empty());
+    }
+
+    /** A message's thinking, text and tool calls (whole, with object arguments), in the order they are shown. */
+    static void message(JsonNode message, ReplyParts parts) {
+        parts.thinking(message.path("thinking").asText(""));
+        parts.text(message.path("content").asText(""));
+        for (JsonNode call : message.path("tool_calls")) {
+            JsonNode function = call.path("function");
+            int index = parts.toolCall(ProtocolJson.text(call.path("id")).orElseGet(ToolCallIds::next),
+                                       function.path("name").asText());
+            parts.toolArguments(index, arguments(function.path("arguments")));
+        }
+    }
+
+    /** Ollama's arguments are an object; a string (some templates) is taken as it is. */
+    static String arguments(JsonNode arguments) {
+        return arguments.isTextual() ? arguments.asText() : ProtocolJson.compact(
+                arguments.isObject() ? arguments : ProtocolJson.READER.createObjectNode());
     }
 
     @Override

@@ -1,9 +1,11 @@
 package haia.llm.ollama;
 
 import java.net.URI;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 
+import haia.llm.Capability;
 import haia.llm.ProviderDescriptor;
 import haia.llm.ProviderOption;
 
@@ -23,6 +25,10 @@ public final class OllamaProvider {
             "OLLAMA_BASE_URL",
             Optional.empty(),   // local Ollama needs none; ollama.com and proxies take a bearer key from the YAML
             List.of(KEEP_ALIVE),
+            // what nearly every local chat model can do; images and thinking depend on the model (llava, qwen2.5vl;
+            // qwen3, gpt-oss): say so in the model's capabilities
+            EnumSet.of(Capability.TOOLS, Capability.JSON),
+            false,
             OllamaProtocol::new);
 
     private OllamaProvider() {

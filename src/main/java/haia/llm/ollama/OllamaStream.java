@@ -10,8 +10,12 @@ import haia.llm.LlmException;
 import haia.llm.ProtocolJson;
 import haia.llm.StreamDecoder;
 import haia.llm.StreamedReply;
+import haia.llm.ToolCallIds;
 
-/** One JSON object per line: pieces of the message, then a {@code done} line with the totals, or an {@code error}. */
+/**
+ * One JSON object per line: pieces of the message (thinking, content, and each tool call whole), then a
+ * {@code done} line with the totals, or an {@code error} line.
+ */
 final class OllamaStream implements StreamDecoder {
 
     private final String provider;
@@ -35,7 +39,15 @@ final class OllamaStream implements StreamDecoder {
                                               "The " + provider + " upstream failed mid-stream: "
                                                       + chunk.get("error").asText()));
         }
-        reply.add(chunk.path("message").path("content").asText(""));
+        JsonNode message = chunk.path("message");
+        reply.thinking(message.path("thinking").asText(""));
+        reply.text(message.path("content").asText(""));
+        for (JsonNode call : message.path("tool_calls")) {
+            JsonNode function = call.path("function");
+            int index = reply.toolCall(ProtocolJson.text(call.path("id")).orElseGet(ToolCallIds::next),
+                                       function.path("name").asText());
+            reply.toolArguments(index, OllamaProtocol.arguments(function.path("arguments")));
+        }
         if (chunk.path("done").asBoolean(false)) {
             return reply.complete(OllamaProtocol.finishReason(chunk.path("done_reason").asText(null)),
                                   OllamaProtocol.usage(chunk), chunk.path("model").asText(model), Optional.empty());

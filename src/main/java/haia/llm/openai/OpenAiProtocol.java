@@ -15,12 +15,13 @@ import haia.config.Secret;
 import haia.llm.ErrorBody;
 import haia.llm.FinishReason;
 import haia.llm.LlmException;
-import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.ModelCheck;
 import haia.llm.ProtocolJson;
 import haia.llm.ProviderProtocol;
+import haia.llm.ReplyParts;
+import haia.llm.ToolCallIds;
 import haia.llm.StreamDecoder;
 import haia.llm.UpstreamErrors;
 import haia.llm.UpstreamHead;
@@ -29,12 +30,15 @@ import haia.llm.UpstreamRequest;
 import haia.llm.Usage;
 
 /**
- * OpenAI's Chat Completions API ({@code POST {base}/chat/completions}) as pure mapping. The differences between the
- * servers that speak it stay here: error bodies come as {@code {"error":{...}}} (OpenAI, llama.cpp, newer vLLM), as a
+ * OpenAI's Chat Completions API ({@code POST {base}/chat/completions}) as pure mapping: the request body
+ * ({@link OpenAiRequests}), the reply's message (content, the server's reasoning, tool calls), the stream
+ * ({@link OpenAiStream}). The differences between the servers that speak it stay here: error bodies come as {@code {"error":{...}}} (OpenAI, llama.cpp, newer vLLM), as a
  * top-level {@code {"object":"error","message":...}} (older vLLM) or as {@code {"error":"..."}}; a stream may end with
  * {@code [DONE]} or just at the end of the body after its finish chunk; the token limit's field name differs.
  */
 final class OpenAiProtocol implements ProviderProtocol {
+
+    private static final String TYPE = "openai";
 
     private final String name;
     private final String where;
@@ -60,50 +64,13 @@ final class OpenAiProtocol implements ProviderProtocol {
         Map<String, String> headers = headers();
         headers.put("content-type", "application/json");
         headers.put("accept", stream ? "text/event-stream" : "application/json");
-        return UpstreamRequest.post(completionsUri, headers, requestBody(request, stream, tokenLimitField));
+        return UpstreamRequest.post(completionsUri, headers, OpenAiRequests.body(request, stream, tokenLimitField));
     }
 
     private Map<String, String> headers() {
         Map<String, String> headers = new LinkedHashMap<>();
         apiKey.ifPresent(key -> headers.put("authorization", "Bearer " + key.reveal()));
         return headers;
-    }
-
-    /** HAIA's neutral request as a Chat Completions request: the system prompt as the first message. */
-    static byte[] requestBody(LlmRequest request, boolean stream, String tokenLimitField) {
-        return ProtocolJson.body(request, g -> {
-            g.writeStartObject();
-            g.writeStringField("model", request.model());
-            g.writeArrayFieldStart("messages");
-            if (request.system().filter(s -> !s.isBlank()).isPresent()) {
-                g.writeStartObject();
-                g.writeStringField("role", "system");
-                g.writeStringField("content", request.system().get());
-                g.writeEndObject();
-            }
-            for (LlmMessage message : request.messages()) {
-                g.writeStartObject();
-                g.writeStringField("role", message.role() == LlmMessage.Role.USER ? "user" : "assistant");
-                g.writeStringField("content", message.text());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeNumberField(tokenLimitField, request.maxTokens());
-            if (request.temperature().isPresent()) {
-                g.writeNumberField("temperature", request.temperature().getAsDouble());
-            }
-            if (request.topP().isPresent()) {
-                g.writeNumberField("top_p", request.topP().getAsDouble());
-            }
-            ProtocolJson.strings(g, "stop", request.stop());
-            if (stream) {
-                g.writeBooleanField("stream", true);
-                g.writeObjectFieldStart("stream_options");
-                g.writeBooleanField("include_usage", true);
-                g.writeEndObject();
-            }
-            g.writeEndObject();
-        });
     }
 
     @Override
@@ -113,11 +80,32 @@ final class OpenAiProtocol implements ProviderProtocol {
         if (choice == null || !choice.path("message").isObject()) {
             throw UpstreamErrors.protocolFailure(name, "the reply has no choices[0].message", null);
         }
-        return new LlmResponse(choice.path("message").path("content").asText(""),
-                               finishReason(choice.path("finish_reason").asText(null)),
-                               usage(completion.path("usage")),
-                               completion.path("model").asText(request.model()),
-                               head.header("x-request-id").or(() -> ProtocolJson.text(completion.path("id"))));
+        JsonNode message = choice.path("message");
+        ReplyParts parts = new ReplyParts(TYPE);
+        parts.thinking(reasoning(message));
+        parts.text(message.path("content").asText(""));
+        for (JsonNode call : message.path("tool_calls")) {
+            int index = parts.toolCall(ProtocolJson.text(call.path("id")).orElseGet(ToolCallIds::next),
+                                       call.path("function").path("name").asText());
+            parts.toolArguments(index, arguments(call.path("function").path("arguments")));
+        }
+        return parts.response(finishReason(choice.path("finish_reason").asText(null)),
+                              usage(completion.path("usage")), completion.path("model").asText(request.model()),
+                              head.header("x-request-id").or(() -> ProtocolJson.text(completion.path("id"))));
+    }
+
+    /**
+     * The server's reasoning, under the name it uses: {@code reasoning_content} (DeepSeek, llama.cpp),
+     * {@code reasoning} (vLLM, Ollama's {@code /v1}).
+     */
+    static String reasoning(JsonNode messageOrDelta) {
+        return messageOrDelta.path("reasoning_content").asText(messageOrDelta.path("reasoning").asText(""));
+    }
+
+    /** Arguments are a string in this protocol; an object (a lenient server) is taken as its JSON text. */
+    static String arguments(JsonNode arguments) {
+        return arguments.isTextual() ? arguments.asText() : arguments.isMissingNode() || arguments.isNull() ? ""
+                : ProtocolJson.compact(arguments);
     }
 
     @Override

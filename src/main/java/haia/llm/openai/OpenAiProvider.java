@@ -1,9 +1,11 @@
 package haia.llm.openai;
 
 import java.net.URI;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 
+import haia.llm.Capability;
 import haia.llm.ProviderDescriptor;
 import haia.llm.ProviderOption;
 
@@ -30,6 +32,9 @@ public final class OpenAiProvider {
             "OPENAI_BASE_URL",
             Optional.of("OPENAI_API_KEY"),
             List.of(TOKEN_LIMIT_FIELD),
+            // everything is passed through: the server itself says what its model cannot do
+            EnumSet.allOf(Capability.class),
+            true,
             OpenAiProtocol::new);
 
     private OpenAiProvider() {

@@ -1,6 +1,8 @@
 package haia.llm.openai;
 
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,17 +11,25 @@ import haia.llm.LlmException;
 import haia.llm.ProtocolJson;
 import haia.llm.StreamDecoder;
 import haia.llm.StreamedReply;
+import haia.llm.ToolCallIds;
 import haia.llm.UpstreamErrors;
 import haia.llm.Usage;
 
 /**
- * Data-only SSE: chunks with {@code choices[0].delta}, one with {@code finish_reason}, then (asked for with
+ * Data-only SSE: chunks with {@code choices[0].delta} (content, the server's reasoning, {@code tool_calls} pieces:
+ * index, id and name first, argument fragments after), one with {@code finish_reason}, then (asked for with
  * {@code include_usage}) one with empty {@code choices} and the usage, then {@code [DONE]}, which some servers leave
  * out. An error may come as a chunk after HTTP 200.
  */
 final class OpenAiStream implements StreamDecoder {
 
+    /** A streamed call: its index in the reply, and the id it came with. */
+    private record Call(int index, String id) {
+    }
+
     private final String provider;
+    /** Open calls by the server's {@code index}. Some servers reuse index 0 for parallel calls: a new id is a new call. */
+    private final Map<Integer, Call> calls = new HashMap<>(2);
     private String model;
     private Optional<String> id = Optional.empty();
     private String finish;
@@ -49,7 +59,12 @@ final class OpenAiStream implements StreamDecoder {
             id = Optional.of(chunk.get("id").asText());
         }
         JsonNode choice = chunk.path("choices").path(0);
-        reply.add(choice.path("delta").path("content").asText(""));
+        JsonNode delta = choice.path("delta");
+        reply.thinking(OpenAiProtocol.reasoning(delta));
+        reply.text(delta.path("content").asText(""));
+        for (JsonNode call : delta.path("tool_calls")) {
+            toolCall(call, reply);
+        }
         if (choice.hasNonNull("finish_reason")) {
             finish = choice.get("finish_reason").asText();
         }
@@ -57,6 +72,21 @@ final class OpenAiStream implements StreamDecoder {
             usage = OpenAiProtocol.usage(chunk.path("usage"));
         }
         return false;
+    }
+
+    private void toolCall(JsonNode piece, StreamedReply reply) {
+        int serverIndex = piece.path("index").asInt(calls.size());
+        Optional<String> callId = ProtocolJson.text(piece.path("id"));
+        Call open = calls.get(serverIndex);
+        if (open == null || callId.isPresent() && !callId.get().equals(open.id())) {
+            String newId = callId.orElseGet(ToolCallIds::next);
+            open = new Call(reply.toolCall(newId, piece.path("function").path("name").asText("")), newId);
+            calls.put(serverIndex, open);
+        }
+        String arguments = OpenAiProtocol.arguments(piece.path("function").path("arguments"));
+        if (!arguments.isEmpty()) {
+            reply.toolArguments(open.index(), arguments);
+        }
     }
 
     /** {@code [DONE]} or the end of the body: complete when the finish chunk came, else the reply was cut off. */

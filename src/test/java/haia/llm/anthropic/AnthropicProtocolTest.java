@@ -74,7 +74,7 @@ class AnthropicProtocolTest {
     /** The SDK's recorded stream (wire-formats.md 1.5): text deltas, then the stop reason and cumulative usage. */
     @Test
     void aRecordedStreamBecomesTextDeltasThenTheCompletedReply() {
-        RecordedStream.Decoded decoded = RecordedStream.decode(
+        RecordedStream.Decoded decoded = RecordedStream.decode("anthropic", 
                 protocol.decoder(TestRequests.of("m", "s", LlmMessage.user("q")), new UpstreamHead(200, Map.of())),
                 RecordedStream.sse(
                         "message_start", """
@@ -98,13 +98,13 @@ class AnthropicProtocolTest {
 
     @Test
     void anErrorEventAfter200IsAClassifiedFailureAndACutStreamDoesNotComplete() {
-        RecordedStream.Decoded overloaded = RecordedStream.decode(
+        RecordedStream.Decoded overloaded = RecordedStream.decode("anthropic", 
                 protocol.decoder(TestRequests.of("m", "s", LlmMessage.user("q")), new UpstreamHead(200, Map.of())),
                 RecordedStream.sse("error", "{\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": \"Overloaded\"}}"));
         assertEquals(ErrorCategory.OVERLOADED, overloaded.failure().category());
         assertTrue(overloaded.failure().getMessage().contains("Overloaded"));
 
-        RecordedStream.Decoded cut = RecordedStream.decode(
+        RecordedStream.Decoded cut = RecordedStream.decode("anthropic", 
                 protocol.decoder(TestRequests.of("m", "s", LlmMessage.user("q")), new UpstreamHead(200, Map.of())),
                 RecordedStream.sse("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"half\"}}"));
         assertFalse(cut.ended(), "no message_stop: the skeleton reports the stream as cut off");

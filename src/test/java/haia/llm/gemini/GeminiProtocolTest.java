@@ -54,7 +54,7 @@ class GeminiProtocolTest {
 
     @Test
     void aStreamThatSimplyEndsCompletesWithTheLastUsage() {
-        RecordedStream.Decoded decoded = RecordedStream.decode(
+        RecordedStream.Decoded decoded = RecordedStream.decode("gemini", 
                 protocol.decoder(TestRequests.of("m", "s", LlmMessage.user("q")), new UpstreamHead(200, Map.of())),
                 RecordedStream.data(
                         "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Pa\"}]},\"index\":0}],\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"r1\"}",

@@ -46,7 +46,7 @@ class OllamaProtocolTest {
 
     @Test
     void aRecordedNdjsonStreamEndsWithItsDoneLine() {
-        RecordedStream.Decoded decoded = RecordedStream.decode(
+        RecordedStream.Decoded decoded = RecordedStream.decode("ollama", 
                 protocol.decoder(TestRequests.of("llama3.2", "s", LlmMessage.user("q")), new UpstreamHead(200, Map.of())),
                 """
                 {"model":"llama3.2","created_at":"2023-08-04T08:52:19.385406455-07:00","message":{"role":"assistant","content":"The"},"done":false}
@@ -66,7 +66,7 @@ class OllamaProtocolTest {
 
     @Test
     void anErrorLineMidStreamIsAFailure() {
-        RecordedStream.Decoded decoded = RecordedStream.decode(
+        RecordedStream.Decoded decoded = RecordedStream.decode("ollama", 
                 protocol.decoder(TestRequests.of("llama3.2", "s", LlmMessage.user("q")), new UpstreamHead(200, Map.of())),
                 "{\"error\":\"an error was encountered while running the model\"}\n");
         assertTrue(decoded.failure().getMessage().contains("an error was encountered"));

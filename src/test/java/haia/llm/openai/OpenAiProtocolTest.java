@@ -57,7 +57,7 @@ class OpenAiProtocolTest {
                 "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"qwen\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
                 "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"qwen\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}");
         for (String body : List.of(chunks, chunks + "data: [DONE]\n\n")) {
-            RecordedStream.Decoded decoded = RecordedStream.decode(
+            RecordedStream.Decoded decoded = RecordedStream.decode("openai", 
                     local.decoder(TestRequests.of("qwen", "s", LlmMessage.user("q")), new UpstreamHead(200, Map.of())),
                     body);
             assertTrue(decoded.ended());
@@ -66,7 +66,7 @@ class OpenAiProtocolTest {
             assertEquals(9, decoded.response().usage().inputTokens());
             assertEquals(Optional.of("chatcmpl-1"), decoded.response().upstreamRequestId());
         }
-        RecordedStream.Decoded cut = RecordedStream.decode(
+        RecordedStream.Decoded cut = RecordedStream.decode("openai", 
                 local.decoder(TestRequests.of("qwen", "s", LlmMessage.user("q")), new UpstreamHead(200, Map.of())),
                 RecordedStream.data("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}", "[DONE]"));
         assertFalse(cut.ended(), "[DONE] without a finish chunk: cut off");
@@ -85,7 +85,7 @@ class OpenAiProtocolTest {
                         .getBytes(StandardCharsets.UTF_8));
         assertEquals(ErrorCategory.OVERLOADED, vllm.category());
         assertTrue(vllm.getMessage().contains("model loading"));
-        RecordedStream.Decoded midStream = RecordedStream.decode(
+        RecordedStream.Decoded midStream = RecordedStream.decode("openai", 
                 local.decoder(TestRequests.of("qwen", "s", LlmMessage.user("q")), new UpstreamHead(200, Map.of())),
                 RecordedStream.data("{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit_exceeded\"}}"));
         assertEquals(ErrorCategory.RATE_LIMITED, midStream.failure().category());
