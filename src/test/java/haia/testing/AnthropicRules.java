@@ -21,7 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * with tools defined, thinking blocks passed back unchanged (their signatures check out) and present before the
  * last tool use while thinking is on, thinking with neither a forced tool choice nor a changed temperature.
  */
-final class AnthropicRules {
+public final class AnthropicRules {
 
     private static final Pattern TOOL_NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
     private static final Pattern TOOL_ID = Pattern.compile("[a-zA-Z0-9_-]+");
@@ -32,7 +32,7 @@ final class AnthropicRules {
     }
 
     /** The signature the fake gives a thinking text, and checks when it comes back. */
-    static String signature(String thinking) {
+    public static String signature(String thinking) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(thinking.getBytes(StandardCharsets.UTF_8));
             return "sig-" + HexFormat.of().formatHex(digest, 0, 12);
@@ -41,7 +41,7 @@ final class AnthropicRules {
         }
     }
 
-    static List<String> check(Map<String, String> headers, JsonNode body, String apiKey) {
+    public static List<String> check(Map<String, String> headers, JsonNode body, String apiKey) {
         List<String> problems = new ArrayList<>();
         if (!apiKey.equals(headers.get("x-api-key"))) {
             problems.add("x-api-key header missing or wrong");

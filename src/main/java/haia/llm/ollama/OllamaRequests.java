@@ -69,15 +69,13 @@ final class OllamaRequests {
     }
 
     /**
-     * Where the current turn starts: after the last user message that says something itself (not only tool
-     * results). Thinking goes back for assistant messages from there on, as Ollama's tool docs ask; older thinking
+     * Where the current turn starts: the last user message that answers no tool call. Thinking goes back for assistant messages from there on, as Ollama's tool docs ask; older thinking
      * would only cost context.
      */
     static int currentTurnStart(List<LlmMessage> messages) {
         for (int i = messages.size() - 1; i >= 0; i--) {
             LlmMessage message = messages.get(i);
-            if (message.role() == LlmMessage.Role.USER
-                    && message.parts().stream().anyMatch(p -> !(p instanceof Part.ToolResult))) {
+            if (message.role() == LlmMessage.Role.USER && !message.has(Part.ToolResult.class)) {
                 return i;
             }
         }

@@ -66,12 +66,11 @@ final class OpenAiRequests {
         });
     }
 
-    /** Where the current turn starts: after the last user message that is not only tool results. */
+    /** Where the current turn starts: the last user message that answers no tool call. */
     static int currentTurnStart(List<LlmMessage> messages) {
         for (int i = messages.size() - 1; i >= 0; i--) {
             LlmMessage message = messages.get(i);
-            if (message.role() == LlmMessage.Role.USER
-                    && message.parts().stream().anyMatch(p -> !(p instanceof Part.ToolResult))) {
+            if (message.role() == LlmMessage.Role.USER && !message.has(Part.ToolResult.class)) {
                 return i;
             }
         }
