@@ -45,7 +45,8 @@ public final class ContentHash {
 
     /** The canonical form of a message, as hashed. */
     static String canonical(LlmMessage message) {
-        if (message.textOnly()) {
+        if (message.parts().stream().allMatch(p -> p instanceof Part.Text || p instanceof Part.Thinking)) {
+            // text, and perhaps reasoning, which clients never send back: the text as a plain message has it
             String text = message.text();
             return normalized(message.role() == LlmMessage.Role.ASSISTANT ? withoutReasoning(text) : text);
         }
