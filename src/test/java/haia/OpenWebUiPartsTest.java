@@ -144,6 +144,17 @@ class OpenWebUiPartsTest {
                      "the third turn still shows the picture");
         assertTrue(requests.get(4).path("messages").get(0).path("content").toString().contains("image/png, 1 KB, shown earlier"),
                    "the fifth turn shows a note of it: " + requests.get(4).path("messages").get(0));
+
+        // the conversation API and the export show the picture as what it is, never its bytes
+        long id = haia.haia().store().list(10, 0).getFirst().id();
+        JsonNode first = Http.get(haia.uri("/v1/conversations/" + id + "/messages")).json().path("data").get(0);
+        assertEquals("proxmox shows this error", first.path("content").asText());
+        assertEquals("image", first.path("parts").get(1).path("type").asText());
+        assertEquals("image/png", first.path("parts").get(1).path("media_type").asText());
+        assertEquals(69, first.path("parts").get(1).path("bytes").asInt());
+        String markdown = Http.get(haia.uri("/v1/conversations/" + id + "/export?format=md")).body();
+        assertTrue(markdown.contains("proxmox shows this error\n\n*[image: image/png, 1 KB]*"), markdown);
+        assertTrue(!markdown.contains("iVBOR") && !first.toString().contains("iVBOR"), "no image bytes");
     }
 
     /**

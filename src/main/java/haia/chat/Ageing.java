@@ -85,12 +85,7 @@ final class Ageing {
 
     /** The note an image becomes: its type and size, and that it was shown before. */
     static String placeholder(Part.Image image) {
-        return switch (image.source()) {
-            case Part.Image.Stored stored -> "[" + stored.mediaType() + ", " + size(stored.size()) + ", shown earlier]";
-            case Part.Image.Inline inline -> "[" + inline.mediaType() + ", " + size(inline.data().length)
-                    + ", shown earlier]";
-            case Part.Image.Url url -> "[image " + url.url() + ", shown earlier]";
-        };
+        return "[" + (image.source() instanceof Part.Image.Url ? "image " : "") + image.summary() + ", shown earlier]";
     }
 
     /** Every image as its note, for a model that cannot read images. */
@@ -102,10 +97,5 @@ final class Ageing {
             out.add(any ? aged(message, true, false) : message);
         }
         return out;
-    }
-
-    static String size(long bytes) {
-        return bytes >= 1 << 20 ? String.format(java.util.Locale.ROOT, "%.1f MB", bytes / (double) (1 << 20))
-                : Math.max(1, Math.round(bytes / 1024.0)) + " KB";
     }
 }

@@ -26,6 +26,20 @@ public sealed interface Part {
             Objects.requireNonNull(source, "source");
         }
 
+        /** What the picture is, for a note in its place: {@code image/png, 182 KB}, or its address. */
+        public String summary() {
+            return switch (source) {
+                case Stored stored -> stored.mediaType() + ", " + size(stored.size());
+                case Inline inline -> inline.mediaType() + ", " + size(inline.data().length);
+                case Url url -> url.url().toString();
+            };
+        }
+
+        private static String size(long bytes) {
+            return bytes >= 1 << 20 ? String.format(java.util.Locale.ROOT, "%.1f MB", bytes / (double) (1 << 20))
+                    : Math.max(1, Math.round(bytes / 1024.0)) + " KB";
+        }
+
         /** Where the picture's bytes are. */
         public sealed interface Source {
         }
