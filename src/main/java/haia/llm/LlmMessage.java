@@ -35,6 +35,17 @@ public record LlmMessage(Role role, List<Part> parts) {
         return Part.text(parts);
     }
 
+    /** The reasoning a provider of this type produced in it, joined (empty when none). */
+    public String thinkingOf(String providerType) {
+        StringBuilder text = new StringBuilder();
+        for (Part part : parts) {
+            if (part instanceof Part.Thinking thinking && thinking.provider().equals(providerType)) {
+                text.append(thinking.text());
+            }
+        }
+        return text.toString();
+    }
+
     /** Whether it is nothing but text (no images, tool calls or results, thinking). */
     public boolean textOnly() {
         return parts.stream().allMatch(p -> p instanceof Part.Text);

@@ -65,6 +65,21 @@ public record LlmRequest(String model,
         return String.join("\n\n", system);
     }
 
+    /**
+     * Where the current turn starts: the index of the last user message that answers no tool call. Providers that
+     * want the model's reasoning back in a tool loop (Ollama, DeepSeek) get it from here on; older reasoning would
+     * only cost context.
+     */
+    public int currentTurnStart() {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            LlmMessage message = messages.get(i);
+            if (message.role() == LlmMessage.Role.USER && !message.has(Part.ToolResult.class)) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
     /** Whether the model is asked to think. */
     public boolean thinks() {
         return reasoning.filter(ReasoningEffort::thinks).isPresent();

@@ -69,6 +69,52 @@ public final class ProtocolJson {
         }
     }
 
+    /**
+     * {@code "tool_calls": [{id, type: "function", function: {name, arguments}}]} with the arguments as JSON text:
+     * OpenAI's shape, in HAIA's replies and in requests to OpenAI-compatible servers; nothing when there are none.
+     */
+    public static void toolCalls(JsonGenerator g, List<Part.ToolCall> calls) throws IOException {
+        if (calls.isEmpty()) {
+            return;
+        }
+        g.writeArrayFieldStart("tool_calls");
+        for (Part.ToolCall call : calls) {
+            g.writeStartObject();
+            g.writeStringField("id", call.id());
+            g.writeStringField("type", "function");
+            g.writeObjectFieldStart("function");
+            g.writeStringField("name", call.name());
+            g.writeStringField("arguments", call.arguments());
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    /**
+     * The sampling settings under OpenAI's names ({@code temperature}, {@code top_p}, {@code stop}, {@code seed},
+     * {@code frequency_penalty}, {@code presence_penalty}), each when the client chose it: the top level of a Chat
+     * Completions request, and Ollama's {@code options}, which use the same names.
+     */
+    public static void sampling(JsonGenerator g, Sampling sampling) throws IOException {
+        if (sampling.temperature().isPresent()) {
+            g.writeNumberField("temperature", sampling.temperature().getAsDouble());
+        }
+        if (sampling.topP().isPresent()) {
+            g.writeNumberField("top_p", sampling.topP().getAsDouble());
+        }
+        strings(g, "stop", sampling.stop());
+        if (sampling.seed().isPresent()) {
+            g.writeNumberField("seed", sampling.seed().getAsLong());
+        }
+        if (sampling.frequencyPenalty().isPresent()) {
+            g.writeNumberField("frequency_penalty", sampling.frequencyPenalty().getAsDouble());
+        }
+        if (sampling.presencePenalty().isPresent()) {
+            g.writeNumberField("presence_penalty", sampling.presencePenalty().getAsDouble());
+        }
+    }
+
     /** A request body written field by field (no DTOs), sized for its messages. */
     public static byte[] body(LlmRequest request, Jackson.Document document) {
         return Jackson.write(WRITER, 512 + request.messages().size() * 256, document);

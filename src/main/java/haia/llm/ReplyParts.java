@@ -10,7 +10,7 @@ import java.util.Optional;
  * calls collect their argument pieces. Blocking mappings add whole blocks, stream decoders (through
  * {@link StreamedReply}) add pieces as they arrive; both end with {@link #response}.
  */
-public final class ReplyParts {
+public final class ReplyParts implements ReplyPieces {
 
     private sealed interface Slot {
     }
@@ -45,6 +45,7 @@ public final class ReplyParts {
         this.provider = provider;
     }
 
+    @Override
     public void text(String piece) {
         if (piece.isEmpty()) {
             return;
@@ -55,6 +56,7 @@ public final class ReplyParts {
         ((TextSlot) last()).text.append(piece);
     }
 
+    @Override
     public void thinking(String piece) {
         if (piece.isEmpty()) {
             return;
@@ -63,6 +65,7 @@ public final class ReplyParts {
     }
 
     /** The signature of the thinking so far; it closes that thinking part (or stands alone, Gemini's way). */
+    @Override
     public void signature(String signature) {
         if (signature.isEmpty()) {
             return;
@@ -71,6 +74,7 @@ public final class ReplyParts {
     }
 
     /** Reasoning the provider sent encrypted (Anthropic's {@code redacted_thinking}): a part of its own. */
+    @Override
     public void redactedThinking(String data) {
         ThinkingSlot slot = new ThinkingSlot();
         slot.redacted = data;
@@ -82,6 +86,7 @@ public final class ReplyParts {
      *
      * @return its index among this reply's tool calls, for {@link #toolArguments}
      */
+    @Override
     public int toolCall(String id, String name) {
         ToolSlot slot = new ToolSlot(id, name);
         slots.add(slot);
@@ -89,6 +94,7 @@ public final class ReplyParts {
         return tools.size() - 1;
     }
 
+    @Override
     public void toolArguments(int index, String piece) {
         tools.get(index).arguments.append(piece);
     }

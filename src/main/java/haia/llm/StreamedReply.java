@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * piece that crosses the limit is cut there, and the adding method then throws, which ends the decoder's loop;
  * {@link UpstreamCall} closes the upstream and reports it.
  */
-public final class StreamedReply {
+public final class StreamedReply implements ReplyPieces {
 
     private final ReplyParts parts;
     private final Consumer<LlmEvent> events;
@@ -32,6 +32,7 @@ public final class StreamedReply {
     }
 
     /** Adds a piece of text and reports it at once; empty pieces (keep-alives, role-only chunks) are skipped. */
+    @Override
     public void text(String piece) {
         String kept = within(piece);
         if (!kept.isEmpty()) {
@@ -42,6 +43,7 @@ public final class StreamedReply {
     }
 
     /** Adds a piece of the model's reasoning. */
+    @Override
     public void thinking(String piece) {
         String kept = within(piece);
         if (!kept.isEmpty()) {
@@ -52,15 +54,18 @@ public final class StreamedReply {
     }
 
     /** The reasoning's signature: kept for the provider, never shown. */
+    @Override
     public void signature(String signature) {
         parts.signature(signature);
     }
 
+    @Override
     public void redactedThinking(String data) {
         parts.redactedThinking(data);
     }
 
     /** A tool call starts; reported with its id and name. @return its index for {@link #toolArguments} */
+    @Override
     public int toolCall(String id, String name) {
         int index = parts.toolCall(id, name);
         events.accept(new LlmEvent.ToolCallDelta(index, Optional.of(id), Optional.of(name), ""));
@@ -68,6 +73,7 @@ public final class StreamedReply {
     }
 
     /** A piece of a tool call's arguments. */
+    @Override
     public void toolArguments(int index, String piece) {
         String kept = within(piece);
         if (!kept.isEmpty()) {

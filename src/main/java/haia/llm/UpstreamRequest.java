@@ -32,6 +32,13 @@ public record UpstreamRequest(Method method, URI uri, Map<String, String> header
         return new UpstreamRequest(Method.GET, uri, headers, new byte[0]);
     }
 
+    /** Headers with {@code Authorization: Bearer <key>} when there is a key (OpenAI-compatible servers, Ollama). */
+    public static Map<String, String> bearer(java.util.Optional<haia.config.Secret> key) {
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        key.ifPresent(k -> headers.put("authorization", "Bearer " + k.reveal()));
+        return headers;
+    }
+
     @Override
     public String toString() {
         return method + " " + uri;   // never the headers: they may hold a key

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import haia.json.Jackson;
 import haia.llm.FinishReason;
 import haia.llm.Part;
+import haia.llm.ProtocolJson;
 import haia.llm.Usage;
 
 /**
@@ -65,20 +66,7 @@ public final class OpenAiWriter {
             if (!reasoning.isEmpty()) {
                 g.writeStringField("reasoning_content", reasoning.toString());
             }
-            if (!calls.isEmpty()) {
-                g.writeArrayFieldStart("tool_calls");
-                for (Part.ToolCall call : calls) {
-                    g.writeStartObject();
-                    g.writeStringField("id", call.id());
-                    g.writeStringField("type", "function");
-                    g.writeObjectFieldStart("function");
-                    g.writeStringField("name", call.name());
-                    g.writeStringField("arguments", call.arguments());
-                    g.writeEndObject();
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-            }
+            ProtocolJson.toolCalls(g, calls);
             g.writeNullField("refusal");
             g.writeEndObject();
             g.writeNullField("logprobs");
@@ -100,32 +88,13 @@ public final class OpenAiWriter {
      */
     public static byte[] chunk(String id, long created, String model, Optional<String> role, Optional<String> content,
                                Optional<FinishReason> finish, boolean usageNull) {
-        return write(g -> {
-            g.writeStartObject();
-            header(g, id, "chat.completion.chunk", created, model);
-            g.writeArrayFieldStart("choices");
-            g.writeStartObject();
-            g.writeNumberField("index", 0);
-            g.writeObjectFieldStart("delta");
+        return deltaChunk(id, created, model, usageNull, finish, g -> {
             if (role.isPresent()) {
                 g.writeStringField("role", role.get());
             }
             if (content.isPresent()) {
                 g.writeStringField("content", content.get());
             }
-            g.writeEndObject();
-            g.writeNullField("logprobs");
-            if (finish.isPresent()) {
-                g.writeStringField("finish_reason", finishReason(finish.get()));
-            } else {
-                g.writeNullField("finish_reason");
-            }
-            g.writeEndObject();
-            g.writeEndArray();
-            if (usageNull) {
-                g.writeNullField("usage");
-            }
-            g.writeEndObject();
         });
     }
 
@@ -134,7 +103,8 @@ public final class OpenAiWriter {
      * collapsible thinking block; it is never part of the content).
      */
     public static byte[] reasoningChunk(String id, long created, String model, String reasoning, boolean usageNull) {
-        return deltaChunk(id, created, model, usageNull, g -> g.writeStringField("reasoning_content", reasoning));
+        return deltaChunk(id, created, model, usageNull, Optional.empty(),
+                          g -> g.writeStringField("reasoning_content", reasoning));
     }
 
     /**
@@ -144,7 +114,7 @@ public final class OpenAiWriter {
      */
     public static byte[] toolCallChunk(String id, long created, String model, int index, Optional<String> callId,
                                        Optional<String> name, String arguments, boolean usageNull) {
-        return deltaChunk(id, created, model, usageNull, g -> {
+        return deltaChunk(id, created, model, usageNull, Optional.empty(), g -> {
             g.writeArrayFieldStart("tool_calls");
             g.writeStartObject();
             g.writeNumberField("index", index);
@@ -163,7 +133,9 @@ public final class OpenAiWriter {
         });
     }
 
-    private static byte[] deltaChunk(String id, long created, String model, boolean usageNull, Jackson.Document delta) {
+    /** One {@code chat.completion.chunk} with a single choice whose delta {@code delta} writes. */
+    private static byte[] deltaChunk(String id, long created, String model, boolean usageNull,
+                                     Optional<FinishReason> finish, Jackson.Document delta) {
         return write(g -> {
             g.writeStartObject();
             header(g, id, "chat.completion.chunk", created, model);
@@ -174,7 +146,11 @@ public final class OpenAiWriter {
             delta.write(g);
             g.writeEndObject();
             g.writeNullField("logprobs");
-            g.writeNullField("finish_reason");
+            if (finish.isPresent()) {
+                g.writeStringField("finish_reason", finishReason(finish.get()));
+            } else {
+                g.writeNullField("finish_reason");
+            }
             g.writeEndObject();
             g.writeEndArray();
             if (usageNull) {

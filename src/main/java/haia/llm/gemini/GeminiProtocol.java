@@ -23,6 +23,7 @@ import haia.llm.ModelCheck;
 import haia.llm.ProtocolJson;
 import haia.llm.ProviderProtocol;
 import haia.llm.ReplyParts;
+import haia.llm.ReplyPieces;
 import haia.llm.RequestProblem;
 import haia.llm.ToolCallIds;
 import haia.llm.StreamDecoder;
@@ -102,27 +103,7 @@ final class GeminiProtocol implements ProviderProtocol {
         JsonNode candidate = reply.path("candidates").path(0);
         ReplyParts parts = new ReplyParts(TYPE);
         for (JsonNode part : candidate.path("content").path("parts")) {
-            part(part, request.thinks(), new Pieces() {
-                @Override
-                public void text(String text) {
-                    parts.text(text);
-                }
-
-                @Override
-                public void thought(String text) {
-                    parts.thinking(text);
-                }
-
-                @Override
-                public void signature(String signature) {
-                    parts.signature(signature);
-                }
-
-                @Override
-                public void call(String id, String name, String arguments) {
-                    parts.toolArguments(parts.toolCall(id, name), arguments);
-                }
-            });
+            part(part, request.thinks(), parts);
         }
         return parts.response(blocked.isPresent() ? FinishReason.CONTENT_FILTER
                                       : finishReason(candidate.path("finishReason").asText(null)),
@@ -135,33 +116,23 @@ final class GeminiProtocol implements ProviderProtocol {
         return new GeminiStream(name, request.model(), request.thinks());
     }
 
-    /** Where a part's pieces go: a blocking reply's parts, or a stream's. */
-    interface Pieces {
-        void text(String text);
-
-        void thought(String text);
-
-        void signature(String signature);
-
-        void call(String id, String name, String arguments);
-    }
-
     /**
      * One part of a candidate. Its thought signature (Gemini 3 signs function calls, and may sign text) is kept before
      * the part it came with, so it goes back on that part. Thought text is reasoning when it was asked for, and
      * dropped otherwise (Gemini 2.5 thinks unasked). A function call's id may be missing: one is made up.
      */
-    static void part(JsonNode part, boolean thoughtsAsked, Pieces pieces) {
+    static void part(JsonNode part, boolean thoughtsAsked, ReplyPieces pieces) {
         ProtocolJson.text(part.path("thoughtSignature")).ifPresent(pieces::signature);
         if (part.path("thought").asBoolean(false)) {
             if (thoughtsAsked) {
-                pieces.thought(part.path("text").asText(""));
+                pieces.thinking(part.path("text").asText(""));
             }
         } else if (part.path("functionCall").isObject()) {
             JsonNode call = part.path("functionCall");
-            pieces.call(ProtocolJson.text(call.path("id")).orElseGet(ToolCallIds::next), call.path("name").asText(),
-                        ProtocolJson.compact(call.path("args").isObject() ? call.path("args")
-                                                     : ProtocolJson.READER.createObjectNode()));
+            int index = pieces.toolCall(ProtocolJson.text(call.path("id")).orElseGet(ToolCallIds::next),
+                                        call.path("name").asText());
+            pieces.toolArguments(index, ProtocolJson.compact(call.path("args").isObject() ? call.path("args")
+                                                                    : ProtocolJson.READER.createObjectNode()));
         } else {
             pieces.text(part.path("text").asText(""));
         }

@@ -53,29 +53,8 @@ final class GeminiStream implements StreamDecoder {
             return false;
         }
         JsonNode candidate = chunk.path("candidates").path(0);
-        GeminiProtocol.Pieces pieces = new GeminiProtocol.Pieces() {
-            @Override
-            public void text(String text) {
-                reply.text(text);
-            }
-
-            @Override
-            public void thought(String text) {
-                reply.thinking(text);
-            }
-
-            @Override
-            public void signature(String signature) {
-                reply.signature(signature);
-            }
-
-            @Override
-            public void call(String id, String name, String arguments) {
-                reply.toolArguments(reply.toolCall(id, name), arguments);   // calls arrive whole
-            }
-        };
         for (JsonNode part : candidate.path("content").path("parts")) {
-            GeminiProtocol.part(part, thoughtsAsked, pieces);
+            GeminiProtocol.part(part, thoughtsAsked, reply);   // function calls arrive whole
         }
         if (candidate.hasNonNull("finishReason")) {
             finish = GeminiProtocol.finishReason(candidate.get("finishReason").asText());

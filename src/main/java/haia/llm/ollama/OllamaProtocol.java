@@ -2,7 +2,6 @@ package haia.llm.ollama;
 
 import java.io.IOException;
 import java.net.URI;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,6 +19,7 @@ import haia.llm.ModelCheck;
 import haia.llm.ProtocolJson;
 import haia.llm.ProviderProtocol;
 import haia.llm.ReplyParts;
+import haia.llm.ReplyPieces;
 import haia.llm.RequestProblem;
 import haia.llm.ToolCallIds;
 import haia.llm.StreamDecoder;
@@ -74,9 +74,7 @@ final class OllamaProtocol implements ProviderProtocol {
     }
 
     private Map<String, String> headers() {
-        Map<String, String> headers = new LinkedHashMap<>();
-        apiKey.ifPresent(key -> headers.put("authorization", "Bearer " + key.reveal()));
-        return headers;
+        return UpstreamRequest.bearer(apiKey);
     }
 
     @Override
@@ -91,8 +89,11 @@ final class OllamaProtocol implements ProviderProtocol {
                               reply.path("model").asText(request.model()), Optional.empty());
     }
 
-    /** A message's thinking, text and tool calls (whole, with object arguments), in the order they are shown. */
-    static void message(JsonNode message, ReplyParts parts) {
+    /**
+     * A message's thinking, text and tool calls (whole, with object arguments; the id may be missing), in the order
+     * they are shown: the whole message of a blocking reply, or one line's piece of a stream.
+     */
+    static void message(JsonNode message, ReplyPieces parts) {
         parts.thinking(message.path("thinking").asText(""));
         parts.text(message.path("content").asText(""));
         for (JsonNode call : message.path("tool_calls")) {

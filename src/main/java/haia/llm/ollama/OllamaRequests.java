@@ -38,7 +38,7 @@ final class OllamaRequests {
                 g.writeStringField("content", request.systemText());
                 g.writeEndObject();
             }
-            int loopStart = currentTurnStart(request.messages());
+            int loopStart = request.currentTurnStart();
             for (int i = 0; i < request.messages().size(); i++) {
                 LlmMessage message = request.messages().get(i);
                 if (message.role() == LlmMessage.Role.USER) {
@@ -68,19 +68,6 @@ final class OllamaRequests {
         });
     }
 
-    /**
-     * Where the current turn starts: the last user message that answers no tool call. Thinking goes back for assistant messages from there on, as Ollama's tool docs ask; older thinking
-     * would only cost context.
-     */
-    static int currentTurnStart(List<LlmMessage> messages) {
-        for (int i = messages.size() - 1; i >= 0; i--) {
-            LlmMessage message = messages.get(i);
-            if (message.role() == LlmMessage.Role.USER && !message.has(Part.ToolResult.class)) {
-                return i;
-            }
-        }
-        return 0;
-    }
 
     private static void user(JsonGenerator g, LlmMessage message) throws IOException {
         List<Part> rest = new ArrayList<>();
@@ -110,14 +97,9 @@ final class OllamaRequests {
         g.writeStartObject();
         g.writeStringField("role", "assistant");
         g.writeStringField("content", message.text());
-        if (currentTurn) {
-            StringBuilder thinking = new StringBuilder();
-            message.parts(Part.Thinking.class).stream()
-                    .filter(t -> OllamaProvider.DESCRIPTOR.type().equals(t.provider()))
-                    .forEach(t -> thinking.append(t.text()));
-            if (!thinking.isEmpty()) {
-                g.writeStringField("thinking", thinking.toString());
-            }
+        String thinking = currentTurn ? message.thinkingOf(OllamaProvider.DESCRIPTOR.type()) : "";
+        if (!thinking.isEmpty()) {
+            g.writeStringField("thinking", thinking);   // as Ollama's tool docs ask, within the tool loop
         }
         List<Part.ToolCall> calls = message.parts(Part.ToolCall.class);
         if (!calls.isEmpty()) {
@@ -186,26 +168,11 @@ final class OllamaRequests {
         }
     }
 
+    /** The token limit and sampling settings: Ollama reads them from {@code options}, under OpenAI's names. */
     private static void options(JsonGenerator g, LlmRequest request) throws IOException {
-        var sampling = request.sampling();
         g.writeObjectFieldStart("options");
         g.writeNumberField("num_predict", request.maxTokens());
-        if (sampling.temperature().isPresent()) {
-            g.writeNumberField("temperature", sampling.temperature().getAsDouble());
-        }
-        if (sampling.topP().isPresent()) {
-            g.writeNumberField("top_p", sampling.topP().getAsDouble());
-        }
-        ProtocolJson.strings(g, "stop", sampling.stop());
-        if (sampling.seed().isPresent()) {
-            g.writeNumberField("seed", sampling.seed().getAsLong());
-        }
-        if (sampling.frequencyPenalty().isPresent()) {
-            g.writeNumberField("frequency_penalty", sampling.frequencyPenalty().getAsDouble());
-        }
-        if (sampling.presencePenalty().isPresent()) {
-            g.writeNumberField("presence_penalty", sampling.presencePenalty().getAsDouble());
-        }
+        ProtocolJson.sampling(g, request.sampling());
         g.writeEndObject();
     }
 }

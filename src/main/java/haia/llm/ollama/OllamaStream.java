@@ -10,7 +10,6 @@ import haia.llm.LlmException;
 import haia.llm.ProtocolJson;
 import haia.llm.StreamDecoder;
 import haia.llm.StreamedReply;
-import haia.llm.ToolCallIds;
 
 /**
  * One JSON object per line: pieces of the message (thinking, content, and each tool call whole), then a
@@ -39,15 +38,7 @@ final class OllamaStream implements StreamDecoder {
                                               "The " + provider + " upstream failed mid-stream: "
                                                       + chunk.get("error").asText()));
         }
-        JsonNode message = chunk.path("message");
-        reply.thinking(message.path("thinking").asText(""));
-        reply.text(message.path("content").asText(""));
-        for (JsonNode call : message.path("tool_calls")) {
-            JsonNode function = call.path("function");
-            int index = reply.toolCall(ProtocolJson.text(call.path("id")).orElseGet(ToolCallIds::next),
-                                       function.path("name").asText());
-            reply.toolArguments(index, OllamaProtocol.arguments(function.path("arguments")));
-        }
+        OllamaProtocol.message(chunk.path("message"), reply);
         if (chunk.path("done").asBoolean(false)) {
             return reply.complete(OllamaProtocol.finishReason(chunk.path("done_reason").asText(null)),
                                   OllamaProtocol.usage(chunk), chunk.path("model").asText(model), Optional.empty());

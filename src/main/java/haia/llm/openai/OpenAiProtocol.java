@@ -3,7 +3,6 @@ package haia.llm.openai;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,9 +67,7 @@ final class OpenAiProtocol implements ProviderProtocol {
     }
 
     private Map<String, String> headers() {
-        Map<String, String> headers = new LinkedHashMap<>();
-        apiKey.ifPresent(key -> headers.put("authorization", "Bearer " + key.reveal()));
-        return headers;
+        return UpstreamRequest.bearer(apiKey);
     }
 
     @Override

@@ -38,7 +38,7 @@ final class OpenAiRequests {
                 g.writeStringField("content", request.systemText());
                 g.writeEndObject();
             }
-            int turnStart = currentTurnStart(request.messages());
+            int turnStart = request.currentTurnStart();
             List<Part> carriedImages = new ArrayList<>();
             for (int i = 0; i < request.messages().size(); i++) {
                 LlmMessage message = request.messages().get(i);
@@ -66,16 +66,6 @@ final class OpenAiRequests {
         });
     }
 
-    /** Where the current turn starts: the last user message that answers no tool call. */
-    static int currentTurnStart(List<LlmMessage> messages) {
-        for (int i = messages.size() - 1; i >= 0; i--) {
-            LlmMessage message = messages.get(i);
-            if (message.role() == LlmMessage.Role.USER && !message.has(Part.ToolResult.class)) {
-                return i;
-            }
-        }
-        return 0;
-    }
 
     /**
      * Tool results first, as {@code tool} messages (text only: OpenAI's tool messages cannot hold images, so a
@@ -153,52 +143,18 @@ final class OpenAiRequests {
         } else {
             g.writeStringField("content", text);
         }
-        if (currentTurn) {
-            StringBuilder reasoning = new StringBuilder();
-            message.parts(Part.Thinking.class).stream()
-                    .filter(t -> OpenAiProvider.DESCRIPTOR.type().equals(t.provider()))
-                    .forEach(t -> reasoning.append(t.text()));
-            if (!reasoning.isEmpty()) {
-                g.writeStringField("reasoning_content", reasoning.toString());
-            }
+        String reasoning = currentTurn ? message.thinkingOf(OpenAiProvider.DESCRIPTOR.type()) : "";
+        if (!reasoning.isEmpty()) {
+            g.writeStringField("reasoning_content", reasoning);   // DeepSeek wants it back within the tool loop
         }
-        if (!calls.isEmpty()) {
-            g.writeArrayFieldStart("tool_calls");
-            for (Part.ToolCall call : calls) {
-                g.writeStartObject();
-                g.writeStringField("id", call.id());
-                g.writeStringField("type", "function");
-                g.writeObjectFieldStart("function");
-                g.writeStringField("name", call.name());
-                g.writeStringField("arguments", call.arguments());
-                g.writeEndObject();
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-        }
+        ProtocolJson.toolCalls(g, calls);
         g.writeEndObject();
     }
 
     private static void sampling(JsonGenerator g, LlmRequest request) throws IOException {
-        var sampling = request.sampling();
-        if (sampling.temperature().isPresent()) {
-            g.writeNumberField("temperature", sampling.temperature().getAsDouble());
-        }
-        if (sampling.topP().isPresent()) {
-            g.writeNumberField("top_p", sampling.topP().getAsDouble());
-        }
-        ProtocolJson.strings(g, "stop", sampling.stop());
-        if (sampling.seed().isPresent()) {
-            g.writeNumberField("seed", sampling.seed().getAsLong());
-        }
-        if (sampling.frequencyPenalty().isPresent()) {
-            g.writeNumberField("frequency_penalty", sampling.frequencyPenalty().getAsDouble());
-        }
-        if (sampling.presencePenalty().isPresent()) {
-            g.writeNumberField("presence_penalty", sampling.presencePenalty().getAsDouble());
-        }
-        if (sampling.user().isPresent()) {
-            g.writeStringField("user", sampling.user().get());
+        ProtocolJson.sampling(g, request.sampling());
+        if (request.sampling().user().isPresent()) {
+            g.writeStringField("user", request.sampling().user().get());
         }
     }
 
