@@ -93,14 +93,18 @@ class OpenWebUI:
 
     # ---- chats (main.py chat_completion, models/chats.py insert_chat_turn) ----
 
-    def send(self, model, content, chat_id=None, parent_id=None, user_message_id=None, tasks=None):
+    def send(self, model, content, chat_id=None, parent_id=None, user_message_id=None, tasks=None, files=None):
         """Chat.svelte's submitMessage → sendMessage → sendMessageSocket, for one model: a user message (new, or an
-        existing one to regenerate its reply) and a fresh id for the reply. Returns (chat_id, user id, reply id)."""
+        existing one to regenerate its reply) and a fresh id for the reply; `files` are the message's attachments as
+        the front end keeps them (a pasted picture: {'type': 'image', 'url': 'data:image/png;base64,...'}).
+        Returns (chat_id, user id, reply id)."""
         user_id = user_message_id or str(uuid.uuid4())
         reply_id = str(uuid.uuid4())
         user_message = {'id': user_id, 'parentId': parent_id, 'childrenIds': [], 'role': 'user',
                         'user_id': self.user['id'], 'user': {'id': self.user['id'], 'name': self.user['name']},
                         'content': content, 'models': [model], 'timestamp': int(time.time())}
+        if files:
+            user_message['files'] = files
         if tasks is None:
             # the front end asks for title and tags with a chat's first exchange, for follow-ups always
             tasks = {'follow_up_generation': True}

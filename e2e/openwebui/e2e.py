@@ -9,12 +9,15 @@ Usage: python e2e.py --work DIR --venv DIR --java JAVA [--screenshot PATH]
 """
 
 import argparse
+import base64
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
 import traceback
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -22,6 +25,12 @@ from clients import FakeAnthropic, Haia, HttpError, OpenWebUI, wait_for  # noqa:
 from stack import REPO, Stack  # noqa: E402
 
 MODEL = 'haia'
+# a real 1x1 PNG, as the front end sends a pasted picture (a data URL in the user message's files)
+PNG = 'data:image/png;base64,' + base64.b64encode(
+    b'\x89PNG\r\n\x1a\n' + b''.join(struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+                                   for t, d in ((b'IHDR', struct.pack('>IIBBBBB', 1, 1, 8, 2, 0, 0, 0)),
+                                                (b'IDAT', zlib.compress(b'\x00\xff\x00\x00')), (b'IEND', b'')))
+).decode()
 EMAIL, PASSWORD = 'admin@example.com', 'e2e-Passw0rd!'
 
 
@@ -91,11 +100,11 @@ class Scenario:
             for m in self.haia.messages(conversation['id']):
                 assert not m['content'].startswith('### Task:'), f'a task prompt was stored: {m["content"][:60]}'
 
-    def send(self, name, text, parent=None, regenerate_of=None, expect_error=False):
+    def send(self, name, text, parent=None, regenerate_of=None, expect_error=False, files=None):
         """A message in chat `name` after `parent` (default: the leaf shown), streamed; waits for the reply."""
         chat = self.chats.get(name)
         if chat is None:
-            chat_id, user_id, reply_id, _ = self.owui.send(MODEL, text)
+            chat_id, user_id, reply_id, _ = self.owui.send(MODEL, text, files=files)
             chat = self.chats[name] = {'id': chat_id, 'users': []}
         elif regenerate_of:
             shown = self.owui.chat(chat['id'])['chat']['history']['messages']
@@ -104,7 +113,7 @@ class Scenario:
                                                      user_message_id=regenerate_of)
         else:
             _, user_id, reply_id, _ = self.owui.send(MODEL, text, chat_id=chat['id'],
-                                                     parent_id=parent or chat['leaf'])
+                                                     parent_id=parent or chat['leaf'], files=files)
         chat['users'].append(user_id)
         chat['leaf'] = reply_id
         reply = self.owui.wait_reply(chat['id'], reply_id)
@@ -335,6 +344,36 @@ class Scenario:
         self.check_separate()
         return 'gone from OpenWebUI; HAIA kept it until DELETE /v1/conversations/{id}; chat A intact'
 
+    def screenshot_chat(self):
+        """Chat C: a pasted screenshot, then four more turns. OpenWebUI keeps the picture in the user message's files
+        and its middleware puts it back into every request as an image_url part; HAIA stores it once, shows it to the
+        model while it is among the last three things the user said, and a short note of it after that."""
+        questions = ['what does this Proxmox error mean?', 'how do I fix it?', 'is a reboot needed?',
+                     'and on the other node?', 'thanks, anything else to check?']
+        seen = []
+        for turn, question in enumerate(questions):
+            self.begin()
+            self.send('C', question, files=[{'type': 'image', 'url': PNG}] if turn == 0 else None)
+            chat = self.chats['C']
+            shown = OpenWebUI.branch(self.owui.chat(chat['id']), chat['leaf'])
+            assert self.haia.live_branch(chat['id']) == shown, f'HAIA stored {self.haia.live_branch(chat["id"])}'
+            request = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)][-1]['body']
+            first = request['messages'][0]['content']
+            images = [b for b in first if b['type'] == 'image'] if isinstance(first, list) else []
+            texts = [b['text'] for b in first if b['type'] == 'text'] if isinstance(first, list) else [first]
+            assert texts[0] == questions[0], texts
+            if turn < 3:
+                assert images and images[0]['source']['media_type'] == 'image/png', first
+                seen.append('image')
+            else:
+                assert not images and any('shown earlier' in t for t in texts), first
+                seen.append('note')
+            assert FakeAnthropic.window({'body': {'messages': request['messages'][1:]}}) == shown[1:-1]
+        stored = self.haia.messages(self.haia.conversation(self.chats['C']['id'])['id'])
+        kinds = [p['type'] for p in stored[0]['parts']]
+        assert kinds == ['text', 'image'], kinds
+        return f'5 turns, the model got the picture as {seen}; stored with the first message as {stored[0]["parts"][1]["media_type"]}'
+
     def browser(self):
         self.begin()
         before = {c['key'] for c in self.haia.conversations()}
@@ -400,6 +439,7 @@ def main():
                 ('chat B: slow first token (keep-alives)', s.slow_first_token),
                 ('a temporary chat', s.temporary_chat),
                 ('delete chat B', s.delete_chat),
+                ('chat C: a pasted screenshot, then four more turns', s.screenshot_chat),
                 ('browser: log in, send, streamed answer, screenshot', s.browser),
                 ('the fake Anthropic saw only valid requests', s.fake_saw_valid_requests),
             ]

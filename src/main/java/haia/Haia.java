@@ -128,7 +128,9 @@ public final class Haia implements AutoCloseable {
             clients.add(client);
         });
         this.models = new ModelRegistry(config.models().stream()
-                                                .map(m -> new ModelRegistry.Route(m, byProvider.get(m.provider())))
+                                                .map(m -> ModelRegistry.Route.of(m, byProvider.get(m.provider()),
+                                                        Providers.byType(config.providers().get(m.provider()).type())
+                                                                .orElseThrow()))
                                                 .toList(),
                                         config.defaultModel());
 

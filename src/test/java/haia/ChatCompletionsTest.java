@@ -71,7 +71,7 @@ class ChatCompletionsTest {
 
         assertEquals(200, Http.post(haia.uri("/v1/chat/completions"), request).status());
 
-        String system = anthropic.lastRequest().body().path("system").asText();
+        String system = anthropic.lastRequest().systemText();
         assertTrue(system.startsWith("You are HAIA, the homelab assistant"), system);
         assertTrue(system.contains("Proxmox VE"), system);
         assertFalse(system.contains("{{date}}"), "the template is rendered");

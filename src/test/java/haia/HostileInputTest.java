@@ -95,13 +95,14 @@ class HostileInputTest {
         assertRejected(post("{\"messages\": \"hi\"}"), 400, "messages must be an array");
         assertRejected(post("{\"messages\": []}"), 400, "at least one message");
         assertRejected(post("{\"model\":\"haia\"}"), 400, "messages is required");
-        assertRejected(post("{\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}"), 400, "role 'tool' is not supported");
+        assertRejected(post("{\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}"), 400,
+                       "a tool message must answer a tool call");
         assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":\"a\"}]}"),
                        400, "last message must be from the user");
         assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"   \"}]}"), 400, "content is empty");
         assertRejected(post("{\"messages\":[{\"role\":\"assistant\",\"content\":null}]}"), 400, "a user message");
         assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}]}]}"),
-                       400, "text parts only");
+                       400, "must be a data: URL or an http(s) URL");
         assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":42}]}"), 400, "string or an array");
         assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":NaN}"), 400, "not valid JSON");
         assertRejected(post("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":2.5}"), 400,

@@ -81,7 +81,7 @@ class MemoryWithoutHeadersTest {
         assertEquals(List.of("user: disk /dev/sdb is full", "assistant: storage", "user: VM 104 will not boot",
                              "assistant: compute", "user: corosync link down"), sentToTheModel(),
                      "the client's context, nothing of the thread in front");
-        String system = anthropic.lastRequest().body().path("system").asText();
+        String system = anthropic.lastRequest().systemText();
         assertTrue(system.startsWith("You are HAIA") && system.endsWith("Answer with one word."), system);
         assertEquals(before, thread(), "nothing stored: the client keeps its own context");
 

@@ -57,8 +57,9 @@ class OpenWebUiRecordedRequestsTest {
 
     /**
      * OpenWebUI's first chat: the title task goes out before the first message (0.12 generates the title as the
-     * chat is created), each chat request carries OpenWebUI's 27 built-in tool definitions (ignored), and the tasks
-     * carry the chat id header like the chat requests do.
+     * chat is created), each chat request carries OpenWebUI's 28 built-in tool definitions (passed on to the model,
+     * which may call them: OpenWebUI runs them and sends the results back), and the tasks carry the chat id header
+     * like the chat requests do.
      */
     @Test
     void theRecordedFirstChatIsStoredAsOpenWebUiShowsIt() {
@@ -80,8 +81,10 @@ class OpenWebUiRecordedRequestsTest {
         for (FakeAnthropic.Received r : upstream) {
             boolean task = r.lastUserText().startsWith("### Task:");
             assertEquals(!task, r.body().has("system"), "persona for chats only");
-            assertFalse(r.body().has("tools"), "OpenWebUI's built-in tools are not passed on");
+            assertEquals(task ? 0 : 28, r.body().path("tools").size(), "OpenWebUI's built-in tools are passed on");
         }
+        assertEquals("search_chats", upstream.get(4).body().path("tools").get(10).path("name").asText());
+        assertEquals("auto", upstream.get(4).body().path("tool_choice").path("type").asText());
         assertEquals(List.of("user:pve2 says quorum lost", "assistant:Echo: pve2 says quorum lost",
                              "user:corosync link 0 down"), window(upstream.get(4)));
     }

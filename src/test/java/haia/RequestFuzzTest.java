@@ -175,7 +175,7 @@ class RequestFuzzTest {
                 parts.add(text);
             }
         });
-        return String.join("\n\n", parts);
+        return String.join("", parts);   // text parts are joined as OpenAI joins them: without a separator
     }
 
     // ---- the generator ----
@@ -234,7 +234,7 @@ class RequestFuzzTest {
             request.put("user", text(random));
         }
         if (random.nextInt(8) == 0) {
-            request.put("frequency_penalty", 0.5).putArray("tools");   // unknown fields are ignored
+            request.put("frequency_penalty", 0.5).putArray("tools");   // passed on; an empty tools list offers none
         }
         return request;
     }

@@ -2,8 +2,6 @@ package haia.api;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -12,7 +10,6 @@ import haia.chat.ChatCommand;
 import haia.chat.ChatPipeline;
 import haia.chat.ReplySink;
 import haia.config.HaiaConfig;
-import haia.llm.LlmMessage;
 import haia.observe.HaiaMetrics;
 import haia.openai.ChatCompletionRequest;
 import haia.openai.InvalidRequestException;
@@ -53,7 +50,7 @@ public final class ChatCompletionsService implements HttpService {
     public ChatCompletionsService(ChatPipeline pipeline, HaiaConfig config, ErrorMapper errors, HaiaMetrics metrics,
                                   ScheduledExecutorService timers, ClientConnections connections, Clock clock) {
         this.pipeline = pipeline;
-        this.parser = new RequestParser(config.chat().maxMessageChars());
+        this.parser = new RequestParser(config.chat().maxMessageChars(), config.chat().maxImageBytes());
         this.errors = errors;
         this.metrics = metrics;
         this.clock = clock;
@@ -85,7 +82,7 @@ public final class ChatCompletionsService implements HttpService {
             metrics.request("chat_completions", e.code());
             throw e;
         }
-        log.put("stream", request.stream()).put("messages", request.messages().size());
+        log.put("stream", request.stream()).put("messages", request.wireMessages());
         String id = "chatcmpl-" + randomId();
         long created = clock.millis() / 1000;
         String requestedModel = request.model().orElse("haia");
@@ -122,20 +119,13 @@ public final class ChatCompletionsService implements HttpService {
     }
 
     private ChatCommand command(ChatCompletionRequest request, ServerRequest req) {
-        List<String> system = new ArrayList<>();
-        List<LlmMessage> messages = new ArrayList<>();
-        for (ChatCompletionRequest.Message message : request.messages()) {
-            switch (message.role()) {
-                case SYSTEM, DEVELOPER -> system.add(message.content());
-                case USER -> messages.add(LlmMessage.user(message.content()));
-                case ASSISTANT -> messages.add(LlmMessage.assistant(message.content()));
-            }
-        }
-        ChatCommand.Sampling sampling = new ChatCommand.Sampling(request.temperature(), request.topP(),
-                                                                 request.maxTokens(), request.stop(), request.user());
+        ChatCommand.Generation generation = new ChatCommand.Generation(request.maxTokens(), request.sampling(),
+                                                                       request.tools(), request.responseFormat(),
+                                                                       request.reasoning());
         ChatCommand.ConversationHint hint = new ChatCommand.ConversationHint(
                 header(req, conversationHeader), header(req, chatIdHeader), header(req, taskHeader));
-        return new ChatCommand(request.model(), system, messages, sampling, request.stream(), hint);
+        return new ChatCommand(request.model(), request.system(), request.messages(), generation, request.stream(),
+                               hint);
     }
 
     /**

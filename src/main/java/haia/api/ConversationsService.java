@@ -4,11 +4,14 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 
 import haia.llm.LlmMessage;
+import haia.llm.Part;
 import haia.openai.InvalidRequestException;
 import haia.store.ConversationIdentity;
 import haia.store.ConversationStore;
@@ -64,17 +67,71 @@ public final class ConversationsService implements HttpService {
         }
     }
 
-    /** A stored message; {@code live} says whether it is on the branch the context window draws from. */
-    record MessageJson(long id, String role, String content, String status, boolean live, String model,
-                       String finishReason, Integer inputTokens, Integer outputTokens, String error, Instant createdAt) {
+    /**
+     * A stored message; {@code live} says whether it is on the branch the context window draws from. {@code content}
+     * is its text; {@code parts} (null for plain text) all of it: images by type and size (their bytes stay in the
+     * database), tool calls and results, the model's reasoning (without the provider's signature, which is only
+     * the provider's to read).
+     */
+    record MessageJson(long id, String role, String content, List<Map<String, Object>> parts, String status,
+                       boolean live, String model, String finishReason, Integer inputTokens, Integer outputTokens,
+                       String error, Instant createdAt) {
         static MessageJson of(StoredMessage m) {
             return new MessageJson(m.id(), m.role() == LlmMessage.Role.USER ? "user" : "assistant", m.content(),
+                                   m.parts().isEmpty() ? null : partsJson(m.parts()),
                                    m.status().dbValue(), m.status().live(), m.model().orElse(null),
                                    m.finishReason().orElse(null),
                                    m.inputTokens().isPresent() ? m.inputTokens().getAsInt() : null,
                                    m.outputTokens().isPresent() ? m.outputTokens().getAsInt() : null,
                                    m.error().orElse(null), m.createdAt());
         }
+    }
+
+    private static List<Map<String, Object>> partsJson(List<Part> parts) {
+        List<Map<String, Object>> out = new ArrayList<>(parts.size());
+        for (Part part : parts) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            switch (part) {
+                case Part.Text text -> json.put("type", "text");
+                case Part.Image image -> json.put("type", "image");
+                case Part.ToolCall call -> json.put("type", "tool_call");
+                case Part.ToolResult result -> json.put("type", "tool_result");
+                case Part.Thinking thinking -> json.put("type", "thinking");
+            }
+            switch (part) {
+                case Part.Text text -> json.put("text", text.text());
+                case Part.Image image -> {
+                    switch (image.source()) {
+                        case Part.Image.Stored stored -> {
+                            json.put("media_type", stored.mediaType());
+                            json.put("bytes", stored.size());
+                        }
+                        case Part.Image.Url url -> json.put("url", url.url().toString());
+                        case Part.Image.Inline inline -> {
+                            json.put("media_type", inline.mediaType());
+                            json.put("bytes", inline.data().length);
+                        }
+                    }
+                }
+                case Part.ToolCall call -> {
+                    json.put("id", call.id());
+                    json.put("name", call.name());
+                    json.put("arguments", call.arguments());
+                }
+                case Part.ToolResult result -> {
+                    json.put("tool_call_id", result.callId());
+                    json.put("name", result.toolName());
+                    json.put("is_error", result.error());
+                    json.put("content", partsJson(result.content()));
+                }
+                case Part.Thinking thinking -> {
+                    json.put("text", thinking.text());
+                    json.put("provider", thinking.provider());
+                }
+            }
+            out.add(json);
+        }
+        return out;
     }
 
     record ConversationList(String object, List<ConversationJson> data, boolean hasMore) {
@@ -172,10 +229,38 @@ public final class ConversationsService implements HttpService {
             if (!m.status().live() || m.status() == haia.store.MessageStatus.IMPORTED) {
                 md.append(" · *").append(m.status().dbValue()).append('*');
             }
-            md.append("\n\n").append(m.content().strip()).append("\n");
+            md.append("\n\n").append(m.parts().isEmpty() ? m.content().strip() : markdown(m.parts()).strip())
+                    .append("\n");
         }
         return md.toString();
     }
+
+    /**
+     * A message's parts in a transcript: text as it is, an image as a placeholder with its type and size, a tool
+     * call as the call, a result quoted, the model's reasoning folded away.
+     */
+    private static String markdown(List<Part> parts) {
+        StringBuilder md = new StringBuilder();
+        for (Part part : parts) {
+            switch (part) {
+                case Part.Text text -> md.append(text.text());
+                case Part.Image image -> md.append("\n\n*[image: ").append(image.summary()).append("]*\n\n");
+                case Part.ToolCall call -> md.append("\n\n→ `").append(call.name()).append('(').append(call.arguments())
+                        .append(")`\n\n");
+                case Part.ToolResult result -> md.append("\n\n> ").append(result.error() ? "failed, " : "")
+                        .append(result.toolName().isEmpty() ? "tool" : "`" + result.toolName() + "`").append(": ")
+                        .append(markdown(result.content()).strip().replace("\n", "\n> ")).append("\n\n");
+                case Part.Thinking thinking -> {
+                    if (!thinking.text().isBlank()) {
+                        md.append("<details><summary>Reasoning</summary>\n\n").append(thinking.text().strip())
+                                .append("\n\n</details>\n\n");
+                    }
+                }
+            }
+        }
+        return md.toString();
+    }
+
 
     private ConversationSummary conversation(ServerRequest req) {
         String raw = req.path().pathParameters().get("id");

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 import haia.api.ApiError.Retry;
+import haia.chat.RequestRefused;
 import haia.llm.ErrorCategory;
 import haia.llm.LlmException;
 import haia.llm.UnknownModelException;
@@ -24,6 +25,8 @@ import io.helidon.http.Method;
  * situation                                    status type                   code                     x-should-retry
  * client sent something invalid                400 invalid_request_error  invalid_request ...       false
  *   (413 too large, 415 not JSON, 404 unknown conversation)
+ * the model cannot serve the request as asked  400 invalid_request_error  invalid_request           false
+ *   (a capability it lacks, a combination its provider refuses; RequestRefused)
  * unknown path / known path, wrong method      404 / 405 (+ Allow)         unknown_url / method_not_allowed   false
  * unknown model (and no default model)         404 invalid_request_error  model_not_found           false
  * upstream rejected the request                400 invalid_request_error  upstream_invalid_request  false
@@ -97,6 +100,9 @@ public final class ErrorMapper {
             case InvalidRequestException e -> new ApiError(e.status(), "invalid_request_error", e.code(),
                                                            redactor.redact(e.getMessage()), e.param(), Optional.empty(),
                                                            Retry.USELESS);
+            case RequestRefused e -> new ApiError(400, "invalid_request_error", "invalid_request",
+                                                  redactor.redact(e.getMessage()), Optional.of(e.param()),
+                                                  Optional.empty(), Retry.USELESS);
             case UnknownModelException e -> new ApiError(404, "invalid_request_error", "model_not_found",
                                                          e.getMessage(), Optional.of("model"), Optional.empty(),
                                                          Retry.USELESS);

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import haia.chat.Reply;
 import haia.chat.ReplySink;
 import haia.llm.Cancellation;
+import haia.llm.LlmEvent;
 import haia.openai.OpenAiWriter;
 
 import io.helidon.http.HeaderNames;
@@ -64,7 +65,7 @@ final class JsonReply implements ReplySink {
     }
 
     @Override
-    public void text(String model, String delta) {
+    public void delta(String model, LlmEvent.Delta delta) {
         throw new IllegalStateException("a JSON reply is not streamed");
     }
 
@@ -73,7 +74,7 @@ final class JsonReply implements ReplySink {
         stopWatchTimer();
         res.header(ChatCompletionsService.MODEL_HEADER, reply.model());
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        Responses.json(res, 200, OpenAiWriter.completion(id, created, reply.model(), reply.text(),
+        Responses.json(res, 200, OpenAiWriter.completion(id, created, reply.model(), reply.parts(),
                                                          reply.finishReason(), reply.usage()));
     }
 

@@ -12,6 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import haia.chat.Reply;
 import haia.chat.ReplySink;
 import haia.llm.Cancellation;
+import haia.llm.LlmEvent;
+import haia.llm.Part;
 import haia.openai.OpenAiWriter;
 
 import io.helidon.http.HeaderNames;
@@ -87,15 +89,22 @@ final class SseReply implements ReplySink {
         }, period, period, TimeUnit.MILLISECONDS);
     }
 
+    /** A text piece takes the fast path (framing encoded once per stream); reasoning and tool calls their own chunk. */
     @Override
-    public void text(String model, String delta) {
+    public void delta(String model, LlmEvent.Delta delta) {
         lock.lock();
         try {
             if (clientGone || finished) {
                 return;
             }
             startChunks(model);
-            writeRaw(chunks.event(delta));
+            switch (delta) {
+                case LlmEvent.TextDelta text -> writeRaw(chunks.event(text.text()));
+                case LlmEvent.ThinkingDelta thinking -> write(OpenAiWriter.reasoningChunk(
+                        id, created, model, thinking.text(), includeUsage));
+                case LlmEvent.ToolCallDelta call -> write(OpenAiWriter.toolCallChunk(
+                        id, created, model, call.index(), call.id(), call.name(), call.arguments(), includeUsage));
+            }
         } finally {
             lock.unlock();
         }
@@ -111,9 +120,9 @@ final class SseReply implements ReplySink {
             }
             boolean streamedAny = roleSent;
             startChunks(reply.model());
-            if (!streamedAny && !reply.text().isEmpty()) {
+            if (!streamedAny) {
                 // a reply that did not come from a streaming model call (e.g. a chat command) arrives in one piece
-                writeRaw(chunks.event(reply.text()));
+                whole(reply);
             }
             write(OpenAiWriter.chunk(id, created, reply.model(), Optional.empty(), Optional.empty(),
                                      Optional.of(reply.finishReason()), includeUsage));
@@ -149,6 +158,24 @@ final class SseReply implements ReplySink {
             finish();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** A reply that was not streamed, as the deltas a stream of it would have had. */
+    private void whole(Reply reply) {
+        int index = 0;
+        for (Part part : reply.parts()) {
+            switch (part) {
+                case Part.Text text when !text.text().isEmpty() -> writeRaw(chunks.event(text.text()));
+                case Part.Thinking thinking when !thinking.text().isEmpty() -> write(OpenAiWriter.reasoningChunk(
+                        id, created, reply.model(), thinking.text(), includeUsage));
+                case Part.ToolCall call -> write(OpenAiWriter.toolCallChunk(
+                        id, created, reply.model(), index++, Optional.of(call.id()), Optional.of(call.name()),
+                        call.arguments(), includeUsage));
+                default -> {
+                    // nothing to show
+                }
+            }
         }
     }
 

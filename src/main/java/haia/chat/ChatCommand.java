@@ -3,25 +3,30 @@ package haia.chat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
 import haia.llm.LlmMessage;
+import haia.llm.Part;
+import haia.llm.ReasoningEffort;
+import haia.llm.ResponseFormat;
+import haia.llm.Sampling;
+import haia.llm.ToolUse;
 
 /**
  * A chat request in HAIA's own terms, free of any wire format.
  *
- * @param model    the model id the client asked for, if any
- * @param system   system/developer texts the client sent, in order (they follow the persona)
- * @param messages the conversation as the client sent it, user and assistant turns in order; ends with a user turn
- * @param sampling generation settings the client asked for
- * @param stream   whether the client wants the reply as it is generated
- * @param hint     what the request's headers say about its conversation
+ * @param model      the model id the client asked for, if any
+ * @param system     system/developer texts the client sent, in order (they follow the persona)
+ * @param messages   the conversation as the client sent it, user and assistant turns in order (tool results are
+ *                   parts of user turns); ends with a user turn
+ * @param generation what the client asked of the reply beyond the messages
+ * @param stream     whether the client wants the reply as it is generated
+ * @param hint       what the request's headers say about its conversation
  */
 public record ChatCommand(Optional<String> model,
                           List<String> system,
                           List<LlmMessage> messages,
-                          Sampling sampling,
+                          Generation generation,
                           boolean stream,
                           ConversationHint hint) {
 
@@ -29,7 +34,7 @@ public record ChatCommand(Optional<String> model,
         Objects.requireNonNull(model, "model");
         system = List.copyOf(system);
         messages = List.copyOf(messages);
-        Objects.requireNonNull(sampling, "sampling");
+        Objects.requireNonNull(generation, "generation");
         Objects.requireNonNull(hint, "hint");
         if (messages.isEmpty() || messages.getLast().role() != LlmMessage.Role.USER) {
             throw new IllegalArgumentException("a chat command ends with a user message");
@@ -37,24 +42,27 @@ public record ChatCommand(Optional<String> model,
     }
 
     /**
-     * @param temperature OpenAI scale 0..2
-     * @param topP        0..1
-     * @param maxTokens   cap on generated tokens
-     * @param stop        stop sequences
-     * @param user        the client's end-user id
+     * @param maxTokens      cap on generated tokens, when the client set one
+     * @param sampling       how to sample
+     * @param tools          the client's tools and how they may be called
+     * @param responseFormat the shape the reply must have
+     * @param reasoning      how hard to think, when the client said
      */
-    public record Sampling(OptionalDouble temperature,
-                           OptionalDouble topP,
-                           OptionalInt maxTokens,
-                           List<String> stop,
-                           Optional<String> user) {
-        public Sampling {
-            stop = List.copyOf(stop);
-        }
+    public record Generation(OptionalInt maxTokens,
+                             Sampling sampling,
+                             ToolUse tools,
+                             ResponseFormat responseFormat,
+                             Optional<ReasoningEffort> reasoning) {
 
-        public static Sampling defaults() {
-            return new Sampling(OptionalDouble.empty(), OptionalDouble.empty(), OptionalInt.empty(), List.of(),
-                                Optional.empty());
+        public static final Generation DEFAULT = new Generation(OptionalInt.empty(), Sampling.DEFAULT, ToolUse.NONE,
+                                                                ResponseFormat.TEXT, Optional.empty());
+
+        public Generation {
+            Objects.requireNonNull(maxTokens, "maxTokens");
+            Objects.requireNonNull(sampling, "sampling");
+            Objects.requireNonNull(tools, "tools");
+            Objects.requireNonNull(responseFormat, "responseFormat");
+            Objects.requireNonNull(reasoning, "reasoning");
         }
     }
 
@@ -68,7 +76,10 @@ public record ChatCommand(Optional<String> model,
                 new ConversationHint(Optional.empty(), Optional.empty(), Optional.empty());
     }
 
-    /** The trailing user messages: the turn this request adds. */
+    /**
+     * The trailing user messages: the turn this request adds. It may be tool results (the client ran the tools the
+     * last reply called for) rather than something the user typed.
+     */
     public List<LlmMessage> userTurn() {
         int start = messages.size();
         while (start > 0 && messages.get(start - 1).role() == LlmMessage.Role.USER) {
@@ -80,5 +91,10 @@ public record ChatCommand(Optional<String> model,
     /** Everything before the trailing user turn: the history the client believes the conversation has. */
     public List<LlmMessage> history() {
         return messages.subList(0, messages.size() - userTurn().size());
+    }
+
+    /** Whether the new turn carries a picture (the model must read images). */
+    public boolean turnHasImages() {
+        return userTurn().stream().anyMatch(m -> m.has(Part.Image.class));
     }
 }

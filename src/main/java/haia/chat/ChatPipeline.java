@@ -62,8 +62,7 @@ public final class ChatPipeline {
 
     private final ConversationStore store;
     private final ModelRegistry models;
-    private final Map<String, Persona> personas;
-    private final Persona defaultPersona;
+    private final Prompt prompt;
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
     private final ModelCall modelCall;
@@ -78,8 +77,7 @@ public final class ChatPipeline {
                         Persona defaultPersona, HaiaConfig config, HaiaMetrics metrics, Clock clock) {
         this.store = store;
         this.models = models;
-        this.personas = Map.copyOf(personas);
-        this.defaultPersona = defaultPersona;
+        this.prompt = new Prompt(personas, defaultPersona, config, store, clock);
         this.chat = config.chat();
         this.tasks = config.tasks();
         this.modelCall = new ModelCall(models, config.resilience().maxInflight(), config.resilience().queueTimeout(),
@@ -128,7 +126,7 @@ public final class ChatPipeline {
             if (held.isEmpty()) {
                 // stopped while waiting for the conversation: the user's message is kept, nothing else happens
                 ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
-                TurnPlan plan = TurnPlan.newTurn(command.userTurn().stream().map(LlmMessage::text).toList());
+                TurnPlan plan = TurnPlan.newTurn(command.userTurn());
                 return respond(stopped, sink, persist(conversation, plan, stopped), conversation.memory());
             }
             try (ConversationLocks.Held ignored = held.get()) {
@@ -160,7 +158,8 @@ public final class ChatPipeline {
             return startNewThread(conversation, route, sink);                             // 1: "/new", no model call
         }
         List<LlmMessage> window = window(conversation, plan, command, route);             // 2
-        LlmRequest request = prompt(command, conversation, route, window);                // 3
+        LlmRequest request = prompt.request(command, conversation.task(), route, window,  // 3
+                                            cancellation);
         ModelResult result = cancellation.isCancelled()                                   // 4: nobody to answer
                 ? ModelCall.cancelled(route, "", cancellation)
                 : modelCall.call(route, request, sink, cancellation);
@@ -274,7 +273,7 @@ public final class ChatPipeline {
 
     private TurnPlan plan(Conversation conversation, ChatCommand command) {
         if (conversation.identity().isEmpty()) {
-            return TurnPlan.newTurn(command.userTurn().stream().map(LlmMessage::text).toList());
+            return TurnPlan.newTurn(command.userTurn());
         }
         List<MessageKey> live = List.of();
         if (conversation.mode() == HistoryAlignment.Mode.BRANCH) {
@@ -292,7 +291,8 @@ public final class ChatPipeline {
         return conversation.identity().isPresent()
                 && conversation.mode() == HistoryAlignment.Mode.THREAD
                 && plan.userTurn().size() == 1
-                && plan.userTurn().getFirst().strip().equalsIgnoreCase(NEW_THREAD_COMMAND);
+                && plan.userTurn().getFirst().textOnly()
+                && plan.userTurn().getFirst().text().strip().equalsIgnoreCase(NEW_THREAD_COMMAND);
     }
 
     private Outcome startNewThread(Conversation conversation, ModelRegistry.Route route, ReplySink sink) {
@@ -302,7 +302,7 @@ public final class ChatPipeline {
                 .map(p -> "Started a new conversation. The previous one (" + p.messageCount() + " messages) is archived:"
                         + " it no longer goes to the model, and it stays readable at /v1/conversations/" + p.id() + ".")
                 .orElse("Started a new conversation.");
-        sink.complete(new Reply(route.id(), text, FinishReason.STOP, Usage.NONE));
+        sink.complete(Reply.text(route.id(), text, FinishReason.STOP, Usage.NONE));
         return new Outcome(Optional.of(fresh.id()), Memory.THREAD, route.id(), "haia", Optional.empty(), Usage.NONE,
                            "new_thread");
     }
@@ -316,7 +316,7 @@ public final class ChatPipeline {
             // a temporary chat sends its whole branch, of which the model gets the newest messages, as in a stored
             // chat; a task or a client with its own context carries everything it needs: all of it goes
             return conversation.mode() == HistoryAlignment.Mode.BRANCH
-                    ? ContextWindow.assemble(command.history(), List.of(), plan.userTurn(), size)
+                    ? Ageing.aged(ContextWindow.assemble(command.history(), List.of(), plan.userTurn(), size))
                     : ContextWindow.clientContext(command.history(), plan.userTurn());
         }
         List<LlmMessage> tail;
@@ -327,36 +327,14 @@ public final class ChatPipeline {
         } else {
             tail = List.of();   // a branch conversation that does not exist yet
         }
-        return ContextWindow.assemble(tail, plan.imports(), plan.userTurn(), size);
+        return Ageing.aged(ContextWindow.assemble(tail, plan.imports(), plan.userTurn(), size));
     }
 
     private int windowSize(ModelRegistry.Route route) {
         return route.settings().contextWindow().orElse(chat.contextWindow());
     }
 
-    // ---- step 3: persona and request ----
-
-    private LlmRequest prompt(ChatCommand command, Conversation conversation, ModelRegistry.Route route,
-                              List<LlmMessage> window) {
-        boolean task = conversation.task();
-        Optional<String> system;
-        if (task && !tasks.persona()) {
-            system = command.system().isEmpty() ? Optional.empty() : Optional.of(String.join("\n\n", command.system()));
-        } else {
-            Persona persona = personas.getOrDefault(route.id(), defaultPersona);
-            system = Optional.of(persona.render(LocalDate.now(clock.withZone(ZoneId.systemDefault())),
-                                                command.system()));
-        }
-        ChatCommand.Sampling sampling = command.sampling();
-        HaiaConfig.Model settings = route.settings();
-        int maxTokens = sampling.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
-        // a model's configured temperature is a default for requests that choose no sampling of their own: a
-        // client's top_p is not overridden by it (Claude takes one of the two, and temperature would win)
-        OptionalDouble temperature = sampling.temperature().isPresent() || sampling.topP().isPresent()
-                ? sampling.temperature() : settings.temperature();
-        return new LlmRequest(route.upstreamModel(), system, window, maxTokens, temperature, sampling.topP(),
-                              sampling.stop(), sampling.user());
-    }
+    // ---- step 3: persona and request: see Prompt ----
 
     // ---- step 5: persist ----
 
@@ -376,9 +354,9 @@ public final class ChatPipeline {
             case ModelResult.Answered answered -> {
                 supersede = plan.supersedeFrom();
                 plan.imports().forEach(m -> messages.add(NewMessage.imported(m)));
-                plan.userTurn().forEach(text -> messages.add(NewMessage.user(text, MessageStatus.OK, Optional.empty())));
+                plan.userTurn().forEach(m -> messages.add(NewMessage.user(m, MessageStatus.OK, Optional.empty())));
                 LlmResponse response = answered.response();
-                messages.add(new NewMessage(LlmMessage.Role.ASSISTANT, response.text(), MessageStatus.OK,
+                messages.add(new NewMessage(LlmMessage.Role.ASSISTANT, response.parts(), MessageStatus.OK,
                                             Optional.of(answered.route().id()),
                                             Optional.of(response.finishReason().name().toLowerCase(java.util.Locale.ROOT)),
                                             Optional.of(response.usage()), Optional.empty()));
@@ -419,11 +397,11 @@ public final class ChatPipeline {
 
     private static void unanswered(TurnPlan plan, String error, String partialText, ModelRegistry.Route route,
                                    List<NewMessage> messages) {
-        plan.userTurn().forEach(text -> messages.add(NewMessage.user(text, MessageStatus.FAILED, Optional.of(error))));
+        plan.userTurn().forEach(m -> messages.add(NewMessage.user(m, MessageStatus.FAILED, Optional.of(error))));
         if (!partialText.isEmpty()) {
-            messages.add(new NewMessage(LlmMessage.Role.ASSISTANT, partialText, MessageStatus.INCOMPLETE,
-                                        Optional.of(route.id()), Optional.empty(), Optional.empty(),
-                                        Optional.of(error)));
+            messages.add(NewMessage.text(LlmMessage.Role.ASSISTANT, partialText, MessageStatus.INCOMPLETE,
+                                         Optional.of(route.id()), Optional.empty(), Optional.empty(),
+                                         Optional.of(error)));
         }
     }
 
@@ -434,7 +412,7 @@ public final class ChatPipeline {
         return switch (result) {
             case ModelResult.Answered answered -> {
                 LlmResponse response = answered.response();
-                sink.complete(new Reply(route.id(), response.text(), response.finishReason(), response.usage()));
+                sink.complete(new Reply(route.id(), response.parts(), response.finishReason(), response.usage()));
                 yield new Outcome(conversationId, memory, route.id(), route.provider(), response.upstreamRequestId(),
                                   response.usage(), "ok");
             }

@@ -1,32 +1,49 @@
 package haia.chat;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import haia.llm.LlmMessage;
+import haia.llm.Part;
 
 /**
  * Assembles the messages the model sees: the newest {@code size} messages of the conversation (stored tail, then
- * imported history, then the new user turn), trimmed so the first is a user turn, with consecutive messages of the
- * same role merged so roles alternate (Anthropic and Gemini reject anything else; the rest do not mind).
+ * imported history, then the new user turn), in the shape every provider accepts:
+ * <ul>
+ *     <li>it starts with something the user said: never with an assistant message, and never with tool results whose
+ *         calls were cut off (tool calls and their results stay together, or neither is there);</li>
+ *     <li>every tool call is answered in the next message, and every tool result answers a call in the message
+ *         before; what cannot be paired (history from a client that dropped half a pair) is kept as text;</li>
+ *     <li>consecutive messages of the same role are merged so roles alternate (Anthropic and Gemini reject anything
+ *         else), and messages with nothing in them are left out.</li>
+ * </ul>
  */
 public final class ContextWindow {
+
+    /** The user turn put before a client context that opens with the assistant. */
+    static final String OPENING = "(start of the conversation)";
 
     private ContextWindow() {
     }
 
     public static List<LlmMessage> assemble(List<LlmMessage> storedTail, List<LlmMessage> imports,
-                                            List<String> userTurn, int size) {
+                                            List<LlmMessage> userTurn, int size) {
         List<LlmMessage> all = new ArrayList<>(storedTail.size() + imports.size() + userTurn.size());
         all.addAll(storedTail);
         all.addAll(imports);
-        userTurn.forEach(text -> all.add(LlmMessage.user(text)));
-
+        all.addAll(userTurn);
         int start = Math.max(0, all.size() - size);
-        while (start < all.size() && all.get(start).role() != LlmMessage.Role.USER) {
-            start++;
+        int opening = start;
+        while (opening < all.size() && !opensATurn(all.get(opening))) {
+            opening++;
         }
-        return merged(all.subList(start, all.size()));
+        if (opening < all.size()) {
+            start = opening;
+        }
+        // else the window's whole length is one tool loop: it starts within it, and what lost its pair becomes text
+        return shaped(all.subList(start, all.size()));
     }
 
     /**
@@ -35,28 +52,103 @@ public final class ContextWindow {
      * an example): it follows a placeholder user turn, {@value #OPENING}, since Anthropic and Gemini want the user
      * first.
      */
-    public static List<LlmMessage> clientContext(List<LlmMessage> history, List<String> userTurn) {
+    public static List<LlmMessage> clientContext(List<LlmMessage> history, List<LlmMessage> userTurn) {
         List<LlmMessage> all = new ArrayList<>(history.size() + userTurn.size() + 1);
         if (!history.isEmpty() && history.getFirst().role() != LlmMessage.Role.USER) {
             all.add(LlmMessage.user(OPENING));
         }
         all.addAll(history);
-        userTurn.forEach(text -> all.add(LlmMessage.user(text)));
-        return merged(all);
+        all.addAll(userTurn);
+        return shaped(all);
     }
 
-    /** The user turn put before a client context that opens with the assistant. */
-    static final String OPENING = "(start of the conversation)";
+    /** Whether a window may start here: a user message that answers no tool call. */
+    static boolean opensATurn(LlmMessage message) {
+        return message.role() == LlmMessage.Role.USER && !message.has(Part.ToolResult.class);
+    }
 
-    private static List<LlmMessage> merged(List<LlmMessage> messages) {
-        List<LlmMessage> window = new ArrayList<>();
-        for (LlmMessage message : messages) {
-            if (!window.isEmpty() && window.getLast().role() == message.role()) {
-                LlmMessage previous = window.removeLast();
-                window.add(new LlmMessage(message.role(), previous.text() + "\n\n" + message.text()));
+    private static List<LlmMessage> shaped(List<LlmMessage> messages) {
+        List<LlmMessage> merged = merged(messages.stream().filter(ContextWindow::saysSomething).toList());
+        while (!merged.isEmpty() && merged.getFirst().role() != LlmMessage.Role.USER) {
+            merged.removeFirst();
+        }
+        return merged(paired(merged));
+    }
+
+    private static boolean saysSomething(LlmMessage message) {
+        return message.parts().stream().anyMatch(p -> !(p instanceof Part.Text text) || !text.text().isBlank());
+    }
+
+    /**
+     * Keeps every tool call with its result: a call not answered in the next message, or a result answering no call
+     * in the message before, is turned into text saying what it was.
+     */
+    static List<LlmMessage> paired(List<LlmMessage> messages) {
+        List<LlmMessage> paired = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            LlmMessage message = messages.get(i);
+            if (message.role() == LlmMessage.Role.ASSISTANT) {
+                Set<String> answered = i + 1 < messages.size() ? resultIds(messages.get(i + 1)) : Set.of();
+                paired.add(keepOnly(message, p -> !(p instanceof Part.ToolCall call) || answered.contains(call.id())));
             } else {
-                window.add(message);
+                Set<String> called = i > 0 ? callIds(messages.get(i - 1)) : Set.of();
+                paired.add(keepOnly(message, p -> !(p instanceof Part.ToolResult r) || called.contains(r.callId())));
             }
+        }
+        return paired;
+    }
+
+    private static LlmMessage keepOnly(LlmMessage message, java.util.function.Predicate<Part> keep) {
+        if (message.parts().stream().allMatch(keep)) {
+            return message;
+        }
+        List<Part> parts = new ArrayList<>(message.parts().size());
+        for (Part part : message.parts()) {
+            parts.add(keep.test(part) ? part : new Part.Text(ToolHistory.asText(part)));
+        }
+        return new LlmMessage(message.role(), parts);
+    }
+
+    private static Set<String> resultIds(LlmMessage message) {
+        Set<String> ids = new HashSet<>();
+        message.parts(Part.ToolResult.class).forEach(r -> ids.add(r.callId()));
+        return ids;
+    }
+
+    private static Set<String> callIds(LlmMessage message) {
+        Set<String> ids = new HashSet<>();
+        message.parts(Part.ToolCall.class).forEach(c -> ids.add(c.id()));
+        return ids;
+    }
+
+    /**
+     * Consecutive messages of one role become one. Texts meeting at the seam are joined with a blank line, as two
+     * messages read; a user's tool results stay before what the user says next.
+     */
+    static List<LlmMessage> merged(List<LlmMessage> messages) {
+        List<LlmMessage> window = new ArrayList<>(messages.size());
+        for (LlmMessage message : messages) {
+            if (window.isEmpty() || window.getLast().role() != message.role()) {
+                window.add(message);
+                continue;
+            }
+            List<Part> parts = new ArrayList<>(window.removeLast().parts());
+            List<Part> next = message.parts();
+            int from = 0;
+            if (!parts.isEmpty() && parts.getLast() instanceof Part.Text before && !next.isEmpty()
+                    && next.getFirst() instanceof Part.Text after) {
+                parts.set(parts.size() - 1, new Part.Text(before.text() + "\n\n" + after.text()));
+                from = 1;
+            }
+            parts.addAll(next.subList(from, next.size()));
+            if (message.role() == LlmMessage.Role.USER) {
+                // results answer the assistant message before: they come first
+                List<Part> results = parts.stream().filter(Part.ToolResult.class::isInstance).toList();
+                List<Part> rest = parts.stream().filter(p -> !(p instanceof Part.ToolResult)).toList();
+                parts = new ArrayList<>(results);
+                parts.addAll(rest);
+            }
+            window.add(new LlmMessage(message.role(), parts));
         }
         return window;
     }

@@ -30,7 +30,8 @@ import haia.store.MessageKey;
  *         <li>history goes beyond what matches (never-seen chat, reset database, another branch): <b>import</b>
  *             the unmatched history, superseding the live messages it replaces, then add the turn.</li>
  *     </ol>
- *     Messages are compared by role and {@link ContentHash} (ends trimmed, line endings normalized).</li>
+ *     Messages are compared by role and {@link ContentHash} (ends trimmed, line endings normalized; images by
+ *     their bytes, tool calls and results by id and content; the model's reasoning, which clients drop, ignored).</li>
  * </ul>
  */
 public final class HistoryAlignment {
@@ -47,7 +48,7 @@ public final class HistoryAlignment {
      * @param userTurn the request's trailing user messages
      */
     public static TurnPlan plan(Mode mode, List<MessageKey> live, List<LlmMessage> history, List<LlmMessage> userTurn) {
-        List<String> turn = userTurn.stream().map(LlmMessage::text).toList();
+        List<LlmMessage> turn = userTurn;
         if (mode != Mode.BRANCH) {
             return TurnPlan.newTurn(turn);
         }
@@ -89,7 +90,7 @@ public final class HistoryAlignment {
         for (int i = 1; i <= compared; i++) {
             LlmMessage sent = history.get(history.size() - i);
             LlmMessage stored = threadTail.get(threadTail.size() - i);
-            if (sent.role() != stored.role() || ContentHash.of(sent.text()) != ContentHash.of(stored.text())) {
+            if (sent.role() != stored.role() || ContentHash.of(sent) != ContentHash.of(stored)) {
                 return Mode.CLIENT;
             }
         }
@@ -109,6 +110,6 @@ public final class HistoryAlignment {
     }
 
     private static boolean same(LlmMessage message, MessageKey stored) {
-        return message.role() == stored.role() && ContentHash.of(message.text()) == stored.contentHash();
+        return message.role() == stored.role() && ContentHash.of(message) == stored.contentHash();
     }
 }

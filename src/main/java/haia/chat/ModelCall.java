@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import haia.llm.Cancellation;
@@ -61,6 +62,12 @@ final class ModelCall {
             for (int i = 0; i < chain.size(); i++) {
                 ModelRegistry.Route candidate = chain.get(i);
                 LlmRequest attempt = request.withModel(candidate.upstreamModel());
+                if (i > 0 && !Prompt.servable(request, candidate)) {
+                    // a fallback that cannot take this request (it lacks a capability it needs) is passed over
+                    LOG.log(System.Logger.Level.WARNING, "Fallback model " + candidate.id()
+                            + " cannot serve this request (it needs " + Prompt.needs(request) + "); not trying it");
+                    continue;
+                }
                 Instant start = clock.instant();
                 result = sink.streaming()
                         ? streamOnce(candidate, attempt, sink, cancellation, start)
@@ -117,17 +124,20 @@ final class ModelCall {
     private ModelResult streamOnce(ModelRegistry.Route route, LlmRequest request, ReplySink sink,
                                    Cancellation cancellation, Instant start) {
         StringBuilder text = new StringBuilder();
+        AtomicBoolean first = new AtomicBoolean(true);
         AtomicReference<LlmEvent> terminal = new AtomicReference<>();
         metrics.streamOpened();
         try {
             route.client().stream(request, cancellation, event -> {
                 switch (event) {
-                    case LlmEvent.TextDelta delta -> {
-                        if (text.isEmpty()) {
+                    case LlmEvent.Delta delta -> {
+                        if (first.getAndSet(false)) {
                             metrics.firstToken(route.provider(), route.id(), Duration.between(start, clock.instant()));
                         }
-                        text.append(delta.text());
-                        sink.text(route.id(), delta.text());
+                        if (delta instanceof LlmEvent.TextDelta piece) {
+                            text.append(piece.text());   // what a cut reply keeps
+                        }
+                        sink.delta(route.id(), delta);
                     }
                     case LlmEvent.Completed completed -> terminal.set(completed);
                     case LlmEvent.Failed failed -> terminal.set(failed);
@@ -138,12 +148,8 @@ final class ModelCall {
         }
         metrics.streamFinished(route.provider(), route.id(), Duration.between(start, clock.instant()));
         return switch (terminal.get()) {
-            case LlmEvent.Completed completed -> {
-                LlmResponse response = completed.response();
-                // the deltas are what the client saw; they are what gets stored
-                yield new ModelResult.Answered(route, new LlmResponse(text.toString(), response.finishReason(),
-                        response.usage(), response.upstreamModel(), response.upstreamRequestId()));
-            }
+            // the whole reply as the deltas built it (the same redaction, the same limit): what gets stored
+            case LlmEvent.Completed completed -> new ModelResult.Answered(route, completed.response());
             case LlmEvent.Failed failed -> new ModelResult.Failed(route, failed.error(), text.toString());
             case null -> {
                 if (cancellation.isCancelled()) {

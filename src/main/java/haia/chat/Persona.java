@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.TextStyle;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -63,13 +62,12 @@ public final class Persona {
         return source;
     }
 
-    /** The system prompt for one request: the persona, then the client's own system texts. */
-    public String render(LocalDate today, List<String> clientSystem) {
+    /**
+     * The persona for one request, with today's date. The client's own system texts follow it as blocks of their
+     * own ({@code LlmRequest#system}), so a provider can cache the persona apart from them.
+     */
+    public String render(LocalDate today) {
         String day = today + " (" + today.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + ")";
-        StringBuilder prompt = new StringBuilder(template.replace("{{date}}", day));
-        for (String text : clientSystem) {
-            prompt.append("\n\n").append(text);
-        }
-        return prompt.toString();
+        return template.replace("{{date}}", day);
     }
 }

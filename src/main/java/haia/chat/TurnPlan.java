@@ -15,7 +15,7 @@ import haia.llm.LlmMessage;
  * @param imports       history the client sent that the conversation does not have, to store as imported
  * @param userTurn      the new user messages to store (empty when regenerating an already stored turn)
  */
-public record TurnPlan(Kind kind, OptionalLong supersedeFrom, List<LlmMessage> imports, List<String> userTurn) {
+public record TurnPlan(Kind kind, OptionalLong supersedeFrom, List<LlmMessage> imports, List<LlmMessage> userTurn) {
 
     public enum Kind {
         /** The request adds a user turn after the stored conversation. */
@@ -35,7 +35,7 @@ public record TurnPlan(Kind kind, OptionalLong supersedeFrom, List<LlmMessage> i
         userTurn = List.copyOf(userTurn);
     }
 
-    static TurnPlan newTurn(List<String> userTurn) {
+    static TurnPlan newTurn(List<LlmMessage> userTurn) {
         return new TurnPlan(Kind.NEW_TURN, OptionalLong.empty(), List.of(), userTurn);
     }
 }

@@ -20,6 +20,11 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import haia.llm.Capability;
+import haia.llm.ProviderDescriptor;
+import haia.llm.ProviderOption;
+import haia.llm.Providers;
+
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 
@@ -40,19 +45,8 @@ public final class ConfigLoader {
     /** The public environment interface: variable name → config key. */
     static final Map<String, String> ENV = envTable();
 
-    /** Known upstream protocols and their defaults. */
-    private static final Map<String, String> DEFAULT_BASE_URL = Map.of(
-            "anthropic", "https://api.anthropic.com",
-            "ollama", "http://localhost:11434",
-            "openai", "https://api.openai.com/v1",
-            "gemini", "https://generativelanguage.googleapis.com");
-    private static final Map<String, String> DEFAULT_MODEL = Map.of(
-            "anthropic", "claude-haiku-4-5-20251001",
-            "ollama", "llama3.2",
-            "openai", "gpt-4o-mini",
-            "gemini", "gemini-2.5-flash");
-    /** Protocols that refuse to work without a key. */
-    private static final Set<String> KEY_REQUIRED = Set.of("anthropic", "gemini");
+    /** Settings every provider has; the rest are its protocol's own options ({@link ProviderDescriptor#options()}). */
+    private static final Set<String> PROVIDER_KEYS = Set.of("type", "base-url", "api-key");
     private static final String DEFAULTS_RESOURCE = "haia-defaults/application.yaml";
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
@@ -88,7 +82,7 @@ public final class ConfigLoader {
         Path dotEnv = workDir.resolve(".env");
         Map<String, String> env = new LinkedHashMap<>(DotEnv.read(dotEnv, problems));
         env.putAll(processEnv);
-        SecretFiles.resolve(env, workDir, problems);
+        SecretFiles.resolve(env, workDir, problems, secretVariables());
 
         Map<String, String> overrides = new HashMap<>();
         ENV.forEach((name, key) -> {
@@ -145,7 +139,8 @@ public final class ConfigLoader {
                 positiveInt("chat.max-message-chars"),
                 headerName("chat.conversation-header"),
                 headerName("chat.chat-id-header"),
-                headerName("chat.task-header"));
+                headerName("chat.task-header"),
+                (int) Math.min(Integer.MAX_VALUE - 8, size("chat.max-image-bytes")));
         HaiaConfig.Tasks tasks = new HaiaConfig.Tasks(
                 bool("tasks.detect-by-shape"),
                 bool("tasks.persona"),
@@ -211,9 +206,12 @@ public final class ConfigLoader {
         List<Config> nodes = config.get("models").asNodeList().orElse(List.of());
         if (nodes.isEmpty()) {
             String provider = string("haia.provider").toLowerCase(Locale.ROOT);
-            String upstream = optionalString("haia.model").orElse(DEFAULT_MODEL.getOrDefault(provider, ""));
+            String upstream = optionalString("haia.model").orElse(Providers.byType(provider)
+                                                                           .map(ProviderDescriptor::defaultModel)
+                                                                           .orElse(""));
             return List.of(new HaiaConfig.Model("haia", provider, upstream, OptionalInt.empty(), OptionalDouble.empty(),
-                                                Optional.empty(), OptionalInt.empty(), Optional.empty()));
+                                                Optional.empty(), OptionalInt.empty(), Optional.empty(),
+                                                capabilities("haia.capabilities")));
         }
         List<HaiaConfig.Model> models = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();
@@ -235,9 +233,34 @@ public final class ConfigLoader {
                     optionalTemperature(at + ".temperature"),
                     optionalString(at + ".persona-file").map(workDir::resolve),
                     optionalPositiveInt(at + ".context-window"),
-                    optionalString(at + ".fallback")));
+                    optionalString(at + ".fallback"),
+                    capabilities(at + ".capabilities")));
         }
         return models;
+    }
+
+    /**
+     * What a model can do, when configured: a list ({@code [images, tools]}, or {@code images, tools} from a
+     * variable) that replaces its provider type's defaults; {@code []} (or {@code none}) for plain text only.
+     */
+    private Optional<Set<Capability>> capabilities(String key) {
+        Config node = config.get(key);
+        if (!node.exists()) {
+            return Optional.empty();
+        }
+        List<String> names = list(key);
+        if (node.type() != Config.Type.LIST && names.isEmpty()) {
+            return Optional.empty();   // an empty variable: the defaults
+        }
+        Set<Capability> capabilities = java.util.EnumSet.noneOf(Capability.class);
+        for (String name : names) {
+            if (name.equalsIgnoreCase("none")) {
+                continue;
+            }
+            Capability.of(name.toLowerCase(Locale.ROOT)).ifPresentOrElse(capabilities::add, () -> problems.add(
+                    name(key) + ": unknown capability '" + name + "' (known: images, tools, thinking, json)"));
+        }
+        return Optional.of(capabilities);
     }
 
     private Optional<String> defaultModel(List<HaiaConfig.Model> models) {
@@ -263,32 +286,61 @@ public final class ConfigLoader {
             }
             Config node = config.get("providers." + name);
             String type = node.get("type").asString().orElse(name).toLowerCase(Locale.ROOT);
-            if (!DEFAULT_BASE_URL.containsKey(type)) {
+            Optional<ProviderDescriptor> known = Providers.byType(type);
+            if (known.isEmpty()) {
                 problems.add("model '" + model.id() + "': provider '" + name + "' has unknown type '" + type
-                                     + "' (known: anthropic, ollama, openai, gemini)");
+                                     + "' (known: " + String.join(", ", Providers.ALL.stream()
+                                                                         .map(ProviderDescriptor::type).toList()) + ")");
                 continue;
             }
+            ProviderDescriptor descriptor = known.get();
             String at = "providers." + name;
-            URI baseUrl = url(at + ".base-url", DEFAULT_BASE_URL.get(type));
+            URI baseUrl = url(at + ".base-url", descriptor.defaultBaseUrl().toString());
             Optional<Secret> apiKey = secret(at + ".api-key");
-            if (apiKey.isEmpty() && KEY_REQUIRED.contains(type)) {
+            if (apiKey.isEmpty() && descriptor.keyRequired()) {
                 problems.add(name(at + ".api-key") + " is required: model '" + model.id() + "' uses the "
                                      + type + " provider, which needs an API key");
             }
             if (model.upstreamModel().isBlank()) {
                 problems.add("model '" + model.id() + "': no upstream model name (HAIA_MODEL or models[].upstream-model)");
             }
-            Map<String, String> options = new LinkedHashMap<>();
-            node.asMap().orElse(Map.of()).forEach((key, value) -> {
-                String option = key.substring(at.length() + 1);
-                if (!Set.of("type", "base-url", "api-key").contains(option)) {
-                    options.put(option, value);
-                }
-            });
+            Map<String, String> options = options(descriptor, at, node);
             providers.put(name, new HaiaConfig.Provider(name, type, baseUrl, apiKey, options,
                                                         setting(at + ".base-url"), setting(at + ".api-key")));
         }
         return providers;
+    }
+
+    /**
+     * A provider's own settings, as its protocol declares them: each checked, the defaults filled in, and anything
+     * else under {@code providers.<name>} reported (a typo would otherwise be silently ignored).
+     */
+    private Map<String, String> options(ProviderDescriptor descriptor, String at, Config node) {
+        Map<String, String> options = new LinkedHashMap<>();
+        node.asMap().orElse(Map.of()).forEach((key, value) -> {
+            String option = key.substring(at.length() + 1);
+            if (PROVIDER_KEYS.contains(option)) {
+                return;
+            }
+            Optional<ProviderOption> known = descriptor.option(option);
+            if (known.isEmpty()) {
+                problems.add(name(key) + " is not a setting of the " + descriptor.type() + " provider (its settings: "
+                                     + String.join(", ", settingsOf(descriptor)) + ")");
+            } else if (!value.isBlank()) {
+                known.get().problem(value.strip()).ifPresentOrElse(problem -> problems.add(name(key) + " " + problem),
+                                                                   () -> options.put(option, value.strip()));
+            }
+        });
+        for (ProviderOption option : descriptor.options()) {
+            option.defaultValue().ifPresent(value -> options.putIfAbsent(option.key(), value));
+        }
+        return options;
+    }
+
+    private static List<String> settingsOf(ProviderDescriptor descriptor) {
+        List<String> settings = new ArrayList<>(List.of("type", "base-url", "api-key"));
+        descriptor.options().forEach(o -> settings.add(o.key()));
+        return settings;
     }
 
     private void checkModelReferences(List<HaiaConfig.Model> models, HaiaConfig.Tasks tasks) {
@@ -534,6 +586,13 @@ public final class ConfigLoader {
         return raw;
     }
 
+    /** Variables that may come from a file ({@code <NAME>_FILE}): HAIA's and the database's, and every provider key. */
+    private static List<String> secretVariables() {
+        List<String> names = new ArrayList<>(SecretFiles.HAIA_NAMES);
+        Providers.ALL.forEach(provider -> provider.apiKeyEnv().ifPresent(names::add));
+        return names;
+    }
+
     private static Map<String, String> envTable() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("SERVER_HOST", "server.host");
@@ -558,18 +617,19 @@ public final class ConfigLoader {
         env.put("HAIA_MAX_TOKENS", "chat.max-tokens");
         env.put("HAIA_PERSONA_FILE", "chat.persona-file");
         env.put("HAIA_MAX_MESSAGE_CHARS", "chat.max-message-chars");
+        env.put("HAIA_MAX_IMAGE_BYTES", "chat.max-image-bytes");
         env.put("HAIA_PROVIDER", "haia.provider");
         env.put("HAIA_MODEL", "haia.model");
+        env.put("HAIA_CAPABILITIES", "haia.capabilities");
         env.put("HAIA_DEFAULT_MODEL", "default-model");
         env.put("HAIA_TASK_MODEL", "tasks.model");
-        env.put("ANTHROPIC_API_KEY", "providers.anthropic.api-key");
-        env.put("ANTHROPIC_BASE_URL", "providers.anthropic.base-url");
-        env.put("OLLAMA_BASE_URL", "providers.ollama.base-url");
-        env.put("OLLAMA_KEEP_ALIVE", "providers.ollama.keep-alive");
-        env.put("OPENAI_BASE_URL", "providers.openai.base-url");
-        env.put("OPENAI_API_KEY", "providers.openai.api-key");
-        env.put("GEMINI_API_KEY", "providers.gemini.api-key");
-        env.put("GEMINI_BASE_URL", "providers.gemini.base-url");
+        // each protocol's variables set the provider named like its type
+        for (ProviderDescriptor provider : Providers.ALL) {
+            String at = "providers." + provider.type() + ".";
+            env.put(provider.baseUrlEnv(), at + "base-url");
+            provider.apiKeyEnv().ifPresent(variable -> env.put(variable, at + "api-key"));
+            provider.options().forEach(option -> option.env().ifPresent(variable -> env.put(variable, at + option.key())));
+        }
         env.put("HAIA_MAX_ATTEMPTS", "resilience.max-attempts");
         env.put("HAIA_FIRST_TOKEN_TIMEOUT", "resilience.first-token-timeout");
         env.put("HAIA_REQUEST_TIMEOUT", "resilience.request-timeout");

@@ -109,6 +109,7 @@ public record HaiaConfig(Server server,
      * @param conversationHeader HAIA's own conversation header
      * @param chatIdHeader       OpenWebUI's chat id header
      * @param taskHeader         header that marks OpenWebUI task requests
+     * @param maxImageBytes      largest image accepted (sent inline, or fetched from a URL)
      */
     public record Chat(int contextWindow,
                        int maxTokens,
@@ -116,7 +117,8 @@ public record HaiaConfig(Server server,
                        int maxMessageChars,
                        String conversationHeader,
                        String chatIdHeader,
-                       String taskHeader) {
+                       String taskHeader,
+                       int maxImageBytes) {
     }
 
     /**
@@ -138,6 +140,7 @@ public record HaiaConfig(Server server,
      * @param personaFile   per-model persona
      * @param contextWindow per-model window size
      * @param fallback      id of the model that answers when this one's provider is down before the first token
+     * @param capabilities  what the model can do, when configured; else its provider type's defaults
      */
     public record Model(String id,
                         String provider,
@@ -146,7 +149,8 @@ public record HaiaConfig(Server server,
                         OptionalDouble temperature,
                         Optional<Path> personaFile,
                         OptionalInt contextWindow,
-                        Optional<String> fallback) {
+                        Optional<String> fallback,
+                        Optional<java.util.Set<haia.llm.Capability>> capabilities) {
     }
 
     /**

@@ -15,9 +15,11 @@ import java.util.Map;
  */
 final class SecretFiles {
 
-    /** The variables that may come from a file: the API keys and the database's connection and credentials. */
-    static final List<String> NAMES = List.of("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "HAIA_API_KEY",
-                                              "HAIA_DB_URL", "HAIA_DB_USER", "HAIA_DB_PASSWORD");
+    /**
+     * HAIA's own variables that may come from a file: its API key and the database's connection and credentials.
+     * The providers' keys come from their descriptors.
+     */
+    static final List<String> HAIA_NAMES = List.of("HAIA_API_KEY", "HAIA_DB_URL", "HAIA_DB_USER", "HAIA_DB_PASSWORD");
 
     private SecretFiles() {
     }
@@ -26,8 +28,8 @@ final class SecretFiles {
      * Replaces each {@code <NAME>_FILE} in {@code env} by {@code <NAME>} holding the file's content (trailing line
      * breaks and spaces removed, as a shell's {@code $(cat file)} does). Problems never quote a file's content.
      */
-    static void resolve(Map<String, String> env, Path workDir, List<String> problems) {
-        for (String name : NAMES) {
+    static void resolve(Map<String, String> env, Path workDir, List<String> problems, List<String> names) {
+        for (String name : names) {
             String fileVariable = name + "_FILE";
             String file = env.remove(fileVariable);
             if (file == null || file.isBlank()) {

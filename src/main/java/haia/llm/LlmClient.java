@@ -15,6 +15,15 @@ public interface LlmClient extends AutoCloseable {
     String provider();
 
     /**
+     * Why the provider cannot serve {@code request} as asked, if it cannot: a combination its API refuses (the
+     * pipeline asks before the call and answers 400). Model capabilities are checked before this, from the
+     * configuration.
+     */
+    default Optional<RequestProblem> problem(LlmRequest request) {
+        return Optional.empty();
+    }
+
+    /**
      * Sends the request and waits for the whole reply. When {@code cancellation} fires, the call ends promptly
      * (even while the upstream has not answered at all) with an {@link ErrorCategory#CANCELLED} failure.
      *
@@ -23,7 +32,7 @@ public interface LlmClient extends AutoCloseable {
     LlmResponse chat(LlmRequest request, Cancellation cancellation);
 
     /**
-     * Sends the request and reports the reply as it is generated: {@link LlmEvent.TextDelta}s, then exactly one
+     * Sends the request and reports the reply as it is generated: {@link LlmEvent.Delta}s, then exactly one
      * {@link LlmEvent.Completed} or {@link LlmEvent.Failed}. Returns once the terminal event was delivered.
      *
      * <p>When {@code cancellation} fires, the implementation closes the upstream connection promptly and returns;

@@ -1,25 +1,63 @@
 package haia.llm;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
- * One turn of a conversation as every provider sees it: who said it and what was said.
- * System prompts are not messages; they travel in {@link LlmRequest#system()}.
+ * One turn of a conversation as every provider sees it: who said it and what, as a list of {@link Part}s. Tool
+ * results travel as parts of user messages (right after the assistant message whose calls they answer); the
+ * mappings of providers with a tool role write them as such. System prompts are not messages; they travel in
+ * {@link LlmRequest#system()}.
  */
-public record LlmMessage(Role role, String text) {
+public record LlmMessage(Role role, List<Part> parts) {
 
     public enum Role { USER, ASSISTANT }
 
     public LlmMessage {
         Objects.requireNonNull(role, "role");
-        Objects.requireNonNull(text, "text");
+        parts = List.copyOf(parts);
     }
 
     public static LlmMessage user(String text) {
-        return new LlmMessage(Role.USER, text);
+        return new LlmMessage(Role.USER, List.of(new Part.Text(text)));
     }
 
     public static LlmMessage assistant(String text) {
-        return new LlmMessage(Role.ASSISTANT, text);
+        return new LlmMessage(Role.ASSISTANT, List.of(new Part.Text(text)));
+    }
+
+    public static LlmMessage of(Role role, Part... parts) {
+        return new LlmMessage(role, List.of(parts));
+    }
+
+    /** Its text parts, joined without a separator. */
+    public String text() {
+        return Part.text(parts);
+    }
+
+    /** The reasoning a provider of this type produced in it, joined (empty when none). */
+    public String thinkingOf(String providerType) {
+        StringBuilder text = new StringBuilder();
+        for (Part part : parts) {
+            if (part instanceof Part.Thinking thinking && thinking.provider().equals(providerType)) {
+                text.append(thinking.text());
+            }
+        }
+        return text.toString();
+    }
+
+    /** Whether it is nothing but text (no images, tool calls or results, thinking). */
+    public boolean textOnly() {
+        return parts.stream().allMatch(p -> p instanceof Part.Text);
+    }
+
+    /** Whether it carries any part of this kind. */
+    public boolean has(Class<? extends Part> kind) {
+        return parts.stream().anyMatch(kind::isInstance);
+    }
+
+    /** Its parts of this kind, in order. */
+    public <P extends Part> List<P> parts(Class<P> kind) {
+        return parts.stream().filter(kind::isInstance).map(kind::cast).toList();
     }
 }

@@ -3,41 +3,43 @@ package haia.llm;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalDouble;
 
 /**
  * A provider-neutral model call.
  *
  * <p>The pipeline guarantees the shape every provider needs: {@code messages} is non-empty, starts and ends with a
- * user turn and alternates user/assistant. Sampling values are already validated against OpenAI's ranges; each
- * provider translates them to its own (e.g. Anthropic's temperature tops out at 1).
+ * user turn and alternates user/assistant; every tool call is followed by its result; images are inline or URLs
+ * (never {@link Part.Image.Stored}); the model can do what is asked of it (its capabilities). Sampling values are
+ * already validated against OpenAI's ranges; each provider translates them to its own (e.g. Anthropic's temperature
+ * tops out at 1).
  *
- * @param model       the upstream model name (e.g. {@code claude-haiku-4-5-20251001}, {@code llama3.2})
- * @param system      the system prompt: persona plus whatever system text the client sent
- * @param messages    the conversation window, oldest first
- * @param maxTokens   upper bound on generated tokens
- * @param temperature sampling temperature on OpenAI's 0..2 scale, when the client set one
- * @param topP        nucleus sampling, when the client set it
- * @param stop        stop sequences (may be empty)
- * @param user        an opaque end-user id for the provider's abuse tracking, when the client sent one
+ * @param model          the upstream model name (e.g. {@code claude-haiku-4-5-20251001}, {@code llama3.2})
+ * @param system         the system prompt's blocks, in order: the persona, then whatever system text the client sent
+ *                       (separate, so a mapping can mark the stable persona for prompt caching)
+ * @param messages       the conversation window, oldest first
+ * @param maxTokens      upper bound on generated tokens
+ * @param sampling       how to sample, as far as the client chose
+ * @param tools          the client's tools and how they may be called
+ * @param responseFormat the shape the reply's text must have
+ * @param reasoning      how hard to think, when the client asked
  */
 public record LlmRequest(String model,
-                         Optional<String> system,
+                         List<String> system,
                          List<LlmMessage> messages,
                          int maxTokens,
-                         OptionalDouble temperature,
-                         OptionalDouble topP,
-                         List<String> stop,
-                         Optional<String> user) {
+                         Sampling sampling,
+                         ToolUse tools,
+                         ResponseFormat responseFormat,
+                         Optional<ReasoningEffort> reasoning) {
 
     public LlmRequest {
         Objects.requireNonNull(model, "model");
-        Objects.requireNonNull(system, "system");
+        system = system.stream().filter(s -> !s.isBlank()).toList();
         messages = List.copyOf(messages);
-        stop = List.copyOf(stop);
-        Objects.requireNonNull(temperature, "temperature");
-        Objects.requireNonNull(topP, "topP");
-        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(sampling, "sampling");
+        Objects.requireNonNull(tools, "tools");
+        Objects.requireNonNull(responseFormat, "responseFormat");
+        Objects.requireNonNull(reasoning, "reasoning");
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("an LLM request needs at least one message");
         }
@@ -46,8 +48,40 @@ public record LlmRequest(String model,
         }
     }
 
+    /** A plain text request: no tools, free text, no reasoning asked for. */
+    public static LlmRequest plain(String model, List<String> system, List<LlmMessage> messages, int maxTokens,
+                                   Sampling sampling) {
+        return new LlmRequest(model, system, messages, maxTokens, sampling, ToolUse.NONE, ResponseFormat.TEXT,
+                              Optional.empty());
+    }
+
     /** The same request addressed to another upstream model (used when a fallback model answers). */
     public LlmRequest withModel(String otherModel) {
-        return new LlmRequest(otherModel, system, messages, maxTokens, temperature, topP, stop, user);
+        return new LlmRequest(otherModel, system, messages, maxTokens, sampling, tools, responseFormat, reasoning);
+    }
+
+    /** The system blocks as one text, for protocols that take a single system prompt. */
+    public String systemText() {
+        return String.join("\n\n", system);
+    }
+
+    /**
+     * Where the current turn starts: the index of the last user message that answers no tool call. Providers that
+     * want the model's reasoning back in a tool loop (Ollama, DeepSeek) get it from here on; older reasoning would
+     * only cost context.
+     */
+    public int currentTurnStart() {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            LlmMessage message = messages.get(i);
+            if (message.role() == LlmMessage.Role.USER && !message.has(Part.ToolResult.class)) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    /** Whether the model is asked to think. */
+    public boolean thinks() {
+        return reasoning.filter(ReasoningEffort::thinks).isPresent();
     }
 }

@@ -19,13 +19,26 @@ public final class ModelRegistry {
     /**
      * A model clients can ask for.
      *
-     * @param settings its configuration entry
-     * @param client   the provider client that serves it
+     * @param settings     its configuration entry
+     * @param client       the provider client that serves it
+     * @param capabilities what it can do (configured, or its provider type's defaults)
+     * @param imageUrls    whether its provider takes image URLs itself (else HAIA fetches them)
      */
-    public record Route(HaiaConfig.Model settings, LlmClient client) {
+    public record Route(HaiaConfig.Model settings, LlmClient client, Set<Capability> capabilities, boolean imageUrls) {
         public Route {
             Objects.requireNonNull(settings, "settings");
             Objects.requireNonNull(client, "client");
+            capabilities = Set.copyOf(capabilities);
+        }
+
+        /** The route for a configured model served by a provider of this protocol. */
+        public static Route of(HaiaConfig.Model settings, LlmClient client, ProviderDescriptor protocol) {
+            return new Route(settings, client, settings.capabilities().orElse(protocol.capabilities()),
+                             protocol.imageUrls());
+        }
+
+        public boolean can(Capability capability) {
+            return capabilities.contains(capability);
         }
 
         public String id() {

@@ -1,32 +1,45 @@
 package haia.llm;
 
-import haia.config.HaiaConfig;
-import haia.observe.Redactor;
-import haia.llm.anthropic.AnthropicClient;
-import haia.llm.gemini.GeminiClient;
-import haia.llm.ollama.OllamaClient;
-import haia.llm.openai.OpenAiCompatibleClient;
+import java.util.List;
+import java.util.Optional;
 
-/** Creates the client for a configured provider, by its protocol type. */
+import haia.config.HaiaConfig;
+import haia.llm.anthropic.AnthropicProvider;
+import haia.llm.gemini.GeminiProvider;
+import haia.llm.ollama.OllamaProvider;
+import haia.llm.openai.OpenAiProvider;
+import haia.observe.Redactor;
+
+/**
+ * The provider protocols HAIA speaks. A fifth is one package (its descriptor and protocol mapping) and one line in
+ * {@link #ALL}: configuration, the environment table and the client come from the descriptor.
+ */
 public final class Providers {
+
+    /** Every protocol, in the order the documentation lists them. */
+    public static final List<ProviderDescriptor> ALL = List.of(
+            AnthropicProvider.DESCRIPTOR,
+            OllamaProvider.DESCRIPTOR,
+            OpenAiProvider.DESCRIPTOR,
+            GeminiProvider.DESCRIPTOR);
 
     private Providers() {
     }
 
+    public static Optional<ProviderDescriptor> byType(String type) {
+        return ALL.stream().filter(d -> d.type().equals(type)).findFirst();
+    }
+
     /**
-     * The client for {@code provider}, behind the {@link SanitizedLlmClient} that cleans everything it hands back:
-     * no other way to get a provider client exists, so no upstream text reaches HAIA uncleaned.
+     * The client for {@code provider}: the shared HTTP skeleton driving its protocol, behind the
+     * {@link SanitizedLlmClient} that cleans everything it hands back. No other way to get a provider client exists,
+     * so no upstream text reaches HAIA uncleaned.
      */
     public static LlmClient create(HaiaConfig.Provider provider, HaiaConfig.Resilience resilience, Redactor redactor) {
-        UpstreamHttp.Settings http = UpstreamHttp.Settings.of(resilience);
-        LlmClient raw = switch (provider.type()) {
-            case "anthropic" -> new AnthropicClient(provider, http);
-            case "ollama" -> new OllamaClient(provider, http);
-            case "openai" -> new OpenAiCompatibleClient(provider, http);
-            case "gemini" -> new GeminiClient(provider, http);
-            default -> throw new IllegalArgumentException("Provider '" + provider.name() + "' has unsupported type '"
-                                                                  + provider.type() + "'");
-        };
-        return new SanitizedLlmClient(raw, redactor);
+        ProviderDescriptor descriptor = byType(provider.type()).orElseThrow(() -> new IllegalArgumentException(
+                "Provider '" + provider.name() + "' has unsupported type '" + provider.type() + "'"));
+        UpstreamClient client = new UpstreamClient(provider, descriptor.protocol().apply(provider),
+                                                   UpstreamHttp.Settings.of(resilience));
+        return new SanitizedLlmClient(client, redactor);
     }
 }

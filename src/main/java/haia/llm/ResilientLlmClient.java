@@ -125,6 +125,11 @@ public final class ResilientLlmClient implements LlmClient {
     }
 
     @Override
+    public Optional<RequestProblem> problem(LlmRequest request) {
+        return delegate.problem(request);
+    }
+
+    @Override
     public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
         try (Call call = new Call(cancellation)) {
             return withRetries(call, () -> guarded(() -> {
@@ -167,7 +172,7 @@ public final class ResilientLlmClient implements LlmClient {
         try {
             delegate.stream(request, attempt.cancellation(), event -> {
                 switch (event) {
-                    case LlmEvent.TextDelta delta -> {
+                    case LlmEvent.Delta delta -> {
                         firstToken.cancel(false);
                         started.set(true);
                         events.accept(delta);

@@ -1,6 +1,10 @@
 package haia.llm;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -12,9 +16,9 @@ import haia.observe.SafeText;
  * an upstream sends back is cleaned before anything else in HAIA sees it, and nothing downstream (the database,
  * the request log, metrics, {@code /health}, the client's response) can hold what an upstream should not have sent:
  * <ul>
- *     <li>configured secrets are redacted from reply text (also when a stream splits one across pieces), error
- *         messages, request ids and model names, always before any text is shortened, so a key straddling the cut
- *         cannot leak in part;</li>
+ *     <li>configured secrets are redacted from reply text, reasoning and tool calls (also when a stream splits one
+ *         across pieces), error messages, request ids and model names, always before any text is shortened, so a
+ *         key straddling the cut cannot leak in part;</li>
  *     <li>error messages, request ids and model names become one line of bounded length without control
  *         characters;</li>
  *     <li>token counts are checked against what the request could possibly have cost; implausible ones (negative,
@@ -44,38 +48,78 @@ public final class SanitizedLlmClient implements LlmClient {
     }
 
     @Override
+    public Optional<RequestProblem> problem(LlmRequest request) {
+        return delegate.problem(request);
+    }
+
+    @Override
     public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
         try {
-            LlmResponse response = delegate.chat(request, cancellation);
-            return clean(request, response, redactor.redact(response.text()));
+            return clean(request, delegate.chat(request, cancellation));
         } catch (LlmException e) {
             throw clean(e);
         }
     }
 
+    /**
+     * Each kind of delta is redacted as a stream of its own (text, reasoning, each tool call's arguments), so a key
+     * split across pieces is caught; what one holds back goes out before another kind speaks, keeping the order.
+     */
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
         Redactor.Pieces text = redactor.pieces();
-        StringBuilder sent = new StringBuilder();
-        Consumer<String> emit = piece -> {
-            if (!piece.isEmpty()) {
-                sent.append(piece);
-                events.accept(new LlmEvent.TextDelta(piece));
-            }
+        Redactor.Pieces thinking = redactor.pieces();
+        Map<Integer, Redactor.Pieces> arguments = new HashMap<>();
+        Runnable flushText = () -> emit(events, new LlmEvent.TextDelta(text.flush()));
+        Runnable flushThinking = () -> emit(events, new LlmEvent.ThinkingDelta(thinking.flush()));
+        Runnable flushAll = () -> {
+            flushThinking.run();
+            flushText.run();
+            arguments.forEach((index, pieces) -> emit(events, new LlmEvent.ToolCallDelta(
+                    index, Optional.empty(), Optional.empty(), pieces.flush())));
         };
         delegate.stream(request, cancellation, event -> {
             switch (event) {
-                case LlmEvent.TextDelta delta -> emit.accept(text.feed(delta.text()));
+                case LlmEvent.TextDelta delta -> {
+                    flushThinking.run();
+                    emit(events, new LlmEvent.TextDelta(text.feed(delta.text())));
+                }
+                case LlmEvent.ThinkingDelta delta -> emit(events, new LlmEvent.ThinkingDelta(thinking.feed(delta.text())));
+                case LlmEvent.ToolCallDelta delta -> {
+                    flushThinking.run();
+                    flushText.run();
+                    Redactor.Pieces pieces = arguments.computeIfAbsent(delta.index(), i -> redactor.pieces());
+                    String piece = pieces.feed(delta.arguments());
+                    if (delta.id().isPresent() || delta.name().isPresent()) {
+                        events.accept(new LlmEvent.ToolCallDelta(delta.index(), delta.id().map(this::id),
+                                                                 delta.name().map(this::id), piece));
+                    } else {
+                        emit(events, new LlmEvent.ToolCallDelta(delta.index(), Optional.empty(), Optional.empty(),
+                                                                piece));
+                    }
+                }
                 case LlmEvent.Completed completed -> {
-                    emit.accept(text.flush());
-                    events.accept(new LlmEvent.Completed(clean(request, completed.response(), sent.toString())));
+                    flushAll.run();
+                    events.accept(new LlmEvent.Completed(clean(request, completed.response())));
                 }
                 case LlmEvent.Failed failed -> {
-                    emit.accept(text.flush());
+                    flushAll.run();
                     events.accept(new LlmEvent.Failed(clean(failed.error())));
                 }
             }
         });
+    }
+
+    /** A delta that carries something; empty ones (nothing held back) are not passed on. */
+    private static void emit(Consumer<LlmEvent> events, LlmEvent.Delta delta) {
+        boolean empty = switch (delta) {
+            case LlmEvent.TextDelta d -> d.text().isEmpty();
+            case LlmEvent.ThinkingDelta d -> d.text().isEmpty();
+            case LlmEvent.ToolCallDelta d -> d.arguments().isEmpty() && d.id().isEmpty();
+        };
+        if (!empty) {
+            events.accept(delta);
+        }
     }
 
     @Override
@@ -92,8 +136,21 @@ public final class SanitizedLlmClient implements LlmClient {
         delegate.close();
     }
 
-    private LlmResponse clean(LlmRequest request, LlmResponse response, String text) {
-        return new LlmResponse(text, response.finishReason(), checked(request, response.usage()),
+    private LlmResponse clean(LlmRequest request, LlmResponse response) {
+        List<Part> parts = new ArrayList<>(response.parts().size());
+        for (Part part : response.parts()) {
+            parts.add(switch (part) {
+                case Part.Text text -> new Part.Text(redactor.redact(text.text()));
+                case Part.Thinking thinking -> new Part.Thinking(redactor.redact(thinking.text()),
+                                                                 thinking.signature().map(redactor::redact),
+                                                                 thinking.redacted().map(redactor::redact),
+                                                                 thinking.provider());
+                case Part.ToolCall call -> new Part.ToolCall(id(call.id()), id(call.name()),
+                                                             redactor.redact(call.arguments()));
+                default -> part;   // images and tool results come from clients, not upstreams
+            });
+        }
+        return new LlmResponse(parts, response.finishReason(), checked(request, response.usage()),
                                line(response.upstreamModel(), MAX_ID), response.upstreamRequestId().map(this::id));
     }
 
@@ -116,14 +173,38 @@ public final class SanitizedLlmClient implements LlmClient {
         return line(id, MAX_ID);
     }
 
+    /** What a part can cost in prompt tokens, at most (an image URL: as much as the largest image HAIA takes). */
+    private static long bytes(Part part) {
+        return switch (part) {
+            case Part.Text text -> utf8(text.text());
+            case Part.Image image -> switch (image.source()) {
+                case Part.Image.Inline inline -> inline.data().length;
+                case Part.Image.Stored stored -> stored.size();
+                case Part.Image.Url url -> 20L << 20;
+            };
+            case Part.ToolCall call -> utf8(call.name()) + utf8(call.arguments());
+            case Part.ToolResult result -> result.content().stream().mapToLong(SanitizedLlmClient::bytes).sum();
+            case Part.Thinking thinking -> utf8(thinking.text());
+        };
+    }
+
+    private static long utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+
     /**
      * Token counts as far as they can be true: a prompt has at most one token per byte (plus a little per message
      * for the chat template), a reply at most the requested limit plus a reasoning model's thinking.
      */
     private Usage checked(LlmRequest request, Usage usage) {
-        long promptBytes = request.system().map(s -> s.getBytes(StandardCharsets.UTF_8).length).orElse(0);
+        long promptBytes = utf8(request.systemText());
         for (LlmMessage message : request.messages()) {
-            promptBytes += message.text().getBytes(StandardCharsets.UTF_8).length;
+            for (Part part : message.parts()) {
+                promptBytes += bytes(part);
+            }
+        }
+        for (ToolDefinition tool : request.tools().tools()) {
+            promptBytes += utf8(tool.name()) + utf8(tool.description()) + tool.parameters().toString().length();
         }
         long maxInput = promptBytes + 16L * (request.messages().size() + 1) + 4096;
         long maxOutput = (long) request.maxTokens() + THINKING_ALLOWANCE;

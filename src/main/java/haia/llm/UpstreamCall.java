@@ -3,15 +3,11 @@ package haia.llm;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.helidon.http.Headers;
 import io.helidon.webclient.api.HttpClientResponse;
@@ -20,19 +16,23 @@ import io.helidon.webclient.api.HttpClientResponse;
  * The shape every provider's HTTP call has, written once: send, turn a non-200 answer into a classified
  * {@link LlmException}, read the body within HAIA's size limits, and for streams guarantee the one terminal event.
  * A {@link Cancellation} (a deadline, the client leaving, shutdown) ends the call at any point: before the
- * upstream's headers by interrupting the waiting thread, afterwards by closing the connection. Providers supply
- * only what differs: the request, how to read their reply or stream, and their error body.
+ * upstream's headers by interrupting the waiting thread, afterwards by closing the connection. {@link UpstreamClient}
+ * supplies what differs between providers, from their {@link ProviderProtocol}: the request, how to read the reply
+ * or stream, and the error body.
  */
 public final class UpstreamCall {
 
-    /** Largest error body read for its message. */
-    private static final int MAX_ERROR_BODY = 64 * 1024;
-
     private final String provider;
+    private final String type;
     private final UpstreamHttp.Settings limits;
 
-    public UpstreamCall(String provider, UpstreamHttp.Settings limits) {
+    /**
+     * @param provider the configured provider's name, for messages
+     * @param type     its protocol type, recorded on the thinking a stream returns
+     */
+    public UpstreamCall(String provider, String type, UpstreamHttp.Settings limits) {
         this.provider = provider;
+        this.type = type;
         this.limits = limits;
     }
 
@@ -52,7 +52,7 @@ public final class UpstreamCall {
         boolean read(Headers headers, InputStream body, StreamedReply reply) throws IOException;
     }
 
-    /** Turns a non-200 answer into a failure (see {@link #httpFailure}). */
+    /** Turns a non-200 answer into a failure. */
     @FunctionalInterface
     public interface FailureReader {
         LlmException read(HttpClientResponse response);
@@ -65,11 +65,25 @@ public final class UpstreamCall {
     public LlmResponse reply(Supplier<HttpClientResponse> send, Cancellation cancellation, FailureReader failure,
                              BodyReader<LlmResponse> reader) {
         LlmResponse response = blocking(send, cancellation, failure, reader);
-        if (response.text().length() > limits.maxReplyChars()) {
+        if (length(response) > limits.maxReplyChars()) {
             throw new ReplyTooLargeException(provider, replyLimitMessage(), cut(response.text(), limits.maxReplyChars()),
                                              response.upstreamRequestId());
         }
         return response;
+    }
+
+    /** What a reply's size is measured in: its text, reasoning and tool arguments, as for a streamed reply. */
+    private static long length(LlmResponse response) {
+        long length = 0;
+        for (Part part : response.parts()) {
+            length += switch (part) {
+                case Part.Text text -> text.text().length();
+                case Part.Thinking thinking -> thinking.text().length();
+                case Part.ToolCall call -> call.arguments().length();
+                default -> 0;
+            };
+        }
+        return length;
     }
 
     /**
@@ -100,23 +114,6 @@ public final class UpstreamCall {
     }
 
     /**
-     * A start-up model lookup ({@code GET .../models/{model}}): empty when the server knows the model, the given
-     * problem when it answers 404; any other failure (unreachable, key rejected) is thrown. Nobody cancels it; it gets
-     * the same size limits and error handling as a chat call.
-     */
-    public Optional<String> modelLookup(Supplier<HttpClientResponse> send, FailureReader failure, String unknownModel) {
-        try {
-            blocking(send, new Cancellation(), failure, (headers, body) -> body.readAllBytes());
-            return Optional.empty();
-        } catch (LlmException e) {
-            if (e.category() == ErrorCategory.NOT_FOUND) {
-                return Optional.of(unknownModel);
-            }
-            throw e;
-        }
-    }
-
-    /**
      * A streaming call, following {@link LlmClient#stream}'s contract: cancellation closes the connection (so a
      * thread blocked on the next token wakes at once), every failure is a {@code Failed} event, and a stream that
      * ends without its final event is a protocol failure, never a silent success. A stream past HAIA's size limits
@@ -141,7 +138,7 @@ public final class UpstreamCall {
             }
             boolean ended = reader.read(response.headers(),
                                         new CappedBody(response.inputStream(), limits.maxBodyBytes()),
-                                        new StreamedReply(events, limits.maxReplyChars()));
+                                        new StreamedReply(type, events, limits.maxReplyChars()));
             if (!ended && !cancellation.isCancelled()) {
                 events.accept(new LlmEvent.Failed(UpstreamErrors.protocolFailure(
                         provider, "the stream ended before its final event", null)));
@@ -252,50 +249,5 @@ public final class UpstreamCall {
             }
             return n;
         }
-    }
-
-    // ---- error bodies ----
-
-    /**
-     * A non-200 answer's body: parsed when it is JSON, and as text ("no details" when empty). The text is whole (up
-     * to 64 KB, whitespace runs collapsed): it is shortened only after secrets are redacted from it
-     * ({@link SanitizedLlmClient}), so a key straddling the cut cannot leak in part.
-     */
-    public record ErrorBody(Optional<JsonNode> json, String text) {
-    }
-
-    /** Reads a non-200 answer's body (at most 64 KB); never throws. */
-    public static ErrorBody readError(HttpClientResponse response, ObjectMapper json) {
-        byte[] body;
-        try {
-            body = response.inputStream().readNBytes(MAX_ERROR_BODY);
-        } catch (IOException | RuntimeException unreadable) {
-            return new ErrorBody(Optional.empty(), "no details");
-        }
-        Optional<JsonNode> parsed = Optional.empty();
-        try {
-            parsed = Optional.ofNullable(json.readTree(body)).filter(JsonNode::isContainerNode);
-        } catch (IOException notJson) {
-            // HTML from a proxy, plain text from a misconfigured server: its text is all there is
-        }
-        String text = new String(body, StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
-        return new ErrorBody(parsed, text.isEmpty() ? "no details" : text);
-    }
-
-    /**
-     * A failure for a non-200 answer: its status classified by {@link UpstreamErrors}, its message taken from the
-     * error body by {@code detail} (which sees the parsed JSON), else the body's text.
-     */
-    public static LlmException httpFailure(String provider, HttpClientResponse response, ObjectMapper json,
-                                           Function<JsonNode, Optional<String>> detail, Optional<String> requestId) {
-        ErrorBody body = readError(response, json);
-        String message = body.json().flatMap(detail).filter(s -> !s.isBlank()).orElse(body.text());
-        return UpstreamErrors.httpFailure(provider, response.status().code(), message, response.headers(), requestId);
-    }
-
-    /** A text field of an error body, when it is a non-empty string. */
-    public static Optional<String> text(JsonNode node) {
-        return node != null && node.isTextual() && !node.asText().isBlank() ? Optional.of(node.asText())
-                : Optional.empty();
     }
 }

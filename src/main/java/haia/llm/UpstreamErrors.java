@@ -11,9 +11,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Headers;
-
 /**
  * The classification every provider shares: HTTP status to {@link ErrorCategory}, retry hints, and what a failed
  * connection means. Providers add their own error-body parsing on top.
@@ -37,12 +34,34 @@ public final class UpstreamErrors {
     }
 
     /**
-     * A failure for an HTTP error answer.
+     * The HTTP status an error {@code type} stands for, where a provider names the kind of error in its body rather
+     * than in the status (an error event in a stream that began with 200): Anthropic's types and OpenAI's, in one
+     * table.
+     */
+    public static int statusOfErrorType(String type) {
+        return switch (type == null ? "" : type.toLowerCase(java.util.Locale.ROOT)) {
+            case "invalid_request_error" -> 400;
+            case "authentication_error" -> 401;
+            case "billing_error" -> 402;
+            case "permission_error" -> 403;
+            case "not_found_error" -> 404;
+            case "request_too_large" -> 413;
+            case "rate_limit_error", "rate_limit_exceeded" -> 429;
+            case "unavailable_error" -> 503;
+            case "timeout_error" -> 504;
+            case "overloaded_error" -> 529;
+            default -> 500;
+        };
+    }
+
+    /**
+     * A failure for an HTTP error answer: its status classified, the retry-after it asked for.
      *
      * @param detail what the provider's error body said (never contains credentials)
      */
-    public static LlmException httpFailure(String provider, int status, String detail, Headers headers,
+    public static LlmException httpFailure(String provider, UpstreamHead head, String detail,
                                            Optional<String> requestId) {
+        int status = head.status();
         ErrorCategory category = categoryOf(status);
         String message = switch (category) {
             case AUTHENTICATION -> "The " + provider + " upstream rejected HAIA's API key (HTTP " + status + "): " + detail;
@@ -54,7 +73,7 @@ public final class UpstreamErrors {
             case UNAVAILABLE -> "The " + provider + " upstream failed (HTTP " + status + "): " + detail;
             default -> "The " + provider + " upstream rejected the request (HTTP " + status + "): " + detail;
         };
-        return new LlmException(category, provider, status, message, retryAfter(headers), requestId, null);
+        return new LlmException(category, provider, status, message, retryAfter(head), requestId, null);
     }
 
     /** A failure for a connection that broke or never formed. */
@@ -109,8 +128,8 @@ public final class UpstreamErrors {
     }
 
     /** {@code retry-after-ms}, else {@code retry-after} (seconds or an HTTP date). */
-    public static Optional<Duration> retryAfter(Headers headers) {
-        Optional<Duration> ms = header(headers, "retry-after-ms").flatMap(v -> {
+    public static Optional<Duration> retryAfter(UpstreamHead head) {
+        Optional<Duration> ms = head.header("retry-after-ms").flatMap(v -> {
             try {
                 return Optional.of(Duration.ofMillis((long) Double.parseDouble(v)));
             } catch (NumberFormatException e) {
@@ -120,7 +139,7 @@ public final class UpstreamErrors {
         if (ms.isPresent()) {
             return ms.filter(UpstreamErrors::sane);
         }
-        return header(headers, "retry-after").flatMap(v -> {
+        return head.header("retry-after").flatMap(v -> {
             try {
                 return Optional.of(Duration.ofMillis((long) (Double.parseDouble(v) * 1000)));
             } catch (NumberFormatException notSeconds) {
@@ -136,9 +155,5 @@ public final class UpstreamErrors {
 
     private static boolean sane(Duration d) {
         return !d.isNegative() && d.compareTo(MAX_RETRY_AFTER) <= 0;
-    }
-
-    public static Optional<String> header(Headers headers, String name) {
-        return headers.first(HeaderNames.create(name)).map(String::strip).filter(s -> !s.isEmpty());
     }
 }

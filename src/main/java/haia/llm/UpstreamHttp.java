@@ -12,6 +12,7 @@ import haia.config.HaiaConfig;
 
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
@@ -76,6 +77,16 @@ public final class UpstreamHttp implements AutoCloseable {
     /** An endpoint under a configured base URL: {@code path} appended, trailing slashes of the base dropped. */
     public static URI endpoint(URI baseUrl, String path) {
         return URI.create(baseUrl.toString().replaceAll("/+$", "") + path);
+    }
+
+    /** Sends a protocol's request: its method, URL, headers and body. */
+    public HttpClientResponse send(UpstreamRequest request) {
+        Consumer<Http1ClientRequest> headers = http -> request.headers()
+                .forEach((name, value) -> http.header(HeaderNames.create(name), value));
+        return switch (request.method()) {
+            case POST -> post(request.uri(), headers, request.body());
+            case GET -> get(request.uri(), headers);
+        };
     }
 
     /** {@code POST uri} with the headers {@code prepare} sets and {@code body}. */

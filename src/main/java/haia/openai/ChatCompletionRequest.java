@@ -3,50 +3,51 @@ package haia.openai;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
+import haia.llm.LlmMessage;
+import haia.llm.ReasoningEffort;
+import haia.llm.ResponseFormat;
+import haia.llm.Sampling;
+import haia.llm.ToolUse;
+
 /**
- * An OpenAI chat completion request, validated; only the fields HAIA uses (unknown fields are ignored).
+ * An OpenAI chat completion request, validated and read into HAIA's neutral terms: every field HAIA accepts is
+ * here, the rest was refused (see {@link RequestParser}).
  *
- * @param model        the requested model id; empty when the client sent none
- * @param messages     the messages, text only, in order
- * @param temperature  0..2
- * @param topP         0..1
- * @param maxTokens    {@code max_completion_tokens}, else {@code max_tokens}
- * @param stop         up to four stop sequences
- * @param user         the client's end-user id
- * @param stream       whether to answer with server-sent events
- * @param includeUsage {@code stream_options.include_usage}
+ * @param model          the requested model id; empty when the client sent none
+ * @param system         the system and developer messages' texts, in order
+ * @param messages       the conversation: user and assistant messages as parts; {@code tool} messages became tool
+ *                       results in user messages
+ * @param wireMessages   how many messages the client sent (for the request log)
+ * @param maxTokens      {@code max_completion_tokens}, else {@code max_tokens}
+ * @param sampling       temperature, top_p, stop, user, seed, penalties
+ * @param tools          {@code tools}, {@code tool_choice}, {@code parallel_tool_calls}
+ * @param responseFormat {@code response_format}
+ * @param reasoning      {@code reasoning_effort}
+ * @param stream         whether to answer with server-sent events
+ * @param includeUsage   {@code stream_options.include_usage}
  */
 public record ChatCompletionRequest(Optional<String> model,
-                                    List<Message> messages,
-                                    OptionalDouble temperature,
-                                    OptionalDouble topP,
+                                    List<String> system,
+                                    List<LlmMessage> messages,
+                                    int wireMessages,
                                     OptionalInt maxTokens,
-                                    List<String> stop,
-                                    Optional<String> user,
+                                    Sampling sampling,
+                                    ToolUse tools,
+                                    ResponseFormat responseFormat,
+                                    Optional<ReasoningEffort> reasoning,
                                     boolean stream,
                                     boolean includeUsage) {
 
     public ChatCompletionRequest {
+        Objects.requireNonNull(model, "model");
+        system = List.copyOf(system);
         messages = List.copyOf(messages);
-        stop = List.copyOf(stop);
-    }
-
-    /** OpenAI message roles HAIA accepts; {@code developer} is OpenAI's newer name for {@code system}. */
-    public enum Role { SYSTEM, DEVELOPER, USER, ASSISTANT }
-
-    /**
-     * One message with its text parts joined.
-     *
-     * @param role    who said it
-     * @param content the text, exactly as sent
-     */
-    public record Message(Role role, String content) {
-        public Message {
-            Objects.requireNonNull(role, "role");
-            Objects.requireNonNull(content, "content");
-        }
+        Objects.requireNonNull(maxTokens, "maxTokens");
+        Objects.requireNonNull(sampling, "sampling");
+        Objects.requireNonNull(tools, "tools");
+        Objects.requireNonNull(responseFormat, "responseFormat");
+        Objects.requireNonNull(reasoning, "reasoning");
     }
 }

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 import haia.json.Jackson;
 import haia.llm.FinishReason;
+import haia.llm.Part;
+import haia.llm.ProtocolJson;
 import haia.llm.Usage;
 
 /**
@@ -35,8 +37,12 @@ public final class OpenAiWriter {
         };
     }
 
-    /** A whole {@code chat.completion} object. */
-    public static byte[] completion(String id, long created, String model, String text, FinishReason finish,
+    /**
+     * A whole {@code chat.completion} object. The message's {@code content} is the reply's text ({@code null} when it
+     * only calls tools, as OpenAI writes it), its reasoning {@code reasoning_content} (never inside the content),
+     * its tool calls {@code tool_calls} with their arguments as JSON text.
+     */
+    public static byte[] completion(String id, long created, String model, List<Part> parts, FinishReason finish,
                                     Usage usage) {
         return write(g -> {
             g.writeStartObject();
@@ -46,7 +52,21 @@ public final class OpenAiWriter {
             g.writeNumberField("index", 0);
             g.writeObjectFieldStart("message");
             g.writeStringField("role", "assistant");
-            g.writeStringField("content", text);
+            String text = Part.text(parts);
+            List<Part.ToolCall> calls = parts.stream().filter(Part.ToolCall.class::isInstance)
+                    .map(Part.ToolCall.class::cast).toList();
+            if (text.isEmpty() && !calls.isEmpty()) {
+                g.writeNullField("content");
+            } else {
+                g.writeStringField("content", text);
+            }
+            StringBuilder reasoning = new StringBuilder();
+            parts.stream().filter(Part.Thinking.class::isInstance)
+                    .forEach(p -> reasoning.append(((Part.Thinking) p).text()));
+            if (!reasoning.isEmpty()) {
+                g.writeStringField("reasoning_content", reasoning.toString());
+            }
+            ProtocolJson.toolCalls(g, calls);
             g.writeNullField("refusal");
             g.writeEndObject();
             g.writeNullField("logprobs");
@@ -68,6 +88,54 @@ public final class OpenAiWriter {
      */
     public static byte[] chunk(String id, long created, String model, Optional<String> role, Optional<String> content,
                                Optional<FinishReason> finish, boolean usageNull) {
+        return deltaChunk(id, created, model, usageNull, finish, g -> {
+            if (role.isPresent()) {
+                g.writeStringField("role", role.get());
+            }
+            if (content.isPresent()) {
+                g.writeStringField("content", content.get());
+            }
+        });
+    }
+
+    /**
+     * A chunk carrying a piece of the model's reasoning as {@code delta.reasoning_content} (OpenWebUI shows it as a
+     * collapsible thinking block; it is never part of the content).
+     */
+    public static byte[] reasoningChunk(String id, long created, String model, String reasoning, boolean usageNull) {
+        return deltaChunk(id, created, model, usageNull, Optional.empty(),
+                          g -> g.writeStringField("reasoning_content", reasoning));
+    }
+
+    /**
+     * A chunk carrying a piece of a tool call, as OpenAI streams them and the official clients assemble them: the
+     * call's first chunk has its {@code index}, {@code id}, {@code type} and {@code function.name} (and empty
+     * arguments), later ones its {@code index} and a piece of {@code function.arguments}.
+     */
+    public static byte[] toolCallChunk(String id, long created, String model, int index, Optional<String> callId,
+                                       Optional<String> name, String arguments, boolean usageNull) {
+        return deltaChunk(id, created, model, usageNull, Optional.empty(), g -> {
+            g.writeArrayFieldStart("tool_calls");
+            g.writeStartObject();
+            g.writeNumberField("index", index);
+            if (callId.isPresent()) {
+                g.writeStringField("id", callId.get());
+                g.writeStringField("type", "function");
+            }
+            g.writeObjectFieldStart("function");
+            if (name.isPresent()) {
+                g.writeStringField("name", name.get());
+            }
+            g.writeStringField("arguments", arguments);
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndArray();
+        });
+    }
+
+    /** One {@code chat.completion.chunk} with a single choice whose delta {@code delta} writes. */
+    private static byte[] deltaChunk(String id, long created, String model, boolean usageNull,
+                                     Optional<FinishReason> finish, Jackson.Document delta) {
         return write(g -> {
             g.writeStartObject();
             header(g, id, "chat.completion.chunk", created, model);
@@ -75,12 +143,7 @@ public final class OpenAiWriter {
             g.writeStartObject();
             g.writeNumberField("index", 0);
             g.writeObjectFieldStart("delta");
-            if (role.isPresent()) {
-                g.writeStringField("role", role.get());
-            }
-            if (content.isPresent()) {
-                g.writeStringField("content", content.get());
-            }
+            delta.write(g);
             g.writeEndObject();
             g.writeNullField("logprobs");
             if (finish.isPresent()) {

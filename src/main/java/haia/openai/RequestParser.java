@@ -9,11 +9,11 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -25,28 +25,51 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import haia.json.Jackson;
+import haia.llm.Sampling;
 
 /**
  * Turns a {@code /v1/chat/completions} body into a {@link ChatCompletionRequest}, or an
  * {@link InvalidRequestException} that names the offending field ({@code messages[2].content}) and says what is
- * wrong with it. Fields HAIA does not use are ignored, as OpenAI clients send many.
+ * wrong with it. Nothing a client sends is silently ignored: each field is honoured (or passed on to the provider),
+ * accepted and left alone on purpose ({@link #IGNORED}, each with its reason), or refused with a 400; a field OpenAI
+ * does not know either is refused as OpenAI refuses it ({@code Unrecognized request argument supplied}).
  */
 public final class RequestParser {
 
     /** Larger than any model's output limit; anything above is a client bug, not a wish. */
     public static final int MAX_TOKENS_LIMIT = 1_000_000;
     private static final int MAX_STOP_SEQUENCES = 4;
-    private static final Map<String, ChatCompletionRequest.Role> ROLES = Map.of(
-            "system", ChatCompletionRequest.Role.SYSTEM,
-            "developer", ChatCompletionRequest.Role.DEVELOPER,
-            "user", ChatCompletionRequest.Role.USER,
-            "assistant", ChatCompletionRequest.Role.ASSISTANT);
+
+    /** Fields HAIA honours or passes on. */
+    static final Set<String> HONOURED = Set.of(
+            "model", "messages", "stream", "stream_options", "temperature", "top_p", "max_tokens",
+            "max_completion_tokens", "stop", "user", "n", "tools", "tool_choice", "parallel_tool_calls",
+            "response_format", "reasoning_effort", "seed", "frequency_penalty", "presence_penalty", "logprobs",
+            "top_logprobs");
+    /**
+     * Fields HAIA accepts and leaves alone on purpose, because honouring them is OpenAI's own business or HAIA does
+     * it anyway: {@code metadata} and {@code store} (OpenAI's stored completions; HAIA stores every conversation
+     * itself), {@code service_tier} (OpenAI's processing tiers), {@code safety_identifier} (OpenAI's abuse tracking;
+     * {@code user} is passed on), {@code prompt_cache_key} (OpenAI's cache routing; HAIA caches per provider).
+     */
+    static final Set<String> IGNORED = Set.of("metadata", "store", "service_tier", "safety_identifier",
+                                              "prompt_cache_key");
+    /** Fields OpenAI knows that HAIA cannot honour: a clear 400 rather than an answer that silently lacks them. */
+    private static final Map<String, String> REFUSED = Map.of(
+            "logit_bias", "logit_bias is not supported: HAIA's providers cannot bias tokens through it",
+            "functions", "functions is not supported (deprecated by OpenAI): use tools",
+            "function_call", "function_call is not supported (deprecated by OpenAI): use tool_choice",
+            "audio", "audio is not supported: HAIA answers in text",
+            "modalities", "modalities other than [\"text\"] are not supported: HAIA answers in text",
+            "prediction", "prediction is not supported: HAIA does not do predicted outputs",
+            "web_search_options", "web_search_options is not supported: HAIA's models do not search the web",
+            "verbosity", "verbosity is not supported: only OpenAI's own models have it");
 
     private final ObjectMapper mapper;
-    private final int maxMessageChars;
+    private final MessagesParser messages;
 
-    public RequestParser(int maxMessageChars) {
-        this.maxMessageChars = maxMessageChars;
+    public RequestParser(int maxMessageChars, int maxImageBytes) {
+        this.messages = new MessagesParser(maxMessageChars, maxImageBytes);
         // bodies are already size-capped; the constraints bound what a hostile body can make the parser do
         this.mapper = JsonMapper.builder(Jackson.factory(StreamReadConstraints.builder()
                                                                  .maxNestingDepth(64)
@@ -76,25 +99,32 @@ public final class RequestParser {
         if (!root.isObject()) {
             throw new InvalidRequestException("The request body must be a JSON object", null);
         }
+        unknownOrRefused(root);
 
-        Optional<String> model = optionalString(root, "model").filter(s -> !s.isBlank());
-        List<ChatCompletionRequest.Message> messages = messages(root);
-        OptionalDouble temperature = optionalNumber(root, "temperature", 0, 2);
-        OptionalDouble topP = optionalNumber(root, "top_p", 0, 1);
+        Optional<String> model = Fields.optionalString(root, "model", "model").filter(s -> !s.isBlank());
+        MessagesParser.Parsed conversation = messages.parse(root.get("messages"));
         OptionalInt maxTokens = optionalInt(root, "max_completion_tokens");
         if (maxTokens.isEmpty()) {
             maxTokens = optionalInt(root, "max_tokens");
         }
-        List<String> stop = stop(root);
-        Optional<String> user = optionalString(root, "user");
-        boolean stream = optionalBoolean(root, "stream");
+        Sampling sampling = new Sampling(Fields.optionalNumber(root, "temperature", 0, 2),
+                                         Fields.optionalNumber(root, "top_p", 0, 1),
+                                         stop(root),
+                                         Fields.optionalString(root, "user", "user"),
+                                         seed(root),
+                                         Fields.optionalNumber(root, "frequency_penalty", -2, 2),
+                                         Fields.optionalNumber(root, "presence_penalty", -2, 2));
+        boolean stream = Fields.optionalBoolean(root, "stream", "stream").orElse(false);
         boolean includeUsage = false;
         JsonNode options = root.get("stream_options");
         if (options != null && !options.isNull()) {
             if (!options.isObject()) {
                 throw new InvalidRequestException("stream_options must be an object", "stream_options");
             }
-            includeUsage = optionalBoolean(options, "include_usage", "stream_options.include_usage");
+            includeUsage = Fields.optionalBoolean(options, "include_usage", "stream_options.include_usage")
+                    .orElse(false);
+            // include_obfuscation is accepted and left alone: HAIA's chunks carry no obfuscation padding
+            Fields.optionalBoolean(options, "include_obfuscation", "stream_options.include_obfuscation");
             if (!stream) {
                 // as OpenAI answers it: the options describe a stream the request does not ask for
                 throw new InvalidRequestException("stream_options is only allowed when stream is true",
@@ -106,8 +136,41 @@ public final class RequestParser {
         if (n != null && !n.isNull() && !(n.canConvertToInt() && n.isIntegralNumber() && n.intValue() == 1)) {
             throw new InvalidRequestException("n must be 1: HAIA generates one choice per request", "n");
         }
-        return new ChatCompletionRequest(model, messages, temperature, topP, maxTokens, stop, user, stream,
+        return new ChatCompletionRequest(model, conversation.system(), conversation.messages(),
+                                         root.path("messages").size(), maxTokens, sampling, ToolsParser.tools(root),
+                                         ToolsParser.responseFormat(root), ToolsParser.reasoning(root), stream,
                                          includeUsage);
+    }
+
+    /** Fields OpenAI does not know, and fields HAIA cannot honour: each a 400 naming it. */
+    private static void unknownOrRefused(JsonNode root) {
+        root.fieldNames().forEachRemaining(field -> {
+            if (HONOURED.contains(field) || IGNORED.contains(field)) {
+                return;
+            }
+            String refusal = REFUSED.get(field);
+            if (field.equals("modalities") && root.get(field).isArray() && root.get(field).size() == 1
+                    && "text".equals(root.get(field).get(0).asText())) {
+                return;   // text only: what HAIA does
+            }
+            if (root.get(field).isNull() && refusal != null) {
+                return;   // explicitly nothing
+            }
+            throw new InvalidRequestException(refusal != null ? refusal
+                    : "Unrecognized request argument supplied: " + Fields.abbreviate(field), field);
+        });
+    }
+
+    /** An integer seed, as OpenAI takes it. */
+    private static OptionalLong seed(JsonNode root) {
+        JsonNode node = root.get("seed");
+        if (node == null || node.isNull()) {
+            return OptionalLong.empty();
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+            throw new InvalidRequestException("seed must be an integer", "seed");
+        }
+        return OptionalLong.of(node.longValue());
     }
 
     /**
@@ -152,130 +215,6 @@ public final class RequestParser {
                 : out.toString();
     }
 
-    private List<ChatCompletionRequest.Message> messages(JsonNode root) {
-        JsonNode node = root.get("messages");
-        if (node == null || node.isNull()) {
-            throw new InvalidRequestException("messages is required", "messages");
-        }
-        if (!node.isArray()) {
-            throw new InvalidRequestException("messages must be an array of messages", "messages");
-        }
-        if (node.isEmpty()) {
-            throw new InvalidRequestException("messages must contain at least one message", "messages");
-        }
-        List<ChatCompletionRequest.Message> messages = new ArrayList<>(node.size());
-        for (int i = 0; i < node.size(); i++) {
-            String at = "messages[" + i + "]";
-            JsonNode message = node.get(i);
-            if (!message.isObject()) {
-                throw new InvalidRequestException(at + " must be an object with role and content", at);
-            }
-            JsonNode roleNode = message.get("role");
-            if (roleNode == null || !roleNode.isTextual()) {
-                throw new InvalidRequestException(at + ".role is required and must be a string", at + ".role");
-            }
-            ChatCompletionRequest.Role role = ROLES.get(roleNode.textValue());   // case-sensitive, as OpenAI
-            if (role == null) {
-                throw new InvalidRequestException(at + ".role '" + abbreviate(roleNode.textValue())
-                        + "' is not supported; use system, developer, user or assistant", at + ".role");
-            }
-            String content = content(message.get("content"), at + ".content", role);
-            if (content.length() > maxMessageChars) {
-                throw new InvalidRequestException(at + ".content is " + content.length()
-                        + " characters long; the limit is " + maxMessageChars, at + ".content");
-            }
-            if (content.isBlank() && role == ChatCompletionRequest.Role.ASSISTANT) {
-                // OpenWebUI re-sends replies that failed as empty assistant messages: they carry nothing
-                continue;
-            }
-            if (content.isBlank()) {
-                throw new InvalidRequestException(at + ".content is empty", at + ".content");
-            }
-            messages.add(new ChatCompletionRequest.Message(role, content));
-        }
-        if (messages.isEmpty()) {
-            throw new InvalidRequestException("messages must contain a user message with content", "messages");
-        }
-        ChatCompletionRequest.Message last = messages.getLast();
-        if (last.role() == ChatCompletionRequest.Role.ASSISTANT) {
-            // OpenWebUI's "Continue Response" sends the branch ending in the reply to continue; OpenWebUI shows this
-            // message in the chat, so it says what to do instead (found by bin/e2e-openwebui)
-            throw new InvalidRequestException("The last message must be from the user: HAIA answers messages and does"
-                    + " not continue a reply (OpenWebUI's Continue Response). Regenerate the reply, or send a message"
-                    + " such as \"go on\".", "messages");
-        }
-        if (last.role() != ChatCompletionRequest.Role.USER) {
-            throw new InvalidRequestException("The last message must be from the user (it is "
-                    + last.role().name().toLowerCase(Locale.ROOT) + ")", "messages");
-        }
-        return messages;
-    }
-
-    private static String content(JsonNode node, String at, ChatCompletionRequest.Role role) {
-        if (node == null || node.isNull()) {
-            if (role == ChatCompletionRequest.Role.ASSISTANT) {
-                return "";   // assistant messages that only carried tool calls
-            }
-            throw new InvalidRequestException(at + " is required", at);
-        }
-        if (node.isTextual()) {
-            return checkedText(node.textValue(), at);
-        }
-        if (!node.isArray()) {
-            throw new InvalidRequestException(at + " must be a string or an array of text parts", at);
-        }
-        StringBuilder text = new StringBuilder();
-        for (int p = 0; p < node.size(); p++) {
-            String partAt = at + "[" + p + "]";
-            JsonNode part = node.get(p);
-            if (!part.isObject()) {
-                throw new InvalidRequestException(partAt + " must be an object like {\"type\":\"text\",\"text\":\"...\"}",
-                                                  partAt);
-            }
-            JsonNode type = part.get("type");
-            if (type == null || !type.isTextual()) {
-                throw new InvalidRequestException(partAt + ".type is required", partAt + ".type");
-            }
-            if (!"text".equals(type.textValue())) {
-                throw new InvalidRequestException(partAt + " is a '" + abbreviate(type.textValue())
-                        + "' part; HAIA accepts text parts only", partAt + ".type");
-            }
-            JsonNode partText = part.get("text");
-            if (partText == null || !partText.isTextual()) {
-                throw new InvalidRequestException(partAt + ".text must be a string", partAt + ".text");
-            }
-            String value = checkedText(partText.textValue(), partAt + ".text");
-            if (value.isEmpty()) {
-                continue;   // empty parts carry nothing (and Anthropic rejects empty blocks)
-            }
-            if (!text.isEmpty()) {
-                text.append("\n\n");
-            }
-            text.append(value);
-        }
-        return text.toString();
-    }
-
-    /** Strings must be valid Unicode: an unpaired surrogate cannot be stored byte-exactly, so it is refused. */
-    private static String checkedText(String value, String at) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
-                    i++;
-                    continue;
-                }
-                throw new InvalidRequestException(at + " contains invalid Unicode (an unpaired surrogate \\u"
-                        + Integer.toHexString(c) + ")", at);
-            }
-            if (Character.isLowSurrogate(c)) {
-                throw new InvalidRequestException(at + " contains invalid Unicode (an unpaired surrogate \\u"
-                        + Integer.toHexString(c) + ")", at);
-            }
-        }
-        return value;
-    }
-
     private static List<String> stop(JsonNode root) {
         JsonNode node = root.get("stop");
         if (node == null || node.isNull()) {
@@ -298,39 +237,12 @@ public final class RequestParser {
             throw new InvalidRequestException("stop must be a string or an array of strings", "stop");
         }
         for (String value : values) {
-            checkedText(value, "stop");
+            Fields.checkedText(value, "stop");
             if (value.isEmpty()) {
                 throw new InvalidRequestException("stop sequences must not be empty", "stop");
             }
         }
         return values;
-    }
-
-    private static Optional<String> optionalString(JsonNode root, String field) {
-        JsonNode node = root.get(field);
-        if (node == null || node.isNull()) {
-            return Optional.empty();
-        }
-        if (!node.isTextual()) {
-            throw new InvalidRequestException(field + " must be a string", field);
-        }
-        return Optional.of(checkedText(node.textValue(), field));
-    }
-
-    private static OptionalDouble optionalNumber(JsonNode root, String field, double min, double max) {
-        JsonNode node = root.get(field);
-        if (node == null || node.isNull()) {
-            return OptionalDouble.empty();
-        }
-        if (!node.isNumber()) {
-            throw new InvalidRequestException(field + " must be a number", field);
-        }
-        double value = node.doubleValue();
-        if (!Double.isFinite(value) || value < min || value > max) {
-            throw new InvalidRequestException(field + " must be between " + format(min) + " and " + format(max)
-                    + ", got " + node.asText(), field);
-        }
-        return OptionalDouble.of(value);
     }
 
     private static OptionalInt optionalInt(JsonNode root, String field) {
@@ -346,21 +258,6 @@ public final class RequestParser {
                     + abbreviate(node.asText()), field);
         }
         return OptionalInt.of(node.intValue());
-    }
-
-    private static boolean optionalBoolean(JsonNode root, String field) {
-        return optionalBoolean(root, field, field);
-    }
-
-    private static boolean optionalBoolean(JsonNode root, String field, String param) {
-        JsonNode node = root.get(field);
-        if (node == null || node.isNull()) {
-            return false;
-        }
-        if (!node.isBoolean()) {
-            throw new InvalidRequestException(param + " must be true or false", param);
-        }
-        return node.booleanValue();
     }
 
     private static String describe(JsonProcessingException e) {

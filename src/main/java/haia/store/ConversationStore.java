@@ -5,8 +5,11 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -15,6 +18,7 @@ import java.util.stream.Stream;
 
 import haia.config.HaiaConfig;
 import haia.llm.LlmMessage;
+import haia.llm.Part;
 
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
@@ -56,7 +60,7 @@ public final class ConversationStore implements AutoCloseable {
         this.leases = leases;
         this.clock = clock;
         String live = dialect.indexedBy("messages_live");
-        this.windowSql = "SELECT role, content FROM messages" + live
+        this.windowSql = "SELECT role, content, parts FROM messages" + live
                 + " WHERE conversation_id = ? AND " + LIVE + " AND id < ? ORDER BY id DESC LIMIT ?";
         this.windowByIdentitySql = dialect.windowByIdentitySql(LIVE);
         this.liveBranchSql = "SELECT id, role, content_hash FROM messages" + live
@@ -181,10 +185,36 @@ public final class ConversationStore implements AutoCloseable {
 
     private List<LlmMessage> oldestFirst(Stream<DbRow> newestFirst) {
         List<LlmMessage> messages = new ArrayList<>(newestFirst
-                .map(row -> new LlmMessage(role(row), text(row, "content")))
+                .map(row -> new LlmMessage(role(row), parts(row)))
                 .toList());
         Collections.reverse(messages);
         return messages;
+    }
+
+    /** A row's parts: its parts column when it has one, else its text (images stay references). */
+    private List<Part> parts(DbRow row) {
+        String parts = text(row, "parts");
+        return parts == null ? List.of(new Part.Text(text(row, "content"))) : PartsJson.read(parts);
+    }
+
+    /**
+     * The bytes of stored images, by id: the window's pictures it still shows, loaded after the window query (which
+     * reads references only).
+     */
+    public Map<Long, Part.Image.Inline> images(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        String marks = String.join(", ", Collections.nCopies(ids.size(), "?"));
+        return read("load images", () -> {
+            try (Stream<DbRow> rows = db.execute().query(
+                    "SELECT id, media_type, data FROM images WHERE id IN (" + marks + ")", ids.toArray())) {
+                Map<Long, Part.Image.Inline> images = new HashMap<>();
+                rows.forEach(row -> images.put(longOf(row, "id"), new Part.Image.Inline(
+                        row.column("media_type").get(String.class), row.column("data").get(byte[].class))));
+                return images;
+            }
+        });
     }
 
     /**
@@ -202,14 +232,19 @@ public final class ConversationStore implements AutoCloseable {
                               conversationId, exchange.supersedeFrom().getAsLong());
             }
             for (NewMessage message : exchange.messages()) {
+                LlmMessage whole = message.message();
+                String parts = whole.textOnly() && whole.parts().size() == 1 ? null
+                        : PartsJson.write(stored(tx, conversationId, message.parts(), now));
                 tx.update("""
-                                      INSERT INTO messages (conversation_id, role, content, content_hash, status, model,
-                                                            finish_reason, input_tokens, output_tokens, error, created_at)
-                                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                      INSERT INTO messages (conversation_id, role, content, parts, content_hash, status,
+                                                            model, finish_reason, input_tokens, output_tokens, error,
+                                                            created_at)
+                                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                               conversationId,
                               message.role() == LlmMessage.Role.USER ? "user" : "assistant",
                               dialect.encode(message.content()),
-                              ContentHash.of(message.content()),
+                              dialect.encode(parts),
+                              ContentHash.of(whole),
                               message.status().dbValue(),
                               message.model().orElse(null),
                               message.finishReason().orElse(null),
@@ -227,6 +262,33 @@ public final class ConversationStore implements AutoCloseable {
                       now, dialect.encode(title.orElse(null)), conversationId);
             return conversationId;
         });
+    }
+
+    /**
+     * The parts as a message row holds them: each image's bytes in the images table (once per conversation and
+     * content), the part a reference to its row.
+     */
+    private static List<Part> stored(Writer.Tx tx, long conversationId, List<Part> parts, long now) throws SQLException {
+        List<Part> stored = new ArrayList<>(parts.size());
+        for (Part part : parts) {
+            stored.add(switch (part) {
+                case Part.Image image when image.source() instanceof Part.Image.Inline inline -> {
+                    String sha256 = ContentHash.sha256Hex(inline.data());
+                    tx.update("""
+                                      INSERT INTO images (conversation_id, sha256, media_type, size, data, created_at)
+                                      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                              conversationId, sha256, inline.mediaType(), inline.data().length, inline.data(), now);
+                    long id = tx.queryLong("SELECT id FROM images WHERE conversation_id = ? AND sha256 = ?",
+                                           conversationId, sha256).orElseThrow();
+                    yield new Part.Image(new Part.Image.Stored(id, inline.mediaType(), inline.data().length, sha256));
+                }
+                case Part.ToolResult result -> new Part.ToolResult(result.callId(), result.toolName(),
+                                                                   stored(tx, conversationId, result.content(), now),
+                                                                   result.error());
+                default -> part;
+            });
+        }
+        return stored;
     }
 
     /**
@@ -269,7 +331,8 @@ public final class ConversationStore implements AutoCloseable {
     public List<StoredMessage> messages(long conversationId, long afterId, int limit) {
         return read("read messages", () -> {
             try (Stream<DbRow> rows = db.execute().query("""
-                    SELECT id, role, content, status, model, finish_reason, input_tokens, output_tokens, error, created_at
+                    SELECT id, role, content, parts, status, model, finish_reason, input_tokens, output_tokens, error,
+                           created_at
                     FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?""",
                     conversationId, afterId, limit)) {
                 return rows.map(this::message).toList();
@@ -298,6 +361,7 @@ public final class ConversationStore implements AutoCloseable {
     public boolean delete(long conversationId) {
         return write("delete the conversation", tx -> {
             tx.update("DELETE FROM messages WHERE conversation_id = ?", conversationId);
+            tx.update("DELETE FROM images WHERE conversation_id = ?", conversationId);
             return tx.update("DELETE FROM conversations WHERE id = ?", conversationId) > 0;
         });
     }
@@ -391,6 +455,7 @@ public final class ConversationStore implements AutoCloseable {
                 longOf(row, "id"),
                 role(row),
                 text(row, "content"),
+                text(row, "parts") == null ? List.of() : PartsJson.read(text(row, "parts")),
                 MessageStatus.fromDb(row.column("status").get(String.class)),
                 Optional.ofNullable(row.column("model").get(String.class)),
                 Optional.ofNullable(row.column("finish_reason").get(String.class)),

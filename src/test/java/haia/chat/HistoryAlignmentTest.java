@@ -43,14 +43,14 @@ class HistoryAlignmentTest {
     @Test
     void theWholeStoredConversationPlusANewMessageIsANewTurn() {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1"), history("u1", "a1"), turn("u2"));
-        assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), List.of("u2")), plan);
+        assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), turn("u2")), plan);
     }
 
     @Test
     void aFirstMessageIsANewTurn() {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, List.of(), List.of(), turn("hello"));
         assertEquals(TurnPlan.Kind.NEW_TURN, plan.kind());
-        assertEquals(List.of("hello"), plan.userTurn());
+        assertEquals(turn("hello"), plan.userTurn());
     }
 
     @Test
@@ -77,20 +77,20 @@ class HistoryAlignmentTest {
     void aChangedUserTurnAtAStoredPositionIsAnEdit() {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1", "u2", "a2"), history("u1", "a1"),
                                               turn("u2 edited"));
-        assertEquals(new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(30), List.of(), List.of("u2 edited")), plan);
+        assertEquals(new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(30), List.of(), turn("u2 edited")), plan);
     }
 
     @Test
     void editingTheFirstMessage() {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1", "u2", "a2"), List.of(), turn("u1 edited"));
-        assertEquals(new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(10), List.of(), List.of("u1 edited")), plan);
+        assertEquals(new TurnPlan(TurnPlan.Kind.EDIT, OptionalLong.of(10), List.of(), turn("u1 edited")), plan);
     }
 
     @Test
     void historyTheServerNeverSawIsImported() {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, List.of(), history("u1", "a1", "u2", "a2"), turn("u3"));
         assertEquals(new TurnPlan(TurnPlan.Kind.IMPORT, OptionalLong.empty(), history("u1", "a1", "u2", "a2"),
-                                  List.of("u3")), plan);
+                                  turn("u3")), plan);
     }
 
     @Test
@@ -98,7 +98,7 @@ class HistoryAlignmentTest {
         TurnPlan plan = HistoryAlignment.plan(BRANCH, live("u1", "a1"), history("u1", "a1", "u2", "a2 partial"),
                                               turn("u3"));
         assertEquals(new TurnPlan(TurnPlan.Kind.IMPORT, OptionalLong.empty(), history("u2", "a2 partial"),
-                                  List.of("u3")), plan);
+                                  turn("u3")), plan);
         assertEquals(List.of(LlmMessage.user("u2"), LlmMessage.assistant("a2 partial")), plan.imports());
     }
 
@@ -122,7 +122,50 @@ class HistoryAlignmentTest {
     void aThreadClientAlwaysAddsItsTrailingUserMessages() {
         TurnPlan plan = HistoryAlignment.plan(THREAD, live("u1", "a1"), history("something", "else"),
                                               List.of(LlmMessage.user("q1"), LlmMessage.user("q2")));
-        assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), List.of("q1", "q2")), plan);
+        assertEquals(new TurnPlan(TurnPlan.Kind.NEW_TURN, OptionalLong.empty(), List.of(), List.of(LlmMessage.user("q1"), LlmMessage.user("q2"))), plan);
+    }
+
+    // ---- parts: what clients send back of earlier messages with more than text ----
+
+    /** A live branch of these stored messages. */
+    private static List<MessageKey> liveOf(LlmMessage... stored) {
+        List<MessageKey> keys = new ArrayList<>();
+        for (int i = 0; i < stored.length; i++) {
+            keys.add(new MessageKey((i + 1) * 10L, stored[i].role(), ContentHash.of(stored[i])));
+        }
+        return keys;
+    }
+
+    /**
+     * OpenWebUI resends a pasted picture as a data URL every turn; HAIA stored a reference to its bytes. A reply is
+     * resent without the reasoning HAIA kept, or with it as think tags; tool calls with their arguments re-serialized.
+     * All of it is the same branch: a new turn.
+     */
+    @Test
+    void picturesReasoningAndToolCallsAreRecognisedAsClientsResendThem() {
+        byte[] png = haia.llm.TestRequests.PNG;
+        var thinking = new haia.llm.Part.Thinking("quorum math", java.util.Optional.of("sig"), java.util.Optional.empty(),
+                                                  "anthropic");
+        List<MessageKey> stored = liveOf(
+                haia.llm.TestRequests.user(new haia.llm.Part.Text("this error?"), new haia.llm.Part.Image(
+                        new haia.llm.Part.Image.Stored(7, "image/png", png.length, ContentHash.sha256Hex(png)))),
+                haia.llm.TestRequests.assistant(thinking, new haia.llm.Part.Text("Checking."),
+                                                new haia.llm.Part.ToolCall("call_1", "node_status", "{\"node\":\"pve1\"}")),
+                haia.llm.TestRequests.user(haia.llm.TestRequests.result("call_1", "node_status", "online")),
+                haia.llm.TestRequests.assistant(thinking, new haia.llm.Part.Text("pve1 is fine.")));
+        List<LlmMessage> resent = List.of(
+                haia.llm.TestRequests.user(new haia.llm.Part.Text("this error?"), haia.llm.TestRequests.png()),
+                haia.llm.TestRequests.assistant(new haia.llm.Part.Text("Checking."),
+                                                new haia.llm.Part.ToolCall("call_1", "node_status", "{\"node\": \"pve1\"}")),
+                haia.llm.TestRequests.user(haia.llm.TestRequests.result("call_1", "node_status", "online\n")),
+                LlmMessage.assistant("<think>quorum math</think>pve1 is fine."));
+        assertEquals(TurnPlan.Kind.NEW_TURN, HistoryAlignment.plan(BRANCH, stored, resent, turn("and pve2?")).kind());
+
+        List<LlmMessage> otherPicture = new ArrayList<>(resent);
+        otherPicture.set(0, haia.llm.TestRequests.user(new haia.llm.Part.Text("this error?"), new haia.llm.Part.Image(
+                new haia.llm.Part.Image.Inline("image/png", java.util.Arrays.copyOf(png, png.length + 1)))));
+        assertEquals(TurnPlan.Kind.IMPORT, HistoryAlignment.plan(BRANCH, stored, otherPicture, turn("and pve2?")).kind(),
+                     "another picture is another message");
     }
 
     // ---- requests without a conversation header: the default thread, or the client's own context ----

@@ -43,7 +43,8 @@ class ConfigLoaderTest {
         assertEquals("haia", model.id());
         assertEquals("claude-haiku-4-5-20251001", model.upstreamModel());
         assertEquals("https://api.anthropic.com", config.providers().get("anthropic").baseUrl().toString());
-        assertEquals(1_048_576, config.server().maxBodyBytes());
+        assertEquals(8 << 20, config.server().maxBodyBytes());
+        assertEquals(5 << 20, config.chat().maxImageBytes());
         assertEquals(Duration.ofSeconds(30), config.server().shutdownGrace());
     }
 
@@ -169,6 +170,40 @@ class ConfigLoaderTest {
         assertTrue(problems.stream().anyMatch(p -> p.contains("fallback 'haia-locl' is not a configured model")),
                    problems.toString());
         assertEquals(2, problems.size(), problems.toString());
+    }
+
+    /** A provider's settings come from its protocol's descriptor: defaults filled in, typos and bad values named. */
+    @Test
+    void providerSettingsAreTheProtocolsOwnCheckedAndDefaulted() throws Exception {
+        HaiaConfig defaults = ConfigLoader.load(env("HAIA_PROVIDER", "ollama"), dir);
+        assertEquals("5m", defaults.providers().get("ollama").options().get("keep-alive"));
+        assertEquals("http://localhost:11434", defaults.providers().get("ollama").baseUrl().toString());
+        assertEquals("llama3.2", defaults.models().getFirst().upstreamModel());
+
+        Files.writeString(dir.resolve("options.yaml"), """
+                models:
+                  - id: local
+                    provider: ollama
+                    upstream-model: qwen3
+                  - id: desk
+                    provider: desk
+                    upstream-model: qwen
+                providers:
+                  ollama:
+                    keepalive: 10m
+                  desk:
+                    type: openai
+                    base-url: http://desk:1234/v1
+                    token-limit-field: max_output_tokens
+                """);
+        ConfigException bad = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(env("HAIA_CONFIG", "options.yaml"), dir));
+        assertTrue(bad.problems().stream().anyMatch(p -> p.startsWith("providers.ollama.keepalive in ")
+                && p.contains("not a setting of the ollama provider") && p.contains("keep-alive")),
+                   bad.problems().toString());
+        assertTrue(bad.problems().stream().anyMatch(p -> p.startsWith("providers.desk.token-limit-field in ")
+                && p.contains("max_tokens, max_completion_tokens")), bad.problems().toString());
+        assertEquals(2, bad.problems().size(), bad.problems().toString());
     }
 
     @Test

@@ -35,7 +35,7 @@ class OpenAiWriterTest {
 
     @Test
     void aCompletionHasEveryFieldOpenAiRequires() throws Exception {
-        JsonNode completion = JSON.readTree(OpenAiWriter.completion("chatcmpl-1", 7, "haia", "hi", FinishReason.LENGTH,
+        JsonNode completion = JSON.readTree(OpenAiWriter.completion("chatcmpl-1", 7, "haia", List.of(new haia.llm.Part.Text("hi")), FinishReason.LENGTH,
                                                                     new Usage(3, 4)));
         assertEquals("chat.completion", completion.path("object").asText());
         JsonNode choice = completion.path("choices").get(0);

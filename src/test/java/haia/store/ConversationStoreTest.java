@@ -10,10 +10,13 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 import haia.llm.LlmMessage;
+import haia.llm.Part;
+import haia.llm.TestRequests;
 import haia.llm.Usage;
 import haia.testing.StoreBackend;
 
@@ -58,11 +61,11 @@ class ConversationStoreTest {
     }
 
     private static NewMessage ok(String text) {
-        return NewMessage.user(text, MessageStatus.OK, Optional.empty());
+        return NewMessage.user(LlmMessage.user(text), MessageStatus.OK, Optional.empty());
     }
 
     private static NewMessage answer(String text) {
-        return new NewMessage(LlmMessage.Role.ASSISTANT, text, MessageStatus.OK, Optional.of("haia"),
+        return NewMessage.text(LlmMessage.Role.ASSISTANT, text, MessageStatus.OK, Optional.of("haia"),
                               Optional.of("stop"), Optional.of(new Usage(3, 4)), Optional.empty());
     }
 
@@ -87,7 +90,7 @@ class ConversationStoreTest {
             assertEquals("wal", mode.getString(1), "WAL is a property of the file");
             ResultSet version = s.executeQuery("SELECT max(version) FROM schema_version");
             version.next();
-            assertEquals(1, version.getInt(1));
+            assertEquals(Migrations.FILES.size(), version.getInt(1));
         }
         // per-connection pragmas, read through the store's own pool
         assertEquals(1L, store.pragma("foreign_keys"));
@@ -196,7 +199,7 @@ class ConversationStoreTest {
             id = exchange(ConversationIdentity.DEFAULT, "q" + i, "a" + i);
         }
         store.commit(new Exchange(ConversationIdentity.DEFAULT, OptionalLong.empty(),
-                                  List.of(NewMessage.user("failed one", MessageStatus.FAILED, Optional.of("boom")))));
+                                  List.of(NewMessage.user(LlmMessage.user("failed one"), MessageStatus.FAILED, Optional.of("boom")))));
         List<LlmMessage> window = store.window(id, OptionalLong.empty(), 4);
         assertEquals(List.of("q3", "a3", "q4", "a4"), window.stream().map(LlmMessage::text).toList());
     }
@@ -254,6 +257,53 @@ class ConversationStoreTest {
             ResultSet count = s.executeQuery("SELECT count(*) FROM messages WHERE conversation_id = " + id);
             count.next();
             assertEquals(0, count.getInt(1));
+        }
+    }
+
+    /**
+     * A message that is more than text keeps all its parts (the model's signed thinking, tool calls, results); an
+     * image's bytes are stored once per conversation in their own table and come back as a reference, which
+     * alignment recognises as the same picture, and whose bytes are loaded only when asked for.
+     */
+    @Test
+    void partsAreStoredWholeAndImagesOnceByReference() throws Exception {
+        Part.Image png = new Part.Image(new Part.Image.Inline("image/png", TestRequests.PNG));
+        LlmMessage question = new LlmMessage(LlmMessage.Role.USER, List.of(new Part.Text("what is this?"), png));
+        List<Part> reply = List.of(new Part.Thinking("a dialog", Optional.of("sig-1"), Optional.empty(), "anthropic"),
+                                   new Part.Text("Let me check."),
+                                   new Part.ToolCall("toolu_1", "node_status", "{\"node\":\"pve1\"}"));
+        LlmMessage results = new LlmMessage(LlmMessage.Role.USER, List.of(new Part.ToolResult(
+                "toolu_1", "node_status", List.of(new Part.Text("online"), png), false), new Part.Text("and?")));
+        long id = store.commit(new Exchange(ConversationIdentity.keyed("parts"), OptionalLong.empty(), List.of(
+                NewMessage.user(question, MessageStatus.OK, Optional.empty()),
+                new NewMessage(LlmMessage.Role.ASSISTANT, reply, MessageStatus.OK, Optional.of("haia"),
+                               Optional.of("tool_calls"), Optional.empty(), Optional.empty()),
+                NewMessage.user(results, MessageStatus.OK, Optional.empty()))));
+
+        List<LlmMessage> window = store.window(id, OptionalLong.empty(), 20);
+        assertEquals("what is this?", window.get(0).text());
+        Part.Image.Stored stored = (Part.Image.Stored) window.get(0).parts(Part.Image.class).getFirst().source();
+        assertEquals("image/png", stored.mediaType());
+        assertEquals(TestRequests.PNG.length, stored.size());
+        assertEquals(reply, window.get(1).parts(), "thinking, signature and call, exactly");
+        Part.ToolResult result = window.get(2).parts(Part.ToolResult.class).getFirst();
+        assertEquals(stored, ((Part.Image) result.content().get(1)).source(), "the same picture: the same row");
+        assertEquals(ContentHash.of(question), ContentHash.of(window.get(0)), "recognised when sent again");
+        assertEquals(ContentHash.of(results), ContentHash.of(window.get(2)));
+        assertEquals(Map.of(stored.id(), new Part.Image.Inline("image/png", TestRequests.PNG)),
+                     store.images(List.of(stored.id())));
+        assertEquals(1, count("SELECT count(*) FROM images"), "stored once");
+        assertEquals(List.of(), store.messages(id, 0, 10).stream().filter(m -> m.content().isEmpty()).toList());
+        assertEquals(reply, store.messages(id, 0, 10).get(1).parts());
+
+        assertTrue(store.delete(id));
+        assertEquals(0, count("SELECT count(*) FROM images"), "deleted with the conversation");
+    }
+
+    private int count(String sql) throws Exception {
+        try (Connection c = raw.connect(); Statement s = c.createStatement(); ResultSet rows = s.executeQuery(sql)) {
+            rows.next();
+            return rows.getInt(1);
         }
     }
 

@@ -45,7 +45,25 @@ public final class FakeAnthropic implements AutoCloseable {
     public record Received(Map<String, String> headers, JsonNode body) {
         public String lastUserText() {
             JsonNode messages = body.path("messages");
-            return text(messages.get(messages.size() - 1).path("content"));
+            JsonNode content = messages.get(messages.size() - 1).path("content");
+            String text = text(content);
+            if (text.isEmpty() && content.isArray()) {
+                List<String> results = new ArrayList<>();
+                content.forEach(block -> results.add(text(block.path("content"))));
+                return String.join(" ", results);
+            }
+            return text;
+        }
+
+        /** The system prompt: a string, or text blocks (the persona, then the client's own) read as one text. */
+        public String systemText() {
+            JsonNode system = body.path("system");
+            if (system.isTextual()) {
+                return system.asText();
+            }
+            List<String> blocks = new ArrayList<>();
+            system.forEach(block -> blocks.add(block.path("text").asText()));
+            return String.join("\n\n", blocks);
         }
     }
 
@@ -94,6 +112,31 @@ public final class FakeAnthropic implements AutoCloseable {
         /** A blocking 200 reply whose body arrives one byte every {@code perByte}. */
         record Trickle(String text, Duration perByte) implements Behaviour {
         }
+
+        // ---- beyond text ----
+
+        /**
+         * A reply that calls tools: optional thinking (signed), optional text, then {@code tool_use} blocks with
+         * {@code stop_reason: tool_use}; streamed as {@code input_json_delta} pieces.
+         */
+        record ToolUse(String thinking, String text, List<Call> calls) implements Behaviour {
+        }
+
+        /** A reply that thinks first (a signed thinking block), then answers with {@code pieces}. */
+        record Thought(String thinking, List<String> pieces) implements Behaviour {
+        }
+
+        /** A call of the tool the request forces ({@code tool_choice} tool, else its last tool) with this input. */
+        record ForcedTool(String input) implements Behaviour {
+        }
+    }
+
+    /** One tool call of a scripted reply: its id, the tool, the input object as JSON text. */
+    public record Call(String id, String name, String input) {
+    }
+
+    public static Behaviour toolUse(Call... calls) {
+        return new Behaviour.ToolUse(null, null, List.of(calls));
     }
 
     public static Behaviour reply(String text) {
@@ -175,7 +218,10 @@ public final class FakeAnthropic implements AutoCloseable {
         this.responder = responder;
     }
 
-    /** The default answer: {@code "Echo: <last user message>"}, one piece per word when streamed. */
+    /**
+     * The default answer: {@code "Echo: <last user message>"}, one piece per word when streamed; a turn of tool
+     * results is answered {@code "Echo: <the results' texts>"}.
+     */
     public static Behaviour echo(Received request) {
         String echo = "Echo: " + request.lastUserText();
         return new Behaviour.Reply(List.of(echo.split("(?<= )")), "end_turn", 10, 5, Duration.ZERO);
@@ -262,7 +308,7 @@ public final class FakeAnthropic implements AutoCloseable {
         }
         Received request = new Received(headers, body);
         received.add(request);
-        List<String> problems = check(headers, body, apiKey);
+        List<String> problems = AnthropicRules.check(headers, body, apiKey);
         if (!problems.isEmpty()) {
             violations.addAll(problems);
             reject(res, String.join("; ", problems));
@@ -323,6 +369,34 @@ public final class FakeAnthropic implements AutoCloseable {
                     }
                 } catch (Exception e) {
                     disconnected.countDown();
+                }
+            }
+            case Behaviour.ToolUse t -> {
+                List<ObjectNode> blocks = blocks(t.thinking(), t.text(), t.calls());
+                if (stream) {
+                    streamBlocks(res, body, blocks, "tool_use");
+                } else {
+                    send(res, 200, message(body, blocks, "tool_use", 10, 5));
+                }
+            }
+            case Behaviour.Thought t -> {
+                List<ObjectNode> blocks = blocks(t.thinking(), String.join("", t.pieces()), List.of());
+                if (stream) {
+                    streamBlocks(res, body, blocks, "end_turn");
+                } else {
+                    send(res, 200, message(body, blocks, "end_turn", 10, 5));
+                }
+            }
+            case Behaviour.ForcedTool f -> {
+                JsonNode choice = body.path("tool_choice");
+                JsonNode tools = body.path("tools");
+                String name = choice.path("type").asText().equals("tool") ? choice.path("name").asText()
+                        : tools.get(tools.size() - 1).path("name").asText();
+                List<ObjectNode> blocks = blocks(null, null, List.of(new Call("toolu_answer1", name, f.input())));
+                if (stream) {
+                    streamBlocks(res, body, blocks, "tool_use");
+                } else {
+                    send(res, 200, message(body, blocks, "tool_use", 10, 5));
                 }
             }
             case Behaviour.Trickle t -> {
@@ -427,6 +501,116 @@ public final class FakeAnthropic implements AutoCloseable {
         eventsWritten.incrementAndGet();
     }
 
+    /** Content blocks: a signed thinking block, a text block, tool_use blocks, each when given. */
+    private static List<ObjectNode> blocks(String thinking, String text, List<Call> calls) throws Exception {
+        List<ObjectNode> blocks = new ArrayList<>();
+        if (thinking != null) {
+            blocks.add(JSON.createObjectNode().put("type", "thinking").put("thinking", thinking)
+                               .put("signature", AnthropicRules.signature(thinking)));
+        }
+        if (text != null && !text.isEmpty()) {
+            blocks.add(JSON.createObjectNode().put("type", "text").put("text", text));
+        }
+        for (Call call : calls) {
+            ObjectNode block = JSON.createObjectNode().put("type", "tool_use").put("id", call.id())
+                    .put("name", call.name());
+            block.set("input", JSON.readTree(call.input()));
+            blocks.add(block);
+        }
+        return blocks;
+    }
+
+    private static ObjectNode message(JsonNode request, List<ObjectNode> blocks, String stopReason, int in, int out) {
+        ObjectNode message = JSON.createObjectNode();
+        message.put("id", "msg_fake").put("type", "message").put("role", "assistant")
+                .put("model", request.path("model").asText());
+        message.putArray("content").addAll(blocks);
+        message.put("stop_reason", stopReason).putNull("stop_sequence");
+        message.putObject("usage").put("input_tokens", in).put("cache_creation_input_tokens", 0)
+                .put("cache_read_input_tokens", 0).put("output_tokens", out);
+        return message;
+    }
+
+    /**
+     * Streams content blocks as Anthropic does: thinking as {@code thinking_delta} pieces and a
+     * {@code signature_delta} just before the block stops; text as {@code text_delta}s; tool use as a
+     * {@code content_block_start} with the id, name and an empty placeholder input, then its input in
+     * {@code input_json_delta} pieces (the first one empty, as the SDK's recordings show).
+     */
+    private void streamBlocks(ServerResponse res, JsonNode request, List<ObjectNode> blocks, String stopReason)
+            throws Exception {
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        res.header(HeaderNames.create("request-id"), "req_fake_stream");
+        OutputStream out = res.outputStream();
+        try {
+            ObjectNode start = JSON.createObjectNode().put("type", "message_start");
+            ObjectNode message = start.putObject("message");
+            message.put("id", "msg_fake").put("type", "message").put("role", "assistant")
+                    .put("model", request.path("model").asText()).putArray("content");
+            message.putObject("usage").put("input_tokens", 10).put("output_tokens", 1);
+            event(out, "message_start", start);
+            for (int index = 0; index < blocks.size(); index++) {
+                ObjectNode block = blocks.get(index);
+                String type = block.path("type").asText();
+                ObjectNode startBlock = JSON.createObjectNode().put("type", "content_block_start").put("index", index);
+                ObjectNode placeholder = startBlock.putObject("content_block").put("type", type);
+                switch (type) {
+                    case "thinking" -> placeholder.put("thinking", "").put("signature", "");
+                    case "text" -> placeholder.put("text", "");
+                    default -> placeholder.put("id", block.path("id").asText()).put("name", block.path("name").asText())
+                            .putObject("input");
+                }
+                event(out, "content_block_start", startBlock);
+                switch (type) {
+                    case "thinking" -> {
+                        for (String piece : halves(block.path("thinking").asText())) {
+                            delta(out, index, "thinking_delta", "thinking", piece);
+                        }
+                        delta(out, index, "signature_delta", "signature", block.path("signature").asText());
+                    }
+                    case "text" -> {
+                        for (String piece : halves(block.path("text").asText())) {
+                            delta(out, index, "text_delta", "text", piece);
+                        }
+                    }
+                    default -> {
+                        delta(out, index, "input_json_delta", "partial_json", "");
+                        for (String piece : halves(JSON.writeValueAsString(block.path("input")))) {
+                            delta(out, index, "input_json_delta", "partial_json", piece);
+                        }
+                    }
+                }
+                event(out, "content_block_stop", JSON.createObjectNode().put("type", "content_block_stop")
+                        .put("index", index));
+            }
+            ObjectNode messageDelta = JSON.createObjectNode().put("type", "message_delta");
+            messageDelta.putObject("delta").put("stop_reason", stopReason).putNull("stop_sequence");
+            messageDelta.putObject("usage").put("output_tokens", 7);
+            event(out, "message_delta", messageDelta);
+            event(out, "message_stop", JSON.readTree("{\"type\":\"message_stop\"}"));
+            out.close();
+            streamFinished.countDown();
+        } catch (Exception e) {
+            disconnected.countDown();
+        }
+    }
+
+    private void delta(OutputStream out, int index, String type, String field, String value) throws Exception {
+        ObjectNode delta = JSON.createObjectNode().put("type", "content_block_delta").put("index", index);
+        delta.putObject("delta").put("type", type).put(field, value);
+        event(out, "content_block_delta", delta);
+    }
+
+    /** A text in two pieces (split within it, so pieces must be joined to be read). */
+    private static List<String> halves(String text) {
+        int middle = text.length() / 2;
+        if (middle > 0 && Character.isLowSurrogate(text.charAt(middle))) {
+            middle--;
+        }
+        return middle == 0 ? List.of(text) : List.of(text.substring(0, middle), text.substring(middle));
+    }
+
     private static ObjectNode message(JsonNode request, String text, String stopReason, int in, int out) {
         ObjectNode message = JSON.createObjectNode();
         message.put("id", "msg_fake").put("type", "message").put("role", "assistant")
@@ -459,74 +643,7 @@ public final class FakeAnthropic implements AutoCloseable {
         send(res, 400, errorBody("invalid_request_error", problem));
     }
 
-    // ---- Anthropic's request rules ----
-
-    static List<String> check(Map<String, String> headers, JsonNode body, String apiKey) {
-        List<String> problems = new ArrayList<>();
-        if (!apiKey.equals(headers.get("x-api-key"))) {
-            problems.add("x-api-key header missing or wrong");
-        }
-        if (!"2023-06-01".equals(headers.get("anthropic-version"))) {
-            problems.add("anthropic-version header must be 2023-06-01");
-        }
-        if (!String.valueOf(headers.get("content-type")).startsWith("application/json")) {
-            problems.add("content-type must be application/json");
-        }
-        if (!body.isObject()) {
-            problems.add("body must be an object");
-            return problems;
-        }
-        if (!body.path("model").isTextual() || body.path("model").asText().isEmpty()) {
-            problems.add("model: field required");
-        }
-        if (!body.path("max_tokens").isIntegralNumber() || body.path("max_tokens").asInt() < 1) {
-            problems.add("max_tokens: field required (a positive integer)");
-        }
-        JsonNode messages = body.path("messages");
-        if (!messages.isArray() || messages.isEmpty()) {
-            problems.add("messages: at least one message is required");
-        } else {
-            for (int i = 0; i < messages.size(); i++) {
-                JsonNode m = messages.get(i);
-                String role = m.path("role").asText();
-                if (!role.equals("user") && !role.equals("assistant")) {
-                    problems.add("messages." + i + ".role: must be user or assistant (system goes top-level)");
-                }
-                if (i == 0 && !role.equals("user")) {
-                    problems.add("messages: first message must use the \"user\" role");
-                }
-                if (i > 0 && role.equals(messages.get(i - 1).path("role").asText())) {
-                    problems.add("messages: roles must alternate between \"user\" and \"assistant\"");
-                }
-                if (text(m.path("content")).isEmpty()) {
-                    problems.add("messages." + i + ": text content blocks must be non-empty");
-                }
-            }
-        }
-        JsonNode system = body.get("system");
-        if (system != null && !(system.isTextual() || system.isArray())) {
-            problems.add("system: must be a string or text blocks");
-        }
-        if (body.has("temperature")) {
-            double t = body.get("temperature").asDouble(-1);
-            if (!body.get("temperature").isNumber() || t < 0 || t > 1) {
-                problems.add("temperature: must be between 0 and 1");
-            }
-            if (body.has("top_p")) {
-                problems.add("`temperature` and `top_p` cannot both be specified for this model");
-            }
-        }
-        if (body.has("stop_sequences") && !body.get("stop_sequences").isArray()) {
-            problems.add("stop_sequences: must be an array");
-        }
-        if (body.has("metadata") && !body.path("metadata").path("user_id").isTextual()) {
-            problems.add("metadata.user_id: must be a string");
-        }
-        if (body.has("stream") && !body.get("stream").isBoolean()) {
-            problems.add("stream: must be a boolean");
-        }
-        return problems;
-    }
+    // ---- Anthropic's request rules: AnthropicRules ----
 
     static String text(JsonNode content) {
         if (content.isTextual()) {

@@ -53,7 +53,24 @@ public final class FakeOllama extends FakeUpstream {
         if (!body.path("model").isTextual() || body.path("model").asText().isBlank()) {
             problems.add("model is required");
         }
-        roleContentMessages(problems, body.path("messages"), Set.of("system", "user", "assistant", "tool"));
+        messages(problems, body.path("messages"));
+        if (body.has("think") && !(body.get("think").isBoolean()
+                || Set.of("low", "medium", "high").contains(body.get("think").asText()))) {
+            problems.add("think must be a boolean or string (\"high\", \"medium\", \"low\", true, or false)");
+        }
+        if (body.has("format") && !(body.get("format").isObject() || "json".equals(body.get("format").asText()))) {
+            problems.add("format: must be \"json\" or a JSON schema");
+        }
+        JsonNode tools = body.path("tools");
+        if (body.has("tools")) {
+            for (int i = 0; i < tools.size(); i++) {
+                JsonNode function = tools.get(i).path("function");
+                if (!"function".equals(tools.get(i).path("type").asText()) || !function.path("name").isTextual()
+                        || !function.path("parameters").isObject()) {
+                    problems.add("tools[" + i + "]: must be {type: function, function: {name, parameters}}");
+                }
+            }
+        }
         if (!body.path("stream").isBoolean()) {
             problems.add("stream: HAIA must say true or false (Ollama streams when it is missing)");
         }
@@ -74,6 +91,55 @@ public final class FakeOllama extends FakeUpstream {
             problems.add("keep_alive: must be a duration string or a number");
         }
         return problems;
+    }
+
+    /**
+     * Ollama's messages: roles, string content, images as bare base64 of real images, assistant tool calls with
+     * object arguments, and tool messages only right after the assistant message whose calls they answer, naming
+     * the tool (tool_name) it called.
+     */
+    private static void messages(List<String> problems, JsonNode messages) {
+        if (!messages.isArray() || messages.isEmpty()) {
+            problems.add("messages: at least one message is required");
+            return;
+        }
+        Set<String> called = new java.util.HashSet<>();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String role = m.path("role").asText();
+            if (!Set.of("system", "user", "assistant", "tool").contains(role)) {
+                problems.add("messages." + i + ".role: unknown role " + role);
+            }
+            if (role.equals("system") && i > 0) {
+                problems.add("messages." + i + ": HAIA sends the system prompt first");
+            }
+            if (!m.path("content").isTextual()) {
+                problems.add("messages." + i + ".content: must be a string");
+            }
+            for (JsonNode image : m.path("images")) {
+                if (!image(image.asText(), "image/png") && !image(image.asText(), "image/jpeg")
+                        && !image(image.asText(), "image/gif") && !image(image.asText(), "image/webp")) {
+                    problems.add("messages." + i + ".images: illegal base64 data or not an image");
+                }
+            }
+            if (role.equals("tool")) {
+                if (!called.contains(m.path("tool_name").asText())) {
+                    problems.add("messages." + i + ": a tool message must follow the assistant's call of its tool_name");
+                }
+                continue;
+            }
+            called.clear();
+            for (JsonNode call : m.path("tool_calls")) {
+                if (!role.equals("assistant") || !call.path("function").path("arguments").isObject()) {
+                    problems.add("messages." + i + ".tool_calls: an assistant's calls, with object arguments");
+                }
+                called.add(call.path("function").path("name").asText());
+            }
+        }
+        String last = messages.get(messages.size() - 1).path("role").asText();
+        if (!last.equals("user") && !last.equals("tool")) {
+            problems.add("messages: the last message must be the user's or a tool's");
+        }
     }
 
     @Override
@@ -123,6 +189,56 @@ public final class FakeOllama extends FakeUpstream {
     protected void sendError(ServerResponse res, int status, String message, Map<String, String> headers)
             throws Exception {
         sendJson(res, status, JSON.createObjectNode().put("error", message), headers);
+    }
+
+    /** Thinking in message.thinking; tool calls whole, with object arguments; the turn ends with a plain stop. */
+    @Override
+    protected void sendParts(ServerResponse res, JsonNode request, String thinking, String text, List<Call> calls,
+                             boolean stream) throws Exception {
+        if (notPulled(res, request)) {
+            return;
+        }
+        List<ObjectNode> lines = new java.util.ArrayList<>();
+        if (thinking != null) {
+            for (String piece : halves(thinking)) {
+                ObjectNode line = line(request, "", false);
+                ((ObjectNode) line.get("message")).put("thinking", piece);
+                lines.add(line);
+            }
+        }
+        if (text != null) {
+            halves(text).forEach(piece -> lines.add(line(request, piece, false)));
+        }
+        if (!calls.isEmpty()) {
+            ObjectNode line = line(request, "", false);
+            var array = ((ObjectNode) line.get("message")).putArray("tool_calls");
+            for (int i = 0; i < calls.size(); i++) {
+                ObjectNode call = array.addObject();
+                call.put("id", calls.get(i).id());
+                call.putObject("function").put("index", i).put("name", calls.get(i).name())
+                        .set("arguments", JSON.readTree(calls.get(i).arguments()));
+            }
+            lines.add(line);
+        }
+        ObjectNode done = line(request, "", true);
+        finish(done, new Behaviour.Reply(List.of(), Finish.STOP, 12, 7, Duration.ZERO));
+        if (!stream) {
+            // a blocking reply is the stream's lines folded into one message
+            ObjectNode message = (ObjectNode) done.get("message");
+            message.put("thinking", thinking == null ? "" : thinking).put("content", text == null ? "" : text);
+            lines.stream().filter(l -> l.path("message").has("tool_calls"))
+                    .forEach(l -> message.set("tool_calls", l.path("message").get("tool_calls")));
+            sendJson(res, 200, done, Map.of());
+            return;
+        }
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
+        try (OutputStream out = res.outputStream()) {
+            for (ObjectNode line : lines) {
+                write(out, JSON.writeValueAsString(line) + "\n");
+            }
+            write(out, JSON.writeValueAsString(done) + "\n");
+        }
     }
 
     private boolean notPulled(ServerResponse res, JsonNode request) throws Exception {

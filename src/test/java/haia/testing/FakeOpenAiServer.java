@@ -111,7 +111,36 @@ public final class FakeOpenAiServer extends FakeUpstream {
         if (!body.path("model").isTextual() || body.path("model").asText().isBlank()) {
             problems.add("model: required");
         }
-        roleContentMessages(problems, body.path("messages"), Set.of("system", "developer", "user", "assistant"));
+        messages(problems, body.path("messages"));
+        JsonNode tools = body.path("tools");
+        if (body.has("tools")) {
+            for (int i = 0; i < tools.size(); i++) {
+                JsonNode function = tools.get(i).path("function");
+                if (!"function".equals(tools.get(i).path("type").asText())
+                        || !function.path("name").asText().matches("[a-zA-Z0-9_-]{1,64}")
+                        || function.has("parameters") && !function.path("parameters").isObject()) {
+                    problems.add("tools[" + i + "]: must be {type: function, function: {name, parameters}}");
+                }
+            }
+        }
+        if ((body.has("tool_choice") || body.has("parallel_tool_calls")) && !body.has("tools")) {
+            problems.add("tool_choice and parallel_tool_calls are only allowed when tools are specified");
+        }
+        JsonNode choice = body.path("tool_choice");
+        if (body.has("tool_choice") && !(Set.of("none", "auto", "required").contains(choice.asText())
+                || "function".equals(choice.path("type").asText()) && choice.path("function").path("name").isTextual())) {
+            problems.add("tool_choice: invalid value");
+        }
+        JsonNode format = body.path("response_format");
+        if (body.has("response_format") && !(Set.of("text", "json_object").contains(format.path("type").asText())
+                || "json_schema".equals(format.path("type").asText())
+                && format.path("json_schema").path("name").isTextual())) {
+            problems.add("response_format: invalid value");
+        }
+        if (body.has("reasoning_effort") && !Set.of("none", "minimal", "low", "medium", "high", "xhigh")
+                .contains(body.path("reasoning_effort").asText())) {
+            problems.add("reasoning_effort: invalid value");
+        }
         if (body.has("max_tokens") && body.has("max_completion_tokens")) {
             problems.add("max_tokens and max_completion_tokens: send one");
         }
@@ -127,6 +156,87 @@ public final class FakeOpenAiServer extends FakeUpstream {
             problems.add("stream_options: only allowed when stream is true");
         }
         return problems;
+    }
+
+    /**
+     * Chat Completions messages: content a string or parts (text, image_url with a real image's data URL or an
+     * http(s) URL), null only for an assistant's tool calls; each assistant tool call answered by a tool message
+     * naming its id before anything else is said, and no tool message without such a call.
+     */
+    private static void messages(List<String> problems, JsonNode messages) {
+        if (!messages.isArray() || messages.isEmpty()) {
+            problems.add("messages: at least one message is required");
+            return;
+        }
+        java.util.Set<String> pending = new java.util.HashSet<>();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String role = m.path("role").asText();
+            String at = "messages[" + i + "]";
+            if (!Set.of("system", "developer", "user", "assistant", "tool").contains(role)) {
+                problems.add(at + ".role: unknown role " + role);
+            }
+            if (role.equals("system") && i > 0) {
+                problems.add(at + ": HAIA sends the system prompt first");
+            }
+            if (role.equals("tool")) {
+                if (!pending.remove(m.path("tool_call_id").asText())) {
+                    problems.add(at + ": Invalid parameter: messages with role 'tool' must be a response to a preceeding"
+                                         + " message with 'tool_calls'");
+                }
+                if (!m.path("content").isTextual()) {
+                    problems.add(at + ".content: a tool message's content must be a string");
+                }
+                continue;
+            }
+            if (!pending.isEmpty()) {
+                problems.add("An assistant message with 'tool_calls' must be followed by tool messages responding to"
+                                     + " each 'tool_call_id'. The following tool_call_ids did not have response"
+                                     + " messages: " + pending);
+                pending.clear();
+            }
+            JsonNode content = m.path("content");
+            if (role.equals("assistant") && m.has("tool_calls")) {
+                for (JsonNode call : m.path("tool_calls")) {
+                    if (!call.path("id").isTextual() || !"function".equals(call.path("type").asText())
+                            || !call.path("function").path("arguments").isTextual()) {
+                        problems.add(at + ".tool_calls: {id, type: function, function: {name, arguments: string}}");
+                    }
+                    pending.add(call.path("id").asText());
+                }
+                if (!content.isNull() && !content.isTextual()) {
+                    problems.add(at + ".content: must be a string or null");
+                }
+            } else if (content.isArray()) {
+                for (JsonNode part : content) {
+                    switch (part.path("type").asText()) {
+                        case "text" -> {
+                            if (!part.path("text").isTextual()) {
+                                problems.add(at + ".content: a text part needs text");
+                            }
+                        }
+                        case "image_url" -> {
+                            String url = part.path("image_url").path("url").asText();
+                            java.util.regex.Matcher data = java.util.regex.Pattern
+                                    .compile("data:(image/[a-z]+);base64,(.*)").matcher(url);
+                            if (data.matches() ? !image(data.group(2), data.group(1)) : !url.matches("https?://.+")) {
+                                problems.add(at + ".content: Invalid image_url (not an image or an http(s) URL)");
+                            }
+                        }
+                        default -> problems.add(at + ".content: unknown part type " + part.path("type").asText());
+                    }
+                }
+            } else if (!content.isTextual()) {
+                problems.add(at + ".content: must be a string or an array of parts");
+            }
+        }
+        if (!pending.isEmpty()) {
+            problems.add("messages: tool calls without tool messages: " + pending);
+        }
+        String last = messages.get(messages.size() - 1).path("role").asText();
+        if (!last.equals("user") && !last.equals("tool")) {
+            problems.add("messages: the last message must be the user's or a tool's");
+        }
     }
 
     @Override
@@ -202,6 +312,80 @@ public final class FakeOpenAiServer extends FakeUpstream {
             body.putObject("error").put("message", message).put("type", type).putNull("param").put("code", status);
         }
         sendJson(res, status, body, headers);
+    }
+
+    /**
+     * Reasoning as {@code reasoning_content} (llama.cpp, DeepSeek), tool calls as OpenAI sends them: whole in a
+     * blocking reply; streamed with index, id and name first (empty arguments), argument pieces after.
+     */
+    @Override
+    protected void sendParts(ServerResponse res, JsonNode request, String thinking, String text, List<Call> calls,
+                             boolean stream) throws Exception {
+        String finish = calls.isEmpty() ? "stop" : "tool_calls";
+        Behaviour.Reply usage = new Behaviour.Reply(List.of(), Finish.STOP, 12, 7, Duration.ZERO);
+        if (!stream) {
+            ObjectNode completion = header(request, "chat.completion");
+            ObjectNode choice = completion.putArray("choices").addObject();
+            choice.put("index", 0);
+            ObjectNode message = choice.putObject("message").put("role", "assistant");
+            if (text == null && !calls.isEmpty()) {
+                message.putNull("content");
+            } else {
+                message.put("content", text == null ? "" : text);
+            }
+            if (thinking != null) {
+                message.put("reasoning_content", thinking);
+            }
+            var array = message.putArray("tool_calls");
+            for (Call call : calls) {
+                array.addObject().put("id", call.id()).put("type", "function").putObject("function")
+                        .put("name", call.name()).put("arguments", call.arguments());
+            }
+            choice.putNull("logprobs");
+            choice.put("finish_reason", finish);
+            usage(completion, usage);
+            sendJson(res, 200, completion, Map.of());
+            return;
+        }
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+        boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
+        try (OutputStream out = res.outputStream()) {
+            event(out, chunk(request, Optional.of("assistant"), Optional.of(""), null, includeUsage));
+            if (thinking != null) {
+                for (String piece : halves(thinking)) {
+                    ObjectNode chunk = chunk(request, Optional.empty(), Optional.empty(), null, includeUsage);
+                    ((ObjectNode) chunk.path("choices").get(0).get("delta")).put("reasoning_content", piece);
+                    event(out, chunk);
+                }
+            }
+            if (text != null) {
+                for (String piece : halves(text)) {
+                    event(out, chunk(request, Optional.empty(), Optional.of(piece), null, includeUsage));
+                }
+            }
+            for (int i = 0; i < calls.size(); i++) {
+                ObjectNode first = chunk(request, Optional.empty(), Optional.empty(), null, includeUsage);
+                ((ObjectNode) first.path("choices").get(0).get("delta")).putArray("tool_calls").addObject()
+                        .put("index", i).put("id", calls.get(i).id()).put("type", "function").putObject("function")
+                        .put("name", calls.get(i).name()).put("arguments", "");
+                event(out, first);
+                for (String piece : halves(calls.get(i).arguments())) {
+                    ObjectNode next = chunk(request, Optional.empty(), Optional.empty(), null, includeUsage);
+                    ((ObjectNode) next.path("choices").get(0).get("delta")).putArray("tool_calls").addObject()
+                            .put("index", i).putObject("function").put("arguments", piece);
+                    event(out, next);
+                }
+            }
+            event(out, chunk(request, Optional.empty(), Optional.empty(), finish, includeUsage));
+            if (includeUsage) {
+                ObjectNode last = header(request, "chat.completion.chunk");
+                last.putArray("choices");
+                usage(last, usage);
+                event(out, last);
+            }
+            write(out, "data: [DONE]\n\n");
+        }
     }
 
     private ObjectNode chunk(JsonNode request, Optional<String> role, Optional<String> content, String finish,

@@ -56,6 +56,22 @@ public abstract class FakeUpstream implements AutoCloseable {
         /** Streams {@code pieces}, then closes the connection without the protocol's final event. */
         record StreamThenCut(List<String> pieces) implements Behaviour {
         }
+
+        /** A reply that calls tools: the model's reasoning and text first when given (null: none), then the calls. */
+        record ToolCalls(String thinking, String text, List<Call> calls) implements Behaviour {
+        }
+
+        /** A reply that reasons first (shown where the protocol has a field for it), then answers with {@code text}. */
+        record Thought(String thinking, String text) implements Behaviour {
+        }
+    }
+
+    /** One tool call of a scripted reply: its id, the tool, the arguments object as JSON text. */
+    public record Call(String id, String name, String arguments) {
+    }
+
+    public static Behaviour toolCalls(Call... calls) {
+        return new Behaviour.ToolCalls(null, null, List.of(calls));
     }
 
     public static Behaviour reply(String text) {
@@ -160,6 +176,10 @@ public abstract class FakeUpstream implements AutoCloseable {
     protected abstract void sendError(ServerResponse res, int status, String message, Map<String, String> headers)
             throws Exception;
 
+    /** A reply with reasoning, text and tool calls (any of them absent: null or empty), blocking or streamed. */
+    protected abstract void sendParts(ServerResponse res, JsonNode request, String thinking, String text,
+                                      List<Call> calls, boolean stream) throws Exception;
+
     // ---- the shared request flow ----
 
     /** Handles one model call: record, check, then answer per the script. */
@@ -198,6 +218,8 @@ public abstract class FakeUpstream implements AutoCloseable {
                 }
                 case Behaviour.StreamThenError s -> sendStream(res, body, s.pieces(), Duration.ZERO, s);
                 case Behaviour.StreamThenCut c -> sendStream(res, body, c.pieces(), Duration.ZERO, c);
+                case Behaviour.ToolCalls t -> sendParts(res, body, t.thinking(), t.text(), t.calls(), stream);
+                case Behaviour.Thought t -> sendParts(res, body, t.thinking(), t.text(), List.of(), stream);
             }
         } catch (java.io.UncheckedIOException | java.io.IOException closed) {
             disconnected.countDown();   // HAIA closed the connection (the client left, or a deadline passed)
@@ -234,27 +256,31 @@ public abstract class FakeUpstream implements AutoCloseable {
         }
     }
 
-    /** Checks a {@code messages} array of {@code {role, content: string}} objects with roles from {@code roles}. */
-    protected static void roleContentMessages(List<String> problems, JsonNode messages, java.util.Set<String> roles) {
-        if (!messages.isArray() || messages.isEmpty()) {
-            problems.add("messages: at least one message is required");
-            return;
+    /** Whether base64 data decodes to an image of the type it claims (its first bytes), as the real APIs check. */
+    protected static boolean image(String base64, String mediaType) {
+        byte[] data;
+        try {
+            data = java.util.Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            return false;
         }
-        for (int i = 0; i < messages.size(); i++) {
-            String role = messages.get(i).path("role").asText();
-            if (!roles.contains(role)) {
-                problems.add("messages." + i + ".role: unknown role " + role);
-            }
-            if (role.equals("system") && i > 0) {
-                problems.add("messages." + i + ": HAIA sends the system prompt first");
-            }
-            if (!messages.get(i).path("content").isTextual()) {
-                problems.add("messages." + i + ".content: must be a string");
-            }
+        String magic = switch (mediaType) {
+            case "image/png" -> "89504e47";
+            case "image/jpeg" -> "ffd8ff";
+            case "image/gif" -> "47494638";
+            case "image/webp" -> "52494646";
+            default -> "-";
+        };
+        return java.util.HexFormat.of().formatHex(data, 0, Math.min(data.length, magic.length() / 2)).equals(magic);
+    }
+
+    /** A text in two pieces (split within it, so the pieces must be joined to be read). */
+    protected static List<String> halves(String text) {
+        int middle = text.length() / 2;
+        if (middle > 0 && Character.isLowSurrogate(text.charAt(middle))) {
+            middle--;
         }
-        if (!messages.get(messages.size() - 1).path("role").asText().equals("user")) {
-            problems.add("messages: the last message must be the user's");
-        }
+        return middle == 0 ? List.of(text) : List.of(text.substring(0, middle), text.substring(middle));
     }
 
     protected static void stringArray(List<String> problems, JsonNode parent, String field, int maxItems) {

@@ -57,8 +57,8 @@ public class WindowQueryBenchmark {
                 ConversationIdentity identity = ConversationIdentity.keyed("jmh-" + c);
                 String question = "question " + e + " about pve" + c;
                 store.commit(new Exchange(identity, OptionalLong.empty(), List.of(
-                        NewMessage.user(question, MessageStatus.OK, Optional.empty()),
-                        new NewMessage(LlmMessage.Role.ASSISTANT, "answer " + e + ": `qm status 10" + c + "`",
+                        NewMessage.user(LlmMessage.user(question), MessageStatus.OK, Optional.empty()),
+                        NewMessage.text(LlmMessage.Role.ASSISTANT, "answer " + e + ": `qm status 10" + c + "`",
                                        MessageStatus.OK, Optional.of("haia"), Optional.of("stop"),
                                        Optional.of(new Usage(100, 20)), Optional.empty()))));
             }

@@ -35,7 +35,7 @@ public class WireFormatBenchmark {
 
     @Setup
     public void setUp() {
-        parser = new RequestParser(200_000);
+        parser = new RequestParser(200_000, 5 << 20);
         StringBuilder body = new StringBuilder("{\"model\":\"haia\",\"stream\":true,\"stream_options\":"
                 + "{\"include_usage\":true},\"temperature\":0.7,\"messages\":[{\"role\":\"system\",\"content\":"
                 + "\"You are a helpful assistant.\"}");
@@ -59,7 +59,8 @@ public class WireFormatBenchmark {
 
     @Benchmark
     public byte[] writeCompletion() {
-        return OpenAiWriter.completion("chatcmpl-0123456789abcdef", 1_764_000_000L, "haia", reply, FinishReason.STOP,
+        return OpenAiWriter.completion("chatcmpl-0123456789abcdef", 1_764_000_000L, "haia",
+                                       java.util.List.of(new haia.llm.Part.Text(reply)), FinishReason.STOP,
                                        new Usage(1200, 180));
     }
 

@@ -1,0 +1,206 @@
+package haia.chat;
+
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import haia.config.HaiaConfig;
+import haia.llm.Cancellation;
+import haia.llm.Capability;
+import haia.llm.LlmMessage;
+import haia.llm.LlmRequest;
+import haia.llm.ModelRegistry;
+import haia.llm.Part;
+import haia.llm.Sampling;
+import haia.store.ConversationStore;
+
+/**
+ * Step 3 of the pipeline: the model request. The persona and the client's system texts become the system blocks;
+ * the client's generation settings are checked against what the model can do (a capability it lacks is the client's
+ * 400, naming the model and the capability) and against what its provider accepts; the window is shaped for the
+ * model (pictures become notes for a model that cannot read them, tool calls and results become text when no tools
+ * are offered); and the pictures the window still shows are loaded from the database, or fetched for providers that
+ * take no URLs.
+ */
+final class Prompt {
+
+    private final Map<String, Persona> personas;
+    private final Persona defaultPersona;
+    private final HaiaConfig.Chat chat;
+    private final HaiaConfig.Tasks tasks;
+    private final ConversationStore store;
+    private final ImageUrls imageUrls;
+    private final Clock clock;
+
+    Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, ConversationStore store,
+           Clock clock) {
+        this.personas = Map.copyOf(personas);
+        this.defaultPersona = defaultPersona;
+        this.chat = config.chat();
+        this.tasks = config.tasks();
+        this.store = store;
+        this.imageUrls = new ImageUrls(config.chat().maxImageBytes());
+        this.clock = clock;
+    }
+
+    LlmRequest request(ChatCommand command, boolean task, ModelRegistry.Route route, List<LlmMessage> window,
+                       Cancellation cancellation) {
+        ChatCommand.Generation generation = command.generation();
+        refuseWhatTheModelCannot(command, route);
+        List<LlmMessage> shaped = window;
+        if (!route.can(Capability.IMAGES)) {
+            shaped = Ageing.withoutImages(shaped);   // only earlier turns can hold any: the new one was checked
+        }
+        if (!generation.tools().offered()) {
+            shaped = ToolHistory.asText(shaped);
+        }
+        HaiaConfig.Model settings = route.settings();
+        int maxTokens = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
+        Sampling sampling = generation.sampling();
+        boolean thinks = generation.reasoning().filter(haia.llm.ReasoningEffort::thinks).isPresent();
+        if (sampling.temperature().isEmpty() && sampling.topP().isEmpty() && !thinks) {
+            // a model's configured temperature is a default for requests that choose no sampling of their own: a
+            // client's top_p is not overridden by it (Claude takes one of the two, and temperature would win), and a
+            // thinking Claude takes none
+            sampling = sampling.withTemperature(settings.temperature());
+        }
+        LlmRequest request = new LlmRequest(route.upstreamModel(), system(command, task, route), shaped, maxTokens,
+                                            sampling, generation.tools(), generation.responseFormat(),
+                                            generation.reasoning());
+        route.client().problem(request).ifPresent(problem -> {
+            throw new RequestRefused(problem.param(), "Model '" + route.id() + "' (" + route.provider() + "): "
+                    + problem.message());
+        });
+        return withImages(request, route, cancellation);
+    }
+
+    /** A capability the request needs and the model lacks: the client's 400, saying what to do. */
+    private static void refuseWhatTheModelCannot(ChatCommand command, ModelRegistry.Route route) {
+        ChatCommand.Generation generation = command.generation();
+        if (command.turnHasImages() && !route.can(Capability.IMAGES)) {
+            throw refused(route, Capability.IMAGES, "messages", "it cannot read images: send text only, or pick a"
+                    + " model that reads images");
+        }
+        if (generation.tools().offered() && !route.can(Capability.TOOLS)) {
+            throw refused(route, Capability.TOOLS, "tools", "it cannot call tools: send no tools (in OpenWebUI, set"
+                    + " the model's Function Calling to Default), or pick a model that can");
+        }
+        if (generation.reasoning().filter(haia.llm.ReasoningEffort::thinks).isPresent()
+                && !route.can(Capability.THINKING)) {
+            throw refused(route, Capability.THINKING, "reasoning_effort", "it does not think before answering: leave"
+                    + " reasoning_effort out (or set it to none)");
+        }
+        if (generation.responseFormat().json() && !route.can(Capability.JSON)) {
+            throw refused(route, Capability.JSON, "response_format", "it cannot be held to JSON output: leave"
+                    + " response_format out");
+        }
+    }
+
+    private static RequestRefused refused(ModelRegistry.Route route, Capability capability, String param,
+                                          String what) {
+        String has = route.capabilities().isEmpty() ? "none" : route.capabilities().stream().sorted()
+                .map(Capability::configName).collect(Collectors.joining(", "));
+        return new RequestRefused(param, "Model '" + route.id() + "' (" + route.provider() + " "
+                + route.upstreamModel() + ") lacks the capability '" + capability.configName() + "': " + what
+                + ". Its capabilities: " + has + "; if the model can, add " + capability.configName()
+                + " to its capabilities (models[].capabilities in the YAML, or HAIA_CAPABILITIES)");
+    }
+
+    /** The persona first (unless a task asks for none), then the client's own system texts, each its own block. */
+    private List<String> system(ChatCommand command, boolean task, ModelRegistry.Route route) {
+        List<String> blocks = new ArrayList<>(command.system().size() + 1);
+        if (!task || tasks.persona()) {
+            Persona persona = personas.getOrDefault(route.id(), defaultPersona);
+            blocks.add(persona.render(LocalDate.now(clock.withZone(ZoneId.systemDefault()))));
+        }
+        blocks.addAll(command.system());
+        return blocks;
+    }
+
+    /**
+     * The request with every picture as the provider takes it: stored ones loaded (one query for all the window
+     * still shows), URLs fetched for providers that take bytes only.
+     */
+    private LlmRequest withImages(LlmRequest request, ModelRegistry.Route route, Cancellation cancellation) {
+        List<Long> stored = new ArrayList<>();
+        boolean urls = false;
+        for (LlmMessage message : request.messages()) {
+            for (Part.Image image : images(message)) {
+                if (image.source() instanceof Part.Image.Stored s) {
+                    stored.add(s.id());
+                } else if (image.source() instanceof Part.Image.Url) {
+                    urls = true;
+                }
+            }
+        }
+        if (stored.isEmpty() && (!urls || route.imageUrls())) {
+            return request;
+        }
+        Map<Long, Part.Image.Inline> loaded = store.images(stored);
+        List<LlmMessage> messages = new ArrayList<>(request.messages().size());
+        for (LlmMessage message : request.messages()) {
+            messages.add(new LlmMessage(message.role(), resolved(message.parts(), loaded, route, cancellation)));
+        }
+        return new LlmRequest(request.model(), request.system(), messages, request.maxTokens(), request.sampling(),
+                              request.tools(), request.responseFormat(), request.reasoning());
+    }
+
+    private List<Part> resolved(List<Part> parts, Map<Long, Part.Image.Inline> loaded, ModelRegistry.Route route,
+                                Cancellation cancellation) {
+        List<Part> out = new ArrayList<>(parts.size());
+        for (Part part : parts) {
+            out.add(switch (part) {
+                case Part.Image image when image.source() instanceof Part.Image.Stored s ->
+                        Optional.ofNullable(loaded.get(s.id())).<Part>map(Part.Image::new)
+                                .orElseGet(() -> new Part.Text(Ageing.placeholder(image)));   // deleted meanwhile
+                case Part.Image image when image.source() instanceof Part.Image.Url url && !route.imageUrls() ->
+                        new Part.Image(imageUrls.fetch(url.url(), cancellation));
+                case Part.ToolResult result -> new Part.ToolResult(result.callId(), result.toolName(),
+                                                                   resolved(result.content(), loaded, route,
+                                                                            cancellation), result.error());
+                default -> part;
+            });
+        }
+        return out;
+    }
+
+    private static List<Part.Image> images(LlmMessage message) {
+        List<Part.Image> images = new ArrayList<>(message.parts(Part.Image.class));
+        message.parts(Part.ToolResult.class).forEach(r -> r.content().stream().filter(Part.Image.class::isInstance)
+                .map(Part.Image.class::cast).forEach(images::add));
+        return images;
+    }
+
+    /** What a request asks of its model, for choosing a fallback that can serve it. */
+    static Set<Capability> needs(LlmRequest request) {
+        Set<Capability> needs = EnumSet.noneOf(Capability.class);
+        if (request.messages().stream().anyMatch(m -> !images(m).isEmpty())) {
+            needs.add(Capability.IMAGES);
+        }
+        if (request.tools().offered()) {
+            needs.add(Capability.TOOLS);
+        }
+        if (request.thinks()) {
+            needs.add(Capability.THINKING);
+        }
+        if (request.responseFormat().json()) {
+            needs.add(Capability.JSON);
+        }
+        return needs;
+    }
+
+    /** Whether a fallback model can take this request as it is. */
+    static boolean servable(LlmRequest request, ModelRegistry.Route route) {
+        return route.capabilities().containsAll(needs(request))
+                && route.client().problem(request.withModel(route.upstreamModel())).isEmpty()
+                && (route.imageUrls() || request.messages().stream().flatMap(m -> images(m).stream())
+                        .noneMatch(i -> i.source() instanceof Part.Image.Url));
+    }
+}

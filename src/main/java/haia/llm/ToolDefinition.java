@@ -1,0 +1,26 @@
+package haia.llm;
+
+import java.util.Objects;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A tool the model may call, as every provider describes one: a name, what it does, and the JSON Schema of its
+ * arguments (an object). The client's own tools arrive as these; HAIA's tools ({@code haia.tools.ToolSpec}) become
+ * these too.
+ *
+ * @param name        {@code [a-zA-Z0-9_-]{1,64}}, what OpenAI and Anthropic accept
+ * @param description when to use it, for the model (may be empty)
+ * @param parameters  the JSON Schema of the arguments object
+ * @param strict      OpenAI's strict schema adherence, when the client asked for it either way
+ */
+public record ToolDefinition(String name, String description, JsonNode parameters, Optional<Boolean> strict) {
+
+    public ToolDefinition {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(parameters, "parameters");
+        Objects.requireNonNull(strict, "strict");
+    }
+}
