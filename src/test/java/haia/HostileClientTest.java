@@ -66,6 +66,8 @@ class HostileClientTest {
         env.put("HAIA_CLIENT_READ_TIMEOUT", "2s");
         env.put("HAIA_KEEP_ALIVE", "200ms");
         env.put("HAIA_API_KEY", KEY);
+        // the upload tests below size their bodies against this limit, not against the default
+        env.put("HAIA_MAX_BODY_BYTES", Integer.toString(1 << 20));
         haia = TestHaia.start(dir, env);
     }
 
