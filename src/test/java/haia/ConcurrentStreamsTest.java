@@ -44,7 +44,7 @@ class ConcurrentStreamsTest {
         int streams = 200;
         try (FakeAnthropic anthropic = FakeAnthropic.start()) {
             for (int i = 0; i < streams; i++) {
-                anthropic.enqueue(FakeAnthropic.streamed(List.of("slow ", "reply ", "#" + i), Duration.ofMillis(700)));
+                anthropic.enqueue(FakeAnthropic.streamed(List.of("slow ", "reply ", "#" + i), Duration.ofSeconds(2)));
             }
             Map<String, String> env = TestHaia.baseEnv(dir, anthropic);
             env.putAll(backend.env(dir));
@@ -60,7 +60,12 @@ class ConcurrentStreamsTest {
                                                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                                                    HttpResponse.BodyHandlers.ofString()));
                 }
-                Thread.sleep(800);   // all streams are now waiting for their upstream
+                // every stream has loaded its window (and on PostgreSQL taken its lease) and now waits for the model:
+                // its first piece comes 2 s after its request, its commit 6 s after, so none is finishing yet either
+                for (int i = 0; i < 600 && anthropic.requests().size() < streams; i++) {
+                    Thread.sleep(50);
+                }
+                assertEquals(streams, anthropic.requests().size(), "every stream reached the model");
                 long start = System.nanoTime();
                 Http.Response health = Http.get(haia.uri("/health"));
                 long healthMillis = (System.nanoTime() - start) / 1_000_000;
