@@ -85,7 +85,7 @@ public final class Haia implements AutoCloseable {
     private final ObjectMapper json;
     private final Drain drain = new Drain();
     private final ClientConnections connections;
-    /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers); the agent loop that offers them comes with issue 15. */
+    /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers), which the pipeline's agent loop offers the models. */
     private final ToolCatalog tools;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -134,10 +134,10 @@ public final class Haia implements AutoCloseable {
                                         config.defaultModel());
 
         preRegisterMetrics();
-        this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock);
+        this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock, metrics::toolCall);
         this.store = ConversationStore.open(config.store(), clock);
         metrics.poolGauges(store::poolStats);
-        this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, metrics, clock);
+        this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, clock);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
                 + " " + store.location() + "; models: " + describeModels());
     }

@@ -29,6 +29,7 @@ import haia.store.MessageKey;
 import haia.store.MessageStatus;
 import haia.store.NewMessage;
 import haia.store.StoreException;
+import haia.tools.ToolCatalog;
 
 /**
  * The one request path of HAIA. Every chat request, streamed or not, task or conversation, any provider, runs
@@ -37,7 +38,8 @@ import haia.store.StoreException;
  *   1 identify   which conversation (or a stateless task) and what the request adds to it
  *   2 window     load the conversation's newest messages                      (store, before the call)
  *   3 persona    render the system prompt and build the model request
- *   4 call       call the model, streaming into the sink as it generates      (no database connection held)
+ *   4 call       call the model, streaming into the sink as it generates      (no database connection held);
+ *                with HAIA's tools, a bounded loop of model calls and tool runs (AgentLoop)
  *   5 persist    store the exchange in one transaction                        (store, after the call)
  *   6 respond    hand the reply or the error to the sink
  * </pre>
@@ -65,7 +67,7 @@ public final class ChatPipeline {
     private final Prompt prompt;
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
-    private final ModelCall modelCall;
+    private final AgentLoop agent;
     private final ConversationLocks locks;
     private final java.time.Duration lockTimeout;
     private final HaiaMetrics metrics;
@@ -73,15 +75,26 @@ public final class ChatPipeline {
     /** The parent of every request's cancellation: fires when HAIA shuts down. */
     private final Cancellation running = new Cancellation();
 
+    /** A pipeline without tools of HAIA's own. */
     public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
                         Persona defaultPersona, HaiaConfig config, HaiaMetrics metrics, Clock clock) {
+        this(store, models, personas, defaultPersona, config,
+             new ToolCatalog(List.of(), config.tools().timeout(), config.tools().maxOutputChars(), t -> t, clock),
+             metrics, clock);
+    }
+
+    /** @param tools HAIA's own tools, offered to the models that can call tools (an empty catalog offers none) */
+    public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
+                        Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
+                        Clock clock) {
         this.store = store;
         this.models = models;
         this.prompt = new Prompt(personas, defaultPersona, config, store, clock);
         this.chat = config.chat();
         this.tasks = config.tasks();
-        this.modelCall = new ModelCall(models, config.resilience().maxInflight(), config.resilience().queueTimeout(),
-                                       metrics, clock);
+        ModelCall modelCall = new ModelCall(models, config.resilience().maxInflight(),
+                                            config.resilience().queueTimeout(), metrics, clock);
+        this.agent = new AgentLoop(modelCall, tools, config.tools(), metrics, clock);
         this.locks = new ConversationLocks(store.leases());
         this.lockTimeout = config.resilience().requestTimeout();
         this.metrics = metrics;
@@ -159,10 +172,11 @@ public final class ChatPipeline {
         }
         List<LlmMessage> window = window(conversation, plan, command, route);             // 2
         LlmRequest request = prompt.request(command, conversation.task(), route, window,  // 3
+                                            agent.offer(command.generation().tools(), route, conversation.task()),
                                             cancellation);
         ModelResult result = cancellation.isCancelled()                                   // 4: nobody to answer
                 ? ModelCall.cancelled(route, "", cancellation)
-                : modelCall.call(route, request, sink, cancellation);
+                : agent.run(route, request, sink, cancellation);
         if (result instanceof ModelResult.Answered answered) {
             // billed, whether or not anyone receives it
             metrics.tokens(answered.route().provider(), answered.route().id(), answered.response().usage().inputTokens(),

@@ -10,6 +10,11 @@ public record Usage(int inputTokens, int outputTokens) {
 
     public static final Usage NONE = new Usage(0, 0);
 
+    /** Both together: what the model calls of one agent loop were billed. */
+    public Usage plus(Usage other) {
+        return new Usage(inputTokens + other.inputTokens, outputTokens + other.outputTokens);
+    }
+
     public int totalTokens() {
         return inputTokens + outputTokens;
     }

@@ -101,6 +101,9 @@ public final class HaiaMetrics {
             stored(stored[0], stored[1]);
         }
         rejected();
+        for (String end : new String[] {"answered", "client_tools", "step_bound", "time_bound", "failed"}) {
+            agentLoopCounters(end);
+        }
         lost("answered");
         lost("unanswered");
     }
@@ -126,6 +129,36 @@ public final class HaiaMetrics {
         timer("haia_llm_call", "Upstream model call latency", CALL_BUCKETS,
               Tag.create("provider", provider), Tag.create("model", model), Tag.create("outcome", outcome))
                 .record(elapsed);
+    }
+
+    /**
+     * A call of one of HAIA's own tools in the agent loop: {@code haia_tool_call_seconds} by tool (its public name,
+     * or {@code unknown}) and outcome ({@code ok}, {@code error}, {@code timeout}).
+     */
+    public void toolCall(String tool, String outcome, Duration elapsed) {
+        timer("haia_tool_call", "HAIA's own tool calls in the agent loop", CALL_BUCKETS,
+              Tag.create("tool", tool), Tag.create("outcome", outcome)).record(elapsed);
+    }
+
+    /** One request's agent loop ended: {@code haia_agent_steps} counts its model calls, by how the loop ended. */
+    public void agentLoop(String end, int steps) {
+        agentLoops(end).increment();
+        agentSteps(end).increment(steps);
+    }
+
+    private void agentLoopCounters(String end) {
+        agentLoops(end);
+        agentSteps(end);
+    }
+
+    private Counter agentLoops(String end) {
+        return counter("haia_agent_loops", "Agent loops (requests offered HAIA's tools) by how they ended",
+                       Tag.create("end", end));
+    }
+
+    private Counter agentSteps(String end) {
+        return counter("haia_agent_steps", "Model calls made by agent loops, by how the loop ended",
+                       Tag.create("end", end));
     }
 
     public void tokens(String provider, String model, int input, int output) {
