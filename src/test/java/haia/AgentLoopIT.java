@@ -166,7 +166,7 @@ class AgentLoopIT {
                 assertTrue(pve.requests().stream().allMatch(r -> r.method().equals("GET")), pve.requests().toString());
                 String metrics = Http.get(haia.uri("/metrics")).body();
                 assertTrue(metrics.lines().anyMatch(l -> l.startsWith("haia_tool_call_seconds_count{")
-                        && l.contains("tool=\"haia_pve_cluster_status\"") && l.contains("outcome=\"ok\"")
+                        && l.contains("tool=\"haia_pve_cluster_status\"") && l.contains("result=\"ok\"")
                         && (l.endsWith(" 2.0") || l.endsWith(" 2"))), metrics);
                 assertTrue(metrics.lines().anyMatch(l -> l.startsWith("haia_agent_loops_total{") && l.contains("end=\"answered\"")
                         && (l.endsWith(" 3.0") || l.endsWith(" 3"))), metrics);

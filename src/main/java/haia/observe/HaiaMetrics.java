@@ -133,11 +133,12 @@ public final class HaiaMetrics {
 
     /**
      * A call of one of HAIA's own tools in the agent loop: {@code haia_tool_call_seconds} by tool (its public name,
-     * or {@code unknown}) and outcome ({@code ok}, {@code error}, {@code timeout}).
+     * or {@code unknown}) and result ({@code ok}, {@code error}, {@code timeout}); {@code result}, not
+     * {@code outcome}, which is the one vocabulary of request outcomes.
      */
-    public void toolCall(String tool, String outcome, Duration elapsed) {
+    public void toolCall(String tool, String result, Duration elapsed) {
         timer("haia_tool_call", "HAIA's own tool calls in the agent loop", CALL_BUCKETS,
-              Tag.create("tool", tool), Tag.create("outcome", outcome)).record(elapsed);
+              Tag.create("tool", tool), Tag.create("result", result)).record(elapsed);
     }
 
     /** One request's agent loop ended: {@code haia_agent_steps} counts its model calls, by how the loop ended. */
