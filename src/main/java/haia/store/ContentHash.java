@@ -28,7 +28,7 @@ import haia.tools.ToolNames;
  *     <li>not HAIA's own tool activity in a reply: a client never sees HAIA's calls and results as such, only the
  *         {@code <details type="tool_calls">} blocks HAIA wrote between the reply's texts, which it sends back inside
  *         the text. Both sides read as the visible texts, each trimmed, joined by a blank line: a stored reply of the
- *         agent loop and the text OpenWebUI resends of it hash alike ({@code ToolActivityTest}).</li>
+ *         agent loop and the text OpenWebUI resends of it hash alike ({@code AgentLoopTest}).</li>
  * </ul>
  */
 public final class ContentHash {
