@@ -19,9 +19,8 @@ import haia.testing.FakeAnthropic;
 import haia.testing.FakeProxmox;
 import haia.testing.HaiaProcess;
 import haia.testing.Http;
-import haia.testing.McpServers;
-import haia.testing.PodmanEngine;
 import haia.testing.SseClient;
+import haia.testing.ToolStack;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,25 +49,12 @@ class AgentLoopIT {
 
     @Test
     void theQuestionIsAnsweredFromWhatTheToolsFound() throws Exception {
-        McpServers servers = McpServers.install();
-        Path notes = Files.createDirectories(dir.resolve("notes"));
-        Files.writeString(notes.resolve("k3s.md"), "k3s runs on VM 101\n");
         try (FakeAnthropic anthropic = FakeAnthropic.start();
-             FakeProxmox pve = FakeProxmox.start(dir);
-             PodmanEngine podman = PodmanEngine.start(dir.resolve("podman"));
-             McpServers.Everything everything = servers.everything(0)) {
-            Files.writeString(dir.resolve("tools.yaml"), """
-                    tools:
-                      mcp-servers:
-                        - name: notes
-                          command: %s
-                          tools: [read_text_file]
-                        - name: demo
-                          url: %s
-                          tools: [echo]
-                    """.formatted(JSON.writeValueAsString(servers.filesystem(notes)), everything.url()));
+             ToolStack stack = ToolStack.start(dir)) {
+            Files.writeString(dir.resolve("tools.yaml"), stack.yaml());
+            FakeProxmox pve = stack.pve;
             // the model: asked the question, it looks (five calls at once); given the results, it answers from them
-            String k3sNote = notes.resolve("k3s.md").toString();
+            String k3sNote = stack.notes.resolve("k3s.md").toString();
             anthropic.respondWith(request -> {
                 if (request.lastUserText().contains("on which node")) {
                     return FakeAnthropic.reply("On pve2.");   // the earlier calls and results are in its window
@@ -88,15 +74,11 @@ class AgentLoopIT {
                 return FakeAnthropic.reply("From what I found: " + find(NODES, results) + "; " + find(K3S, results)
                                                    + ".");
             });
-            Map<String, String> env = new HashMap<>();
+            Map<String, String> env = stack.env(new HashMap<>());
             env.put("ANTHROPIC_API_KEY", FakeAnthropic.API_KEY);
             env.put("ANTHROPIC_BASE_URL", anthropic.baseUrl());
             env.put("HAIA_DB_PATH", dir.resolve("data/haia.db").toString());
             env.put("HAIA_CONFIG", dir.resolve("tools.yaml").toString());
-            env.put("HAIA_PROXMOX_URL", pve.url());
-            env.put("HAIA_PROXMOX_TOKEN", FakeProxmox.TOKEN);
-            env.put("HAIA_PROXMOX_FINGERPRINT", pve.fingerprint());
-            env.put("HAIA_DOCKER_HOST", podman.host());
             try (HaiaProcess haia = HaiaProcess.startJar(dir, env)) {
                 awaitToolsReady(haia);
 
