@@ -45,6 +45,20 @@ class OpenAiWriterTest {
     }
 
     @Test
+    void usageCountsCachedTokensInThePromptAsOpenAiDoesBlockingAndStreamed() throws Exception {
+        Usage usage = new Usage(1200, 40, 1000, 150);
+        for (byte[] body : List.of(OpenAiWriter.completion("chatcmpl-1", 7, "haia", "hi", FinishReason.STOP, usage),
+                                   OpenAiWriter.usageChunk("chatcmpl-1", 7, "haia", usage))) {
+            JsonNode written = JSON.readTree(body).path("usage");
+            assertEquals(1200, written.path("prompt_tokens").asInt(), "every input token, cached ones included");
+            assertEquals(40, written.path("completion_tokens").asInt());
+            assertEquals(1240, written.path("total_tokens").asInt());
+            assertEquals(1000, written.path("prompt_tokens_details").path("cached_tokens").asInt());
+            assertEquals(150, written.path("prompt_tokens_details").path("cache_write_tokens").asInt());
+        }
+    }
+
+    @Test
     void errorsAlwaysCarryParamAndCode() throws Exception {
         JsonNode error = JSON.readTree(OpenAiWriter.error("bad", "invalid_request_error", Optional.empty(),
                                                           Optional.empty())).path("error");

@@ -89,7 +89,7 @@ public final class AnthropicClient implements LlmClient {
             }
             JsonNode usage = message.path("usage");
             return new LlmResponse(text.toString(), finishReason(message.path("stop_reason").asText(null)),
-                                   new Usage(inputTokens(usage), usage.path("output_tokens").asInt(0)),
+                                   AnthropicUsage.of(usage),
                                    message.path("model").asText(request.model()),
                                    requestId(headers));
         });
@@ -102,8 +102,8 @@ public final class AnthropicClient implements LlmClient {
     }
 
     /**
-     * Follows Anthropic's event sequence: {@code message_start} (model, input tokens), text deltas,
-     * {@code message_delta} (stop reason, cumulative usage), {@code message_stop}; {@code ping} and block
+     * Follows Anthropic's event sequence: {@code message_start} (model, usage so far: input and cache tokens),
+     * text deltas, {@code message_delta} (stop reason, cumulative usage), {@code message_stop}; {@code ping} and block
      * boundaries carry nothing; an {@code error} event ends the stream with a failure.
      */
     private boolean readStream(LlmRequest request, Headers headers, InputStream body, StreamedReply reply)
@@ -111,8 +111,7 @@ public final class AnthropicClient implements LlmClient {
         Optional<String> requestId = requestId(headers);
         SseReader sse = new SseReader(body);
         String model = request.model();
-        int input = 0;
-        int output = 0;
+        Usage usage = Usage.NONE;
         String stopReason = null;
         Optional<SseReader.Event> next;
         while ((next = sse.next()).isPresent()) {
@@ -122,8 +121,7 @@ public final class AnthropicClient implements LlmClient {
                 case "message_start" -> {
                     JsonNode message = data.path("message");
                     model = message.path("model").asText(model);
-                    input = inputTokens(message.path("usage"));
-                    output = message.path("usage").path("output_tokens").asInt(0);
+                    usage = AnthropicUsage.of(message.path("usage"));
                 }
                 case "content_block_delta" -> {
                     JsonNode delta = data.path("delta");
@@ -136,14 +134,10 @@ public final class AnthropicClient implements LlmClient {
                     if (delta.hasNonNull("stop_reason")) {
                         stopReason = delta.get("stop_reason").asText();
                     }
-                    JsonNode usage = data.path("usage");
-                    output = usage.path("output_tokens").asInt(output);
-                    if (usage.has("input_tokens")) {
-                        input = inputTokens(usage);
-                    }
+                    usage = AnthropicUsage.update(usage, data.path("usage"));
                 }
                 case "message_stop" -> {
-                    return reply.complete(finishReason(stopReason), new Usage(input, output), model, requestId);
+                    return reply.complete(finishReason(stopReason), usage, model, requestId);
                 }
                 case "error" -> {
                     return reply.fail(streamError(data.path("error"), requestId));
@@ -268,13 +262,6 @@ public final class AnthropicClient implements LlmClient {
             case "refusal" -> FinishReason.CONTENT_FILTER;
             default -> FinishReason.STOP;   // end_turn, stop_sequence, pause_turn
         };
-    }
-
-    /** Anthropic bills cache reads and writes separately from {@code input_tokens}; the prompt is their sum. */
-    private static int inputTokens(JsonNode usage) {
-        return usage.path("input_tokens").asInt(0)
-                + usage.path("cache_creation_input_tokens").asInt(0)
-                + usage.path("cache_read_input_tokens").asInt(0);
     }
 
     private static Optional<String> requestId(Headers headers) {

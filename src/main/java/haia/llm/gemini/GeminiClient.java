@@ -84,7 +84,7 @@ public final class GeminiClient implements LlmClient {
             JsonNode candidate = reply.path("candidates").path(0);
             return new LlmResponse(text(candidate), blocked.isPresent() ? FinishReason.CONTENT_FILTER
                     : finishReason(candidate.path("finishReason").asText(null)),
-                                   usage(reply.path("usageMetadata")),
+                                   GeminiUsage.of(reply.path("usageMetadata")),
                                    reply.path("modelVersion").asText(request.model()),
                                    UpstreamCall.text(reply.path("responseId")));
         });
@@ -105,7 +105,7 @@ public final class GeminiClient implements LlmClient {
         String model = request.model();
         Optional<String> id = Optional.empty();
         FinishReason finish = null;
-        Usage usage = new Usage(0, 0);
+        Usage usage = Usage.NONE;
         Optional<SseReader.Event> next;
         while ((next = sse.next()).isPresent()) {
             JsonNode chunk = json.readTree(next.get().data());
@@ -115,7 +115,7 @@ public final class GeminiClient implements LlmClient {
             model = chunk.path("modelVersion").asText(model);
             id = id.or(() -> UpstreamCall.text(chunk.path("responseId")));
             if (chunk.path("usageMetadata").isObject()) {
-                usage = usage(chunk.path("usageMetadata"));
+                usage = GeminiUsage.of(chunk.path("usageMetadata"));
             }
             if (blockReason(chunk).isPresent()) {
                 finish = FinishReason.CONTENT_FILTER;
@@ -208,12 +208,6 @@ public final class GeminiClient implements LlmClient {
 
     private static Optional<String> blockReason(JsonNode reply) {
         return UpstreamCall.text(reply.path("promptFeedback").path("blockReason"));
-    }
-
-    /** Thinking tokens are billed as output, so they count as completion tokens. */
-    private static Usage usage(JsonNode usage) {
-        return new Usage(usage.path("promptTokenCount").asInt(0),
-                         usage.path("candidatesTokenCount").asInt(0) + usage.path("thoughtsTokenCount").asInt(0));
     }
 
     /**

@@ -91,7 +91,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
             }
             return new LlmResponse(choice.path("message").path("content").asText(""),
                                    finishReason(choice.path("finish_reason").asText(null)),
-                                   usage(completion.path("usage")),
+                                   OpenAiUsage.of(completion.path("usage")),
                                    completion.path("model").asText(request.model()),
                                    requestId(headers, completion));
         });
@@ -112,7 +112,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
         String model = request.model();
         Optional<String> id = Optional.empty();
         String finish = null;
-        Usage usage = new Usage(0, 0);
+        Usage usage = Usage.NONE;
         Optional<SseReader.Event> next;
         while ((next = sse.next()).isPresent()) {
             String data = next.get().data();
@@ -133,7 +133,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
                 finish = choice.get("finish_reason").asText();
             }
             if (chunk.path("usage").isObject()) {
-                usage = usage(chunk.path("usage"));
+                usage = OpenAiUsage.of(chunk.path("usage"));
             }
         }
         if (finish == null) {
@@ -240,10 +240,6 @@ public final class OpenAiCompatibleClient implements LlmClient {
                 + errorMessage(chunk).orElse("no details");
         ErrorCategory category = UpstreamErrors.categoryOf(status);
         return new LlmException(category, name, status, message, Optional.empty(), Optional.empty(), null);
-    }
-
-    private static Usage usage(JsonNode usage) {
-        return new Usage(usage.path("prompt_tokens").asInt(0), usage.path("completion_tokens").asInt(0));
     }
 
     private static Optional<String> requestId(io.helidon.http.Headers headers, JsonNode completion) {
