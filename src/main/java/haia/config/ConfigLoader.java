@@ -213,7 +213,8 @@ public final class ConfigLoader {
             String provider = string("haia.provider").toLowerCase(Locale.ROOT);
             String upstream = optionalString("haia.model").orElse(DEFAULT_MODEL.getOrDefault(provider, ""));
             return List.of(new HaiaConfig.Model("haia", provider, upstream, OptionalInt.empty(), OptionalDouble.empty(),
-                                                Optional.empty(), OptionalInt.empty(), Optional.empty()));
+                                                Optional.empty(), OptionalInt.empty(), Optional.empty(),
+                                                Optional.empty()));
         }
         List<HaiaConfig.Model> models = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();
@@ -235,9 +236,62 @@ public final class ConfigLoader {
                     optionalTemperature(at + ".temperature"),
                     optionalString(at + ".persona-file").map(workDir::resolve),
                     optionalPositiveInt(at + ".context-window"),
-                    optionalString(at + ".fallback")));
+                    optionalString(at + ".fallback"),
+                    price(at + ".price")));
         }
         return models;
+    }
+
+    /**
+     * {@code models[].price}: {@code input} and {@code output} (required), {@code cache-read} and {@code cache-write}
+     * (optional), each in US dollars per million tokens.
+     */
+    private Optional<HaiaConfig.PriceSetting> price(String key) {
+        Config node = config.get(key);
+        if (!node.exists()) {
+            return Optional.empty();
+        }
+        if (node.type() != Config.Type.OBJECT) {
+            problems.add(name(key) + " must be a map with input, output, cache-read and cache-write (US dollars per"
+                                 + " million tokens)");
+            return Optional.empty();
+        }
+        node.asMap().orElse(Map.of()).keySet().stream()
+                .map(k -> k.substring(key.length() + 1))
+                .filter(k -> !Set.of("input", "output", "cache-read", "cache-write").contains(k))
+                .forEach(k -> problems.add(name(key + "." + k) + ": unknown price key (known: input, output,"
+                                                   + " cache-read, cache-write)"));
+        Optional<haia.usage.Rate> input = rate(key + ".input");
+        Optional<haia.usage.Rate> output = rate(key + ".output");
+        for (String required : List.of("input", "output")) {
+            if (optionalString(key + "." + required).isEmpty()) {
+                problems.add(name(key + "." + required) + " is missing: a price needs input and output (US dollars"
+                                     + " per million tokens; 0 for a free model)");
+            }
+        }
+        Optional<haia.usage.Rate> cacheRead = rate(key + ".cache-read");
+        Optional<haia.usage.Rate> cacheWrite = rate(key + ".cache-write");
+        if (input.isEmpty() || output.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new HaiaConfig.PriceSetting(input.get(), output.get(), cacheRead, cacheWrite));
+    }
+
+    /** A price in US dollars per million tokens, such as {@code 0.075}; empty when missing or invalid. */
+    private Optional<haia.usage.Rate> rate(String key) {
+        Optional<String> raw = optionalString(key);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(haia.usage.Rate.usdPerMillion(new java.math.BigDecimal(raw.get())));
+        } catch (NumberFormatException e) {
+            problems.add(name(key) + " must be a number of US dollars per million tokens, such as 0.075, got '"
+                                 + raw.get() + "'");
+        } catch (IllegalArgumentException e) {
+            problems.add(name(key) + " " + e.getMessage() + ", got '" + raw.get() + "'");
+        }
+        return Optional.empty();
     }
 
     private Optional<String> defaultModel(List<HaiaConfig.Model> models) {

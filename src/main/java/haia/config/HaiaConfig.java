@@ -138,6 +138,7 @@ public record HaiaConfig(Server server,
      * @param personaFile   per-model persona
      * @param contextWindow per-model window size
      * @param fallback      id of the model that answers when this one's provider is down before the first token
+     * @param price         what it costs ({@code models[].price}), overriding the built-in price table
      */
     public record Model(String id,
                         String provider,
@@ -146,7 +147,16 @@ public record HaiaConfig(Server server,
                         OptionalDouble temperature,
                         Optional<Path> personaFile,
                         OptionalInt contextWindow,
-                        Optional<String> fallback) {
+                        Optional<String> fallback,
+                        Optional<PriceSetting> price) {
+    }
+
+    /**
+     * A model's price as configured, in US dollars per million tokens. Cache prices left out are filled in by
+     * {@link haia.usage.Prices}: Anthropic's multipliers for a Claude model, else the input price.
+     */
+    public record PriceSetting(haia.usage.Rate input, haia.usage.Rate output, Optional<haia.usage.Rate> cacheRead,
+                               Optional<haia.usage.Rate> cacheWrite) {
     }
 
     /**
