@@ -29,6 +29,20 @@ public record Usage(int inputTokens, int outputTokens, int cacheReadTokens, int 
         this(inputTokens, outputTokens, 0, 0);
     }
 
+    /**
+     * Counts as a provider sent them (as longs, since a JSON number can be anything): one beyond an int stays out of
+     * range ({@link Integer#MAX_VALUE} or {@link Integer#MIN_VALUE}, which the sanitizer records as 0) instead of
+     * wrapping around into a plausible-looking count.
+     */
+    public static Usage of(long inputTokens, long outputTokens, long cacheReadTokens, long cacheWriteTokens) {
+        return new Usage(saturated(inputTokens), saturated(outputTokens), saturated(cacheReadTokens),
+                         saturated(cacheWriteTokens));
+    }
+
+    private static int saturated(long value) {
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
+    }
+
     /** What OpenAI's {@code total_tokens} says: input (cached included) plus output. */
     public int totalTokens() {
         return inputTokens + outputTokens;

@@ -29,16 +29,11 @@ final class AnthropicUsage {
         long written = count(usage, "cache_creation_input_tokens", current.cacheWriteTokens());
         long read = count(usage, "cache_read_input_tokens", current.cacheReadTokens());
         long output = count(usage, "output_tokens", current.outputTokens());
-        return new Usage(saturated(uncached + written + read), saturated(output), saturated(read), saturated(written));
+        return Usage.of(uncached + written + read, output, read, written);
     }
 
     private static long count(JsonNode usage, String field, long otherwise) {
         JsonNode value = usage.get(field);
         return value != null && value.isIntegralNumber() ? value.asLong() : otherwise;
-    }
-
-    /** Out-of-range counts stay out of range (the sanitizer records them as 0) instead of wrapping around. */
-    private static int saturated(long value) {
-        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
     }
 }

@@ -17,18 +17,13 @@ final class GeminiUsage {
     }
 
     static Usage of(JsonNode usage) {
-        long output = count(usage, "candidatesTokenCount") + count(usage, "thoughtsTokenCount");
-        return new Usage(saturated(count(usage, "promptTokenCount")), saturated(output),
-                         saturated(count(usage, "cachedContentTokenCount")), 0);
+        return Usage.of(count(usage, "promptTokenCount"),
+                        count(usage, "candidatesTokenCount") + count(usage, "thoughtsTokenCount"),
+                        count(usage, "cachedContentTokenCount"), 0);
     }
 
     private static long count(JsonNode usage, String field) {
         JsonNode value = usage.path(field);
         return value.isIntegralNumber() ? value.asLong() : 0;
-    }
-
-    /** Out-of-range counts stay out of range (the sanitizer records them as 0) instead of wrapping around. */
-    private static int saturated(long value) {
-        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
     }
 }

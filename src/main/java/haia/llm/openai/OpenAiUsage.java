@@ -19,16 +19,12 @@ final class OpenAiUsage {
 
     static Usage of(JsonNode usage) {
         JsonNode details = usage.path("prompt_tokens_details");
-        return new Usage(count(usage, "prompt_tokens"), count(usage, "completion_tokens"),
-                         count(details, "cached_tokens"), count(details, "cache_write_tokens"));
+        return Usage.of(count(usage, "prompt_tokens"), count(usage, "completion_tokens"),
+                        count(details, "cached_tokens"), count(details, "cache_write_tokens"));
     }
 
-    private static int count(JsonNode parent, String field) {
+    private static long count(JsonNode parent, String field) {
         JsonNode value = parent.path(field);
-        if (!value.isIntegralNumber()) {
-            return 0;
-        }
-        // out-of-range counts stay out of range (the sanitizer records them as 0) instead of wrapping around
-        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value.asLong()));
+        return value.isIntegralNumber() ? value.asLong() : 0;
     }
 }
