@@ -26,8 +26,9 @@ import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 
 /**
- * Conversations and their messages, through Helidon's DbClient, in SQLite (the embedded default) or PostgreSQL
- * (several replicas on one server). The queries and the write code are the same for both; what differs (index
+ * Conversations, their messages and the usage ledger of billed model calls ({@code model_calls}, written in the
+ * same transaction as the exchange it belongs to), through Helidon's DbClient, in SQLite (the embedded default) or
+ * PostgreSQL (several replicas on one server). The queries and the write code are the same for both; what differs (index
  * hints, how a write transaction gets its connection, migrations, error meanings, cross-replica leases) is the
  * {@link Dialect}'s. Reads run in parallel on pooled connections; each write is one short transaction. No
  * connection is ever held while a model call is running.
