@@ -1,5 +1,6 @@
 package haia.config;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -261,16 +262,16 @@ public final class ConfigLoader {
                 .filter(k -> !Set.of("input", "output", "cache-read", "cache-write").contains(k))
                 .forEach(k -> problems.add(name(key + "." + k) + ": unknown price key (known: input, output,"
                                                    + " cache-read, cache-write)"));
-        Optional<haia.usage.Rate> input = rate(key + ".input");
-        Optional<haia.usage.Rate> output = rate(key + ".output");
+        Optional<BigDecimal> input = rate(key + ".input");
+        Optional<BigDecimal> output = rate(key + ".output");
         for (String required : List.of("input", "output")) {
             if (optionalString(key + "." + required).isEmpty()) {
                 problems.add(name(key + "." + required) + " is missing: a price needs input and output (US dollars"
                                      + " per million tokens; 0 for a free model)");
             }
         }
-        Optional<haia.usage.Rate> cacheRead = rate(key + ".cache-read");
-        Optional<haia.usage.Rate> cacheWrite = rate(key + ".cache-write");
+        Optional<BigDecimal> cacheRead = rate(key + ".cache-read");
+        Optional<BigDecimal> cacheWrite = rate(key + ".cache-write");
         if (input.isEmpty() || output.isEmpty()) {
             return Optional.empty();
         }
@@ -278,19 +279,22 @@ public final class ConfigLoader {
     }
 
     /** A price in US dollars per million tokens, such as {@code 0.075}; empty when missing or invalid. */
-    private Optional<haia.usage.Rate> rate(String key) {
+    private Optional<BigDecimal> rate(String key) {
         Optional<String> raw = optionalString(key);
         if (raw.isEmpty()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(haia.usage.Rate.usdPerMillion(new java.math.BigDecimal(raw.get())));
+            BigDecimal usd = new BigDecimal(raw.get());
+            if (HaiaConfig.PriceSetting.valid(usd)) {
+                return Optional.of(usd);
+            }
         } catch (NumberFormatException e) {
-            problems.add(name(key) + " must be a number of US dollars per million tokens, such as 0.075, got '"
-                                 + raw.get() + "'");
-        } catch (IllegalArgumentException e) {
-            problems.add(name(key) + " " + e.getMessage() + ", got '" + raw.get() + "'");
+            // reported below
         }
+        problems.add(name(key) + " must be US dollars per million tokens, a number from 0 to "
+                             + HaiaConfig.PriceSetting.MAX_USD_PER_MILLION + " with at most 6 decimals (such as 0.075),"
+                             + " got '" + raw.get() + "'");
         return Optional.empty();
     }
 

@@ -62,10 +62,11 @@ public final class Prices {
     }
 
     private static Price configured(HaiaConfig.PriceSetting setting, String type) {
-        Price filled = type.equals("anthropic") ? Price.anthropic(setting.input(), setting.output())
-                : new Price(setting.input(), setting.output(), setting.input(), setting.input());
-        return new Price(setting.input(), setting.output(), setting.cacheRead().orElse(filled.cacheRead()),
-                         setting.cacheWrite().orElse(filled.cacheWrite()));
+        Rate input = Rate.usdPerMillion(setting.input());
+        Rate output = Rate.usdPerMillion(setting.output());
+        Price filled = type.equals("anthropic") ? Price.anthropic(input, output) : new Price(input, output, input, input);
+        return new Price(input, output, setting.cacheRead().map(Rate::usdPerMillion).orElse(filled.cacheRead()),
+                         setting.cacheWrite().map(Rate::usdPerMillion).orElse(filled.cacheWrite()));
     }
 
     /** The price of the model with this id; empty when unknown. */

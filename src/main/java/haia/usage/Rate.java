@@ -2,6 +2,8 @@ package haia.usage;
 
 import java.math.BigDecimal;
 
+import haia.config.HaiaConfig;
+
 /**
  * A price per token as providers publish it: US dollars per million tokens, kept as a whole number of micro-dollars
  * per million tokens, so every published price (they have at most a few decimals: $0.075, $1.25) is exact, and the
@@ -12,8 +14,8 @@ import java.math.BigDecimal;
 public record Rate(long microUsdPerMillion) {
 
     public static final Rate FREE = new Rate(0);
-    /** Far above any published price ($75 per million output tokens for the dearest Claude): a typo guard. */
-    public static final BigDecimal MAX_USD_PER_MILLION = BigDecimal.valueOf(10_000);
+    /** The configuration's bound (a typo guard), kept here too so no Rate breaks it. */
+    public static final BigDecimal MAX_USD_PER_MILLION = HaiaConfig.PriceSetting.MAX_USD_PER_MILLION;
 
     public Rate {
         if (microUsdPerMillion < 0) {
