@@ -45,9 +45,13 @@ public record Rate(long microUsdPerMillion) {
         return usdPerMillion(new BigDecimal(usd));
     }
 
-    /** This rate times {@code factor}, e.g. Anthropic's cache write at 1.25 times the input price. */
+    /**
+     * This rate times {@code factor}, e.g. Anthropic's cache write at 1.25 times the input price; rounded to the
+     * micro-dollar per million tokens where a configured price has more decimals than the product can keep.
+     */
     Rate times(BigDecimal factor) {
-        return new Rate(BigDecimal.valueOf(microUsdPerMillion).multiply(factor).longValueExact());
+        return new Rate(BigDecimal.valueOf(microUsdPerMillion).multiply(factor)
+                                .setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
     }
 
     /** What {@code tokens} tokens cost at this rate: exactly, in picodollars (µ$ per 10^6 tokens × tokens). */

@@ -51,6 +51,10 @@ class PricesTest {
         Usage usage = new Usage(10_000, 500, 8_000, 1_000);
         assertEquals(new BigDecimal("0.00555"), haiku.cost(usage).usd(), "0.001 + 0.0008 + 0.00125 + 0.0025");
         assertEquals(Cost.ZERO, Price.FREE.cost(usage));
+        // a configured price finer than its multiples can keep rounds them to the micro-dollar per million tokens
+        Price fine = Price.anthropic(Rate.usdPerMillion("0.000015"), Rate.usdPerMillion("0.000075"));
+        assertEquals(new Rate(2), fine.cacheRead(), "1.5 rounds to 2");
+        assertEquals(new Rate(19), fine.cacheWrite(), "18.75 rounds to 19");
     }
 
     @Test
