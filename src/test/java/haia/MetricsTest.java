@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import haia.api.ErrorMapper;
 import haia.testing.FakeAnthropic;
 import haia.testing.Http;
+import haia.testing.Scrape;
 import haia.testing.SseClient;
 import haia.testing.HaiaProcess;
 
@@ -58,6 +59,9 @@ class MetricsTest {
                         "haia_requests_total{endpoint=\"chat_completions\",outcome=\"ok\",} 0.0",
                         "haia_upstream_retries_total{provider=\"anthropic\",reason=\"upstream_overloaded\",} 0.0",
                         "haia_tokens_total{direction=\"out\",model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_tokens_total{direction=\"cache_read\",model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_tokens_total{direction=\"cache_write\",model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_cost_usd_total{model=\"haia\",provider=\"anthropic\",} 0.0",
                         "haia_upstream_rejected_total 0.0",
                         "haia_streams_cancelled_total{model=\"haia\",provider=\"anthropic\",} 0.0",
                         "haia_messages_stored_total{role=\"assistant\",status=\"ok\",} 0.0",
@@ -90,6 +94,9 @@ class MetricsTest {
                 assertFalse(metrics.contains("scope="), "no scope label");
                 assertFalse(metrics.contains("quantile="), "histograms only");
                 assertTrue(metrics.contains("haia_llm_call_seconds_bucket{"), "latency as a histogram");
+                // the two answers cost the fake's 10 input and 5 output tokens each at Haiku 4.5's built-in price
+                assertEquals(2 * (10 * 1e-6 + 5 * 5e-6), Scrape.parse(metrics).value("haia_cost_usd_total", "model", "haia",
+                                                                                    "provider", "anthropic"), 1e-12);
                 assertFalse(haia.log().contains("has no JVM meters"), haia.log());
 
                 Set<String> vocabulary = new TreeSet<>(ErrorMapper.codes());

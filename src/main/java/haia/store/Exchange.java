@@ -2,6 +2,7 @@ package haia.store;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -10,12 +11,21 @@ import java.util.OptionalLong;
  * @param identity      the conversation (created when it does not exist yet)
  * @param supersedeFrom live messages with this id or a later one leave the live branch (regenerate, edit)
  * @param messages      messages to append, in order
+ * @param billed        the model call a provider billed for it, for the usage ledger; linked to the last message
+ *                      when that is the model's reply
  */
-public record Exchange(ConversationIdentity identity, OptionalLong supersedeFrom, List<NewMessage> messages) {
+public record Exchange(ConversationIdentity identity, OptionalLong supersedeFrom, List<NewMessage> messages,
+                       Optional<BilledCall> billed) {
 
     public Exchange {
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(supersedeFrom, "supersedeFrom");
+        Objects.requireNonNull(billed, "billed");
         messages = List.copyOf(messages);
+    }
+
+    /** An exchange no provider billed (the model was not called, or its call failed). */
+    public Exchange(ConversationIdentity identity, OptionalLong supersedeFrom, List<NewMessage> messages) {
+        this(identity, supersedeFrom, messages, Optional.empty());
     }
 }
