@@ -18,6 +18,7 @@ import haia.api.ErrorMapper;
 import haia.testing.FakeAnthropic;
 import haia.testing.FakeProxmox;
 import haia.testing.Http;
+import haia.testing.Scrape;
 import haia.testing.SseClient;
 import haia.testing.HaiaProcess;
 
@@ -63,6 +64,9 @@ class MetricsTest {
                         "haia_requests_total{endpoint=\"chat_completions\",outcome=\"ok\",} 0.0",
                         "haia_upstream_retries_total{provider=\"anthropic\",reason=\"upstream_overloaded\",} 0.0",
                         "haia_tokens_total{direction=\"out\",model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_tokens_total{direction=\"cache_read\",model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_tokens_total{direction=\"cache_write\",model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_cost_usd_total{model=\"haia\",provider=\"anthropic\",} 0.0",
                         "haia_upstream_rejected_total 0.0",
                         "haia_streams_cancelled_total{model=\"haia\",provider=\"anthropic\",} 0.0",
                         "haia_messages_stored_total{role=\"assistant\",status=\"ok\",} 0.0",
@@ -109,6 +113,10 @@ class MetricsTest {
                 // with tools configured every chat is a loop: three answered, one of them in two model calls
                 assertTrue(metrics.contains("haia_agent_loops_total{end=\"answered\",} 3.0"), metrics);
                 assertTrue(metrics.contains("haia_agent_steps_total{end=\"answered\",} 4.0"), metrics);
+                // the four model calls (two answers, the loop's two steps, each its own ledger row) cost the fake's
+                // 10 input and 5 output tokens each at Haiku 4.5's built-in price
+                assertEquals(4 * (10 * 1e-6 + 5 * 5e-6), Scrape.parse(metrics).value("haia_cost_usd_total", "model", "haia",
+                                                                                    "provider", "anthropic"), 1e-12);
                 assertFalse(haia.log().contains("has no JVM meters"), haia.log());
 
                 Set<String> vocabulary = new TreeSet<>(ErrorMapper.codes());

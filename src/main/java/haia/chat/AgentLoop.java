@@ -99,10 +99,19 @@ final class AgentLoop {
         }
     }
 
-    ModelResult run(ModelRegistry.Route route, LlmRequest request, ReplySink sink, Cancellation cancellation) {
+    /**
+     * @param calls gets every model call a provider answered, in order (each is billed on its own, in the usage
+     *              ledger, also when a later step fails)
+     */
+    ModelResult run(ModelRegistry.Route route, LlmRequest request, ReplySink sink, Cancellation cancellation,
+                    List<ModelResult.Answered> calls) {
         boolean loops = request.tools().tools().stream().anyMatch(t -> ToolNames.isReserved(t.name()));
         if (!loops) {
-            return modelCall.call(route, request, sink, cancellation);
+            ModelResult result = modelCall.call(route, request, sink, cancellation);
+            if (result instanceof ModelResult.Answered answered) {
+                calls.add(answered);
+            }
+            return result;
         }
         Instant deadline = clock.instant().plus(budget);
         List<LlmMessage> messages = new ArrayList<>(request.messages());
@@ -123,6 +132,7 @@ final class AgentLoop {
                 metrics.agentLoop(End.FAILED.label(), step);
                 return withEarlier(result, record);
             }
+            calls.add(answered);
             LlmResponse response = answered.response();
             usage = usage.plus(response.usage());
             List<Part.ToolCall> haia = response.toolCalls().stream().filter(c -> ToolNames.isReserved(c.name())).toList();

@@ -8,7 +8,9 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import haia.llm.Usage;
 import haia.store.PoolStats;
+import haia.usage.Charge;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -48,6 +50,8 @@ public final class HaiaMetrics {
             .build();
 
     private final MeterRegistry registry;
+    /** The Micrometer registry below Helidon's, which {@code /metrics} serves (for the one double counter). */
+    private final Optional<io.micrometer.core.instrument.MeterRegistry> scraped;
     private final AtomicInteger streamsOpen = new AtomicInteger();
     /**
      * Meters by name and label values. Building a meter (and the registry's lookup behind it) costs far more than
@@ -89,8 +93,10 @@ public final class HaiaMetrics {
         providers.forEach((provider, models) -> {
             retryReasons.forEach(reason -> retries(provider, reason));
             models.forEach(model -> {
-                tokenCounter(provider, model, "in");
-                tokenCounter(provider, model, "out");
+                for (String direction : List.of("in", "out", "cache_read", "cache_write")) {
+                    tokenCounter(provider, model, direction);
+                }
+                costCounter(provider, model);
                 cancelled(provider, model);
                 tasks(model);
             });
@@ -110,6 +116,7 @@ public final class HaiaMetrics {
 
     HaiaMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.scraped = JvmMeters.scraped(registry);
         gauge(Gauge.builder("haia_streams_open", streamsOpen::get).description("Streaming replies currently open"),
               "haia_streams_open", List.of());
     }
@@ -162,9 +169,32 @@ public final class HaiaMetrics {
                        Tag.create("end", end));
     }
 
-    public void tokens(String provider, String model, int input, int output) {
-        tokenCounter(provider, model, "in").increment(input);
-        tokenCounter(provider, model, "out").increment(output);
+    /**
+     * A billed model call: its tokens ({@code in} counts every input token; {@code cache_read} and
+     * {@code cache_write} are parts of it) and, when its price is known, its cost.
+     */
+    public void billed(String provider, String model, Charge charge) {
+        Usage usage = charge.usage();
+        tokenCounter(provider, model, "in").increment(usage.inputTokens());
+        tokenCounter(provider, model, "out").increment(usage.outputTokens());
+        tokenCounter(provider, model, "cache_read").increment(usage.cacheReadTokens());
+        tokenCounter(provider, model, "cache_write").increment(usage.cacheWriteTokens());
+        charge.cost().ifPresent(cost -> costCounter(provider, model).ifPresent(
+                counter -> counter.increment(cost.usd().doubleValue())));
+    }
+
+    /**
+     * {@code haia_cost_usd_total}: dollars are fractional, and Helidon's counters count whole numbers, so this one
+     * is Micrometer's own (a double), on the registry {@code /metrics} is scraped from, like the JVM meters. Exact
+     * amounts are in the usage ledger ({@code /v1/usage}); this sum of doubles is for rates and dashboards.
+     */
+    private Optional<io.micrometer.core.instrument.Counter> costCounter(String provider, String model) {
+        return scraped.map(micrometer -> (io.micrometer.core.instrument.Counter) meters.computeIfAbsent(
+                key("haia_cost_usd", Tag.create("provider", provider), Tag.create("model", model)),
+                k -> io.micrometer.core.instrument.Counter.builder("haia_cost_usd")
+                        .description("US dollars billed by providers, at the prices in force")
+                        .tags("provider", provider, "model", model)
+                        .register(micrometer)));
     }
 
     private Counter tokenCounter(String provider, String model, String direction) {

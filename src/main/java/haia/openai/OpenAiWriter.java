@@ -278,11 +278,20 @@ public final class OpenAiWriter {
         g.writeStringField("model", model);
     }
 
+    /**
+     * OpenAI's {@code CompletionUsage}: {@code prompt_tokens} counts every input token, those read from the
+     * provider's prompt cache included, and {@code prompt_tokens_details} says how many were read from
+     * ({@code cached_tokens}) and written to ({@code cache_write_tokens}) the cache.
+     */
     private static void usage(JsonGenerator g, Usage usage) throws IOException {
         g.writeObjectFieldStart("usage");
         g.writeNumberField("prompt_tokens", usage.inputTokens());
         g.writeNumberField("completion_tokens", usage.outputTokens());
         g.writeNumberField("total_tokens", usage.totalTokens());
+        g.writeObjectFieldStart("prompt_tokens_details");
+        g.writeNumberField("cached_tokens", usage.cacheReadTokens());
+        g.writeNumberField("cache_write_tokens", usage.cacheWriteTokens());
+        g.writeEndObject();
         g.writeEndObject();
     }
 

@@ -135,7 +135,7 @@ class AgentLoopTest {
                 new ModelRegistry.Route(model("plain"), model, EnumSet.noneOf(Capability.class), false)),
                                                  Optional.empty());
         pipeline = new ChatPipeline(store, models, Map.of(), Persona.of("You are HAIA."), config, catalog,
-                                    new HaiaMetrics(), Clock.systemUTC());
+                                    new HaiaMetrics(), haia.usage.Prices.of(config), Clock.systemUTC());
     }
 
     @AfterEach
@@ -150,7 +150,8 @@ class AgentLoopTest {
 
     private static HaiaConfig.Model model(String id) {
         return new HaiaConfig.Model(id, id, id + "-upstream", OptionalInt.empty(), OptionalDouble.empty(),
-                                    Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty());
+                                    Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(),
+                                    Optional.empty());
     }
 
     private static ChatCommand command(boolean stream, ToolUse tools, LlmMessage... messages) {
@@ -217,6 +218,12 @@ class AgentLoopTest {
                                             + " result=\"&quot;pve1 online, pve2 online, pve3 OFFLINE&quot;\""), shown);
         assertTrue(shown.endsWith("</details>\npve1 and pve2 are up; pve3 is offline."), shown);
         assertEquals(reply.parts(), storedReply(), "the whole loop is stored as the reply");
+        List<haia.store.UsageTotals> totals = store.usage(java.time.Instant.EPOCH,
+                                                          java.time.Instant.now().plusSeconds(60),
+                                                          haia.store.UsageGroup.By.MODEL);
+        assertEquals(1, totals.size(), totals.toString());
+        assertEquals(2, totals.getFirst().requests(), "each model call of the loop is a row of the usage ledger");
+        assertEquals(6, totals.getFirst().inputTokens());
     }
 
     @Test
