@@ -66,6 +66,8 @@ class HostileClientTest {
         env.put("HAIA_CLIENT_READ_TIMEOUT", "2s");
         env.put("HAIA_KEEP_ALIVE", "200ms");
         env.put("HAIA_API_KEY", KEY);
+        // the uploads below are sized for a 1 MB limit (the default before pictures came inline: now 8 MB)
+        env.put("HAIA_MAX_BODY_BYTES", "1048576");
         haia = TestHaia.start(dir, env);
     }
 
