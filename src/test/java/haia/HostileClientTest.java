@@ -66,8 +66,8 @@ class HostileClientTest {
         env.put("HAIA_CLIENT_READ_TIMEOUT", "2s");
         env.put("HAIA_KEEP_ALIVE", "200ms");
         env.put("HAIA_API_KEY", KEY);
-        // the uploads below are sized for a 1 MB limit (the default before pictures came inline: now 8 MB)
-        env.put("HAIA_MAX_BODY_BYTES", "1048576");
+        // the upload tests below size their bodies against this limit, not against the default
+        env.put("HAIA_MAX_BODY_BYTES", Integer.toString(1 << 20));
         haia = TestHaia.start(dir, env);
     }
 
