@@ -226,6 +226,38 @@ class AgentLoopTest {
         assertEquals(6, totals.getFirst().inputTokens());
     }
 
+    /** Claude's signed thinking goes back with its call in the next step, unchanged, and is stored with the reply. */
+    @Test
+    void signedThinkingStaysWithItsCallAcrossSteps() {
+        start(Map.of());
+        Part.Thinking thinking = new Part.Thinking("check the nodes first", Optional.of("sig-1"), Optional.empty(),
+                                                   "anthropic");
+        model.reply(thinking, call("toolu_1", "haia_lab_nodes")).reply(new Part.Text("pve3 is down."));
+        send(command(true, ToolUse.NONE, LlmMessage.user("which nodes are up?")));
+        LlmMessage replayed = model.requests().get(1).messages().get(1);
+        assertEquals(List.of(thinking, call("toolu_1", "haia_lab_nodes")), replayed.parts());
+        assertEquals(thinking, storedReply().getFirst(), "stored, signature and all, for the next turn");
+    }
+
+    /** A window too small for the whole loop starts where the user spoke: no result without its call. */
+    @Test
+    void aSmallWindowNeverSeparatesACallFromItsResult() {
+        start(Map.of("HAIA_CONTEXT_WINDOW", "3"));
+        model.reply(call("toolu_1", "haia_lab_nodes")).reply(new Part.Text("pve3 is down."));
+        send(command(false, ToolUse.NONE, LlmMessage.user("which nodes are up?")));
+        model.reply(new Part.Text("ok"));
+        send(command(false, ToolUse.NONE, LlmMessage.user("thanks")));
+        List<LlmMessage> window = model.lastRequest().messages();
+        for (int i = 0; i < window.size(); i++) {
+            for (Part.ToolResult result : window.get(i).parts(Part.ToolResult.class)) {
+                assertTrue(i > 0 && window.get(i - 1).parts(Part.ToolCall.class).stream()
+                        .anyMatch(c -> c.id().equals(result.callId())), "a result without its call: " + window);
+            }
+        }
+        assertEquals(LlmMessage.Role.USER, window.getFirst().role());
+        assertFalse(window.getFirst().has(Part.ToolResult.class), window.toString());
+    }
+
     @Test
     void callsOfOneReplyRunInParallel() {
         start(Map.of());
