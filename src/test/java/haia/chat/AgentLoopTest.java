@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -131,8 +130,8 @@ class AgentLoopTest {
         catalog = new ToolCatalog(List.of(lab), config.tools().timeout(), config.tools().maxOutputChars(), t -> t,
                                   Clock.systemUTC());
         ModelRegistry models = new ModelRegistry(List.of(
-                new ModelRegistry.Route(model("claude"), model, EnumSet.allOf(Capability.class), true),
-                new ModelRegistry.Route(model("plain"), model, EnumSet.noneOf(Capability.class), false)),
+                new ModelRegistry.Route(PipelinePartsTest.model("claude"), model, EnumSet.allOf(Capability.class), true),
+                new ModelRegistry.Route(PipelinePartsTest.model("plain"), model, EnumSet.noneOf(Capability.class), false)),
                                                  Optional.empty());
         pipeline = new ChatPipeline(store, models, Map.of(), Persona.of("You are HAIA."), config, catalog,
                                     new HaiaMetrics(), haia.usage.Prices.of(config), Clock.systemUTC());
@@ -146,12 +145,6 @@ class AgentLoopTest {
         if (catalog != null) {
             catalog.close();
         }
-    }
-
-    private static HaiaConfig.Model model(String id) {
-        return new HaiaConfig.Model(id, id, id + "-upstream", OptionalInt.empty(), OptionalDouble.empty(),
-                                    Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(),
-                                    Optional.empty());
     }
 
     private static ChatCommand command(boolean stream, ToolUse tools, LlmMessage... messages) {

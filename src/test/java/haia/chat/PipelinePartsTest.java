@@ -71,7 +71,8 @@ class PipelinePartsTest {
         store.close();
     }
 
-    private static HaiaConfig.Model model(String id) {
+    /** A model's settings with nothing set: {@code id} served as {@code <id>-upstream}. */
+    static HaiaConfig.Model model(String id) {
         return new HaiaConfig.Model(id, id, id + "-upstream", OptionalInt.empty(), OptionalDouble.empty(),
                                     Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(),
                                     Optional.empty());
