@@ -1,13 +1,14 @@
 // The browser step of bin/e2e-openwebui: Debian's chromium, driven by playwright-core, logs in to OpenWebUI, sends
 // one message, waits for HAIA's streamed answer to appear and saves a screenshot of the chat page.
 //
-// Usage: node browser.mjs <OpenWebUI URL> <email> <password> <message> <expected answer> <screenshot path>
+// Usage: node browser.mjs <OpenWebUI URL> <email> <password> <message> <expected answer> <screenshot path> [expand]
+// With [expand], the text of a collapsed panel (HAIA's tool call) to click open before the screenshot.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [url, email, password, message, answer, screenshot] = process.argv.slice(2);
+const [url, email, password, message, answer, screenshot, expand] = process.argv.slice(2);
 const profile = mkdtempSync(join(tmpdir(), 'haia-e2e-chromium-'));
 const started = Date.now();
 const log = (what) => console.log(`${((Date.now() - started) / 1000).toFixed(1)} s  ${what}`);
@@ -56,6 +57,11 @@ try {
   // the answer streams in word by word; wait until all of it is on the page
   await page.getByText(answer, { exact: false }).last().waitFor({ state: 'visible' });
   log('streamed answer shown');
+  if (expand) {
+    await page.getByText(expand, { exact: false }).last().click();
+    log(`opened the panel of ${expand}`);
+    await page.waitForTimeout(500);
+  }
   await page.waitForTimeout(500);
   mkdirSync(dirname(screenshot), { recursive: true });
   await page.screenshot({ path: screenshot, fullPage: false });

@@ -392,6 +392,48 @@ class Scenario:
         self.check_tasks(self.new_requests())
         return node.stdout.strip().splitlines()[-1] + f'; screenshot {self.screenshot}'
 
+    def tools_chat(self):
+        """Chat D: the model looks with one of HAIA's tools (the fake Proxmox's cluster status) and answers from its
+        result. OpenWebUI gets the call as its own tool-call block in the text, never as tool_calls (it would run
+        them); the next turn's request (OpenWebUI resends the reply with the block) aligns with what HAIA stored, and
+        the model gets the call and its result back as tool_use and tool_result, never as markup."""
+        self.begin()
+        reply = self.send('D', 'Check with your tools: which nodes are up?')
+        content = reply['content']
+        assert '<details type="tool_calls"' in content and 'name="haia_pve_cluster_status"' in content, content
+        assert 'Echo: Cluster' in content and '2 of 3 nodes online' in content, content
+        turns = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)]
+        assert len(turns) == 2, f'{len(turns)} model calls, not 2'
+        result = turns[-1]['body']['messages'][-1]['content'][0]
+        assert result['type'] == 'tool_result' and '2 of 3 nodes online' in FakeAnthropic.text(result['content'])
+        chat = self.chats['D']
+        stored = self.haia.messages(self.haia.conversation(chat['id'])['id'])
+        kinds = [p['type'] for p in stored[-1]['parts']]
+        assert kinds == ['tool_call', 'tool_result', 'text'], kinds
+
+        self.begin()
+        self.send('D', 'and which one is down?')
+        stored = self.haia.messages(self.haia.conversation(chat['id'])['id'])
+        statuses = [(m['role'], m['status']) for m in stored]
+        assert statuses == [('user', 'ok'), ('assistant', 'ok')] * 2, f'not aligned: {statuses}'
+        window = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)][-1]['body']['messages']
+        assert [m['content'][0]['type'] if isinstance(m['content'], list) else 'text' for m in window[:3]] == [
+            'text', 'tool_use', 'tool_result'], window[:3]
+        assert '<details' not in str(window), 'markup reached the model'
+        self.check_tasks(self.new_requests())
+        return ('the call shown as a tool-call block, the answer from its result; the next turn aligned '
+                '(nothing imported) and the model got tool_use and tool_result back')
+
+    def browser_tools(self):
+        """The same in the browser: the reply with HAIA's tool call as OpenWebUI renders it, expanded."""
+        text = 'Browser check with your tools: which nodes are up?'
+        shot = self.screenshot.with_name('tools.png')
+        node = subprocess.run(['node', str(Path(__file__).parent / 'browser.mjs'), self.stack.owui_url, EMAIL,
+                               PASSWORD, text, '2 of 3 nodes online', str(shot), 'haia_pve_cluster_status'],
+                              capture_output=True, text=True, timeout=180)
+        assert node.returncode == 0, f'browser.mjs failed:\n{node.stdout}\n{node.stderr}'
+        return node.stdout.strip().splitlines()[-1] + f'; screenshot {shot}'
+
     def fake_saw_valid_requests(self):
         violations = self.fake.violations()
         assert violations == [], violations
@@ -441,6 +483,8 @@ def main():
                 ('delete chat B', s.delete_chat),
                 ('chat C: a pasted screenshot, then four more turns', s.screenshot_chat),
                 ('browser: log in, send, streamed answer, screenshot', s.browser),
+                ('chat D: the model calls one of HAIA\'s tools', s.tools_chat),
+                ('browser: HAIA\'s tool call rendered, screenshot', s.browser_tools),
                 ('the fake Anthropic saw only valid requests', s.fake_saw_valid_requests),
             ]
             try:

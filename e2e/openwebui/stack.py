@@ -142,6 +142,7 @@ class Stack:
         self._await('fake-anthropic', proc, ports.exists, 60)
         values = dict(line.split('=', 1) for line in ports.read_text().split())
         self.fake_url, self.fake_control = values['url'], values['control']
+        self.pve = {k: values[k] for k in ('pve_url', 'pve_fingerprint', 'pve_token')}
 
     # ---- HAIA ----
 
@@ -154,6 +155,10 @@ class Stack:
             'HAIA_DB_PATH': str(self.work / 'haia-data/haia.db'),  # the image's /data volume
             'HAIA_CONFIG': str(REPO / 'config/application.yaml'),  # the image's /app/config
             'ANTHROPIC_BASE_URL': self.fake_url,
+            # HAIA's Proxmox tools, against the fake Proxmox next to the fake Anthropic (pinned, as in production)
+            'HAIA_PROXMOX_URL': self.pve['pve_url'],
+            'HAIA_PROXMOX_TOKEN': self.pve['pve_token'],
+            'HAIA_PROXMOX_FINGERPRINT': self.pve['pve_fingerprint'],
         })
         return env
 

@@ -28,6 +28,7 @@ import haia.api.ErrorResponder;
 import haia.api.ModelsService;
 import haia.api.RequestLogFilter;
 import haia.api.TransportErrors;
+import haia.api.UsageService;
 import haia.chat.ChatPipeline;
 import haia.chat.Persona;
 import haia.config.HaiaConfig;
@@ -46,6 +47,7 @@ import haia.observe.ToolsHealthCheck;
 import haia.store.ConversationStore;
 import haia.tools.ToolCatalog;
 import haia.tools.ToolSources;
+import haia.usage.Prices;
 
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.health.checks.DiskSpaceHealthCheck;
@@ -85,7 +87,7 @@ public final class Haia implements AutoCloseable {
     private final ObjectMapper json;
     private final Drain drain = new Drain();
     private final ClientConnections connections;
-    /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers); the agent loop that offers them comes with issue 15. */
+    /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers), which the pipeline's agent loop offers the models. */
     private final ToolCatalog tools;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -99,6 +101,7 @@ public final class Haia implements AutoCloseable {
                 .addModule(new Jdk8Module())
                 .addModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)   // 0.0000125, not 1.25E-5
                 .build();
         this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "haia-timers");
@@ -135,12 +138,15 @@ public final class Haia implements AutoCloseable {
                                         config.defaultModel());
 
         preRegisterMetrics();
-        this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock);
+        this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock, metrics::toolCall);
         this.store = ConversationStore.open(config.store(), clock);
         metrics.poolGauges(store::poolStats);
-        this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, metrics, clock);
+        Prices prices = Prices.of(config);
+        this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, prices,
+                                         clock);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
-                + " " + store.location() + "; models: " + describeModels());
+                + " " + store.location() + "; models: " + describeModels() + "; prices: " + prices.describe());
+        prices.warnings(config).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
     }
 
     /** Every counter whose labels are known now starts at 0 (README "Metrics"). */
@@ -256,7 +262,8 @@ public final class Haia implements AutoCloseable {
         routing.register("/v1",
                          new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, clock),
                          new ModelsService(models),
-                         new ConversationsService(store))
+                         new ConversationsService(store),
+                         new UsageService(store))
                 .error(Throwable.class, new ErrorResponder(errors, connections));
     }
 

@@ -215,6 +215,17 @@ class HostileUpstreamTest {
             assertEquals(0, reply.outputTokens().orElse(-1), reply.toString());
         }
         assertEquals(before, tokens("in") + tokens("out"), "nothing implausible was counted");
+
+        // cache counts are parts of the prompt: a cache read larger than any prompt this request could have is
+        // not counted, nor is the prompt it inflates
+        double cacheBefore = tokens("cache_read");
+        anthropic.enqueue(new FakeAnthropic.Behaviour.Reply(List.of("cached"), "end_turn", 10, 5, Duration.ZERO,
+                                                            2_000_000_000, 0));
+        JsonNode usage = chat("tokens", "count my cache").json().path("usage");
+        assertEquals(0, usage.path("prompt_tokens").asInt(), usage.toString());
+        assertEquals(0, usage.path("prompt_tokens_details").path("cached_tokens").asInt(), usage.toString());
+        assertEquals(5, usage.path("completion_tokens").asInt(), "the plausible count stays");
+        assertEquals(cacheBefore, tokens("cache_read"));
     }
 
     private double tokens(String direction) {

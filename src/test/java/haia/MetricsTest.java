@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
 
 import haia.api.ErrorMapper;
 import haia.testing.FakeAnthropic;
+import haia.testing.FakeProxmox;
 import haia.testing.Http;
+import haia.testing.Scrape;
 import haia.testing.SseClient;
 import haia.testing.HaiaProcess;
 
@@ -42,13 +44,17 @@ class MetricsTest {
 
     @Test
     void metricsPassPromtoolAndUseTheStandardNames() throws Exception {
-        try (FakeAnthropic anthropic = FakeAnthropic.start()) {
+        try (FakeAnthropic anthropic = FakeAnthropic.start();
+             FakeProxmox pve = FakeProxmox.start(dir)) {
             Files.writeString(dir.resolve("haia.yaml"), "resilience:\n  initial-backoff: 20ms\n");
             Map<String, String> env = new java.util.HashMap<>();
             env.put("ANTHROPIC_API_KEY", FakeAnthropic.API_KEY);
             env.put("ANTHROPIC_BASE_URL", anthropic.baseUrl());
             env.put("HAIA_DB_PATH", dir.resolve("data/haia.db").toString());
             env.put("HAIA_CONFIG", "haia.yaml");
+            env.put("HAIA_PROXMOX_URL", pve.url());
+            env.put("HAIA_PROXMOX_TOKEN", FakeProxmox.TOKEN);
+            env.put("HAIA_PROXMOX_FINGERPRINT", pve.fingerprint());
             // its own JVM: the metrics registry is per process, and "0 at start" means before any other request
             try (HaiaProcess haia = HaiaProcess.startMain(dir, env)) {
                 String fresh = Http.get(haia.uri("/metrics")).body();
@@ -58,10 +64,14 @@ class MetricsTest {
                         "haia_requests_total{endpoint=\"chat_completions\",outcome=\"ok\",} 0.0",
                         "haia_upstream_retries_total{provider=\"anthropic\",reason=\"upstream_overloaded\",} 0.0",
                         "haia_tokens_total{direction=\"out\",model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_tokens_total{direction=\"cache_read\",model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_tokens_total{direction=\"cache_write\",model=\"haia\",provider=\"anthropic\",} 0.0",
+                        "haia_cost_usd_total{model=\"haia\",provider=\"anthropic\",} 0.0",
                         "haia_upstream_rejected_total 0.0",
                         "haia_streams_cancelled_total{model=\"haia\",provider=\"anthropic\",} 0.0",
                         "haia_messages_stored_total{role=\"assistant\",status=\"ok\",} 0.0",
-                        "haia_exchanges_lost_total{reply=\"answered\",} 0.0")) {
+                        "haia_exchanges_lost_total{reply=\"answered\",} 0.0",
+                        "haia_agent_loops_total{end=\"step_bound\",} 0.0")) {
                     assertTrue(fresh.contains(series), "missing at start: " + series);
                 }
 
@@ -76,6 +86,12 @@ class MetricsTest {
                 Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "retried, then refused"));
                 Http.post(haia.uri("/v1/chat/completions"), "{", Map.of());
                 Http.get(haia.uri("/v1/nothing"));
+                // an agent loop: one of HAIA's tools, and one the model made up
+                anthropic.enqueue(FakeAnthropic.toolUse(
+                                          new FakeAnthropic.Call("toolu_1", "haia_pve_cluster_status", "{}"),
+                                          new FakeAnthropic.Call("toolu_2", "haia_pve_reboot", "{}")),
+                                  FakeAnthropic.reply("2 of 3 nodes are up"));
+                assertEquals(200, Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "nodes?")).status());
                 String metrics = Http.get(haia.uri("/metrics")).body();
 
                 List<String> problems = promtool(metrics);
@@ -90,6 +106,17 @@ class MetricsTest {
                 assertFalse(metrics.contains("scope="), "no scope label");
                 assertFalse(metrics.contains("quantile="), "histograms only");
                 assertTrue(metrics.contains("haia_llm_call_seconds_bucket{"), "latency as a histogram");
+                assertTrue(metrics.contains(
+                        "haia_tool_call_seconds_count{result=\"ok\",tool=\"haia_pve_cluster_status\",} 1.0"), metrics);
+                assertTrue(metrics.contains("haia_tool_call_seconds_count{result=\"error\",tool=\"unknown\",} 1.0"),
+                           "a made-up tool name is not a label value");
+                // with tools configured every chat is a loop: three answered, one of them in two model calls
+                assertTrue(metrics.contains("haia_agent_loops_total{end=\"answered\",} 3.0"), metrics);
+                assertTrue(metrics.contains("haia_agent_steps_total{end=\"answered\",} 4.0"), metrics);
+                // the four model calls (two answers, the loop's two steps, each its own ledger row) cost the fake's
+                // 10 input and 5 output tokens each at Haiku 4.5's built-in price
+                assertEquals(4 * (10 * 1e-6 + 5 * 5e-6), Scrape.parse(metrics).value("haia_cost_usd_total", "model", "haia",
+                                                                                    "provider", "anthropic"), 1e-12);
                 assertFalse(haia.log().contains("has no JVM meters"), haia.log());
 
                 Set<String> vocabulary = new TreeSet<>(ErrorMapper.codes());

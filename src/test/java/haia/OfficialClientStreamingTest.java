@@ -31,7 +31,9 @@ class OfficialClientStreamingTest {
     void theOfficialClientReadsHaiasStream() {
         try (FakeAnthropic anthropic = FakeAnthropic.start();
              TestHaia haia = TestHaia.start(dir, anthropic)) {
-            anthropic.enqueue(FakeAnthropic.streamed(List.of("Run ", "`ceph -s`", " and ", "paste it."), Duration.ofMillis(10)));
+            // Anthropic bills 10 uncached prompt tokens, 3000 read from its cache and 500 written to it
+            anthropic.enqueue(new FakeAnthropic.Behaviour.Reply(List.of("Run ", "`ceph -s`", " and ", "paste it."),
+                                                                "end_turn", 10, 4, Duration.ofMillis(10), 3000, 500));
             OpenAIClient client = OpenAIOkHttpClient.builder()
                     .baseUrl(haia.uri("/v1").toString())
                     .apiKey("unused")
@@ -56,9 +58,10 @@ class OfficialClientStreamingTest {
                     && c.choices().getFirst().finishReason().map(f -> f.equals(ChatCompletionChunk.Choice.FinishReason.STOP))
                     .orElse(false)));
             var usage = chunks.getLast().usage().orElseThrow();
-            assertEquals(10L, usage.promptTokens());
+            assertEquals(3510L, usage.promptTokens(), "every prompt token, cached ones included, as OpenAI counts");
             assertEquals(4L, usage.completionTokens());
-            assertEquals(14L, usage.totalTokens());
+            assertEquals(3514L, usage.totalTokens());
+            assertEquals(3000L, usage.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow());
         }
     }
 }

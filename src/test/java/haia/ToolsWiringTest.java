@@ -9,11 +9,9 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import haia.testing.FakeAnthropic;
-import haia.testing.FakeProxmox;
 import haia.testing.Http;
-import haia.testing.McpServers;
-import haia.testing.PodmanEngine;
 import haia.testing.TestHaia;
+import haia.testing.ToolStack;
 import haia.tools.ToolCall;
 import haia.tools.ToolCatalog;
 import haia.tools.ToolResult;
@@ -41,29 +39,12 @@ class ToolsWiringTest {
 
     @Test
     void allSourcesFromConfigurationAnswerOneParallelBatch() throws Exception {
-        McpServers servers = McpServers.install();
-        Path notes = Files.createDirectories(dir.resolve("notes"));
-        Files.writeString(notes.resolve("k3s.md"), "k3s runs on VM 101\n");
         try (FakeAnthropic anthropic = FakeAnthropic.start();
-             FakeProxmox pve = FakeProxmox.start(dir);
-             PodmanEngine podman = PodmanEngine.start(dir.resolve("podman"));
-             McpServers.Everything everything = servers.everything(0)) {
+             ToolStack stack = ToolStack.start(dir)) {
+            Path notes = stack.notes;
             Files.createDirectories(dir.resolve("config"));
-            Files.writeString(dir.resolve("config/application.yaml"), """
-                    tools:
-                      mcp-servers:
-                        - name: notes
-                          command: %s
-                          tools: [read_text_file, list_directory]
-                        - name: demo
-                          url: %s
-                          tools: [echo, get-sum]
-                    """.formatted(JSON.writeValueAsString(servers.filesystem(notes)), everything.url()));
-            Map<String, String> env = TestHaia.baseEnv(dir, anthropic);
-            env.put("HAIA_PROXMOX_URL", pve.url());
-            env.put("HAIA_PROXMOX_TOKEN", FakeProxmox.TOKEN);
-            env.put("HAIA_PROXMOX_FINGERPRINT", pve.fingerprint());
-            env.put("HAIA_DOCKER_HOST", podman.host());
+            Files.writeString(dir.resolve("config/application.yaml"), stack.yaml());
+            Map<String, String> env = stack.env(TestHaia.baseEnv(dir, anthropic));
             try (TestHaia haia = TestHaia.start(dir, env)) {
                 ToolCatalog tools = haia.haia().tools();
                 Instant end = Instant.now().plusSeconds(60);

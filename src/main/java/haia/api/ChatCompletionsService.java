@@ -88,7 +88,7 @@ public final class ChatCompletionsService implements HttpService {
         String requestedModel = request.model().orElse("haia");
         ReplySink sink = request.stream()
                 ? new SseReply(res, id, created, requestedModel, request.includeUsage(), keepAlive, timers, errors,
-                               log.correlationId())
+                               log.correlationId(), command.hint().chatId().isPresent())
                 : new JsonReply(res, id, created, errors, log.correlationId(), connection, timers);
         String outcome;
         try {

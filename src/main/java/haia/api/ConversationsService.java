@@ -1,5 +1,6 @@
 package haia.api;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import haia.llm.LlmMessage;
 import haia.llm.Part;
@@ -17,6 +19,7 @@ import haia.store.ConversationIdentity;
 import haia.store.ConversationStore;
 import haia.store.ConversationSummary;
 import haia.store.StoredMessage;
+import haia.usage.Cost;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -71,19 +74,24 @@ public final class ConversationsService implements HttpService {
      * A stored message; {@code live} says whether it is on the branch the context window draws from. {@code content}
      * is its text; {@code parts} (null for plain text) all of it: images by type and size (their bytes stay in the
      * database), tool calls and results, the model's reasoning (without the provider's signature, which is only
-     * the provider's to read).
+     * the provider's to read). A reply's tokens (input counts cache reads and writes too) and its cost at the price
+     * in force then come from the usage ledger; {@code null} where there are none.
      */
     record MessageJson(long id, String role, String content, List<Map<String, Object>> parts, String status,
                        boolean live, String model, String finishReason, Integer inputTokens, Integer outputTokens,
-                       String error, Instant createdAt) {
+                       Integer cacheReadTokens, Integer cacheWriteTokens, BigDecimal costUsd, String error,
+                       Instant createdAt) {
         static MessageJson of(StoredMessage m) {
             return new MessageJson(m.id(), m.role() == LlmMessage.Role.USER ? "user" : "assistant", m.content(),
                                    m.parts().isEmpty() ? null : partsJson(m.parts()),
                                    m.status().dbValue(), m.status().live(), m.model().orElse(null),
-                                   m.finishReason().orElse(null),
-                                   m.inputTokens().isPresent() ? m.inputTokens().getAsInt() : null,
-                                   m.outputTokens().isPresent() ? m.outputTokens().getAsInt() : null,
-                                   m.error().orElse(null), m.createdAt());
+                                   m.finishReason().orElse(null), boxed(m.inputTokens()), boxed(m.outputTokens()),
+                                   boxed(m.cacheReadTokens()), boxed(m.cacheWriteTokens()),
+                                   m.cost().map(Cost::usd).orElse(null), m.error().orElse(null), m.createdAt());
+        }
+
+        private static Integer boxed(OptionalInt value) {
+            return value.isPresent() ? value.getAsInt() : null;
         }
     }
 

@@ -3,6 +3,7 @@ package haia.api;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -15,6 +16,8 @@ import haia.llm.Cancellation;
 import haia.llm.LlmEvent;
 import haia.llm.Part;
 import haia.openai.OpenAiWriter;
+import haia.openai.ToolActivity;
+import haia.tools.ToolNames;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -43,6 +46,8 @@ final class SseReply implements ReplySink {
     private final Duration keepAlive;
     private final ErrorMapper errors;
     private final String correlationId;
+    /** Whether the client is OpenWebUI, which shows status events (chunks without choices; others expect choices). */
+    private final boolean statusEvents;
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService timers;
 
@@ -56,7 +61,9 @@ final class SseReply implements ReplySink {
     private ScheduledFuture<?> keepAliveCheck;
 
     SseReply(ServerResponse res, String id, long created, String requestedModel, boolean includeUsage,
-             Duration keepAlive, ScheduledExecutorService timers, ErrorMapper errors, String correlationId) {
+             Duration keepAlive, ScheduledExecutorService timers, ErrorMapper errors, String correlationId,
+             boolean statusEvents) {
+        this.statusEvents = statusEvents;
         this.res = res;
         this.id = id;
         this.created = created;
@@ -104,6 +111,50 @@ final class SseReply implements ReplySink {
                         id, created, model, thinking.text(), includeUsage));
                 case LlmEvent.ToolCallDelta call -> write(OpenAiWriter.toolCallChunk(
                         id, created, model, call.index(), call.id(), call.name(), call.arguments(), includeUsage));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** OpenWebUI shows what is being checked as a status line above the reply; the calls are never streamed. */
+    @Override
+    public void toolsRunning(String model, List<Part.ToolCall> calls) {
+        if (!statusEvents) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (clientGone || finished) {
+                return;
+            }
+            startChunks(model);
+            StringBuilder what = new StringBuilder("Checking: ");
+            for (int i = 0; i < calls.size(); i++) {
+                String arguments = calls.get(i).arguments().strip();
+                what.append(i == 0 ? "" : ", ").append(calls.get(i).name())
+                        .append(arguments.isEmpty() || arguments.equals("{}") ? ""
+                                : " " + (arguments.length() > 80 ? arguments.substring(0, 80) + "…" : arguments));
+            }
+            write(OpenAiWriter.statusEvent(what.toString(), false));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Each finished call as OpenWebUI's tool-call block in the text: its name, arguments and a short result. */
+    @Override
+    public void toolsDone(String model, List<Part.ToolCall> calls, List<Part.ToolResult> results) {
+        lock.lock();
+        try {
+            if (clientGone || finished) {
+                return;
+            }
+            startChunks(model);
+            writeRaw(chunks.event(ToolActivity.blocks(calls, results)));
+            if (statusEvents) {
+                write(OpenAiWriter.statusEvent("Checked " + calls.size() + (calls.size() == 1 ? " thing" : " things"),
+                                               true));
             }
         } finally {
             lock.unlock();
@@ -163,18 +214,20 @@ final class SseReply implements ReplySink {
 
     /** A reply that was not streamed, as the deltas a stream of it would have had. */
     private void whole(Reply reply) {
+        for (Part part : reply.parts()) {
+            if (part instanceof Part.Thinking thinking && !thinking.text().isEmpty()) {
+                write(OpenAiWriter.reasoningChunk(id, created, reply.model(), thinking.text(), includeUsage));
+            }
+        }
+        String text = ToolActivity.text(reply.parts());   // HAIA's own tool calls as blocks in the text
+        if (!text.isEmpty()) {
+            writeRaw(chunks.event(text));
+        }
         int index = 0;
         for (Part part : reply.parts()) {
-            switch (part) {
-                case Part.Text text when !text.text().isEmpty() -> writeRaw(chunks.event(text.text()));
-                case Part.Thinking thinking when !thinking.text().isEmpty() -> write(OpenAiWriter.reasoningChunk(
-                        id, created, reply.model(), thinking.text(), includeUsage));
-                case Part.ToolCall call -> write(OpenAiWriter.toolCallChunk(
-                        id, created, reply.model(), index++, Optional.of(call.id()), Optional.of(call.name()),
-                        call.arguments(), includeUsage));
-                default -> {
-                    // nothing to show
-                }
+            if (part instanceof Part.ToolCall call && !ToolNames.isReserved(call.name())) {
+                write(OpenAiWriter.toolCallChunk(id, created, reply.model(), index++, Optional.of(call.id()),
+                                                 Optional.of(call.name()), call.arguments(), includeUsage));
             }
         }
     }

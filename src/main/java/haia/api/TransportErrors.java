@@ -57,7 +57,12 @@ public final class TransportErrors implements DirectHandler {
             return tooLarge(id, maxBodyBytes);
         }
         if (status < 500) {
-            return response(id, status, "Malformed HTTP request" + summary(thrown), "bad_request");
+            String summary = summary(thrown);
+            if (summary.contains("Query contains invalid char")) {
+                // Helidon 4.1.7 also refuses a bare ':', which RFC 3986 allows in a query (helidon-io/helidon#9862)
+                summary += "; percent-encode it (':' as %3A, e.g. in /v1/usage timestamps, '+' as %2B)";
+            }
+            return response(id, status, "Malformed HTTP request" + summary, "bad_request");
         }
         if (logger != null) {
             logger.log(System.Logger.Level.WARNING, "Request failed before routing [" + id + "]", thrown);

@@ -21,6 +21,7 @@ import haia.llm.LlmResponse;
 import haia.llm.ModelRegistry;
 import haia.llm.Usage;
 import haia.observe.HaiaMetrics;
+import haia.store.BilledCall;
 import haia.store.ConversationIdentity;
 import haia.store.ConversationStore;
 import haia.store.ConversationSummary;
@@ -29,6 +30,9 @@ import haia.store.MessageKey;
 import haia.store.MessageStatus;
 import haia.store.NewMessage;
 import haia.store.StoreException;
+import haia.tools.ToolCatalog;
+import haia.usage.Charge;
+import haia.usage.Prices;
 
 /**
  * The one request path of HAIA. Every chat request, streamed or not, task or conversation, any provider, runs
@@ -37,8 +41,9 @@ import haia.store.StoreException;
  *   1 identify   which conversation (or a stateless task) and what the request adds to it
  *   2 window     load the conversation's newest messages                      (store, before the call)
  *   3 persona    render the system prompt and build the model request
- *   4 call       call the model, streaming into the sink as it generates      (no database connection held)
- *   5 persist    store the exchange in one transaction                        (store, after the call)
+ *   4 call       call the model, streaming into the sink as it generates      (no database connection held);
+ *                with HAIA's tools, a bounded loop of model calls and tool runs (AgentLoop)
+ *   5 persist    store the exchange and its billed calls in one transaction   (store, after the call)
  *   6 respond    hand the reply or the error to the sink
  * </pre>
  * Requests on the same conversation are serialized from step 1 to step 5, across replicas too when they share a
@@ -65,26 +70,39 @@ public final class ChatPipeline {
     private final Prompt prompt;
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
-    private final ModelCall modelCall;
+    private final AgentLoop agent;
     private final ConversationLocks locks;
     private final java.time.Duration lockTimeout;
     private final HaiaMetrics metrics;
+    private final Prices prices;
     private final Clock clock;
     /** The parent of every request's cancellation: fires when HAIA shuts down. */
     private final Cancellation running = new Cancellation();
 
+    /** A pipeline without tools of HAIA's own. */
     public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
-                        Persona defaultPersona, HaiaConfig config, HaiaMetrics metrics, Clock clock) {
+                        Persona defaultPersona, HaiaConfig config, HaiaMetrics metrics, Prices prices, Clock clock) {
+        this(store, models, personas, defaultPersona, config,
+             new ToolCatalog(List.of(), config.tools().timeout(), config.tools().maxOutputChars(), t -> t, clock),
+             metrics, prices, clock);
+    }
+
+    /** @param tools HAIA's own tools, offered to the models that can call tools (an empty catalog offers none) */
+    public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
+                        Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
+                        Prices prices, Clock clock) {
         this.store = store;
         this.models = models;
         this.prompt = new Prompt(personas, defaultPersona, config, store, clock);
         this.chat = config.chat();
         this.tasks = config.tasks();
-        this.modelCall = new ModelCall(models, config.resilience().maxInflight(), config.resilience().queueTimeout(),
-                                       metrics, clock);
+        ModelCall modelCall = new ModelCall(models, config.resilience().maxInflight(),
+                                            config.resilience().queueTimeout(), metrics, clock);
+        this.agent = new AgentLoop(modelCall, tools, config.tools(), metrics, clock);
         this.locks = new ConversationLocks(store.leases());
         this.lockTimeout = config.resilience().requestTimeout();
         this.metrics = metrics;
+        this.prices = prices;
         this.clock = clock;
     }
 
@@ -127,7 +145,8 @@ public final class ChatPipeline {
                 // stopped while waiting for the conversation: the user's message is kept, nothing else happens
                 ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
                 TurnPlan plan = TurnPlan.newTurn(command.userTurn());
-                return respond(stopped, sink, persist(conversation, plan, stopped), conversation.memory());
+                return respond(stopped, sink, persist(conversation, plan, stopped, List.of()),
+                               conversation.memory());
             }
             try (ConversationLocks.Held ignored = held.get()) {
                 return run(command, sink, conversation, route, cancellation);
@@ -159,18 +178,33 @@ public final class ChatPipeline {
         }
         List<LlmMessage> window = window(conversation, plan, command, route);             // 2
         LlmRequest request = prompt.request(command, conversation.task(), route, window,  // 3
+                                            agent.offer(command.generation().tools(), route, conversation.task()),
                                             cancellation);
+        List<ModelResult.Answered> calls = new ArrayList<>();   // every model call a provider answered (and billed)
         ModelResult result = cancellation.isCancelled()                                   // 4: nobody to answer
                 ? ModelCall.cancelled(route, "", cancellation)
-                : modelCall.call(route, request, sink, cancellation);
-        if (result instanceof ModelResult.Answered answered) {
-            // billed, whether or not anyone receives it
-            metrics.tokens(answered.route().provider(), answered.route().id(), answered.response().usage().inputTokens(),
-                           answered.response().usage().outputTokens());
-        }
+                : agent.run(route, request, sink, cancellation, calls);
+        List<BilledCall> billed = billed(calls);   // every model call, whether or not anyone receives the reply
         result = received(result, cancellation);
-        Optional<Long> conversationId = persist(conversation, plan, result);              // 5
+        Optional<Long> conversationId = persist(conversation, plan, result, billed);      // 5
         return respond(result, sink, conversationId, conversation.memory());              // 6
+    }
+
+    /**
+     * What an answered call cost, at its model's price now (the price in force is stored with the call), counted in
+     * the metrics at once: each model call of an agent loop (the steps before a failure too). Failed and cut-off
+     * calls report no usage, so they are not billed here.
+     */
+    private List<BilledCall> billed(List<ModelResult.Answered> calls) {
+        List<BilledCall> billed = new ArrayList<>(calls.size());
+        for (ModelResult.Answered answered : calls) {
+            ModelRegistry.Route route = answered.route();
+            LlmResponse response = answered.response();
+            Charge charge = new Charge(response.usage(), prices.price(route.id()));
+            metrics.billed(route.provider(), route.id(), charge);
+            billed.add(new BilledCall(route.id(), route.provider(), response.upstreamModel(), charge));
+        }
+        return billed;
     }
 
     /**
@@ -342,11 +376,17 @@ public final class ChatPipeline {
      * Stores the exchange in one transaction. An answered exchange applies the plan (supersede, import) and adds
      * the user turn and the reply to the live branch. An exchange that failed or was cut short changes nothing on
      * the live branch: the user turn is kept as failed (nothing typed is lost, and a retry does not duplicate it
-     * in the window) and any partial reply as incomplete.
+     * in the window) and any partial reply as incomplete. The billed call goes to the usage ledger in the same
+     * transaction. Either is written before the reply's last byte, so {@code /v1/usage} has it once a client has
+     * its answer.
      */
-    private Optional<Long> persist(Conversation conversation, TurnPlan plan, ModelResult result) {
+    private Optional<Long> persist(Conversation conversation, TurnPlan plan, ModelResult result,
+                                   List<BilledCall> billed) {
         if (conversation.identity().isEmpty()) {
-            return Optional.empty();   // tasks and temporary chats are stateless
+            // tasks and temporary chats store nothing but their ledger row, on its own (a failure to write it is
+            // logged; the answer still goes out)
+            billed.forEach(this::recordStateless);
+            return Optional.empty();
         }
         List<NewMessage> messages = new ArrayList<>();
         OptionalLong supersede = OptionalLong.empty();
@@ -369,11 +409,12 @@ public final class ChatPipeline {
             }, cancelled.partialText(), cancelled.route(), messages);
         }
         if (messages.isEmpty()) {
+            billed.forEach(this::recordStateless);
             return conversation.stored().isPresent() ? Optional.of(conversation.stored().getAsLong()) : Optional.empty();
         }
         long id;
         try {
-            id = store.commit(new Exchange(conversation.identity().get(), supersede, messages));
+            id = store.commit(new Exchange(conversation.identity().get(), supersede, messages, billed));
         } catch (StoreException e) {
             // the model has been called (and billed): its outcome still goes to the client; only the record is lost
             lost(conversation, result, messages, e);
@@ -382,6 +423,18 @@ public final class ChatPipeline {
         messages.forEach(m -> metrics.messagesStored(m.role() == LlmMessage.Role.USER ? "user" : "assistant",
                                                      m.status().dbValue(), 1));
         return Optional.of(id);
+    }
+
+    /** The usage ledger's row for a call no conversation stores; a failure to write it costs the reply nothing. */
+    private void recordStateless(BilledCall call) {
+        try {
+            store.record(call);
+        } catch (StoreException e) {
+            LOG.log(System.Logger.Level.WARNING, "A billed " + call.model() + " call could not be recorded in the usage"
+                    + " ledger (/v1/usage will miss " + call.charge().usage().inputTokens() + " input and "
+                    + call.charge().usage().outputTokens() + " output tokens; the metrics have them): "
+                    + e.getMessage());
+        }
     }
 
     private void lost(Conversation conversation, ModelResult result, List<NewMessage> messages, StoreException e) {

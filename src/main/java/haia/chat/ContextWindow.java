@@ -31,8 +31,8 @@ public final class ContextWindow {
     public static List<LlmMessage> assemble(List<LlmMessage> storedTail, List<LlmMessage> imports,
                                             List<LlmMessage> userTurn, int size) {
         List<LlmMessage> all = new ArrayList<>(storedTail.size() + imports.size() + userTurn.size());
-        all.addAll(storedTail);
-        all.addAll(imports);
+        all.addAll(unfolded(storedTail));
+        all.addAll(unfolded(imports));
         all.addAll(userTurn);
         int start = Math.max(0, all.size() - size);
         int opening = start;
@@ -57,9 +57,51 @@ public final class ContextWindow {
         if (!history.isEmpty() && history.getFirst().role() != LlmMessage.Role.USER) {
             all.add(LlmMessage.user(OPENING));
         }
-        all.addAll(history);
+        all.addAll(unfolded(history));
         all.addAll(userTurn);
         return shaped(all);
+    }
+
+    /**
+     * Stored replies of HAIA's agent loop unfolded into the messages the model exchanged: an assistant message that
+     * holds tool results (the whole loop, stored as one reply) becomes assistant (thinking, text, calls), user
+     * (results), ..., assistant (the answer). Everything else stays as it is.
+     */
+    static List<LlmMessage> unfolded(List<LlmMessage> messages) {
+        if (messages.stream().noneMatch(m -> m.role() == LlmMessage.Role.ASSISTANT && m.has(Part.ToolResult.class))) {
+            return messages;
+        }
+        List<LlmMessage> out = new ArrayList<>(messages.size() + 4);
+        for (LlmMessage message : messages) {
+            if (message.role() != LlmMessage.Role.ASSISTANT || !message.has(Part.ToolResult.class)) {
+                out.add(message);
+                continue;
+            }
+            List<Part> said = new ArrayList<>();
+            List<Part> results = new ArrayList<>();
+            for (Part part : message.parts()) {
+                if (part instanceof Part.ToolResult) {
+                    if (!said.isEmpty()) {
+                        out.add(new LlmMessage(LlmMessage.Role.ASSISTANT, said));
+                        said = new ArrayList<>();
+                    }
+                    results.add(part);
+                } else {
+                    if (!results.isEmpty()) {
+                        out.add(new LlmMessage(LlmMessage.Role.USER, results));
+                        results = new ArrayList<>();
+                    }
+                    said.add(part);
+                }
+            }
+            if (!results.isEmpty()) {
+                out.add(new LlmMessage(LlmMessage.Role.USER, results));
+            }
+            if (!said.isEmpty()) {
+                out.add(new LlmMessage(LlmMessage.Role.ASSISTANT, said));
+            }
+        }
+        return out;
     }
 
     /** Whether a window may start here: a user message that answers no tool call. */

@@ -50,15 +50,16 @@ final class Prompt {
         this.clock = clock;
     }
 
+    /** @param tools what the request offers: the client's tools, and HAIA's when the agent loop offers them */
     LlmRequest request(ChatCommand command, boolean task, ModelRegistry.Route route, List<LlmMessage> window,
-                       Cancellation cancellation) {
+                       haia.llm.ToolUse tools, Cancellation cancellation) {
         ChatCommand.Generation generation = command.generation();
         refuseWhatTheModelCannot(command, route);
         List<LlmMessage> shaped = window;
         if (!route.can(Capability.IMAGES)) {
             shaped = Ageing.withoutImages(shaped);   // only earlier turns can hold any: the new one was checked
         }
-        if (!generation.tools().offered()) {
+        if (!tools.offered()) {
             shaped = ToolHistory.asText(shaped);
         }
         HaiaConfig.Model settings = route.settings();
@@ -72,7 +73,7 @@ final class Prompt {
             sampling = sampling.withTemperature(settings.temperature());
         }
         LlmRequest request = new LlmRequest(route.upstreamModel(), system(command, task, route), shaped, maxTokens,
-                                            sampling, generation.tools(), generation.responseFormat(),
+                                            sampling, tools, generation.responseFormat(),
                                             generation.reasoning());
         route.client().problem(request).ifPresent(problem -> {
             throw new RequestRefused(problem.param(), "Model '" + route.id() + "' (" + route.provider() + "): "

@@ -1,5 +1,6 @@
 package haia.config;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -211,7 +212,7 @@ public final class ConfigLoader {
                                                                            .orElse(""));
             return List.of(new HaiaConfig.Model("haia", provider, upstream, OptionalInt.empty(), OptionalDouble.empty(),
                                                 Optional.empty(), OptionalInt.empty(), Optional.empty(),
-                                                capabilities("haia.capabilities")));
+                                                capabilities("haia.capabilities"), Optional.empty()));
         }
         List<HaiaConfig.Model> models = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();
@@ -234,7 +235,8 @@ public final class ConfigLoader {
                     optionalString(at + ".persona-file").map(workDir::resolve),
                     optionalPositiveInt(at + ".context-window"),
                     optionalString(at + ".fallback"),
-                    capabilities(at + ".capabilities")));
+                    capabilities(at + ".capabilities"),
+                    price(at + ".price")));
         }
         return models;
     }
@@ -261,6 +263,61 @@ public final class ConfigLoader {
                     name(key) + ": unknown capability '" + name + "' (known: images, tools, thinking, json)"));
         }
         return Optional.of(capabilities);
+    }
+
+    /**
+     * {@code models[].price}: {@code input} and {@code output} (required), {@code cache-read} and {@code cache-write}
+     * (optional), each in US dollars per million tokens.
+     */
+    private Optional<HaiaConfig.PriceSetting> price(String key) {
+        Config node = config.get(key);
+        if (!node.exists()) {
+            return Optional.empty();
+        }
+        if (node.type() != Config.Type.OBJECT) {
+            problems.add(name(key) + " must be a map with input, output, cache-read and cache-write (US dollars per"
+                                 + " million tokens)");
+            return Optional.empty();
+        }
+        node.asMap().orElse(Map.of()).keySet().stream()
+                .map(k -> k.substring(key.length() + 1))
+                .filter(k -> !Set.of("input", "output", "cache-read", "cache-write").contains(k))
+                .forEach(k -> problems.add(name(key + "." + k) + ": unknown price key (known: input, output,"
+                                                   + " cache-read, cache-write)"));
+        Optional<BigDecimal> input = rate(key + ".input");
+        Optional<BigDecimal> output = rate(key + ".output");
+        for (String required : List.of("input", "output")) {
+            if (optionalString(key + "." + required).isEmpty()) {
+                problems.add(name(key + "." + required) + " is missing: a price needs input and output (US dollars"
+                                     + " per million tokens; 0 for a free model)");
+            }
+        }
+        Optional<BigDecimal> cacheRead = rate(key + ".cache-read");
+        Optional<BigDecimal> cacheWrite = rate(key + ".cache-write");
+        if (input.isEmpty() || output.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new HaiaConfig.PriceSetting(input.get(), output.get(), cacheRead, cacheWrite));
+    }
+
+    /** A price in US dollars per million tokens, such as {@code 0.075}; empty when missing or invalid. */
+    private Optional<BigDecimal> rate(String key) {
+        Optional<String> raw = optionalString(key);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            BigDecimal usd = new BigDecimal(raw.get());
+            if (HaiaConfig.PriceSetting.valid(usd)) {
+                return Optional.of(usd);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        problems.add(name(key) + " must be US dollars per million tokens, a number from 0 to "
+                             + HaiaConfig.PriceSetting.MAX_USD_PER_MILLION + " with at most 6 decimals (such as 0.075),"
+                             + " got '" + raw.get() + "'");
+        return Optional.empty();
     }
 
     private Optional<String> defaultModel(List<HaiaConfig.Model> models) {

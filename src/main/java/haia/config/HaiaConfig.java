@@ -1,5 +1,6 @@
 package haia.config;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -141,6 +142,7 @@ public record HaiaConfig(Server server,
      * @param contextWindow per-model window size
      * @param fallback      id of the model that answers when this one's provider is down before the first token
      * @param capabilities  what the model can do, when configured; else its provider type's defaults
+     * @param price         what it costs ({@code models[].price}), overriding the built-in price table
      */
     public record Model(String id,
                         String provider,
@@ -150,7 +152,26 @@ public record HaiaConfig(Server server,
                         Optional<Path> personaFile,
                         OptionalInt contextWindow,
                         Optional<String> fallback,
-                        Optional<java.util.Set<haia.llm.Capability>> capabilities) {
+                        Optional<java.util.Set<haia.llm.Capability>> capabilities,
+                        Optional<PriceSetting> price) {
+    }
+
+    /**
+     * A model's price as configured, in US dollars per million tokens (from 0 to {@link #MAX_USD_PER_MILLION}, at
+     * most 6 decimals: whole micro-dollars, as {@code haia.usage.Rate} keeps them). Cache prices left out are filled
+     * in by {@code haia.usage.Prices}: Anthropic's multipliers for a Claude model, else the input price.
+     */
+    public record PriceSetting(BigDecimal input, BigDecimal output, Optional<BigDecimal> cacheRead,
+                               Optional<BigDecimal> cacheWrite) {
+
+        /** Far above any published price ($75 per million output tokens for the dearest Claude): a typo guard. */
+        public static final BigDecimal MAX_USD_PER_MILLION = BigDecimal.valueOf(10_000);
+
+        /** Whether {@code usd} is a price HAIA can keep exactly and believe. */
+        public static boolean valid(BigDecimal usd) {
+            return usd.signum() >= 0 && usd.compareTo(MAX_USD_PER_MILLION) <= 0
+                    && usd.stripTrailingZeros().scale() <= 6;
+        }
     }
 
     /**

@@ -194,7 +194,9 @@ public final class SanitizedLlmClient implements LlmClient {
 
     /**
      * Token counts as far as they can be true: a prompt has at most one token per byte (plus a little per message
-     * for the chat template), a reply at most the requested limit plus a reasoning model's thinking.
+     * for the chat template), a reply at most the requested limit plus a reasoning model's thinking, and the cache
+     * counts are parts of the prompt (none negative, together no more than it). Implausible counts are recorded as
+     * 0; cache counts that do not fit the prompt are dropped (the whole prompt then counts at the normal price).
      */
     private Usage checked(LlmRequest request, Usage usage) {
         long promptBytes = utf8(request.systemText());
@@ -210,12 +212,17 @@ public final class SanitizedLlmClient implements LlmClient {
         long maxOutput = (long) request.maxTokens() + THINKING_ALLOWANCE;
         boolean inputOk = usage.inputTokens() >= 0 && usage.inputTokens() <= maxInput;
         boolean outputOk = usage.outputTokens() >= 0 && usage.outputTokens() <= maxOutput;
-        if (inputOk && outputOk) {
+        int input = inputOk ? usage.inputTokens() : 0;
+        boolean cacheOk = usage.cacheReadTokens() >= 0 && usage.cacheWriteTokens() >= 0
+                && (long) usage.cacheReadTokens() + usage.cacheWriteTokens() <= input;
+        if (inputOk && outputOk && cacheOk) {
             return usage;
         }
         LOG.log(System.Logger.Level.WARNING, "The " + provider() + " upstream reported implausible token counts (input "
                 + usage.inputTokens() + " of at most " + maxInput + ", output " + usage.outputTokens() + " of at most "
-                + maxOutput + "); the implausible ones are recorded as 0");
-        return new Usage(inputOk ? usage.inputTokens() : 0, outputOk ? usage.outputTokens() : 0);
+                + maxOutput + ", cache read " + usage.cacheReadTokens() + " and written " + usage.cacheWriteTokens()
+                + " of the input); the implausible ones are recorded as 0");
+        return new Usage(input, outputOk ? usage.outputTokens() : 0, cacheOk ? usage.cacheReadTokens() : 0,
+                         cacheOk ? usage.cacheWriteTokens() : 0);
     }
 }

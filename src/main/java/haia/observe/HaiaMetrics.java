@@ -8,7 +8,9 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import haia.llm.Usage;
 import haia.store.PoolStats;
+import haia.usage.Charge;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -48,6 +50,8 @@ public final class HaiaMetrics {
             .build();
 
     private final MeterRegistry registry;
+    /** The Micrometer registry below Helidon's, which {@code /metrics} serves (for the one double counter). */
+    private final Optional<io.micrometer.core.instrument.MeterRegistry> scraped;
     private final AtomicInteger streamsOpen = new AtomicInteger();
     /**
      * Meters by name and label values. Building a meter (and the registry's lookup behind it) costs far more than
@@ -89,8 +93,10 @@ public final class HaiaMetrics {
         providers.forEach((provider, models) -> {
             retryReasons.forEach(reason -> retries(provider, reason));
             models.forEach(model -> {
-                tokenCounter(provider, model, "in");
-                tokenCounter(provider, model, "out");
+                for (String direction : List.of("in", "out", "cache_read", "cache_write")) {
+                    tokenCounter(provider, model, direction);
+                }
+                costCounter(provider, model);
                 cancelled(provider, model);
                 tasks(model);
             });
@@ -101,12 +107,16 @@ public final class HaiaMetrics {
             stored(stored[0], stored[1]);
         }
         rejected();
+        for (String end : new String[] {"answered", "client_tools", "step_bound", "time_bound", "failed"}) {
+            agentLoopCounters(end);
+        }
         lost("answered");
         lost("unanswered");
     }
 
     HaiaMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.scraped = JvmMeters.scraped(registry);
         gauge(Gauge.builder("haia_streams_open", streamsOpen::get).description("Streaming replies currently open"),
               "haia_streams_open", List.of());
     }
@@ -128,9 +138,63 @@ public final class HaiaMetrics {
                 .record(elapsed);
     }
 
-    public void tokens(String provider, String model, int input, int output) {
-        tokenCounter(provider, model, "in").increment(input);
-        tokenCounter(provider, model, "out").increment(output);
+    /**
+     * A call of one of HAIA's own tools in the agent loop: {@code haia_tool_call_seconds} by tool (its public name,
+     * or {@code unknown}) and result ({@code ok}, {@code error}, {@code timeout}); {@code result}, not
+     * {@code outcome}, which is the one vocabulary of request outcomes.
+     */
+    public void toolCall(String tool, String result, Duration elapsed) {
+        timer("haia_tool_call", "HAIA's own tool calls in the agent loop", CALL_BUCKETS,
+              Tag.create("tool", tool), Tag.create("result", result)).record(elapsed);
+    }
+
+    /** One request's agent loop ended: {@code haia_agent_steps} counts its model calls, by how the loop ended. */
+    public void agentLoop(String end, int steps) {
+        agentLoops(end).increment();
+        agentSteps(end).increment(steps);
+    }
+
+    private void agentLoopCounters(String end) {
+        agentLoops(end);
+        agentSteps(end);
+    }
+
+    private Counter agentLoops(String end) {
+        return counter("haia_agent_loops", "Agent loops (requests offered HAIA's tools) by how they ended",
+                       Tag.create("end", end));
+    }
+
+    private Counter agentSteps(String end) {
+        return counter("haia_agent_steps", "Model calls made by agent loops, by how the loop ended",
+                       Tag.create("end", end));
+    }
+
+    /**
+     * A billed model call: its tokens ({@code in} counts every input token; {@code cache_read} and
+     * {@code cache_write} are parts of it) and, when its price is known, its cost.
+     */
+    public void billed(String provider, String model, Charge charge) {
+        Usage usage = charge.usage();
+        tokenCounter(provider, model, "in").increment(usage.inputTokens());
+        tokenCounter(provider, model, "out").increment(usage.outputTokens());
+        tokenCounter(provider, model, "cache_read").increment(usage.cacheReadTokens());
+        tokenCounter(provider, model, "cache_write").increment(usage.cacheWriteTokens());
+        charge.cost().ifPresent(cost -> costCounter(provider, model).ifPresent(
+                counter -> counter.increment(cost.usd().doubleValue())));
+    }
+
+    /**
+     * {@code haia_cost_usd_total}: dollars are fractional, and Helidon's counters count whole numbers, so this one
+     * is Micrometer's own (a double), on the registry {@code /metrics} is scraped from, like the JVM meters. Exact
+     * amounts are in the usage ledger ({@code /v1/usage}); this sum of doubles is for rates and dashboards.
+     */
+    private Optional<io.micrometer.core.instrument.Counter> costCounter(String provider, String model) {
+        return scraped.map(micrometer -> (io.micrometer.core.instrument.Counter) meters.computeIfAbsent(
+                key("haia_cost_usd", Tag.create("provider", provider), Tag.create("model", model)),
+                k -> io.micrometer.core.instrument.Counter.builder("haia_cost_usd")
+                        .description("US dollars billed by providers, at the prices in force")
+                        .tags("provider", provider, "model", model)
+                        .register(micrometer)));
     }
 
     private Counter tokenCounter(String provider, String model, String direction) {

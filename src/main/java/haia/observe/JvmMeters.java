@@ -37,7 +37,7 @@ final class JvmMeters {
      * notification thread at the first collection, so binding to the composite deadlocks against a request that
      * creates a meter at that moment (seen in a test: "Notification Thread" and "main" waiting on each other).
      */
-    private static Optional<io.micrometer.core.instrument.MeterRegistry> scraped(MeterRegistry registry) {
+    static Optional<io.micrometer.core.instrument.MeterRegistry> scraped(MeterRegistry registry) {
         io.micrometer.core.instrument.MeterRegistry root = registry.unwrap(io.micrometer.core.instrument.MeterRegistry.class);
         if (root instanceof CompositeMeterRegistry composite) {
             return composite.getRegistries().stream()

@@ -265,7 +265,8 @@ final class MessagesParser {
         checkLength(text, at + ".content");
         List<Part> parts = new ArrayList<>();
         if (!text.isEmpty()) {
-            parts.add(new Part.Text(text));
+            // HAIA's own tool activity, shown in an earlier reply, is read back as the calls and results it was
+            parts.addAll(ToolActivity.parse(text));
         }
         openCalls.clear();
         JsonNode calls = message.get("tool_calls");

@@ -14,6 +14,7 @@ import haia.llm.FinishReason;
 import haia.llm.Part;
 import haia.llm.ProtocolJson;
 import haia.llm.Usage;
+import haia.tools.ToolNames;
 
 /**
  * Writes OpenAI's response shapes: completions, stream chunks, errors and the model list. Generated straight to
@@ -52,9 +53,10 @@ public final class OpenAiWriter {
             g.writeNumberField("index", 0);
             g.writeObjectFieldStart("message");
             g.writeStringField("role", "assistant");
-            String text = Part.text(parts);
+            // HAIA's own tool calls are shown in the text, never as tool_calls (a client would run them)
+            String text = ToolActivity.text(parts);
             List<Part.ToolCall> calls = parts.stream().filter(Part.ToolCall.class::isInstance)
-                    .map(Part.ToolCall.class::cast).toList();
+                    .map(Part.ToolCall.class::cast).filter(c -> !ToolNames.isReserved(c.name())).toList();
             if (text.isEmpty() && !calls.isEmpty()) {
                 g.writeNullField("content");
             } else {
@@ -193,6 +195,25 @@ public final class OpenAiWriter {
         }
     }
 
+    /**
+     * OpenWebUI's status event ({@code {"event":{"type":"status","data":{...}}}}, a chunk without choices), which
+     * it shows above the reply while HAIA's tools run. Only for OpenWebUI: other clients expect choices.
+     */
+    public static byte[] statusEvent(String description, boolean done) {
+        return write(g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("event");
+            g.writeStringField("type", "status");
+            g.writeObjectFieldStart("data");
+            g.writeStringField("description", description);
+            g.writeBooleanField("done", done);
+            g.writeBooleanField("hidden", false);
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
     /** The final usage chunk of a stream: empty {@code choices} and the whole request's usage. */
     public static byte[] usageChunk(String id, long created, String model, Usage usage) {
         return write(g -> {
@@ -257,11 +278,20 @@ public final class OpenAiWriter {
         g.writeStringField("model", model);
     }
 
+    /**
+     * OpenAI's {@code CompletionUsage}: {@code prompt_tokens} counts every input token, those read from the
+     * provider's prompt cache included, and {@code prompt_tokens_details} says how many were read from
+     * ({@code cached_tokens}) and written to ({@code cache_write_tokens}) the cache.
+     */
     private static void usage(JsonGenerator g, Usage usage) throws IOException {
         g.writeObjectFieldStart("usage");
         g.writeNumberField("prompt_tokens", usage.inputTokens());
         g.writeNumberField("completion_tokens", usage.outputTokens());
         g.writeNumberField("total_tokens", usage.totalTokens());
+        g.writeObjectFieldStart("prompt_tokens_details");
+        g.writeNumberField("cached_tokens", usage.cacheReadTokens());
+        g.writeNumberField("cache_write_tokens", usage.cacheWriteTokens());
+        g.writeEndObject();
         g.writeEndObject();
     }
 

@@ -1,13 +1,16 @@
 package haia.store;
 
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,13 +22,17 @@ import java.util.stream.Stream;
 import haia.config.HaiaConfig;
 import haia.llm.LlmMessage;
 import haia.llm.Part;
+import haia.llm.Usage;
+import haia.usage.Cost;
+import haia.usage.Price;
 
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 
 /**
- * Conversations and their messages, through Helidon's DbClient, in SQLite (the embedded default) or PostgreSQL
- * (several replicas on one server). The queries and the write code are the same for both; what differs (index
+ * Conversations, their messages and the usage ledger of billed model calls ({@code model_calls}, written in the
+ * same transaction as the exchange it belongs to), through Helidon's DbClient, in SQLite (the embedded default) or
+ * PostgreSQL (several replicas on one server). The queries and the write code are the same for both; what differs (index
  * hints, how a write transaction gets its connection, migrations, error meanings, cross-replica leases) is the
  * {@link Dialect}'s. Reads run in parallel on pooled connections; each write is one short transaction. No
  * connection is ever held while a model call is running.
@@ -36,6 +43,7 @@ public final class ConversationStore implements AutoCloseable {
     private static final String FIND_ID_SQL =
             "SELECT id FROM conversations WHERE kind = ? AND coalesce(external_key, '') = ? AND archived = 0";
     private static final int TITLE_LENGTH = 80;
+    private static final long DAY_MILLIS = 86_400_000L;
 
     private final Dialect dialect;
     private final DbClient db;
@@ -253,6 +261,17 @@ public final class ConversationStore implements AutoCloseable {
                               dialect.encode(message.error().orElse(null)),
                               now);
             }
+            if (!exchange.billed().isEmpty()) {
+                // the reply, when there is one, is the exchange's last message (one index lookup, inside the write)
+                boolean reply = !exchange.messages().isEmpty()
+                        && exchange.messages().getLast().role() == LlmMessage.Role.ASSISTANT;
+                OptionalLong messageId = reply
+                        ? tx.queryLong("SELECT max(id) FROM messages WHERE conversation_id = ?", conversationId)
+                        : OptionalLong.empty();
+                for (BilledCall call : exchange.billed()) {
+                    insertCall(tx, now, OptionalLong.of(conversationId), messageId, call);
+                }
+            }
             Optional<String> title = exchange.messages().stream()
                     .filter(m -> m.role() == LlmMessage.Role.USER)
                     .findFirst()
@@ -289,6 +308,79 @@ public final class ConversationStore implements AutoCloseable {
             });
         }
         return stored;
+    }
+
+    /**
+     * Records a billed model call that belongs to no stored conversation (a background task, a temporary chat, a
+     * client that sent its own context), in a transaction of its own.
+     */
+    public void record(BilledCall call) {
+        write("record the model call", tx -> {
+            insertCall(tx, clock.millis(), OptionalLong.empty(), OptionalLong.empty(), call);
+            return null;
+        });
+    }
+
+    private static void insertCall(Writer.Tx tx, long now, OptionalLong conversationId, OptionalLong messageId,
+                                   BilledCall call) throws SQLException {
+        Usage usage = call.charge().usage();
+        Optional<Price> price = call.charge().price();
+        tx.update("""
+                          INSERT INTO model_calls (created_at, conversation_id, message_id, model, provider,
+                                                   upstream_model, input_tokens, output_tokens, cache_read_tokens,
+                                                   cache_write_tokens, price_input, price_output, price_cache_read,
+                                                   price_cache_write, cost_pico_usd)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                  now,
+                  conversationId.isPresent() ? conversationId.getAsLong() : null,
+                  messageId.isPresent() ? messageId.getAsLong() : null,
+                  call.model(), call.provider(), call.upstreamModel(),
+                  usage.inputTokens(), usage.outputTokens(), usage.cacheReadTokens(), usage.cacheWriteTokens(),
+                  price.map(p -> (Object) p.input().microUsdPerMillion()).orElse(null),
+                  price.map(p -> (Object) p.output().microUsdPerMillion()).orElse(null),
+                  price.map(p -> (Object) p.cacheRead().microUsdPerMillion()).orElse(null),
+                  price.map(p -> (Object) p.cacheWrite().microUsdPerMillion()).orElse(null),
+                  call.charge().cost().map(c -> (Object) c.picoUsd()).orElse(null));
+    }
+
+    /**
+     * The usage ledger's totals for calls answered from {@code from} (inclusive) to {@code to} (exclusive), one line
+     * per model, day (UTC) or conversation. Exact: sums of whole tokens and whole picodollars. The time range walks
+     * the ledger's index on {@code created_at}.
+     */
+    public List<UsageTotals> usage(Instant from, Instant to, UsageGroup.By by) {
+        String sql = usageSql(by);
+        return read("read usage", () -> {
+            try (Stream<DbRow> rows = db.execute().query(sql, from.toEpochMilli(), to.toEpochMilli())) {
+                return rows.map(row -> new UsageTotals(
+                                switch (by) {
+                                    case MODEL -> new UsageGroup.Model(row.column("grp").get(String.class));
+                                    case DAY -> new UsageGroup.Day(LocalDate.ofEpochDay(longOf(row, "grp")));
+                                    case CONVERSATION -> new UsageGroup.Conversation(optionalLong(row, "grp"));
+                                },
+                                longOf(row, "requests"), longOf(row, "input_tokens"), longOf(row, "output_tokens"),
+                                longOf(row, "cache_read_tokens"), longOf(row, "cache_write_tokens"),
+                                Cost.usd(decimal(row, "cost_pico_usd")), longOf(row, "unpriced")))
+                        .sorted(Comparator.comparing(UsageTotals::group, UsageGroup.ORDER))
+                        .toList();
+            }
+        });
+    }
+
+    /** The usage query (parameters: from and to, epoch milliseconds): one indexed range of the ledger, grouped. */
+    static String usageSql(UsageGroup.By by) {
+        String group = switch (by) {
+            case MODEL -> "model";
+            case DAY -> "created_at / " + DAY_MILLIS;
+            case CONVERSATION -> "conversation_id";
+        };
+        return """
+                SELECT %1$s AS grp, count(*) AS requests, sum(input_tokens) AS input_tokens,
+                       sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+                       sum(cache_write_tokens) AS cache_write_tokens, sum(cost_pico_usd) AS cost_pico_usd,
+                       count(*) - count(cost_pico_usd) AS unpriced
+                FROM model_calls WHERE created_at >= ? AND created_at < ?
+                GROUP BY %1$s""".formatted(group);
     }
 
     /**
@@ -330,11 +422,20 @@ public final class ConversationStore implements AutoCloseable {
     /** Every stored message of a conversation (history included), oldest first, after message id {@code afterId}. */
     public List<StoredMessage> messages(long conversationId, long afterId, int limit) {
         return read("read messages", () -> {
+            // a reply's cache tokens and cost are in the usage ledger, found by the reply's id: summed, since a reply
+            // of the agent loop took several model calls (each its own row)
             try (Stream<DbRow> rows = db.execute().query("""
-                    SELECT id, role, content, parts, status, model, finish_reason, input_tokens, output_tokens, error,
-                           created_at
-                    FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?""",
-                    conversationId, afterId, limit)) {
+                    SELECT m.id, m.role, m.content, m.parts, m.status, m.model, m.finish_reason, m.input_tokens,
+                           m.output_tokens, c.cache_read_tokens, c.cache_write_tokens, c.cost_pico_usd, m.error,
+                           m.created_at
+                    FROM messages m
+                    LEFT JOIN (SELECT message_id, CAST(sum(cache_read_tokens) AS INTEGER) AS cache_read_tokens,
+                                      CAST(sum(cache_write_tokens) AS INTEGER) AS cache_write_tokens,
+                                      CAST(sum(cost_pico_usd) AS BIGINT) AS cost_pico_usd
+                               FROM model_calls WHERE conversation_id = ? AND message_id > ?
+                               GROUP BY message_id) c ON c.message_id = m.id
+                    WHERE m.conversation_id = ? AND m.id > ? ORDER BY m.id LIMIT ?""",
+                    conversationId, afterId, conversationId, afterId, limit)) {
                 return rows.map(this::message).toList();
             }
         });
@@ -360,6 +461,9 @@ public final class ConversationStore implements AutoCloseable {
     /** Deletes a conversation and all its messages. */
     public boolean delete(long conversationId) {
         return write("delete the conversation", tx -> {
+            // its spend stays in the usage ledger, no longer linked (SQLite may give a deleted id to a new row)
+            tx.update("UPDATE model_calls SET conversation_id = NULL, message_id = NULL WHERE conversation_id = ?",
+                      conversationId);
             tx.update("DELETE FROM messages WHERE conversation_id = ?", conversationId);
             tx.update("DELETE FROM images WHERE conversation_id = ?", conversationId);
             return tx.update("DELETE FROM conversations WHERE id = ?", conversationId) > 0;
@@ -461,6 +565,9 @@ public final class ConversationStore implements AutoCloseable {
                 Optional.ofNullable(row.column("finish_reason").get(String.class)),
                 optionalInt(row, "input_tokens"),
                 optionalInt(row, "output_tokens"),
+                optionalInt(row, "cache_read_tokens"),
+                optionalInt(row, "cache_write_tokens"),
+                Optional.ofNullable(row.column("cost_pico_usd").get(Number.class)).map(n -> new Cost(n.longValue())),
                 Optional.ofNullable(text(row, "error")),
                 Instant.ofEpochMilli(longOf(row, "created_at")));
     }
@@ -477,6 +584,22 @@ public final class ConversationStore implements AutoCloseable {
     /** SQLite hands back Integer or Long depending on magnitude, PostgreSQL per column type; read both. */
     private static long longOf(DbRow row, String column) {
         return row.column(column).get(Number.class).longValue();
+    }
+
+    private static OptionalLong optionalLong(DbRow row, String column) {
+        Number value = row.column(column).get(Number.class);
+        return value == null ? OptionalLong.empty() : OptionalLong.of(value.longValue());
+    }
+
+    /** An exact sum: SQLite returns a long (or NULL for none), PostgreSQL a numeric for sums of BIGINT. */
+    private static BigDecimal decimal(DbRow row, String column) {
+        Number value = row.column(column).get(Number.class);
+        return switch (value) {
+            case null -> BigDecimal.ZERO;
+            case BigDecimal exact -> exact;
+            case java.math.BigInteger big -> new BigDecimal(big);
+            default -> BigDecimal.valueOf(value.longValue());
+        };
     }
 
     private static OptionalInt optionalInt(DbRow row, String column) {

@@ -10,12 +10,21 @@ import java.util.OptionalLong;
  * @param identity      the conversation (created when it does not exist yet)
  * @param supersedeFrom live messages with this id or a later one leave the live branch (regenerate, edit)
  * @param messages      messages to append, in order
+ * @param billed        the model calls a provider billed for it (one, or each step of an agent loop), for the usage
+ *                      ledger; linked to the last message when that is the model's reply
  */
-public record Exchange(ConversationIdentity identity, OptionalLong supersedeFrom, List<NewMessage> messages) {
+public record Exchange(ConversationIdentity identity, OptionalLong supersedeFrom, List<NewMessage> messages,
+                       List<BilledCall> billed) {
 
     public Exchange {
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(supersedeFrom, "supersedeFrom");
+        billed = List.copyOf(billed);
         messages = List.copyOf(messages);
+    }
+
+    /** An exchange no provider billed (the model was not called, or its call failed). */
+    public Exchange(ConversationIdentity identity, OptionalLong supersedeFrom, List<NewMessage> messages) {
+        this(identity, supersedeFrom, messages, List.of());
     }
 }

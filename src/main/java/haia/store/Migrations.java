@@ -24,7 +24,8 @@ final class Migrations {
     /** Every migration, oldest first. File names are {@code V<version>__<description>.sql}, one per dialect folder. */
     static final List<String> FILES = List.of(
             "V1__conversations.sql",
-            "V2__parts.sql");
+            "V2__parts.sql",
+            "V3__model_calls.sql");
 
     private static final System.Logger LOG = System.getLogger(Migrations.class.getName());
 

@@ -19,8 +19,11 @@ import haia.llm.Part;
  * @param status       where it stands (live or history)
  * @param model        the model id that answered (assistant messages)
  * @param finishReason why generation ended (assistant messages)
- * @param inputTokens  prompt tokens billed for this reply
+ * @param inputTokens  prompt tokens billed for this reply, cache reads and writes included
  * @param outputTokens tokens generated for this reply
+ * @param cacheReadTokens  of the prompt tokens, those read from the provider's cache (replies in the usage ledger)
+ * @param cacheWriteTokens of the prompt tokens, those written to the provider's cache
+ * @param cost         what the reply's model call cost, at the price in force then (when the price was known)
  * @param error        why the exchange failed, for failed and incomplete messages
  * @param createdAt    when it was stored
  */
@@ -33,6 +36,9 @@ public record StoredMessage(long id,
                             Optional<String> finishReason,
                             OptionalInt inputTokens,
                             OptionalInt outputTokens,
+                            OptionalInt cacheReadTokens,
+                            OptionalInt cacheWriteTokens,
+                            Optional<haia.usage.Cost> cost,
                             Optional<String> error,
                             Instant createdAt) {
 }

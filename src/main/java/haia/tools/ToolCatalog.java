@@ -42,6 +42,22 @@ public final class ToolCatalog implements AutoCloseable {
     private final ExecutorService calls = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("haia-tool-", 0).factory());
     private final Map<String, LastCall> lastCalls = new ConcurrentHashMap<>();
+    private final CallListener listener;
+
+    /** Hears of every finished call: for metrics (by tool and outcome, with its duration). */
+    @FunctionalInterface
+    public interface CallListener {
+        /**
+         * @param tool    the tool's public name, or {@code unknown} for a name that is not one of HAIA's tools (the
+         *                model's invention must not become a label value)
+         * @param outcome {@code ok}, {@code error} (an error result) or {@code timeout}
+         * @param elapsed from the call's start to its result
+         */
+        void called(String tool, String outcome, Duration elapsed);
+
+        CallListener NONE = (tool, outcome, elapsed) -> {
+        };
+    }
 
     /** The outcome of a source's most recent call, for {@code /health}. */
     private record LastCall(Instant at, boolean ok, String error) {
@@ -55,6 +71,12 @@ public final class ToolCatalog implements AutoCloseable {
      */
     public ToolCatalog(List<? extends ToolSource> sources, Duration timeout, int maxOutputChars,
                        UnaryOperator<String> redactor, Clock clock) {
+        this(sources, timeout, maxOutputChars, redactor, clock, CallListener.NONE);
+    }
+
+    public ToolCatalog(List<? extends ToolSource> sources, Duration timeout, int maxOutputChars,
+                       UnaryOperator<String> redactor, Clock clock, CallListener listener) {
+        this.listener = listener;
         for (ToolSource source : sources) {
             if (sources.stream().filter(s -> s.name().equals(source.name())).count() > 1) {
                 throw new IllegalArgumentException("two tool sources are named '" + source.name() + "'");
@@ -123,7 +145,7 @@ public final class ToolCatalog implements AutoCloseable {
 
     /** Runs one call, bounded by the per-tool timeout. Never throws. */
     public ToolResult call(ToolCall call) {
-        return await(submit(call), call.name());
+        return await(submit(call), call.name(), clock.instant());
     }
 
     /** Convenience for {@link #call(ToolCall)} with arguments as text (see {@link #arguments(String)}). */
@@ -136,10 +158,11 @@ public final class ToolCatalog implements AutoCloseable {
 
     /** Runs the calls in parallel, each bounded by the per-tool timeout; results in the order of {@code calls}. */
     public List<ToolResult> callAll(List<ToolCall> calls) {
+        Instant start = clock.instant();
         List<Future<ToolResult>> running = calls.stream().map(this::submit).toList();
         List<ToolResult> results = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
-            results.add(await(running.get(i), calls.get(i).name()));
+            results.add(await(running.get(i), calls.get(i).name(), start));
         }
         return results;
     }
@@ -193,9 +216,19 @@ public final class ToolCatalog implements AutoCloseable {
         }
     }
 
-    private ToolResult await(Future<ToolResult> future, String name) {
+    /** The call's result within the per-tool timeout (counted from {@code start}), reported to the listener. */
+    private ToolResult await(Future<ToolResult> future, String name, Instant start) {
+        ToolResult result = awaitResult(future, name, start);
+        boolean timedOut = result.error() && future.isCancelled() && !Thread.currentThread().isInterrupted();
+        listener.called(has(name) ? name : "unknown", timedOut ? "timeout" : result.error() ? "error" : "ok",
+                        Duration.between(start, clock.instant()));
+        return result;
+    }
+
+    private ToolResult awaitResult(Future<ToolResult> future, String name, Instant start) {
         try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            long left = timeout.minus(Duration.between(start, clock.instant())).toMillis();
+            return future.get(Math.max(left, 0), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
             return ToolResult.error("The tool " + name + " did not finish within " + human(timeout)

@@ -20,10 +20,16 @@ public final class ToolSources {
 
     /** The catalog; nothing connects until {@link ToolCatalog#start()}. Empty when no tools are configured. */
     public static ToolCatalog catalog(ToolsConfig config, UnaryOperator<String> redactor, Clock clock) {
+        return catalog(config, redactor, clock, ToolCatalog.CallListener.NONE);
+    }
+
+    /** The catalog, telling {@code listener} of every call (HAIA's metrics). */
+    public static ToolCatalog catalog(ToolsConfig config, UnaryOperator<String> redactor, Clock clock,
+                                      ToolCatalog.CallListener listener) {
         List<ToolSource> sources = new ArrayList<>();
         config.proxmox().ifPresent(p -> sources.add(new ProxmoxTools(new PveClient(p, config.timeout()))));
         config.docker().ifPresent(d -> sources.add(new DockerTools(new DockerClient(d.socket(), config.timeout()))));
         config.mcpServers().forEach(s -> sources.add(new McpServerSource(s, config.timeout(), config.mcpRetry())));
-        return new ToolCatalog(sources, config.timeout(), config.maxOutputChars(), redactor, clock);
+        return new ToolCatalog(sources, config.timeout(), config.maxOutputChars(), redactor, clock, listener);
     }
 }

@@ -63,7 +63,7 @@ class PipelinePartsTest {
                 new ModelRegistry.Route(model("text"), local, EnumSet.noneOf(Capability.class), false)),
                                                  Optional.empty());
         pipeline = new ChatPipeline(store, models, Map.of(), Persona.of("You are HAIA."), config, new HaiaMetrics(),
-                                    Clock.systemUTC());
+                                    haia.usage.Prices.of(config), Clock.systemUTC());
     }
 
     @AfterEach
@@ -71,9 +71,11 @@ class PipelinePartsTest {
         store.close();
     }
 
-    private static HaiaConfig.Model model(String id) {
+    /** A model's settings with nothing set: {@code id} served as {@code <id>-upstream}. */
+    static HaiaConfig.Model model(String id) {
         return new HaiaConfig.Model(id, id, id + "-upstream", OptionalInt.empty(), OptionalDouble.empty(),
-                                    Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty());
+                                    Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(),
+                                    Optional.empty());
     }
 
     private static ChatCommand command(String model, ToolUse tools, LlmMessage... messages) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import haia.llm.FinishReason;
+import haia.llm.Part;
 import haia.llm.Usage;
 
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,21 @@ class OpenAiWriterTest {
         assertEquals("length", choice.path("finish_reason").asText());
         assertEquals(true, choice.has("logprobs") && choice.path("logprobs").isNull());
         assertEquals(7, completion.path("usage").path("total_tokens").asInt());
+    }
+
+    @Test
+    void usageCountsCachedTokensInThePromptAsOpenAiDoesBlockingAndStreamed() throws Exception {
+        Usage usage = new Usage(1200, 40, 1000, 150);
+        for (byte[] body : List.of(OpenAiWriter.completion("chatcmpl-1", 7, "haia", List.of(new Part.Text("hi")),
+                                                           FinishReason.STOP, usage),
+                                   OpenAiWriter.usageChunk("chatcmpl-1", 7, "haia", usage))) {
+            JsonNode written = JSON.readTree(body).path("usage");
+            assertEquals(1200, written.path("prompt_tokens").asInt(), "every input token, cached ones included");
+            assertEquals(40, written.path("completion_tokens").asInt());
+            assertEquals(1240, written.path("total_tokens").asInt());
+            assertEquals(1000, written.path("prompt_tokens_details").path("cached_tokens").asInt());
+            assertEquals(150, written.path("prompt_tokens_details").path("cache_write_tokens").asInt());
+        }
     }
 
     @Test

@@ -69,9 +69,17 @@ public final class FakeAnthropic implements AutoCloseable {
 
     /** How the fake answers one request. */
     public sealed interface Behaviour {
-        /** A normal reply; streamed as {@code pieces} (one delta each) when the request streams. */
-        record Reply(List<String> pieces, String stopReason, int inputTokens, int outputTokens, Duration delay)
-                implements Behaviour {
+        /**
+         * A normal reply; streamed as {@code pieces} (one delta each) when the request streams. The token counts are
+         * Anthropic's own: {@code inputTokens} is its {@code input_tokens}, the uncached part of the prompt only;
+         * {@code cacheReadTokens} ({@code cache_read_input_tokens}) and {@code cacheWriteTokens}
+         * ({@code cache_creation_input_tokens}) come on top of it.
+         */
+        record Reply(List<String> pieces, String stopReason, int inputTokens, int outputTokens, Duration delay,
+                     int cacheReadTokens, int cacheWriteTokens) implements Behaviour {
+            public Reply(List<String> pieces, String stopReason, int inputTokens, int outputTokens, Duration delay) {
+                this(pieces, stopReason, inputTokens, outputTokens, delay, 0, 0);
+            }
         }
 
         /** An HTTP error with Anthropic's error body. */
@@ -141,6 +149,13 @@ public final class FakeAnthropic implements AutoCloseable {
 
     public static Behaviour reply(String text) {
         return new Behaviour.Reply(List.of(text), "end_turn", 10, 5, Duration.ZERO);
+    }
+
+    /** A reply that billed these tokens, in Anthropic's terms (see {@link Behaviour.Reply}). */
+    public static Behaviour reply(String text, int inputTokens, int outputTokens, int cacheReadTokens,
+                                  int cacheWriteTokens) {
+        return new Behaviour.Reply(List.of(text.split("(?<= )")), "end_turn", inputTokens, outputTokens, Duration.ZERO,
+                                   cacheReadTokens, cacheWriteTokens);
     }
 
     public static Behaviour streamed(List<String> pieces, Duration delay) {
@@ -328,14 +343,14 @@ public final class FakeAnthropic implements AutoCloseable {
                 Thread.sleep(s.duration());
                 send(res, 500, errorBody("api_error", "stalled"));
             }
-            case Behaviour.Reply r when stream -> streamReply(res, body, r.pieces(), r.stopReason(), r.inputTokens(),
-                                                              r.outputTokens(), r.delay(), (ObjectNode) null);
+            case Behaviour.Reply r when stream -> streamReply(res, body, r.pieces(), r.stopReason(), usage(r), r.delay(),
+                                                              (ObjectNode) null);
             case Behaviour.Reply r -> {
                 Thread.sleep(r.delay());
-                send(res, 200, message(body, String.join("", r.pieces()), r.stopReason(), r.inputTokens(),
-                                       r.outputTokens()));
+                send(res, 200, message(body, String.join("", r.pieces()), r.stopReason(), usage(r)));
             }
-            case Behaviour.StreamThenError s -> streamReply(res, body, s.pieces(), null, 10, 0, s.delay(), s.errorType());
+            case Behaviour.StreamThenError s -> streamReply(res, body, s.pieces(), null, new Billed(10, 0, 0, 0), s.delay(),
+                                                            s.errorType());
             case Behaviour.RawError e -> {
                 e.headers().forEach((k, v) -> res.header(HeaderNames.create(k), v));
                 res.status(Status.create(e.status()));
@@ -346,7 +361,7 @@ public final class FakeAnthropic implements AutoCloseable {
                 m.headers().forEach((k, v) -> res.header(HeaderNames.create(k), v));
                 ObjectNode error = JSON.createObjectNode().put("type", "error");
                 error.putObject("error").put("type", m.type()).put("message", m.message());
-                streamReply(res, body, m.pieces(), null, 10, 0, Duration.ZERO, error);
+                streamReply(res, body, m.pieces(), null, new Billed(10, 0, 0, 0), Duration.ZERO, error);
             }
             case Behaviour.Endless e -> endless(res, e.delay(), e.piece().length() + 120, out -> {
                 ObjectNode delta = JSON.createObjectNode().put("type", "content_block_delta").put("index", 0);
@@ -400,7 +415,7 @@ public final class FakeAnthropic implements AutoCloseable {
                 }
             }
             case Behaviour.Trickle t -> {
-                byte[] reply = JSON.writeValueAsBytes(message(body, t.text(), "end_turn", 10, 5));
+                byte[] reply = JSON.writeValueAsBytes(message(body, t.text(), "end_turn", new Billed(10, 5, 0, 0)));
                 res.status(Status.OK_200);
                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
                 res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(reply.length));
@@ -444,15 +459,42 @@ public final class FakeAnthropic implements AutoCloseable {
         void write(OutputStream out) throws Exception;
     }
 
+    /** What a reply billed, in Anthropic's terms: {@code input} is the uncached part of the prompt. */
+    private record Billed(int input, int output, int cacheRead, int cacheWrite) {
+    }
+
+    private static Billed usage(Behaviour.Reply reply) {
+        return new Billed(reply.inputTokens(), reply.outputTokens(), reply.cacheReadTokens(), reply.cacheWriteTokens());
+    }
+
+    /**
+     * A {@code usage} object as Anthropic writes it (../shared/notes/wire-formats.md §1.3-1.5): the three input
+     * counts, the cache writes split by TTL (all 5-minute here), the output count.
+     */
+    private static ObjectNode usage(ObjectNode parent, Billed billed, int outputTokens, boolean whole) {
+        ObjectNode usage = parent.putObject("usage");
+        usage.put("input_tokens", billed.input()).put("cache_creation_input_tokens", billed.cacheWrite())
+                .put("cache_read_input_tokens", billed.cacheRead());
+        if (whole) {
+            usage.putObject("cache_creation").put("ephemeral_5m_input_tokens", billed.cacheWrite())
+                    .put("ephemeral_1h_input_tokens", 0);
+        }
+        usage.put("output_tokens", outputTokens);
+        if (whole) {
+            usage.put("service_tier", "standard");
+        }
+        return usage;
+    }
+
     private void streamReply(ServerResponse res, JsonNode request, List<String> pieces, String stopReason,
-                             int inputTokens, int outputTokens, Duration delay, String errorType) {
-        streamReply(res, request, pieces, stopReason, inputTokens, outputTokens, delay, errorType == null ? null
+                             Billed billed, Duration delay, String errorType) {
+        streamReply(res, request, pieces, stopReason, billed, delay, errorType == null ? null
                 : (ObjectNode) JSON.createObjectNode().put("type", "error").set("error", JSON.createObjectNode()
                         .put("type", errorType).put("message", "Overloaded")));
     }
 
     private void streamReply(ServerResponse res, JsonNode request, List<String> pieces, String stopReason,
-                             int inputTokens, int outputTokens, Duration delay, ObjectNode errorEvent) {
+                             Billed billed, Duration delay, ObjectNode errorEvent) {
         res.status(Status.OK_200);
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         if (!res.headers().contains(HeaderNames.create("request-id"))) {
@@ -465,7 +507,7 @@ public final class FakeAnthropic implements AutoCloseable {
             message.put("id", "msg_fake").put("type", "message").put("role", "assistant")
                     .put("model", request.path("model").asText()).putArray("content");
             message.putNull("stop_reason");
-            message.putObject("usage").put("input_tokens", inputTokens).put("output_tokens", 1);
+            usage(message, billed, 1, true);
             event(out, "message_start", start);
             event(out, "content_block_start", JSON.readTree(
                     "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
@@ -482,7 +524,8 @@ public final class FakeAnthropic implements AutoCloseable {
                 event(out, "content_block_stop", JSON.readTree("{\"type\":\"content_block_stop\",\"index\":0}"));
                 ObjectNode messageDelta = JSON.createObjectNode().put("type", "message_delta");
                 messageDelta.putObject("delta").put("stop_reason", stopReason).putNull("stop_sequence");
-                messageDelta.putObject("usage").put("output_tokens", outputTokens);
+                // cumulative, as in the recorded stream of the SDK's test snapshot
+                usage(messageDelta, billed, billed.output(), false);
                 event(out, "message_delta", messageDelta);
                 event(out, "message_stop", JSON.readTree("{\"type\":\"message_stop\"}"));
             }
@@ -526,8 +569,7 @@ public final class FakeAnthropic implements AutoCloseable {
                 .put("model", request.path("model").asText());
         message.putArray("content").addAll(blocks);
         message.put("stop_reason", stopReason).putNull("stop_sequence");
-        message.putObject("usage").put("input_tokens", in).put("cache_creation_input_tokens", 0)
-                .put("cache_read_input_tokens", 0).put("output_tokens", out);
+        usage(message, new Billed(in, out, 0, 0), out, true);
         return message;
     }
 
@@ -611,14 +653,13 @@ public final class FakeAnthropic implements AutoCloseable {
         return middle == 0 ? List.of(text) : List.of(text.substring(0, middle), text.substring(middle));
     }
 
-    private static ObjectNode message(JsonNode request, String text, String stopReason, int in, int out) {
+    private static ObjectNode message(JsonNode request, String text, String stopReason, Billed billed) {
         ObjectNode message = JSON.createObjectNode();
         message.put("id", "msg_fake").put("type", "message").put("role", "assistant")
                 .put("model", request.path("model").asText());
         message.putArray("content").addObject().put("type", "text").put("text", text);
         message.put("stop_reason", stopReason).putNull("stop_sequence");
-        message.putObject("usage").put("input_tokens", in).put("cache_creation_input_tokens", 0)
-                .put("cache_read_input_tokens", 0).put("output_tokens", out);
+        usage(message, billed, billed.output(), true);
         return message;
     }
 

@@ -25,7 +25,9 @@ import io.helidon.webserver.http.ServerResponse;
  *
  * <p>Usage: {@code java -cp <test classes, haia.jar, libs> haia.testing.FakeAnthropicMain <ports file>}. It writes
  * {@code url=http://127.0.0.1:P} and {@code control=http://127.0.0.1:C} into the ports file once both listen, and
- * runs until it is killed.
+ * runs until it is killed. Next to it runs the suite's {@link FakeProxmox} (HTTPS, its certificate in the ports
+ * file's folder), for HAIA's Proxmox tools: {@code pve_url}, {@code pve_fingerprint} and {@code pve_token} in the
+ * ports file.
  *
  * <p>Control API (JSON):
  * <ul>
@@ -37,11 +39,14 @@ import io.helidon.webserver.http.ServerResponse;
  * </ul>
  *
  * <p>With nothing scripted, OpenWebUI's background task prompts ({@code ### Task:}) get the JSON answer each task
- * expects (a title, tags, follow-up questions), so OpenWebUI can use them; everything else gets the usual echo.
+ * expects (a title, tags, follow-up questions), so OpenWebUI can use them; a message asking to check "with your
+ * tools", in a request that offers HAIA's Proxmox tools, gets a call of {@code haia_pve_cluster_status} (and the
+ * request with its result the echo of that result); everything else gets the usual echo.
  */
 public final class FakeAnthropicMain {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.concurrent.atomic.AtomicInteger CALLS = new java.util.concurrent.atomic.AtomicInteger();
 
     private FakeAnthropicMain() {
     }
@@ -52,6 +57,8 @@ public final class FakeAnthropicMain {
             System.exit(2);
         }
         FakeAnthropic fake = FakeAnthropic.start();
+        Path ports = Path.of(args[0]).toAbsolutePath();
+        FakeProxmox pve = FakeProxmox.start(ports.getParent());
         fake.respondWith(FakeAnthropicMain::answer);
         WebServer control = WebServer.builder()
                 .host("127.0.0.1")
@@ -63,10 +70,10 @@ public final class FakeAnthropicMain {
                         .post("/script", (req, res) -> script(fake, req, res)))
                 .build()
                 .start();
-        Path ports = Path.of(args[0]);
         Path partial = ports.resolveSibling(ports.getFileName() + ".tmp");
-        Files.writeString(partial, "url=" + fake.baseUrl() + "\ncontrol=http://127.0.0.1:" + control.port() + "\n",
-                          StandardCharsets.UTF_8);
+        Files.writeString(partial, "url=" + fake.baseUrl() + "\ncontrol=http://127.0.0.1:" + control.port() + "\n"
+                + "pve_url=" + pve.url() + "\npve_fingerprint=" + pve.fingerprint() + "\npve_token=" + FakeProxmox.TOKEN
+                + "\n", StandardCharsets.UTF_8);
         Files.move(partial, ports, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         System.out.println("fake anthropic at " + fake.baseUrl() + ", control at http://127.0.0.1:" + control.port());
         new CountDownLatch(1).await();   // until killed
@@ -75,6 +82,11 @@ public final class FakeAnthropicMain {
     /** Task prompts get the JSON OpenWebUI parses out of the answer; chat messages the echo. */
     static FakeAnthropic.Behaviour answer(FakeAnthropic.Received request) {
         String text = request.lastUserText();
+        if (text.contains("with your tools") && request.body().path("tools").toString()
+                .contains("\"haia_pve_cluster_status\"")) {
+            return FakeAnthropic.toolUse(new FakeAnthropic.Call("toolu_e2e_" + CALLS.incrementAndGet(),
+                                                                "haia_pve_cluster_status", "{}"));
+        }
         if (!text.startsWith("### Task:")) {
             return FakeAnthropic.echo(request);
         }

@@ -401,9 +401,17 @@ public final class FakeGemini extends FakeUpstream {
                 case LENGTH -> "MAX_TOKENS";
                 case FILTER -> "SAFETY";
             });
-            response.putObject("usageMetadata").put("promptTokenCount", ending.inputTokens())
+            // promptTokenCount includes the cached content; the cache count is sent only when there is one
+            ObjectNode usage = response.putObject("usageMetadata").put("promptTokenCount", ending.inputTokens())
                     .put("candidatesTokenCount", ending.outputTokens())
                     .put("totalTokenCount", ending.inputTokens() + ending.outputTokens());
+            if (ending.cachedTokens() > 0) {
+                usage.put("cachedContentTokenCount", ending.cachedTokens());
+                usage.putArray("cacheTokensDetails").addObject().put("modality", "TEXT")
+                        .put("tokenCount", ending.cachedTokens());
+            }
+            usage.putArray("promptTokensDetails").addObject().put("modality", "TEXT")
+                    .put("tokenCount", ending.inputTokens());
         }
         response.put("modelVersion", "gemini-2.5-flash").put("responseId", "fakeResponseId123");
         return response;

@@ -41,8 +41,17 @@ public abstract class FakeUpstream implements AutoCloseable {
 
     /** How the fake answers one request. */
     public sealed interface Behaviour {
-        record Reply(List<String> pieces, Finish finish, int inputTokens, int outputTokens, Duration delay)
-                implements Behaviour {
+        /**
+         * A normal reply. {@code inputTokens} is every prompt token, as OpenAI's {@code prompt_tokens} and Gemini's
+         * {@code promptTokenCount} count them; {@code cachedTokens} is the part of them read from the provider's
+         * prompt cache ({@code prompt_tokens_details.cached_tokens}, {@code cachedContentTokenCount}; Ollama has
+         * none).
+         */
+        record Reply(List<String> pieces, Finish finish, int inputTokens, int outputTokens, Duration delay,
+                     int cachedTokens) implements Behaviour {
+            public Reply(List<String> pieces, Finish finish, int inputTokens, int outputTokens, Duration delay) {
+                this(pieces, finish, inputTokens, outputTokens, delay, 0);
+            }
         }
 
         /** An HTTP error in the protocol's error shape. */
@@ -80,6 +89,12 @@ public abstract class FakeUpstream implements AutoCloseable {
 
     public static Behaviour reply(String text, Finish finish) {
         return new Behaviour.Reply(List.of(text), finish, 12, 7, Duration.ZERO);
+    }
+
+    /** A reply that billed these tokens ({@code cachedTokens} of the {@code inputTokens} read from the cache). */
+    public static Behaviour reply(String text, int inputTokens, int outputTokens, int cachedTokens) {
+        return new Behaviour.Reply(List.of(text.split("(?<= )")), Finish.STOP, inputTokens, outputTokens, Duration.ZERO,
+                                   cachedTokens);
     }
 
     public static Behaviour streamed(List<String> pieces, Duration delay) {

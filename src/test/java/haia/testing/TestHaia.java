@@ -47,8 +47,13 @@ public final class TestHaia implements AutoCloseable {
     }
 
     public static TestHaia start(Path workDir, Map<String, String> env) {
+        return start(workDir, env, java.time.Clock.systemUTC());
+    }
+
+    /** A server whose clock the test controls (the days the usage ledger files calls under, for instance). */
+    public static TestHaia start(Path workDir, Map<String, String> env, java.time.Clock clock) {
         HaiaConfig config = ConfigLoader.load(env, workDir);
-        Haia haia = Haia.create(config);
+        Haia haia = Haia.create(config, clock);
         try {
             return new TestHaia(haia, haia.start());
         } catch (RuntimeException e) {

@@ -135,7 +135,7 @@ final class AnthropicProtocol implements ProviderProtocol {
         }
         JsonNode usage = message.path("usage");
         return parts.response(finishReason(message.path("stop_reason").asText(null), parts.toolCalls() > 0),
-                              new Usage(inputTokens(usage), usage.path("output_tokens").asInt(0)),
+                              AnthropicUsage.of(usage),
                               message.path("model").asText(request.model()), requestId(head));
     }
 
@@ -179,13 +179,6 @@ final class AnthropicProtocol implements ProviderProtocol {
             case "refusal" -> FinishReason.CONTENT_FILTER;
             default -> FinishReason.STOP;   // end_turn, stop_sequence, pause_turn
         };
-    }
-
-    /** Anthropic bills cache reads and writes separately from {@code input_tokens}; the prompt is their sum. */
-    static int inputTokens(JsonNode usage) {
-        return usage.path("input_tokens").asInt(0)
-                + usage.path("cache_creation_input_tokens").asInt(0)
-                + usage.path("cache_read_input_tokens").asInt(0);
     }
 
     static Optional<String> requestId(UpstreamHead head) {

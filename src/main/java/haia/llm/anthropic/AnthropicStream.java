@@ -15,7 +15,7 @@ import haia.llm.UpstreamErrors;
 import haia.llm.Usage;
 
 /**
- * Anthropic's event sequence: {@code message_start} (model, input tokens); per content block a
+ * Anthropic's event sequence: {@code message_start} (model, usage so far: input and cache tokens); per content block a
  * {@code content_block_start}, deltas ({@code text_delta}, {@code thinking_delta}, {@code signature_delta} just
  * before the block ends, {@code input_json_delta} pieces of a tool's input), {@code content_block_stop};
  * {@code message_delta} (stop reason, cumulative usage); {@code message_stop}. {@code ping} carries nothing; an
@@ -32,8 +32,7 @@ final class AnthropicStream implements StreamDecoder {
     private final Map<Integer, Integer> toolBlocks = new HashMap<>(2);
     private boolean toolCalls;
     private String model;
-    private int input;
-    private int output;
+    private Usage usage = Usage.NONE;
     private String stopReason;
 
     AnthropicStream(String provider, String model, Optional<String> requestId) {
@@ -54,8 +53,7 @@ final class AnthropicStream implements StreamDecoder {
             case "message_start" -> {
                 JsonNode message = event.path("message");
                 model = message.path("model").asText(model);
-                input = AnthropicProtocol.inputTokens(message.path("usage"));
-                output = message.path("usage").path("output_tokens").asInt(0);
+                usage = AnthropicUsage.of(message.path("usage"));
             }
             case "content_block_start" -> start(event.path("index").asInt(), event.path("content_block"), reply);
             case "content_block_delta" -> delta(event.path("index").asInt(), event.path("delta"), reply);
@@ -64,15 +62,11 @@ final class AnthropicStream implements StreamDecoder {
                 if (delta.hasNonNull("stop_reason")) {
                     stopReason = delta.get("stop_reason").asText();
                 }
-                JsonNode usage = event.path("usage");
-                output = usage.path("output_tokens").asInt(output);
-                if (usage.has("input_tokens")) {
-                    input = AnthropicProtocol.inputTokens(usage);
-                }
+                usage = AnthropicUsage.update(usage, event.path("usage"));
             }
             case "message_stop" -> {
-                return reply.complete(AnthropicProtocol.finishReason(stopReason, toolCalls), new Usage(input, output),
-                                      model, requestId);
+                return reply.complete(AnthropicProtocol.finishReason(stopReason, toolCalls), usage, model,
+                                      requestId);
             }
             case "error" -> {
                 return reply.fail(error(event.path("error")));

@@ -107,7 +107,7 @@ final class GeminiProtocol implements ProviderProtocol {
         }
         return parts.response(blocked.isPresent() ? FinishReason.CONTENT_FILTER
                                       : finishReason(candidate.path("finishReason").asText(null)),
-                              usage(reply.path("usageMetadata")), reply.path("modelVersion").asText(request.model()),
+                              GeminiUsage.of(reply.path("usageMetadata")), reply.path("modelVersion").asText(request.model()),
                               ProtocolJson.text(reply.path("responseId")));
     }
 
@@ -140,12 +140,6 @@ final class GeminiProtocol implements ProviderProtocol {
 
     static Optional<String> blockReason(JsonNode reply) {
         return ProtocolJson.text(reply.path("promptFeedback").path("blockReason"));
-    }
-
-    /** Thinking tokens are billed as output, so they count as completion tokens. */
-    static Usage usage(JsonNode usage) {
-        return new Usage(usage.path("promptTokenCount").asInt(0),
-                         usage.path("candidatesTokenCount").asInt(0) + usage.path("thoughtsTokenCount").asInt(0));
     }
 
     /**

@@ -46,7 +46,7 @@ final class GeminiStream implements StreamDecoder {
         model = chunk.path("modelVersion").asText(model);
         id = id.or(() -> ProtocolJson.text(chunk.path("responseId")));
         if (chunk.path("usageMetadata").isObject()) {
-            usage = GeminiProtocol.usage(chunk.path("usageMetadata"));
+            usage = GeminiUsage.of(chunk.path("usageMetadata"));
         }
         if (GeminiProtocol.blockReason(chunk).isPresent()) {
             finish = FinishReason.CONTENT_FILTER;

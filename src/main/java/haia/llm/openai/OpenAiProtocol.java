@@ -87,7 +87,7 @@ final class OpenAiProtocol implements ProviderProtocol {
             parts.toolArguments(index, arguments(call.path("function").path("arguments")));
         }
         return parts.response(finishReason(choice.path("finish_reason").asText(null)),
-                              usage(completion.path("usage")), completion.path("model").asText(request.model()),
+                              OpenAiUsage.of(completion.path("usage")), completion.path("model").asText(request.model()),
                               head.header("x-request-id").or(() -> ProtocolJson.text(completion.path("id"))));
     }
 
@@ -150,10 +150,6 @@ final class OpenAiProtocol implements ProviderProtocol {
                     : String.join(", ", ids.subList(0, Math.min(10, ids.size()))))
                                        + "); chats may fail: check HAIA_MODEL or upstream-model");
         }, Optional.empty());
-    }
-
-    static Usage usage(JsonNode usage) {
-        return new Usage(usage.path("prompt_tokens").asInt(0), usage.path("completion_tokens").asInt(0));
     }
 
     static FinishReason finishReason(String finish) {

@@ -69,7 +69,7 @@ final class OpenAiStream implements StreamDecoder {
             finish = choice.get("finish_reason").asText();
         }
         if (chunk.path("usage").isObject()) {
-            usage = OpenAiProtocol.usage(chunk.path("usage"));
+            usage = OpenAiUsage.of(chunk.path("usage"));
         }
         return false;
     }

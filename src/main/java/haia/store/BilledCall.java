@@ -1,0 +1,23 @@
+package haia.store;
+
+import java.util.Objects;
+
+import haia.usage.Charge;
+
+/**
+ * One model call a provider billed, for the usage ledger ({@code model_calls}).
+ *
+ * @param model         HAIA's id of the model that answered (a fallback's, when a fallback answered)
+ * @param provider      the provider that served it
+ * @param upstreamModel the provider's name for the model that answered, as its reply said
+ * @param charge        its tokens and the price in force
+ */
+public record BilledCall(String model, String provider, String upstreamModel, Charge charge) {
+
+    public BilledCall {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(provider, "provider");
+        Objects.requireNonNull(upstreamModel, "upstreamModel");
+        Objects.requireNonNull(charge, "charge");
+    }
+}
