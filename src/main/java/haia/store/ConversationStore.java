@@ -60,6 +60,7 @@ public final class ConversationStore implements AutoCloseable {
     /** The same window, found by the conversation's identity: one round trip for the common request (SQLite). */
     final Optional<String> windowByIdentitySql;
     private final String liveBranchSql;
+    private final String liveCountSql;
 
     private ConversationStore(Dialect dialect, DbClient db, Writer writer, ConversationLeases leases, Clock clock) {
         this.dialect = dialect;
@@ -71,6 +72,8 @@ public final class ConversationStore implements AutoCloseable {
         this.windowSql = "SELECT role, content, parts FROM messages" + live
                 + " WHERE conversation_id = ? AND " + LIVE + " AND id < ? ORDER BY id DESC LIMIT ?";
         this.windowByIdentitySql = dialect.windowByIdentitySql(LIVE);
+        this.liveCountSql = "SELECT count(*) AS n FROM messages" + live
+                + " WHERE conversation_id = ? AND " + LIVE + " AND id < ?";
         this.liveBranchSql = "SELECT id, role, content_hash FROM messages" + live
                 + " WHERE conversation_id = ? AND " + LIVE + " ORDER BY id";
     }
@@ -189,6 +192,23 @@ public final class ConversationStore implements AutoCloseable {
                 return oldestFirst(rows);
             }
         });
+    }
+
+    /**
+     * How many live messages the conversation has before message id {@code beforeId}: where a full window's tail
+     * sits in the conversation, so the window can move in blocks. Asked only when the window query came back full,
+     * so short conversations never pay for it; a count over the partial index of live messages.
+     */
+    public long liveCount(long conversationId, OptionalLong beforeId) {
+        return read("count live messages", () -> db.execute().createNamedGet("live-count", liveCountSql)
+                .params(conversationId, beforeId.orElse(Long.MAX_VALUE)).execute()
+                .map(row -> longOf(row, "n")).orElse(0L));
+    }
+
+    /** The same count for the live conversation with this identity (0 when there is none). */
+    public long liveCount(ConversationIdentity identity) {
+        OptionalLong id = findId(identity);
+        return id.isPresent() ? liveCount(id.getAsLong(), OptionalLong.empty()) : 0;
     }
 
     private List<LlmMessage> oldestFirst(Stream<DbRow> newestFirst) {
