@@ -40,6 +40,11 @@ class PromptCacheReplayTest {
             assertEquals(on.cacheReadTokens(), usage.path("cache_read_tokens").asLong());
             assertEquals(on.cacheWriteTokens(), usage.path("cache_write_tokens").asLong());
             assertEquals(replay.outputTokens(), usage.path("output_tokens").asLong());
+            // at Claude Haiku 4.5's built-in prices: $1 input, $0.10 cache read, $1.25 cache write, $5 output
+            long uncached = on.inputTokens() - on.cacheReadTokens() - on.cacheWriteTokens();
+            double expected = (uncached * 1.0 + on.cacheReadTokens() * 0.1 + on.cacheWriteTokens() * 1.25
+                    + replay.outputTokens() * 5.0) / 1_000_000;
+            assertEquals(expected, usage.path("cost_usd").asDouble(), 1e-9, "the cache's prices applied");
 
             Scrape after = Scrape.parse(Http.get(replay.haia().uri("/metrics")).body());
             Map<String, Long> directions = Map.of("in", on.inputTokens(), "cache_read", on.cacheReadTokens(),
