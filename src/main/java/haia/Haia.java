@@ -110,7 +110,8 @@ public final class Haia implements AutoCloseable {
         });
         // deadlines are usually cancelled long before they fire: drop them at once instead of keeping them queued
         timers.setRemoveOnCancelPolicy(true);
-        this.connections = new ClientConnections(config.server().clientReadTimeout(), timers);
+        this.connections = new ClientConnections(config.server().clientReadTimeout(), config.server().maxBodyBytes(),
+                                                 timers);
 
         Persona defaultPersona = Persona.load(config.chat().personaFile());
         Map<String, Persona> personas = new HashMap<>();
@@ -180,9 +181,12 @@ public final class Haia implements AutoCloseable {
                 .shutdownHook(false)                 // Main shuts down in order: drain, stop, close the database
                 .featuresDiscoverServices(false)     // everything HAIA serves is wired below, nothing by discovery
                 .protocolsDiscoverServices(false)
-                // HTTP/1.1, with the listener that gives each request a deadline to arrive (ClientConnections)
+                // HTTP/1.1, with the listener that gives each request a deadline to arrive and refuses a body declared
+                // over the limit before a byte of it is read, ending the connection with a lingering close
+                // (ClientConnections)
                 .addProtocol(Http1Config.builder().addReceiveListener(connections).build())
-                // a declared body over the limit is refused before a byte of it is read, and the connection closed
+                // Helidon's own limit stays as the backstop: it counts a chunked body's chunks as they arrive, so no
+                // chunk larger than the limit is ever buffered (a declared length never reaches it: see above)
                 .maxPayloadSize(config.server().maxBodyBytes())
                 // idle keep-alive connections, and clients trickling a request's first line, are closed (Helidon
                 // counts a long request as idle too, and closes its connection after it instead of keeping it)
@@ -259,7 +263,7 @@ public final class Haia implements AutoCloseable {
                          new ModelsService(models),
                          new ConversationsService(store),
                          new UsageService(store))
-                .error(Throwable.class, new ErrorResponder(errors));
+                .error(Throwable.class, new ErrorResponder(errors, connections));
     }
 
     private ObserveFeature observe() {

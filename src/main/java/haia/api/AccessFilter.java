@@ -47,8 +47,9 @@ public final class AccessFilter implements Filter {
         res.send(OpenAiWriter.error("Missing or wrong API key: send 'Authorization: Bearer <HAIA_API_KEY>'",
                                     "invalid_request_error", Optional.empty(), Optional.of("invalid_api_key")));
         if (hasBody(req)) {
-            // refused before a byte of the body is read; the connection closes instead of draining it
-            connections.current().ifPresent(ClientConnections.Connection::close);
+            // refused before a byte of the body is read: the connection ends instead of reading it, but lingering,
+            // so that a client still sending the body gets this answer rather than a reset
+            connections.current().ifPresent(ClientConnections.Connection::closeLingering);
         }
     }
 

@@ -1,5 +1,11 @@
 package haia.api;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -9,19 +15,22 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import haia.llm.Cancellation;
 
+import io.helidon.common.buffers.BufferData;
 import io.helidon.common.socket.HelidonSocket;
+import io.helidon.common.socket.PlainSocket;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http1.Http1ConnectionListener;
 
 /**
  * The HTTP/1.1 connection behind the request the current thread handles. Helidon reads each connection, and runs
  * the handler of each of its requests, on that connection's own virtual thread, and tells this listener on the
- * same thread when a request's first line and then its headers have been read. That is enough for two things
- * Helidon 4.1 does not do by itself:
+ * same thread when a request's first line and then its headers have been read. That is enough for what Helidon
+ * 4.1 does not do by itself:
  * <ul>
  *     <li><b>A deadline for receiving a request</b>: {@code HAIA_CLIENT_READ_TIMEOUT} from its first line to the end
  *         of its headers, and again for its body (until the handler has read it, see {@link #bodyReceived}). A
@@ -30,18 +39,33 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
  *         HAIA sets to the same timeout.)</li>
  *     <li><b>Noticing that a client went away</b> while its request waits or its blocking model call runs
  *         ({@link Connection#watch}).</li>
+ *     <li><b>Refusing a body without losing the answer</b>: a body declared larger than {@code HAIA_MAX_BODY_BYTES}
+ *         gets its 413 here, before Helidon's own check of the declared length, and the connection of a refused
+ *         body ends with a lingering close ({@link Connection#closeLingering}) instead of Helidon's immediate one.
+ *         </li>
  * </ul>
  */
 public final class ClientConnections implements Http1ConnectionListener {
 
     private static final System.Logger LOG = System.getLogger(ClientConnections.class.getName());
+    /** The most a lingering close reads (and drops) of a refused body: well past a slightly-too-large paste. */
+    public static final long LINGER_BYTES = 4L << 20;
+    /** The longest a lingering close waits for the client to stop sending. */
+    public static final Duration LINGER_TIME = Duration.ofSeconds(2);
+    /**
+     * The JDK socket under Helidon's plain socket: Helidon 4.1's sockets cannot half-close, JDK sockets can. Null
+     * if a Helidon version without this field (or a module boundary) hides it; connections then close at once.
+     */
+    private static final Field JDK_SOCKET = jdkSocketField();
 
     private final Duration readTimeout;
+    private final long maxBodyBytes;
     private final ScheduledExecutorService timers;
     private final ThreadLocal<Connection> current = new ThreadLocal<>();
 
-    public ClientConnections(Duration readTimeout, ScheduledExecutorService timers) {
+    public ClientConnections(Duration readTimeout, long maxBodyBytes, ScheduledExecutorService timers) {
         this.readTimeout = readTimeout;
+        this.maxBodyBytes = maxBodyBytes;
         this.timers = timers;
     }
 
@@ -62,6 +86,13 @@ public final class ClientConnections implements Http1ConnectionListener {
         if (connection != null) {
             // a body gets its own time; without one the request is in
             connection.receiving(false);
+            if (declaredLength(headers) > maxBodyBytes) {
+                // Helidon's maxPayloadSize would refuse it right after this listener, with the same 413, but then
+                // close the socket at once, and a client still sending its body would get a reset instead (see
+                // closeLingering): answered here, with a lingering close, before Helidon reads any of the body
+                connection.refuse(TransportErrors.bodyTooLarge(headers.first(RequestLogFilter.REQUEST_ID),
+                                                               maxBodyBytes));
+            }
             if (hasBody(headers)) {
                 connection.receiving(true);
             }
@@ -84,6 +115,33 @@ public final class ClientConnections implements Http1ConnectionListener {
     private static boolean hasBody(Headers headers) {
         return headers.contains(HeaderValues.TRANSFER_ENCODING_CHUNKED)
                 || headers.first(HeaderNames.CONTENT_LENGTH).filter(length -> !length.strip().equals("0")).isPresent();
+    }
+
+    /** The body's Content-Length as Helidon takes it (chunked wins); -1 without one, or for one Helidon refuses. */
+    private static long declaredLength(Headers headers) {
+        if (headers.contains(HeaderValues.TRANSFER_ENCODING_CHUNKED)) {
+            return -1;
+        }
+        try {
+            return headers.first(HeaderNames.CONTENT_LENGTH).map(length -> Long.parseLong(length.strip())).orElse(-1L);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static Field jdkSocketField() {
+        try {
+            Field field = PlainSocket.class.getDeclaredField("delegate");
+            if (field.getType() == Socket.class) {
+                field.setAccessible(true);
+                return field;
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // below
+        }
+        LOG.log(System.Logger.Level.WARNING, "Cannot reach the JDK socket under Helidon's: connections that refuse a "
+                + "request body close at once, and a client still sending it may see a reset instead of the answer");
+        return null;
     }
 
     /** One request's connection. */
@@ -161,6 +219,85 @@ public final class ClientConnections implements Http1ConnectionListener {
         public void finish() {
             if (!watch.compareAndSet(Watch.NONE, Watch.DONE)) {
                 close();
+            }
+        }
+
+        /** Sends {@code response} before Helidon routes the request, then ends the connection (lingering). */
+        private void refuse(byte[] response) {
+            try {
+                ctx.dataWriter().writeNow(BufferData.create(response));
+            } catch (UncheckedIOException gone) {
+                close();
+                throw new CloseConnectionException("The client left before its request was refused", gone);
+            }
+            closeLingering();
+            // ends Helidon's loop on this connection quietly (its log has it at TRACE)
+            throw new CloseConnectionException("Refused a request body larger than HAIA_MAX_BODY_BYTES");
+        }
+
+        /**
+         * Ends the connection after a response that refused the request's body (413, or 401 before reading it),
+         * sent with {@code Connection: close} while the client may still be sending that body.
+         *
+         * <p>Closing a socket whose received bytes were not all read makes the kernel answer with a reset (RST)
+         * instead of a normal end, and a client still writing its body then fails on the write, or on the read with
+         * the answer lost ("connection reset", "header parser received no bytes"), and SDKs retry resets. That is
+         * what Helidon's own close does. So, as nginx's {@code lingering_close} and Go's net/http do: half-close
+         * first (the client reads the answer and the end of the stream after it), read and drop what the client
+         * still sends, until it stops or closes, and then close. It is bounded, for hostile clients: at most
+         * {@link #LINGER_BYTES} and {@link #LINGER_TIME}; a client that sends more or longer is cut off by the
+         * close (and a reset). Runs on the connection's thread, after the response was written (Helidon writes
+         * directly to the socket: HAIA configures no write queue).
+         */
+        public void closeLingering() {
+            receiving(false);   // the bounds below replace the request's read deadline
+            Socket socket = jdkSocket();
+            if (socket == null) {
+                close();
+                return;
+            }
+            long discarded = 0;
+            boolean cutOff = true;
+            try {
+                socket.shutdownOutput();
+                InputStream in = socket.getInputStream();
+                byte[] buffer = new byte[64 * 1024];
+                long end = System.nanoTime() + LINGER_TIME.toNanos();
+                while (discarded < LINGER_BYTES) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+                    if (left <= 0) {
+                        break;
+                    }
+                    socket.setSoTimeout((int) left);
+                    int read = in.read(buffer, 0, (int) Math.min(buffer.length, LINGER_BYTES - discarded));
+                    if (read < 0) {
+                        cutOff = false;   // the client read the answer and closed: the normal end
+                        break;
+                    }
+                    discarded += read;
+                }
+            } catch (SocketTimeoutException stillSending) {
+                // the time is up
+            } catch (IOException | RuntimeException gone) {
+                cutOff = false;   // reset or closed by the client: nobody left to tell
+            } finally {
+                close();
+            }
+            if (cutOff) {
+                LOG.log(System.Logger.Level.INFO, "Closed a connection from " + ctx.remotePeer().host()
+                        + " after discarding " + discarded + " bytes of a refused request body: it kept sending"
+                        + " (HAIA reads at most " + LINGER_BYTES + " bytes in " + LINGER_TIME.toSeconds()
+                        + " s of a refused body)");
+            }
+        }
+
+        /** The JDK socket under this connection. (A TLS one, which HAIA does not serve, cannot half-close.) */
+        private Socket jdkSocket() {
+            try {
+                return JDK_SOCKET != null && ctx.serverSocket() instanceof PlainSocket plain
+                        && JDK_SOCKET.get(plain) instanceof Socket socket ? socket : null;
+            } catch (IllegalAccessException | UnsupportedOperationException e) {
+                return null;
             }
         }
 

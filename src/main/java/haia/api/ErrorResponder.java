@@ -1,5 +1,6 @@
 package haia.api;
 
+import io.helidon.http.HeaderValues;
 import io.helidon.http.NotFoundException;
 import io.helidon.webserver.http.ErrorHandler;
 import io.helidon.webserver.http.ServerRequest;
@@ -15,9 +16,11 @@ import io.helidon.webserver.http.ServerResponse;
 public final class ErrorResponder implements ErrorHandler<Throwable> {
 
     private final ErrorMapper errors;
+    private final ClientConnections connections;
 
-    public ErrorResponder(ErrorMapper errors) {
+    public ErrorResponder(ErrorMapper errors, ClientConnections connections) {
         this.errors = errors;
+        this.connections = connections;
     }
 
     @Override
@@ -28,6 +31,15 @@ public final class ErrorResponder implements ErrorHandler<Throwable> {
                 ? errors.unrouted(req.prologue().method(), req.prologue().uriPath().path())
                 : errors.map(error, log.correlationId());
         log.putIfAbsent("outcome", apiError.code());
+        // a body read up to the limit (a chunked one, with no length to refuse it by): the rest of it is not read,
+        // the connection ends (lingering, so that a client still sending it gets this answer rather than a reset)
+        boolean bodyRefused = apiError.status() == 413;
+        if (bodyRefused) {
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
         Responses.error(res, apiError);
+        if (bodyRefused) {
+            connections.current().ifPresent(ClientConnections.Connection::closeLingering);
+        }
     }
 }

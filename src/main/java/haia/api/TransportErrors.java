@@ -1,10 +1,14 @@
 package haia.api;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 import haia.openai.OpenAiWriter;
 
+import io.helidon.http.DateTime;
 import io.helidon.http.DirectHandler;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.RequestException;
 import io.helidon.http.ServerResponseHeaders;
@@ -48,9 +52,9 @@ public final class TransportErrors implements DirectHandler {
         }
         int status = defaultStatus != null ? defaultStatus.code() : eventType.defaultStatus().code();
         if (eventType == EventType.PAYLOAD_TOO_LARGE || status == 413) {
-            // refused from its declared length (or its chunks) before the body was read; the connection closes
-            return response(id, 413, "The request body is larger than " + maxBodyBytes + " bytes",
-                            "request_too_large");
+            // Helidon's maxPayloadSize: a fallback, as ClientConnections refuses a declared length first; the
+            // connection closes
+            return tooLarge(id, maxBodyBytes);
         }
         if (status < 500) {
             String summary = summary(thrown);
@@ -90,6 +94,31 @@ public final class TransportErrors implements DirectHandler {
             }
         }
         return false;
+    }
+
+    /**
+     * The 413 for a body declared larger than {@code maxBodyBytes}, as HTTP/1.1 bytes ready for the socket, with
+     * {@code Connection: close}: {@link ClientConnections} sends it itself, before Helidon routes the request.
+     */
+    static byte[] bodyTooLarge(Optional<String> clientRequestId, long maxBodyBytes) {
+        TransportResponse response = tooLarge(RequestLog.idFrom(clientRequestId), maxBodyBytes);
+        byte[] body = response.entity().orElseThrow();
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(response.status().code()).append(' ')
+                .append(response.status().reasonPhrase()).append("\r\n");
+        for (Header header : response.headers()) {
+            head.append(header.name()).append(": ").append(header.get()).append("\r\n");
+        }
+        head.append("Date: ").append(DateTime.rfc1123String()).append("\r\n")
+                .append("Connection: close\r\n")
+                .append("Content-Length: ").append(body.length).append("\r\n\r\n");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(head.length() + body.length);
+        bytes.writeBytes(head.toString().getBytes(StandardCharsets.US_ASCII));
+        bytes.writeBytes(body);
+        return bytes.toByteArray();
+    }
+
+    private static TransportResponse tooLarge(String id, long maxBodyBytes) {
+        return response(id, 413, "The request body is larger than " + maxBodyBytes + " bytes", "request_too_large");
     }
 
     /** A retry cannot help any of these: the same bytes get the same answer. */
