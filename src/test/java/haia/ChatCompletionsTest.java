@@ -187,12 +187,12 @@ class ChatCompletionsTest {
             assertEquals(200, Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "question " + i)).status());
         }
         JsonNode messages = anthropic.lastRequest().body().path("messages");
-        // 25 stored exchanges (50 messages) + the new question: the newest 20 start with an assistant reply,
-        // which is trimmed so the window opens with a user turn
-        assertEquals(19, messages.size());
+        // 25 stored exchanges (50 messages) + the new question = 51: the window moves in blocks of 10 (prompt cache
+        // on), keeping 20 to 29 messages, so it has dropped 30 and holds 21, opening with a user turn
+        assertEquals(21, messages.size());
         assertEquals("user", messages.get(0).path("role").asText());
-        assertEquals("question 16", messages.get(0).path("content").asText());
-        assertEquals("question 25", messages.get(18).path("content").asText());
+        assertEquals("question 15", messages.get(0).path("content").asText());
+        assertEquals("question 25", messages.get(20).path("content").asText());
         for (int i = 1; i < messages.size(); i++) {
             assertFalse(messages.get(i).path("role").equals(messages.get(i - 1).path("role")), "roles alternate");
         }

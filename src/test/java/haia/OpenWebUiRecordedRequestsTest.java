@@ -172,7 +172,7 @@ class OpenWebUiRecordedRequestsTest {
     private static List<String> window(FakeAnthropic.Received request) {
         List<String> window = new ArrayList<>();
         request.body().path("messages").forEach(m -> window.add(m.path("role").asText() + ":"
-                + m.path("content").asText()));
+                + FakeAnthropic.text(m.path("content"))));
         return window;
     }
 

@@ -126,7 +126,7 @@ final class AgentLoop {
             LlmRequest call = new LlmRequest(request.model(), request.system(), messages, request.maxTokens(),
                                              request.sampling(),
                                              new ToolUse(request.tools().tools(), choice, request.tools().parallel()),
-                                             request.responseFormat(), request.reasoning());
+                                             request.responseFormat(), request.reasoning(), request.cachePrefix());
             ModelResult result = modelCall.call(route, call, new StepSink(sink), cancellation);
             if (!(result instanceof ModelResult.Answered answered)) {
                 metrics.agentLoop(End.FAILED.label(), step);

@@ -346,22 +346,32 @@ public final class ChatPipeline {
     private List<LlmMessage> window(Conversation conversation, TurnPlan plan, ChatCommand command,
                                     ModelRegistry.Route route) {
         int size = windowSize(route);
+        // with the prompt cache on, the window moves in blocks so its start (the cached prefix) survives turns
+        int step = chat.promptCache() ? chat.contextStep() : 0;
         if (conversation.identity().isEmpty()) {
             // a temporary chat sends its whole branch, of which the model gets the newest messages, as in a stored
             // chat; a task or a client with its own context carries everything it needs: all of it goes
             return conversation.mode() == HistoryAlignment.Mode.BRANCH
-                    ? Ageing.aged(ContextWindow.assemble(command.history(), List.of(), plan.userTurn(), size))
+                    ? Ageing.aged(ContextWindow.assemble(command.history(), 0, List.of(), plan.userTurn(), size, step))
                     : ContextWindow.clientContext(command.history(), plan.userTurn());
         }
+        int limit = size + step;
         List<LlmMessage> tail;
+        long before = 0;
         if (conversation.stored().isPresent()) {
-            tail = store.window(conversation.stored().getAsLong(), plan.supersedeFrom(), size);
+            tail = store.window(conversation.stored().getAsLong(), plan.supersedeFrom(), limit);
+            if (step > 0 && tail.size() == limit) {
+                before = store.liveCount(conversation.stored().getAsLong(), plan.supersedeFrom()) - limit;
+            }
         } else if (conversation.mode() == HistoryAlignment.Mode.THREAD) {
-            tail = store.window(conversation.identity().get(), size);
+            tail = store.window(conversation.identity().get(), limit);
+            if (step > 0 && tail.size() == limit) {
+                before = store.liveCount(conversation.identity().get()) - limit;
+            }
         } else {
             tail = List.of();   // a branch conversation that does not exist yet
         }
-        return Ageing.aged(ContextWindow.assemble(tail, plan.imports(), plan.userTurn(), size));
+        return Ageing.aged(ContextWindow.assemble(tail, before, plan.imports(), plan.userTurn(), size, step));
     }
 
     private int windowSize(ModelRegistry.Route route) {

@@ -9,8 +9,8 @@ import haia.llm.LlmMessage;
 import haia.llm.Part;
 
 /**
- * Assembles the messages the model sees: the newest {@code size} messages of the conversation (stored tail, then
- * imported history, then the new user turn), in the shape every provider accepts:
+ * Assembles the messages the model sees: the newest messages of the conversation (stored tail, then imported
+ * history, then the new user turn), in the shape every provider accepts:
  * <ul>
  *     <li>it starts with something the user said: never with an assistant message, and never with tool results whose
  *         calls were cut off (tool calls and their results stay together, or neither is there);</li>
@@ -28,13 +28,28 @@ public final class ContextWindow {
     private ContextWindow() {
     }
 
+    /** The newest {@code size} messages, one exchange further with every turn. */
     public static List<LlmMessage> assemble(List<LlmMessage> storedTail, List<LlmMessage> imports,
                                             List<LlmMessage> userTurn, int size) {
+        return assemble(storedTail, 0, imports, userTurn, size, 0);
+    }
+
+    /**
+     * A window that moves in blocks, so that its start, and with it the prompt a provider has cached, stays put for
+     * several turns: it keeps between {@code size} and {@code size + step - 1} messages and drops {@code step} at
+     * once ({@link #start}). Then, as always, it starts at the first user turn from there.
+     *
+     * @param before how many live messages of the conversation come before {@code storedTail} (their positions
+     *               decide where the blocks are)
+     * @param step   how many messages the window drops at once; 0 slides it by each message
+     */
+    public static List<LlmMessage> assemble(List<LlmMessage> storedTail, long before, List<LlmMessage> imports,
+                                            List<LlmMessage> userTurn, int size, int step) {
         List<LlmMessage> all = new ArrayList<>(storedTail.size() + imports.size() + userTurn.size());
         all.addAll(unfolded(storedTail));
         all.addAll(unfolded(imports));
         all.addAll(userTurn);
-        int start = Math.max(0, all.size() - size);
+        int start = (int) Math.min(all.size(), Math.max(0, start(before + all.size(), size, step) - before));
         int opening = start;
         while (opening < all.size() && !opensATurn(all.get(opening))) {
             opening++;
@@ -44,6 +59,18 @@ public final class ContextWindow {
         }
         // else the window's whole length is one tool loop: it starts within it, and what lost its pair becomes text
         return shaped(all.subList(start, all.size()));
+    }
+
+    /**
+     * Where a window over {@code total} messages starts (a position in the conversation): nothing is dropped up to
+     * {@code size} messages; past it, whole blocks of {@code step} messages, so the window holds {@code size} to
+     * {@code size + step - 1} and its start moves once every {@code step} messages (every {@code step / 2} turns).
+     */
+    static long start(long total, int size, int step) {
+        if (total <= size) {
+            return 0;
+        }
+        return step <= 0 ? total - size : (total - size) / step * step;
     }
 
     /**

@@ -19,6 +19,7 @@ import haia.llm.LlmRequest;
 import haia.llm.ModelRegistry;
 import haia.llm.Part;
 import haia.llm.Sampling;
+import haia.llm.TokenEstimate;
 import haia.store.ConversationStore;
 
 /**
@@ -63,6 +64,9 @@ final class Prompt {
             shaped = ToolHistory.asText(shaped);
         }
         HaiaConfig.Model settings = route.settings();
+        List<String> system = system(command, task, route);
+        shaped = TokenBudget.fit(shaped, TokenEstimate.ofSystem(system) + TokenEstimate.ofTools(tools),
+                                 budget(route), route.id());
         int maxTokens = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
         Sampling sampling = generation.sampling();
         boolean thinks = generation.reasoning().filter(haia.llm.ReasoningEffort::thinks).isPresent();
@@ -72,14 +76,19 @@ final class Prompt {
             // thinking Claude takes none
             sampling = sampling.withTemperature(settings.temperature());
         }
-        LlmRequest request = new LlmRequest(route.upstreamModel(), system(command, task, route), shaped, maxTokens,
-                                            sampling, tools, generation.responseFormat(),
-                                            generation.reasoning());
+        LlmRequest request = new LlmRequest(route.upstreamModel(), system, shaped, maxTokens, sampling, tools,
+                                            generation.responseFormat(), generation.reasoning(), chat.promptCache());
         route.client().problem(request).ifPresent(problem -> {
             throw new RequestRefused(problem.param(), "Model '" + route.id() + "' (" + route.provider() + "): "
                     + problem.message());
         });
         return withImages(request, route, cancellation);
+    }
+
+    /** The request's token budget: the model's own, else HAIA_CONTEXT_TOKENS, else one from its context size. */
+    private int budget(ModelRegistry.Route route) {
+        return route.settings().contextTokens()
+                .orElse(chat.contextTokens().orElse(TokenBudget.defaultBudget(route.upstreamModel())));
     }
 
     /** A capability the request needs and the model lacks: the client's 400, saying what to do. */
@@ -150,7 +159,7 @@ final class Prompt {
             messages.add(new LlmMessage(message.role(), resolved(message.parts(), loaded, route, cancellation)));
         }
         return new LlmRequest(request.model(), request.system(), messages, request.maxTokens(), request.sampling(),
-                              request.tools(), request.responseFormat(), request.reasoning());
+                              request.tools(), request.responseFormat(), request.reasoning(), request.cachePrefix());
     }
 
     private List<Part> resolved(List<Part> parts, Map<Long, Part.Image.Inline> loaded, ModelRegistry.Route route,

@@ -141,7 +141,10 @@ public final class ConfigLoader {
                 headerName("chat.conversation-header"),
                 headerName("chat.chat-id-header"),
                 headerName("chat.task-header"),
-                (int) Math.min(Integer.MAX_VALUE - 8, size("chat.max-image-bytes")));
+                (int) Math.min(Integer.MAX_VALUE - 8, size("chat.max-image-bytes")),
+                positiveInt("chat.context-window-step"),
+                bool("chat.prompt-cache"),
+                optionalPositiveInt("chat.context-tokens"));
         HaiaConfig.Tasks tasks = new HaiaConfig.Tasks(
                 bool("tasks.detect-by-shape"),
                 bool("tasks.persona"),
@@ -212,7 +215,8 @@ public final class ConfigLoader {
                                                                            .orElse(""));
             return List.of(new HaiaConfig.Model("haia", provider, upstream, OptionalInt.empty(), OptionalDouble.empty(),
                                                 Optional.empty(), OptionalInt.empty(), Optional.empty(),
-                                                capabilities("haia.capabilities"), Optional.empty()));
+                                                capabilities("haia.capabilities"), OptionalInt.empty(),
+                                                Optional.empty()));
         }
         List<HaiaConfig.Model> models = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();
@@ -236,6 +240,7 @@ public final class ConfigLoader {
                     optionalPositiveInt(at + ".context-window"),
                     optionalString(at + ".fallback"),
                     capabilities(at + ".capabilities"),
+                    optionalPositiveInt(at + ".context-tokens"),
                     price(at + ".price")));
         }
         return models;
@@ -671,6 +676,9 @@ public final class ConfigLoader {
         env.put("HAIA_DB_QUERY_TIMEOUT", "store.query-timeout");
         env.put("HAIA_DB_LEASE_TTL", "store.lease-ttl");
         env.put("HAIA_CONTEXT_WINDOW", "chat.context-window");
+        env.put("HAIA_CONTEXT_WINDOW_STEP", "chat.context-window-step");
+        env.put("HAIA_CONTEXT_TOKENS", "chat.context-tokens");
+        env.put("HAIA_PROMPT_CACHE", "chat.prompt-cache");
         env.put("HAIA_MAX_TOKENS", "chat.max-tokens");
         env.put("HAIA_PERSONA_FILE", "chat.persona-file");
         env.put("HAIA_MAX_MESSAGE_CHARS", "chat.max-message-chars");

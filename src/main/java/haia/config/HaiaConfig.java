@@ -111,6 +111,10 @@ public record HaiaConfig(Server server,
      * @param chatIdHeader       OpenWebUI's chat id header
      * @param taskHeader         header that marks OpenWebUI task requests
      * @param maxImageBytes      largest image accepted (sent inline, or fetched from a URL)
+     * @param contextStep        how far the window moves at once: it keeps between {@code contextWindow} and
+     *                           {@code contextWindow + contextStep} messages (with the prompt cache on)
+     * @param promptCache        mark the stable prefix for the provider's prompt cache ({@code HAIA_PROMPT_CACHE})
+     * @param contextTokens      the window's token budget for every model without its own; empty: by provider
      */
     public record Chat(int contextWindow,
                        int maxTokens,
@@ -119,7 +123,10 @@ public record HaiaConfig(Server server,
                        String conversationHeader,
                        String chatIdHeader,
                        String taskHeader,
-                       int maxImageBytes) {
+                       int maxImageBytes,
+                       int contextStep,
+                       boolean promptCache,
+                       OptionalInt contextTokens) {
     }
 
     /**
@@ -142,6 +149,7 @@ public record HaiaConfig(Server server,
      * @param contextWindow per-model window size
      * @param fallback      id of the model that answers when this one's provider is down before the first token
      * @param capabilities  what the model can do, when configured; else its provider type's defaults
+     * @param contextTokens per-model token budget of a request (estimated), overriding {@code HAIA_CONTEXT_TOKENS}
      * @param price         what it costs ({@code models[].price}), overriding the built-in price table
      */
     public record Model(String id,
@@ -153,6 +161,7 @@ public record HaiaConfig(Server server,
                         OptionalInt contextWindow,
                         Optional<String> fallback,
                         Optional<java.util.Set<haia.llm.Capability>> capabilities,
+                        OptionalInt contextTokens,
                         Optional<PriceSetting> price) {
     }
 

@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param tools          the client's tools and how they may be called
  * @param responseFormat the shape the reply's text must have
  * @param reasoning      how hard to think, when the client asked
+ * @param cachePrefix    mark the stable prefix (tools, system, the window up to the current turn) for the
+ *                       provider's prompt cache, where the protocol has explicit breakpoints ({@code HAIA_PROMPT_CACHE})
  */
 public record LlmRequest(String model,
                          List<String> system,
@@ -30,7 +32,8 @@ public record LlmRequest(String model,
                          Sampling sampling,
                          ToolUse tools,
                          ResponseFormat responseFormat,
-                         Optional<ReasoningEffort> reasoning) {
+                         Optional<ReasoningEffort> reasoning,
+                         boolean cachePrefix) {
 
     public LlmRequest {
         Objects.requireNonNull(model, "model");
@@ -48,6 +51,12 @@ public record LlmRequest(String model,
         }
     }
 
+    /** A request that marks nothing for a prompt cache. */
+    public LlmRequest(String model, List<String> system, List<LlmMessage> messages, int maxTokens, Sampling sampling,
+                      ToolUse tools, ResponseFormat responseFormat, Optional<ReasoningEffort> reasoning) {
+        this(model, system, messages, maxTokens, sampling, tools, responseFormat, reasoning, false);
+    }
+
     /** A plain text request: no tools, free text, no reasoning asked for. */
     public static LlmRequest plain(String model, List<String> system, List<LlmMessage> messages, int maxTokens,
                                    Sampling sampling) {
@@ -57,7 +66,8 @@ public record LlmRequest(String model,
 
     /** The same request addressed to another upstream model (used when a fallback model answers). */
     public LlmRequest withModel(String otherModel) {
-        return new LlmRequest(otherModel, system, messages, maxTokens, sampling, tools, responseFormat, reasoning);
+        return new LlmRequest(otherModel, system, messages, maxTokens, sampling, tools, responseFormat, reasoning,
+                              cachePrefix);
     }
 
     /** The system blocks as one text, for protocols that take a single system prompt. */

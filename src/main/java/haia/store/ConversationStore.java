@@ -60,6 +60,7 @@ public final class ConversationStore implements AutoCloseable {
     /** The same window, found by the conversation's identity: one round trip for the common request (SQLite). */
     final Optional<String> windowByIdentitySql;
     private final String liveBranchSql;
+    private final String liveCountSql;
 
     private ConversationStore(Dialect dialect, DbClient db, Writer writer, ConversationLeases leases, Clock clock) {
         this.dialect = dialect;
@@ -71,6 +72,8 @@ public final class ConversationStore implements AutoCloseable {
         this.windowSql = "SELECT role, content, parts FROM messages" + live
                 + " WHERE conversation_id = ? AND " + LIVE + " AND id < ? ORDER BY id DESC LIMIT ?";
         this.windowByIdentitySql = dialect.windowByIdentitySql(LIVE);
+        this.liveCountSql = "SELECT c.live_count - (SELECT count(*) FROM messages" + live
+                + " WHERE conversation_id = c.id AND " + LIVE + " AND id >= ?) AS n FROM conversations c WHERE c.id = ?";
         this.liveBranchSql = "SELECT id, role, content_hash FROM messages" + live
                 + " WHERE conversation_id = ? AND " + LIVE + " ORDER BY id";
     }
@@ -191,6 +194,28 @@ public final class ConversationStore implements AutoCloseable {
         });
     }
 
+    /**
+     * How many live messages the conversation has before message id {@code beforeId}: where a full window's tail
+     * sits in the conversation, so the window can move in blocks. Asked only when the window query came back full,
+     * so short conversations never pay for it. The conversation's stored count ({@code live_count}, kept by
+     * {@link #commit}), less the few live messages from {@code beforeId} on (a regenerated reply): its cost does not
+     * grow with the conversation.
+     */
+    public long liveCount(long conversationId, OptionalLong beforeId) {
+        return read("count live messages", () -> db.execute().createNamedGet("live-count", liveCountSql)
+                .params(beforeId.orElse(Long.MAX_VALUE), conversationId).execute()
+                .map(row -> longOf(row, "n")).orElse(0L));
+    }
+
+    /** The same count for the live conversation with this identity (0 when there is none). */
+    public long liveCount(ConversationIdentity identity) {
+        return read("count live messages", () -> db.execute().createNamedGet("live-count-by-identity", """
+                        SELECT live_count AS n FROM conversations
+                        WHERE kind = ? AND coalesce(external_key, '') = ? AND archived = 0""")
+                .params(identity.kind().dbValue(), identity.key().orElse("")).execute()
+                .map(row -> longOf(row, "n")).orElse(0L));
+    }
+
     private List<LlmMessage> oldestFirst(Stream<DbRow> newestFirst) {
         List<LlmMessage> messages = new ArrayList<>(newestFirst
                 .map(row -> new LlmMessage(role(row), parts(row)))
@@ -235,9 +260,10 @@ public final class ConversationStore implements AutoCloseable {
         return write("store the exchange", tx -> {
             long now = clock.millis();
             long conversationId = ensureConversation(tx, exchange.identity(), now);
+            int live = 0;   // how the live branch's length changes (conversations.live_count)
             if (exchange.supersedeFrom().isPresent()) {
-                tx.update("UPDATE messages SET status = 'superseded' WHERE conversation_id = ? AND id >= ? AND " + LIVE,
-                              conversationId, exchange.supersedeFrom().getAsLong());
+                live -= tx.update("UPDATE messages SET status = 'superseded' WHERE conversation_id = ? AND id >= ? AND "
+                                          + LIVE, conversationId, exchange.supersedeFrom().getAsLong());
             }
             for (NewMessage message : exchange.messages()) {
                 LlmMessage whole = message.message();
@@ -260,6 +286,7 @@ public final class ConversationStore implements AutoCloseable {
                               message.usage().map(u -> (Object) u.outputTokens()).orElse(null),
                               dialect.encode(message.error().orElse(null)),
                               now);
+                live += message.status().live() ? 1 : 0;
             }
             if (!exchange.billed().isEmpty()) {
                 // the reply, when there is one, is the exchange's last message (one index lookup, inside the write)
@@ -277,8 +304,8 @@ public final class ConversationStore implements AutoCloseable {
                     .findFirst()
                     .map(m -> title(m.content()))
                     .filter(t -> !t.isEmpty());
-            tx.update("UPDATE conversations SET updated_at = ?, title = coalesce(title, ?) WHERE id = ?",
-                      now, dialect.encode(title.orElse(null)), conversationId);
+            tx.update("UPDATE conversations SET updated_at = ?, title = coalesce(title, ?), live_count = live_count + ?"
+                              + " WHERE id = ?", now, dialect.encode(title.orElse(null)), live, conversationId);
             return conversationId;
         });
     }

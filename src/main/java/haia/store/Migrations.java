@@ -25,7 +25,8 @@ final class Migrations {
     static final List<String> FILES = List.of(
             "V1__conversations.sql",
             "V2__parts.sql",
-            "V3__model_calls.sql");
+            "V3__model_calls.sql",
+            "V4__live_count.sql");
 
     private static final System.Logger LOG = System.getLogger(Migrations.class.getName());
 

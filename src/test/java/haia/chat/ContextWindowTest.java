@@ -7,6 +7,7 @@ import haia.llm.LlmMessage;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ContextWindowTest {
 
@@ -59,5 +60,65 @@ class ContextWindowTest {
         assertEquals(List.of(LlmMessage.user(ContextWindow.OPENING), LlmMessage.assistant("Hi, I classify tickets."),
                              LlmMessage.user("disk full"), LlmMessage.assistant("storage"),
                              LlmMessage.user("vm stuck\n\non pve2")), context);
+    }
+
+    private static List<LlmMessage> exchanges(int from, int to) {
+        List<LlmMessage> messages = new java.util.ArrayList<>();
+        for (int i = from; i < to; i++) {
+            messages.add(LlmMessage.user("u" + i));
+            messages.add(LlmMessage.assistant("a" + i));
+        }
+        return messages;
+    }
+
+    @Test
+    void aBlockWindowKeepsBetweenSizeAndSizePlusStepAndDropsAStepAtOnce() {
+        assertEquals(0, ContextWindow.start(20, 20, 10));
+        assertEquals(0, ContextWindow.start(29, 20, 10));
+        assertEquals(10, ContextWindow.start(30, 20, 10));
+        assertEquals(10, ContextWindow.start(39, 20, 10));
+        assertEquals(20, ContextWindow.start(40, 20, 10));
+        assertEquals(19, ContextWindow.start(39, 20, 0), "a step of 0 slides by each message");
+        for (long total = 21; total < 200; total++) {
+            long kept = total - ContextWindow.start(total, 20, 10);
+            assertTrue(kept >= 20 && kept < 30, total + " messages keep " + kept);
+        }
+    }
+
+    @Test
+    void theWindowsStartStaysPutForSeveralTurnsWhereverTheStoredTailBegins() {
+        // turn after turn of one conversation: the first message sent is the same until a whole block is dropped
+        List<String> firsts = new java.util.ArrayList<>();
+        for (int turn = 15; turn < 30; turn++) {
+            List<LlmMessage> stored = exchanges(0, turn);
+            int limit = 30;
+            List<LlmMessage> tail = stored.subList(Math.max(0, stored.size() - limit), stored.size());
+            long before = stored.size() - tail.size();
+            List<LlmMessage> window = ContextWindow.assemble(tail, before, List.of(),
+                                                             List.of(LlmMessage.user("now" + turn)), 20, 10);
+            assertTrue(window.size() >= 20 && window.size() <= 30, "turn " + turn + ": " + window.size());
+            assertEquals(LlmMessage.Role.USER, window.getFirst().role());
+            firsts.add(window.getFirst().text());
+        }
+        // total = 2 * turn + 1: the start moves at 30, 40, 50 messages (turns 15, 20, 25)
+        assertEquals(List.of("u5", "u5", "u5", "u5", "u5", "u10", "u10", "u10", "u10", "u10", "u15", "u15", "u15",
+                             "u15", "u15"), firsts);
+    }
+
+    @Test
+    void aBlockBoundaryInsideAToolLoopMovesTheStartToTheNextUserTurn() {
+        List<LlmMessage> stored = new java.util.ArrayList<>(exchanges(0, 4));
+        stored.add(LlmMessage.user("check pve2"));
+        stored.add(haia.llm.TestRequests.assistant(new haia.llm.Part.ToolCall("c1", "node_status", "{}")));
+        stored.add(haia.llm.TestRequests.user(haia.llm.TestRequests.result("c1", "node_status", "down")));
+        stored.add(LlmMessage.assistant("pve2 is down"));
+        stored.addAll(exchanges(4, 10));
+        // whatever the size, a block boundary that falls inside the tool loop moves on to the next user turn
+        for (int size = 2; size < 16; size++) {
+            List<LlmMessage> window = ContextWindow.assemble(stored, 0, List.of(), List.of(LlmMessage.user("now")),
+                                                             size, 3);
+            assertTrue(ContextWindow.opensATurn(window.getFirst()), "size " + size + ": " + window.getFirst());
+            assertEquals(window, ContextWindow.paired(window), "no call without its result");
+        }
     }
 }

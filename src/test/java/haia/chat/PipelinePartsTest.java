@@ -75,7 +75,7 @@ class PipelinePartsTest {
     static HaiaConfig.Model model(String id) {
         return new HaiaConfig.Model(id, id, id + "-upstream", OptionalInt.empty(), OptionalDouble.empty(),
                                     Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(),
-                                    Optional.empty());
+                                    OptionalInt.empty(), Optional.empty());
     }
 
     private static ChatCommand command(String model, ToolUse tools, LlmMessage... messages) {

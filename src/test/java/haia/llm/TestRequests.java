@@ -70,6 +70,7 @@ public final class TestRequests {
         private Optional<Boolean> parallel = Optional.empty();
         private ResponseFormat format = ResponseFormat.TEXT;
         private Optional<ReasoningEffort> reasoning = Optional.empty();
+        private boolean cachePrefix;
 
         private Builder(String model) {
             this.model = model;
@@ -110,6 +111,18 @@ public final class TestRequests {
             return this;
         }
 
+        /** Marks the stable prefix for the prompt cache ({@code HAIA_PROMPT_CACHE=on}). */
+        public Builder cached() {
+            cachePrefix = true;
+            return this;
+        }
+
+        public Builder system(String... blocks) {
+            system.clear();
+            system.addAll(List.of(blocks));
+            return this;
+        }
+
         public Builder maxTokens(int value) {
             maxTokens = value;
             return this;
@@ -117,7 +130,7 @@ public final class TestRequests {
 
         public LlmRequest build() {
             return new LlmRequest(model, system, messages, maxTokens, sampling, new ToolUse(tools, choice, parallel),
-                                  format, reasoning);
+                                  format, reasoning, cachePrefix);
         }
     }
 }

@@ -231,6 +231,16 @@ class ConversationStoreTest {
         assertEquals(MessageStatus.SUPERSEDED, all.get(3).status());
         assertEquals(5, store.get(id).orElseThrow().messageCount());
         assertEquals(4, store.get(id).orElseThrow().liveCount());
+        // the stored count the block window reads keeps up with supersedes, and counts before a message id
+        assertEquals(4, store.liveCount(id, OptionalLong.empty()));
+        assertEquals(4, store.liveCount(ConversationIdentity.openWebUi("chat-1")));
+        assertEquals(3, store.liveCount(id, OptionalLong.of(store.liveBranch(id).get(3).id())));
+        store.commit(new Exchange(ConversationIdentity.openWebUi("chat-1"), OptionalLong.empty(),
+                                  List.of(new NewMessage(LlmMessage.Role.USER, List.of(new haia.llm.Part.Text("lost")),
+                                                         MessageStatus.FAILED, Optional.empty(), Optional.empty(),
+                                                         Optional.empty(), Optional.of("upstream down")))));
+        assertEquals(4, store.liveCount(id, OptionalLong.empty()), "a failed turn is off the live branch");
+        assertEquals(0, store.liveCount(ConversationIdentity.openWebUi("nobody")));
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -179,6 +180,8 @@ public final class FakeAnthropic implements AutoCloseable {
     private final java.util.Set<String> models = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<String> modelLookups = new CopyOnWriteArrayList<>();
     private volatile Function<Received, Behaviour> responder = FakeAnthropic::echo;
+    /** When set, replies bill the prompt's tokens as Anthropic's prompt cache would (see {@link #accountCaching}). */
+    private volatile PromptCacheAccounting caching;
     private final AtomicInteger eventsWritten = new AtomicInteger();
     private volatile CountDownLatch disconnected = new CountDownLatch(1);
     private volatile CountDownLatch streamFinished = new CountDownLatch(1);
@@ -222,6 +225,17 @@ public final class FakeAnthropic implements AutoCloseable {
     /** Ids asked for with {@code GET /v1/models/{id}}. */
     public List<String> modelLookups() {
         return List.copyOf(modelLookups);
+    }
+
+    /**
+     * From now on, a {@link Behaviour.Reply} bills the request's prompt as Anthropic does with its prompt cache
+     * (breakpoints, lookback, minimum length, TTL on {@code clock}): {@code input_tokens},
+     * {@code cache_read_input_tokens} and {@code cache_creation_input_tokens} come from the returned accounting,
+     * which also keeps the totals.
+     */
+    public PromptCacheAccounting accountCaching(java.time.Clock clock) {
+        caching = new PromptCacheAccounting(clock);
+        return caching;
     }
 
     public void enqueue(Behaviour... behaviours) {
@@ -329,9 +343,22 @@ public final class FakeAnthropic implements AutoCloseable {
             reject(res, String.join("; ", problems));
             return;
         }
+        Optional<String> cacheProblem = PromptCacheAccounting.problem(body);
+        if (cacheProblem.isPresent()) {
+            violations.add(cacheProblem.get());
+            reject(res, cacheProblem.get());
+            return;
+        }
         Behaviour behaviour = script.poll();
         if (behaviour == null) {
             behaviour = responder.apply(request);
+        }
+        PromptCacheAccounting accounting = caching;
+        if (accounting != null && behaviour instanceof Behaviour.Reply r) {
+            // the prompt's tokens as Anthropic would bill them, its cache included
+            PromptCacheAccounting.Billing billed = accounting.bill(body);
+            behaviour = new Behaviour.Reply(r.pieces(), r.stopReason(), billed.input(), r.outputTokens(), r.delay(),
+                                            billed.cacheRead(), billed.cacheWrite());
         }
         boolean stream = body.path("stream").asBoolean(false);
         switch (behaviour) {
@@ -686,7 +713,8 @@ public final class FakeAnthropic implements AutoCloseable {
 
     // ---- Anthropic's request rules: AnthropicRules ----
 
-    static String text(JsonNode content) {
+    /** A message content as text: a string, or its text blocks joined (blocks marked for the prompt cache, say). */
+    public static String text(JsonNode content) {
         if (content.isTextual()) {
             return content.asText();
         }

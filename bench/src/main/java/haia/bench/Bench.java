@@ -81,6 +81,7 @@ public final class Bench {
             case "startup" -> bench.startup();
             case "providers" -> bench.providers();
             case "postgres" -> new PostgresBench(bench, home).run();
+            case "cache" -> new CacheBench(report, work).run();
             case "all", "quick" -> {
                 bench.startup();
                 bench.overhead();
@@ -88,9 +89,10 @@ public final class Bench {
                 bench.history();
                 bench.providers();
                 new PostgresBench(bench, home).run();
+                new CacheBench(report, work).run();
             }
             default -> throw new IllegalArgumentException("unknown mode " + mode
-                    + " (all, quick, overhead, streams, history, startup, providers, postgres)");
+                    + " (all, quick, overhead, streams, history, startup, providers, postgres, cache)");
         }
         Path file = report.write(out);
         System.out.println("\n== Summary\n" + report.summary() + "\nResults written to " + file);

@@ -71,19 +71,21 @@ final class AnthropicRequests {
 
     static byte[] body(LlmRequest request, boolean stream) {
         boolean thinks = thinks(request);
+        AnthropicCache.Breakpoints cache = AnthropicCache.of(request, request.tools().offered()
+                || request.responseFormat().json());
         return ProtocolJson.body(request, g -> {
             g.writeStartObject();
             g.writeStringField("model", request.model());
             int budget = thinks ? thinkingBudget(request.reasoning().orElseThrow()) : 0;
             // thinking counts toward max_tokens: the reply keeps the room the client asked for
             g.writeNumberField("max_tokens", request.maxTokens() + budget);
-            system(g, request.system());
+            system(g, request.system(), cache.system());
             g.writeArrayFieldStart("messages");
-            for (LlmMessage message : request.messages()) {
-                message(g, message, thinks);
+            for (int i = 0; i < request.messages().size(); i++) {
+                message(g, request.messages().get(i), thinks, cache.message(i));
             }
             g.writeEndArray();
-            tools(g, request);
+            tools(g, request, cache.tools());
             if (thinks) {
                 g.writeObjectFieldStart("thinking");
                 g.writeStringField("type", "enabled");
@@ -107,34 +109,46 @@ final class AnthropicRequests {
         });
     }
 
-    /** One block is a plain string; the persona and the client's system texts are separate text blocks. */
-    private static void system(JsonGenerator g, List<String> blocks) throws IOException {
-        if (blocks.size() == 1) {
+    /**
+     * One block is a plain string; the persona and the client's system texts are separate text blocks; a cache
+     * breakpoint goes on the last one.
+     */
+    private static void system(JsonGenerator g, List<String> blocks, boolean cached) throws IOException {
+        if (blocks.size() == 1 && !cached) {
             g.writeStringField("system", blocks.getFirst());
         } else if (!blocks.isEmpty()) {
             g.writeArrayFieldStart("system");
-            for (String block : blocks) {
+            for (int i = 0; i < blocks.size(); i++) {
                 g.writeStartObject();
                 g.writeStringField("type", "text");
-                g.writeStringField("text", block);
+                g.writeStringField("text", blocks.get(i));
+                if (cached && i == blocks.size() - 1) {
+                    cacheControl(g);
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();
         }
     }
 
-    private static void message(JsonGenerator g, LlmMessage message, boolean thinks) throws IOException {
+    /** A message; a cache breakpoint goes on its last block that can carry one (not a thinking block). */
+    private static void message(JsonGenerator g, LlmMessage message, boolean thinks, boolean cached)
+            throws IOException {
         g.writeStartObject();
         g.writeStringField("role", message.role() == LlmMessage.Role.USER ? "user" : "assistant");
         List<Part> blocks = message.parts().stream().filter(part -> sent(part, thinks)).toList();
-        if (blocks.size() == 1 && blocks.getFirst() instanceof Part.Text text) {
+        int marked = -1;
+        for (int i = blocks.size() - 1; cached && i >= 0 && marked < 0; i--) {
+            marked = blocks.get(i) instanceof Part.Thinking ? -1 : i;
+        }
+        if (blocks.size() == 1 && blocks.getFirst() instanceof Part.Text text && marked < 0) {
             g.writeStringField("content", text.text());   // the common case, as compact as it gets
         } else if (blocks.isEmpty()) {
             g.writeStringField("content", "(nothing)");   // Anthropic refuses empty content
         } else {
             g.writeArrayFieldStart("content");
-            for (Part part : blocks) {
-                block(g, part, thinks);
+            for (int i = 0; i < blocks.size(); i++) {
+                block(g, blocks.get(i), thinks, i == marked);
             }
             g.writeEndArray();
         }
@@ -150,15 +164,16 @@ final class AnthropicRequests {
         };
     }
 
-    private static void block(JsonGenerator g, Part part, boolean thinks) throws IOException {
+    private static void block(JsonGenerator g, Part part, boolean thinks, boolean cached) throws IOException {
         switch (part) {
             case Part.Text text -> {
                 g.writeStartObject();
                 g.writeStringField("type", "text");
                 g.writeStringField("text", text.text());
+                cacheControl(g, cached);
                 g.writeEndObject();
             }
-            case Part.Image image -> image(g, image);
+            case Part.Image image -> image(g, image, cached);
             case Part.ToolCall call -> {
                 g.writeStartObject();
                 g.writeStringField("type", "tool_use");
@@ -166,6 +181,7 @@ final class AnthropicRequests {
                 g.writeStringField("name", call.name());
                 g.writeFieldName("input");
                 g.writeTree(ProtocolJson.argumentsObject(call.arguments()));
+                cacheControl(g, cached);
                 g.writeEndObject();
             }
             case Part.ToolResult result -> {
@@ -180,7 +196,7 @@ final class AnthropicRequests {
                     g.writeArrayFieldStart("content");
                     for (Part inner : result.content()) {
                         if (sent(inner, thinks)) {
-                            block(g, inner, thinks);
+                            block(g, inner, thinks, false);
                         }
                     }
                     g.writeEndArray();
@@ -188,6 +204,7 @@ final class AnthropicRequests {
                 if (result.error()) {
                     g.writeBooleanField("is_error", true);
                 }
+                cacheControl(g, cached);
                 g.writeEndObject();
             }
             case Part.Thinking thinking -> {
@@ -206,7 +223,7 @@ final class AnthropicRequests {
         }
     }
 
-    private static void image(JsonGenerator g, Part.Image image) throws IOException {
+    private static void image(JsonGenerator g, Part.Image image, boolean cached) throws IOException {
         g.writeStartObject();
         g.writeStringField("type", "image");
         g.writeObjectFieldStart("source");
@@ -223,6 +240,20 @@ final class AnthropicRequests {
             case Part.Image.Stored stored -> throw new IllegalStateException("a stored image reached a provider");
         }
         g.writeEndObject();
+        cacheControl(g, cached);
+        g.writeEndObject();
+    }
+
+    /** A prompt-cache breakpoint on the block being written: everything up to it is cached for 5 minutes. */
+    private static void cacheControl(JsonGenerator g, boolean cached) throws IOException {
+        if (cached) {
+            cacheControl(g);
+        }
+    }
+
+    private static void cacheControl(JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("cache_control");
+        g.writeStringField("type", "ephemeral");
         g.writeEndObject();
     }
 
@@ -231,13 +262,15 @@ final class AnthropicRequests {
      * tool: it is forced unless client tools are offered too, in which case some tool must be called (a client tool
      * now, or the answer tool).
      */
-    private static void tools(JsonGenerator g, LlmRequest request) throws IOException {
+    private static void tools(JsonGenerator g, LlmRequest request, boolean cached) throws IOException {
         boolean answerTool = request.responseFormat().json();
         if (!request.tools().offered() && !answerTool) {
             return;
         }
         g.writeArrayFieldStart("tools");
-        for (ToolDefinition tool : request.tools().tools()) {
+        List<ToolDefinition> definitions = request.tools().tools();
+        for (int i = 0; i < definitions.size(); i++) {
+            ToolDefinition tool = definitions.get(i);
             g.writeStartObject();
             g.writeStringField("name", tool.name());
             if (!tool.description().isEmpty()) {
@@ -245,6 +278,7 @@ final class AnthropicRequests {
             }
             g.writeFieldName("input_schema");
             g.writeTree(inputSchema(tool.parameters()));
+            cacheControl(g, cached && !answerTool && i == definitions.size() - 1);
             g.writeEndObject();
         }
         if (answerTool) {
@@ -259,6 +293,7 @@ final class AnthropicRequests {
             g.writeFieldName("input_schema");
             g.writeTree(request.responseFormat() instanceof ResponseFormat.JsonSchema schema ? inputSchema(schema.schema())
                     : ProtocolJson.READER.createObjectNode().put("type", "object"));
+            cacheControl(g, cached);
             g.writeEndObject();
         }
         g.writeEndArray();

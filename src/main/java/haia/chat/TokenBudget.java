@@ -1,0 +1,133 @@
+package haia.chat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import haia.llm.LlmMessage;
+import haia.llm.Part;
+import haia.llm.TokenEstimate;
+
+/**
+ * The window within a token budget ({@code HAIA_CONTEXT_TOKENS}, or a model's {@code context-tokens}), estimated the
+ * cheap way ({@link TokenEstimate}: characters / 4), so one huge paste cannot push every later request of its
+ * conversation past the model's context or the user's wallet:
+ * <ol>
+ *     <li>an earlier message longer than a quarter of the budget is shortened, in this request only (the store keeps
+ *         it whole): its head and its tail stay, with a visible marker in between saying how much was left out;</li>
+ *     <li>then, while the request is still over the budget, the oldest turns are dropped, whole (a window still
+ *         starts with something the user said, and a tool call still travels with its result);</li>
+ *     <li>the current turn is never cut: when it alone (with the system prompt and tools) is over the budget the
+ *         request is refused with a 400 that says so, and nothing is stored.</li>
+ * </ol>
+ * Shortening is the same for the same message every time, so a shortened message does not disturb a cached prefix.
+ */
+final class TokenBudget {
+
+    /** The part of the budget one earlier message may take. */
+    static final int SHARE = 4;
+
+    private TokenBudget() {
+    }
+
+    /**
+     * A default budget from the model's context size: a quarter of it (the rest is room for the reply and for the
+     * estimate being off), at most 50,000 tokens (a request that size costs a few cents on a small model). Context
+     * sizes by model name: Claude 200,000; Gemini 1,000,000; GPT-4.1 1,000,000, GPT-5 400,000, other OpenAI models
+     * 128,000; anything else (local models) is taken as 32,000.
+     */
+    static int defaultBudget(String upstreamModel) {
+        String model = upstreamModel.toLowerCase(java.util.Locale.ROOT);
+        long context;
+        if (model.startsWith("claude") || model.startsWith("anthropic")) {
+            context = 200_000;
+        } else if (model.startsWith("gemini") || model.startsWith("gpt-4.1")) {
+            context = 1_000_000;
+        } else if (model.startsWith("gpt-5")) {
+            context = 400_000;
+        } else if (model.startsWith("gpt-") || model.matches("o\\d.*")) {
+            context = 128_000;
+        } else {
+            context = 32_000;
+        }
+        return (int) Math.min(50_000, context / 4);
+    }
+
+    /**
+     * The window within {@code budget} tokens, {@code fixed} of which the system prompt and tools take.
+     *
+     * @throws RequestRefused when the current turn alone does not fit
+     */
+    static List<LlmMessage> fit(List<LlmMessage> window, long fixed, int budget, String model) {
+        int turn = currentTurnStart(window);
+        long current = fixed + TokenEstimate.ofMessages(window.subList(turn, window.size()));
+        if (current > budget) {
+            throw new RequestRefused("messages", "The message is too long for model '" + model + "': about "
+                    + current + " tokens with the system prompt (estimated as characters / 4), and a request may"
+                    + " take at most " + budget + " (HAIA_CONTEXT_TOKENS, or the model's context-tokens). Shorten"
+                    + " it, or send it in parts; nothing was stored.");
+        }
+        int cap = Math.max(1, budget / SHARE);
+        List<LlmMessage> fitted = new ArrayList<>(window.size());
+        for (int i = 0; i < window.size(); i++) {
+            LlmMessage message = window.get(i);
+            fitted.add(i < turn && TokenEstimate.of(message) > cap ? shortened(message, cap) : message);
+        }
+        long total = fixed + TokenEstimate.ofMessages(fitted);
+        int start = 0;
+        while (total > budget) {
+            int next = start + 1;
+            while (next < turn && !ContextWindow.opensATurn(fitted.get(next))) {
+                next++;
+            }
+            if (next > turn) {
+                break;
+            }
+            total -= TokenEstimate.ofMessages(fitted.subList(start, next));
+            start = next;
+        }
+        return start == 0 ? fitted : List.copyOf(fitted.subList(start, fitted.size()));
+    }
+
+    /** Where the current turn starts: the last user message that answers no tool call. */
+    static int currentTurnStart(List<LlmMessage> window) {
+        for (int i = window.size() - 1; i >= 0; i--) {
+            if (ContextWindow.opensATurn(window.get(i))) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    /** The message with each text longer than {@code cap} tokens cut to its head and tail around a marker. */
+    static LlmMessage shortened(LlmMessage message, int cap) {
+        List<Part> parts = new ArrayList<>(message.parts().size());
+        for (Part part : message.parts()) {
+            parts.add(switch (part) {
+                case Part.Text text -> new Part.Text(shortened(text.text(), cap));
+                case Part.ToolResult result -> new Part.ToolResult(result.callId(), result.toolName(), result.content()
+                        .stream().map(p -> p instanceof Part.Text t ? new Part.Text(shortened(t.text(), cap)) : p)
+                        .toList(), result.error());
+                default -> part;
+            });
+        }
+        return new LlmMessage(message.role(), parts);
+    }
+
+    static String shortened(String text, int cap) {
+        if (TokenEstimate.of(text) <= cap) {
+            return text;
+        }
+        int keep = Math.max(2, cap * 4 - 200) / 2;   // the marker's ~200 characters come out of the same allowance
+        int head = keep;
+        int tail = text.length() - keep;
+        if (Character.isHighSurrogate(text.charAt(head - 1))) {
+            head--;
+        }
+        if (Character.isLowSurrogate(text.charAt(tail))) {
+            tail++;
+        }
+        return text.substring(0, head) + "\n\n[... " + String.format(java.util.Locale.ROOT, "%,d", tail - head) + " characters left out here"
+                + " by HAIA to keep the request within its token budget; the whole message is stored ...]\n\n"
+                + text.substring(tail);
+    }
+}
