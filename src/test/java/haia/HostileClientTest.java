@@ -399,6 +399,8 @@ class HostileClientTest {
         // stopped and stored as failed, where the finished reply would have been stored as answered
         List<StoredMessage> stored = awaitStored("gone", 1);
         assertEquals(MessageStatus.FAILED, stored.getFirst().status(), stored.toString());
+        // the call was stopped, not sent again (on a connection the start-up model check had pooled, it once was)
+        assertEquals(1, anthropic.requests().size(), "the model was called once");
         assertEquals(200, chat("gone", "next").status());
         assertEquals(1, anthropic.lastRequest().body().path("messages").size(), "nothing unread in the window");
     }

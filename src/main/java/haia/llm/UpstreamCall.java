@@ -62,7 +62,7 @@ public final class UpstreamCall {
      * A blocking call for a model reply: the reply, or a classified {@link LlmException}; a reply longer than
      * {@code HAIA_MAX_REPLY_CHARS} is a {@link ReplyTooLargeException} carrying the text up to the limit.
      */
-    public LlmResponse reply(Supplier<HttpClientResponse> send, Cancellation cancellation, FailureReader failure,
+    public LlmResponse reply(Supplier<UpstreamResponse> send, Cancellation cancellation, FailureReader failure,
                              BodyReader<LlmResponse> reader) {
         LlmResponse response = blocking(send, cancellation, failure, reader);
         if (length(response) > limits.maxReplyChars()) {
@@ -90,10 +90,11 @@ public final class UpstreamCall {
      * Any blocking call: the body's meaning, or a classified {@link LlmException}. A cancelled call fails with
      * {@link ErrorCategory#CANCELLED}; the caller knows why it cancelled and says so.
      */
-    public <T> T blocking(Supplier<HttpClientResponse> send, Cancellation cancellation, FailureReader failure,
+    public <T> T blocking(Supplier<UpstreamResponse> send, Cancellation cancellation, FailureReader failure,
                           BodyReader<T> reader) {
-        HttpClientResponse response = send(send, cancellation);
-        Runnable unregister = cancellation.onCancel(response::close);
+        UpstreamResponse response = send(send, cancellation);
+        // an abort, not a close: see UpstreamResponse
+        Runnable unregister = cancellation.onCancel(response::abort);
         try (response) {
             if (response.status().code() != 200) {
                 throw failure.read(response);
@@ -119,9 +120,9 @@ public final class UpstreamCall {
      * ends without its final event is a protocol failure, never a silent success. A stream past HAIA's size limits
      * ends with a {@link ReplyTooLargeException} after the text up to the limit.
      */
-    public void streaming(Supplier<HttpClientResponse> send, Cancellation cancellation, Consumer<LlmEvent> events,
+    public void streaming(Supplier<UpstreamResponse> send, Cancellation cancellation, Consumer<LlmEvent> events,
                           FailureReader failure, StreamReader reader) {
-        HttpClientResponse response;
+        UpstreamResponse response;
         try {
             response = send(send, cancellation);
         } catch (LlmException e) {
@@ -130,7 +131,7 @@ public final class UpstreamCall {
             }
             return;
         }
-        Runnable unregister = cancellation.onCancel(response::close);
+        Runnable unregister = cancellation.onCancel(response::abort);
         try (response) {
             if (response.status().code() != 200) {
                 events.accept(new LlmEvent.Failed(failure.read(response)));
@@ -164,7 +165,7 @@ public final class UpstreamCall {
      * Sends the request and waits for the answer's headers. Nothing can be closed yet while waiting (an upstream
      * that accepts the connection and then says nothing), so a cancellation interrupts this thread instead.
      */
-    private HttpClientResponse send(Supplier<HttpClientResponse> send, Cancellation cancellation) {
+    private UpstreamResponse send(Supplier<UpstreamResponse> send, Cancellation cancellation) {
         try (Cancellation.Interruption ignored = cancellation.interruptOnCancel()) {
             return send.get();
         } catch (LlmException e) {

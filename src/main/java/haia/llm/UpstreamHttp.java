@@ -1,8 +1,8 @@
 package haia.llm;
 
 import java.io.EOFException;
+import java.io.InterruptedIOException;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -80,7 +80,7 @@ public final class UpstreamHttp implements AutoCloseable {
     }
 
     /** Sends a protocol's request: its method, URL, headers and body. */
-    public HttpClientResponse send(UpstreamRequest request) {
+    public UpstreamResponse send(UpstreamRequest request) {
         Consumer<Http1ClientRequest> headers = http -> request.headers()
                 .forEach((name, value) -> http.header(HeaderNames.create(name), value));
         return switch (request.method()) {
@@ -90,23 +90,25 @@ public final class UpstreamHttp implements AutoCloseable {
     }
 
     /** {@code POST uri} with the headers {@code prepare} sets and {@code body}. */
-    public HttpClientResponse post(URI uri, Consumer<Http1ClientRequest> prepare, byte[] body) {
+    public UpstreamResponse post(URI uri, Consumer<Http1ClientRequest> prepare, byte[] body) {
         return exchange(Method.POST, uri, prepare, request -> request.submit(body));
     }
 
     /** {@code GET uri} with the headers {@code prepare} sets. */
-    public HttpClientResponse get(URI uri, Consumer<Http1ClientRequest> prepare) {
+    public UpstreamResponse get(URI uri, Consumer<Http1ClientRequest> prepare) {
         return exchange(Method.GET, uri, prepare, Http1ClientRequest::request);
     }
 
     /**
      * Sends the request on a pooled connection. When a reused connection turns out closed before the server sent
      * anything (its idle timeout ran out as HAIA reused it), the request is sent once more on a new connection:
-     * the failure says nothing about the upstream, only about that connection. Any other failure to get an answer
-     * is a classified {@link LlmException} naming the upstream's URL and the setting that changes it.
+     * the failure says nothing about the upstream, only about that connection. Not so when the thread was
+     * interrupted: that is a {@link Cancellation} (the client left, a deadline, shutdown), which closes the socket
+     * under the read and so looks the same, and a cancelled call must not be sent again. Any other failure to get
+     * an answer is a classified {@link LlmException} naming the upstream's URL and the setting that changes it.
      */
-    private HttpClientResponse exchange(Method method, URI uri, Consumer<Http1ClientRequest> prepare,
-                                        Function<Http1ClientRequest, HttpClientResponse> send) {
+    private UpstreamResponse exchange(Method method, URI uri, Consumer<Http1ClientRequest> prepare,
+                                      Function<Http1ClientRequest, HttpClientResponse> send) {
         UpstreamConnections.Lease lease;
         try {
             lease = connections.acquire();
@@ -114,7 +116,7 @@ public final class UpstreamHttp implements AutoCloseable {
             throw UpstreamErrors.connectionFailure(provider, where, e);
         }
         try {
-            return send.apply(request(method, uri, prepare, lease));
+            return new UpstreamResponse(send.apply(request(method, uri, prepare, lease)), lease.connection());
         } catch (RuntimeException e) {
             lease.connection().closeResource();
             if (!lease.reused() || !closedBeforeAnswer(e)) {
@@ -124,7 +126,7 @@ public final class UpstreamHttp implements AutoCloseable {
         UpstreamConnections.Lease fresh = null;
         try {
             fresh = connections.fresh();
-            return send.apply(request(method, uri, prepare, fresh));
+            return new UpstreamResponse(send.apply(request(method, uri, prepare, fresh)), fresh.connection());
         } catch (RuntimeException e) {
             if (fresh != null) {
                 fresh.connection().closeResource();
@@ -140,11 +142,18 @@ public final class UpstreamHttp implements AutoCloseable {
         return request;
     }
 
-    /** The connection ended (end of stream, reset, broken pipe) before an answer: not a slow server. */
+    /**
+     * The connection ended (end of stream, reset, broken pipe) before an answer: not a slow server, and not a
+     * cancellation (an interrupted virtual thread's socket is closed under it: "Closed by interrupt", and the
+     * thread stays interrupted; Helidon's idle monitor reports the interrupt as an {@link InterruptedException}).
+     */
     private static boolean closedBeforeAnswer(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return false;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SocketTimeoutException) {
-                return false;
+            if (t instanceof InterruptedIOException || t instanceof InterruptedException) {
+                return false;   // a timeout (SocketTimeoutException is one) or an interrupt
             }
             if (t instanceof DataReader.InsufficientDataAvailableException || t instanceof EOFException
                     || t instanceof SocketException) {
