@@ -30,6 +30,7 @@ import haia.store.MessageKey;
 import haia.store.MessageStatus;
 import haia.store.NewMessage;
 import haia.store.StoreException;
+import haia.store.WindowTail;
 import haia.tools.ToolCatalog;
 import haia.usage.Charge;
 import haia.usage.Prices;
@@ -356,22 +357,16 @@ public final class ChatPipeline {
                     : ContextWindow.clientContext(command.history(), plan.userTurn());
         }
         int limit = size + step;
-        List<LlmMessage> tail;
-        long before = 0;
+        WindowTail tail;
         if (conversation.stored().isPresent()) {
-            tail = store.window(conversation.stored().getAsLong(), plan.supersedeFrom(), limit);
-            if (step > 0 && tail.size() == limit) {
-                before = store.liveCount(conversation.stored().getAsLong(), plan.supersedeFrom()) - limit;
-            }
+            tail = store.tail(conversation.stored().getAsLong(), plan.supersedeFrom(), limit);
         } else if (conversation.mode() == HistoryAlignment.Mode.THREAD) {
-            tail = store.window(conversation.identity().get(), limit);
-            if (step > 0 && tail.size() == limit) {
-                before = store.liveCount(conversation.identity().get()) - limit;
-            }
+            tail = store.tail(conversation.identity().get(), limit);
         } else {
-            tail = List.of();   // a branch conversation that does not exist yet
+            tail = new WindowTail(List.of(), 0);   // a branch conversation that does not exist yet
         }
-        return Ageing.aged(ContextWindow.assemble(tail, before, plan.imports(), plan.userTurn(), size, step));
+        return Ageing.aged(ContextWindow.assemble(tail.messages(), tail.before(), plan.imports(), plan.userTurn(),
+                                                  size, step));
     }
 
     private int windowSize(ModelRegistry.Route route) {

@@ -57,10 +57,11 @@ public final class ConversationStore implements AutoCloseable {
      * newest live message and stops after {@code limit} rows, so its cost does not depend on history size.
      */
     final String windowSql;
+    /** The same, up to a message that is being replaced (a regenerated reply). */
+    private final String windowBeforeSql;
     /** The same window, found by the conversation's identity: one round trip for the common request (SQLite). */
     final Optional<String> windowByIdentitySql;
     private final String liveBranchSql;
-    private final String liveCountSql;
 
     private ConversationStore(Dialect dialect, DbClient db, Writer writer, ConversationLeases leases, Clock clock) {
         this.dialect = dialect;
@@ -69,11 +70,16 @@ public final class ConversationStore implements AutoCloseable {
         this.leases = leases;
         this.clock = clock;
         String live = dialect.indexedBy("messages_live");
-        this.windowSql = "SELECT role, content, parts FROM messages" + live
-                + " WHERE conversation_id = ? AND " + LIVE + " AND id < ? ORDER BY id DESC LIMIT ?";
+        // live_before: the live messages up to the window's newest, from the conversation's stored count (kept by
+        // commit), less the few from beforeId on where there is one (a regenerated reply); subqueries that do not
+        // depend on the row, so the database runs them once, in the same round trip as the window
+        String liveCount = "(SELECT live_count FROM conversations WHERE id = ?)";
+        String window = " FROM messages" + live + " WHERE conversation_id = ? AND " + LIVE
+                + " AND id < ? ORDER BY id DESC LIMIT ?";
+        this.windowSql = "SELECT role, content, parts, " + liveCount + " AS live_before" + window;
+        this.windowBeforeSql = "SELECT role, content, parts, " + liveCount + " - (SELECT count(*) FROM messages" + live
+                + " WHERE conversation_id = ? AND " + LIVE + " AND id >= ?) AS live_before" + window;
         this.windowByIdentitySql = dialect.windowByIdentitySql(LIVE);
-        this.liveCountSql = "SELECT c.live_count - (SELECT count(*) FROM messages" + live
-                + " WHERE conversation_id = c.id AND " + LIVE + " AND id >= ?) AS n FROM conversations c WHERE c.id = ?";
         this.liveBranchSql = "SELECT id, role, content_hash FROM messages" + live
                 + " WHERE conversation_id = ? AND " + LIVE + " ORDER BY id";
     }
@@ -172,48 +178,56 @@ public final class ConversationStore implements AutoCloseable {
      * @param beforeId only messages older than this id (the part of the branch a regenerate or edit keeps)
      */
     public List<LlmMessage> window(long conversationId, OptionalLong beforeId, int limit) {
-        return read("load context window", () -> {
-            try (Stream<DbRow> rows = db.execute().createNamedQuery("window", windowSql)
-                    .params(conversationId, beforeId.orElse(Long.MAX_VALUE), limit).execute()) {
-                return oldestFirst(rows);
-            }
-        });
+        return tail(conversationId, beforeId, limit).messages();
     }
 
     /** The newest {@code limit} live messages of the live conversation with this identity, oldest first. */
     public List<LlmMessage> window(ConversationIdentity identity, int limit) {
-        if (windowByIdentitySql.isEmpty()) {
-            OptionalLong id = findId(identity);
-            return id.isPresent() ? window(id.getAsLong(), OptionalLong.empty(), limit) : List.of();
-        }
+        return tail(identity, limit).messages();
+    }
+
+    /**
+     * The newest {@code limit} live messages before message {@code beforeId} (all of them when empty), and how many
+     * live messages come before those: one round trip, whose cost does not grow with the conversation.
+     */
+    public WindowTail tail(long conversationId, OptionalLong beforeId, int limit) {
         return read("load context window", () -> {
-            try (Stream<DbRow> rows = db.execute().createNamedQuery("window-by-identity", windowByIdentitySql.get())
-                    .params(identity.kind().dbValue(), identity.key().orElse(""), limit).execute()) {
-                return oldestFirst(rows);
+            try (Stream<DbRow> rows = beforeId.isEmpty()
+                    ? db.execute().createNamedQuery("window", windowSql)
+                            .params(conversationId, conversationId, Long.MAX_VALUE, limit).execute()
+                    : db.execute().createNamedQuery("window-before", windowBeforeSql)
+                            .params(conversationId, conversationId, beforeId.getAsLong(), conversationId,
+                                    beforeId.getAsLong(), limit).execute()) {
+                return tailOf(rows);
             }
         });
     }
 
-    /**
-     * How many live messages the conversation has before message id {@code beforeId}: where a full window's tail
-     * sits in the conversation, so the window can move in blocks. Asked only when the window query came back full,
-     * so short conversations never pay for it. The conversation's stored count ({@code live_count}, kept by
-     * {@link #commit}), less the few live messages from {@code beforeId} on (a regenerated reply): its cost does not
-     * grow with the conversation.
-     */
-    public long liveCount(long conversationId, OptionalLong beforeId) {
-        return read("count live messages", () -> db.execute().createNamedGet("live-count", liveCountSql)
-                .params(beforeId.orElse(Long.MAX_VALUE), conversationId).execute()
-                .map(row -> longOf(row, "n")).orElse(0L));
+    /** The same for the live conversation with this identity (empty when there is none). */
+    public WindowTail tail(ConversationIdentity identity, int limit) {
+        if (windowByIdentitySql.isEmpty()) {
+            OptionalLong id = findId(identity);
+            return id.isPresent() ? tail(id.getAsLong(), OptionalLong.empty(), limit) : WindowTail.EMPTY;
+        }
+        return read("load context window", () -> {
+            try (Stream<DbRow> rows = db.execute().createNamedQuery("window-by-identity", windowByIdentitySql.get())
+                    .params(identity.kind().dbValue(), identity.key().orElse(""), limit).execute()) {
+                return tailOf(rows);
+            }
+        });
     }
 
-    /** The same count for the live conversation with this identity (0 when there is none). */
-    public long liveCount(ConversationIdentity identity) {
-        return read("count live messages", () -> db.execute().createNamedGet("live-count-by-identity", """
-                        SELECT live_count AS n FROM conversations
-                        WHERE kind = ? AND coalesce(external_key, '') = ? AND archived = 0""")
-                .params(identity.kind().dbValue(), identity.key().orElse("")).execute()
-                .map(row -> longOf(row, "n")).orElse(0L));
+    /** Rows newest first, each carrying {@code live_before}: the live messages up to the newest of them. */
+    private WindowTail tailOf(Stream<DbRow> newestFirst) {
+        long[] liveUpToTail = {0};
+        List<LlmMessage> messages = new ArrayList<>(newestFirst
+                .map(row -> {
+                    liveUpToTail[0] = longOf(row, "live_before");
+                    return new LlmMessage(role(row), parts(row));
+                })
+                .toList());
+        Collections.reverse(messages);
+        return new WindowTail(messages, Math.max(0, liveUpToTail[0] - messages.size()));
     }
 
     private List<LlmMessage> oldestFirst(Stream<DbRow> newestFirst) {

@@ -27,7 +27,8 @@ sealed interface Dialect permits SqliteDialect, PostgresDialect {
     String indexedBy(String index);
 
     /**
-     * The window of the live conversation with an identity in one round trip (parameters: kind, key, limit), where
+     * The window of the live conversation with an identity in one round trip (parameters: kind, key, limit; columns:
+     * role, content, parts, and live_before, the conversation's count of live messages), where
      * this database walks the partial index of live messages for it; empty where it does not (then the store looks
      * the conversation up first and reads its window by id).
      */

@@ -70,7 +70,7 @@ final class SqliteDialect implements Dialect {
     /** A join, with the index pinned: SQLite's planner then finds the conversation first and walks its messages. */
     @Override
     public Optional<String> windowByIdentitySql(String live) {
-        return Optional.of("SELECT m.role, m.content, m.parts FROM conversations c"
+        return Optional.of("SELECT m.role, m.content, m.parts, c.live_count AS live_before FROM conversations c"
                 + " JOIN messages m INDEXED BY messages_live ON m.conversation_id = c.id"
                 + " WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.archived = 0 AND m." + live
                 + " ORDER BY m.id DESC LIMIT ?");

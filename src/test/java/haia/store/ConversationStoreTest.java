@@ -113,7 +113,8 @@ class ConversationStoreTest {
     @Test
     void theWindowQueryUsesTheLiveIndex() throws Exception {
         long id = exchange(ConversationIdentity.DEFAULT, "q", "a");
-        String window = store.windowSql.replaceFirst("\\?", Long.toString(id))
+        // parameters: the conversation (its count of live messages), the conversation, before id, limit (its window)
+        String window = store.windowSql.replaceFirst("\\?", Long.toString(id)).replaceFirst("\\?", Long.toString(id))
                 .replaceFirst("\\?", "9223372036854775807").replaceFirst("\\?", "20");
         String byIdentity = store.windowByIdentitySql.orElse("").replaceFirst("\\?", "'default'").replaceFirst("\\?", "''")
                 .replaceFirst("\\?", "20");
@@ -128,7 +129,7 @@ class ConversationStoreTest {
                                   + " generate_series(1, 400) m ORDER BY m, c.id");
                 s.execute("ANALYZE");
             }
-            String plan = postgresPlan(store.windowSql, id + ", 9223372036854775807, 20", 8);
+            String plan = postgresPlan(store.windowSql, id + ", " + id + ", 9223372036854775807, 20", 8);
             assertEquals(8, plan.split("Backward using messages_live", -1).length - 1, "every run: " + plan);
             assertFalse(plan.contains("messages_pkey") || plan.contains("Sort"), plan);
             assertTrue(store.windowByIdentitySql.isEmpty(), "by id only: see PostgresDialect.windowByIdentitySql");
@@ -231,16 +232,18 @@ class ConversationStoreTest {
         assertEquals(MessageStatus.SUPERSEDED, all.get(3).status());
         assertEquals(5, store.get(id).orElseThrow().messageCount());
         assertEquals(4, store.get(id).orElseThrow().liveCount());
-        // the stored count the block window reads keeps up with supersedes, and counts before a message id
-        assertEquals(4, store.liveCount(id, OptionalLong.empty()));
-        assertEquals(4, store.liveCount(ConversationIdentity.openWebUi("chat-1")));
-        assertEquals(3, store.liveCount(id, OptionalLong.of(store.liveBranch(id).get(3).id())));
+        // where a window's tail sits (the stored count the block window reads) keeps up with supersedes, and counts
+        // before a message id
+        assertEquals(3, store.tail(id, OptionalLong.empty(), 1).before());
+        assertEquals(1, store.tail(ConversationIdentity.openWebUi("chat-1"), 3).before());
+        assertEquals(2, store.tail(id, OptionalLong.of(store.liveBranch(id).get(3).id()), 1).before());
+        assertEquals(0, store.tail(id, OptionalLong.empty(), 10).before());
         store.commit(new Exchange(ConversationIdentity.openWebUi("chat-1"), OptionalLong.empty(),
                                   List.of(new NewMessage(LlmMessage.Role.USER, List.of(new haia.llm.Part.Text("lost")),
                                                          MessageStatus.FAILED, Optional.empty(), Optional.empty(),
                                                          Optional.empty(), Optional.of("upstream down")))));
-        assertEquals(4, store.liveCount(id, OptionalLong.empty()), "a failed turn is off the live branch");
-        assertEquals(0, store.liveCount(ConversationIdentity.openWebUi("nobody")));
+        assertEquals(3, store.tail(id, OptionalLong.empty(), 1).before(), "a failed turn is off the live branch");
+        assertEquals(new WindowTail(List.of(), 0), store.tail(ConversationIdentity.openWebUi("nobody"), 3));
     }
 
     @Test
