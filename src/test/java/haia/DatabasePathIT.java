@@ -37,8 +37,21 @@ class DatabasePathIT {
             // root may write anywhere: run HAIA as nobody, for whom the root-owned folder is read-only
             command.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
         }
-        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
-                               Path.of(System.getProperty("haia.jar", "target/haia.jar")).toAbsolutePath().toString()));
+        Path jar = Path.of(System.getProperty("haia.jar", "target/haia.jar")).toAbsolutePath();
+        if (root) {
+            // nobody may not be able to reach the checkout (a private temporary folder, a home directory): the jar
+            // and its libs/ go where nobody can read them
+            Path app = Files.createDirectories(dir.resolve("app"));
+            Files.copy(jar, app.resolve("haia.jar"));
+            Path libs = Files.createDirectories(app.resolve("libs"));
+            try (var files = Files.list(jar.resolveSibling("libs"))) {
+                for (Path lib : files.toList()) {
+                    Files.copy(lib, libs.resolve(lib.getFileName()));
+                }
+            }
+            jar = app.resolve("haia.jar");
+        }
+        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("HAIA") || k.startsWith("ANTHROPIC")
                 || k.startsWith("SERVER"));
