@@ -123,10 +123,7 @@ final class AgentLoop {
             ToolChoice choice = bound != null ? ToolChoice.NONE
                     : step == 1 ? request.tools().choice()
                     : request.tools().choice() instanceof ToolChoice.None ? ToolChoice.NONE : ToolChoice.AUTO;
-            LlmRequest call = new LlmRequest(request.model(), request.system(), messages, request.maxTokens(),
-                                             request.sampling(),
-                                             new ToolUse(request.tools().tools(), choice, request.tools().parallel()),
-                                             request.responseFormat(), request.reasoning(), request.cachePrefix());
+            LlmRequest call = request.withMessages(messages).withToolChoice(choice);
             ModelResult result = modelCall.call(route, call, new StepSink(sink), cancellation);
             if (!(result instanceof ModelResult.Answered answered)) {
                 metrics.agentLoop(End.FAILED.label(), step);

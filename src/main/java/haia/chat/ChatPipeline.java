@@ -363,7 +363,7 @@ public final class ChatPipeline {
         } else if (conversation.mode() == HistoryAlignment.Mode.THREAD) {
             tail = store.tail(conversation.identity().get(), limit);
         } else {
-            tail = new WindowTail(List.of(), 0);   // a branch conversation that does not exist yet
+            tail = WindowTail.EMPTY;   // a branch conversation that does not exist yet
         }
         return Ageing.aged(ContextWindow.assemble(tail.messages(), tail.before(), plan.imports(), plan.userTurn(),
                                                   size, step));

@@ -158,8 +158,7 @@ final class Prompt {
         for (LlmMessage message : request.messages()) {
             messages.add(new LlmMessage(message.role(), resolved(message.parts(), loaded, route, cancellation)));
         }
-        return new LlmRequest(request.model(), request.system(), messages, request.maxTokens(), request.sampling(),
-                              request.tools(), request.responseFormat(), request.reasoning(), request.cachePrefix());
+        return request.withMessages(messages);
     }
 
     private List<Part> resolved(List<Part> parts, Map<Long, Part.Image.Inline> loaded, ModelRegistry.Route route,

@@ -64,6 +64,19 @@ public record LlmRequest(String model,
                               Optional.empty());
     }
 
+    /** The same request with other messages (its pictures resolved, an agent loop's next step). */
+    public LlmRequest withMessages(List<LlmMessage> otherMessages) {
+        return new LlmRequest(model, system, otherMessages, maxTokens, sampling, tools, responseFormat, reasoning,
+                              cachePrefix);
+    }
+
+    /** The same request, offering the same tools under another choice (an agent loop's later steps). */
+    public LlmRequest withToolChoice(ToolChoice choice) {
+        return new LlmRequest(model, system, messages, maxTokens, sampling,
+                              new ToolUse(tools.tools(), choice, tools.parallel()), responseFormat, reasoning,
+                              cachePrefix);
+    }
+
     /** The same request addressed to another upstream model (used when a fallback model answers). */
     public LlmRequest withModel(String otherModel) {
         return new LlmRequest(otherModel, system, messages, maxTokens, sampling, tools, responseFormat, reasoning,

@@ -18,5 +18,6 @@ public record WindowTail(List<LlmMessage> messages, long before) {
         messages = List.copyOf(messages);
     }
 
-    static final WindowTail EMPTY = new WindowTail(List.of(), 0);
+    /** No conversation (yet): nothing stored, nothing before it. */
+    public static final WindowTail EMPTY = new WindowTail(List.of(), 0);
 }

@@ -194,6 +194,8 @@ class AgentLoopTest {
         LlmRequest first = model.requests().getFirst();
         assertTrue(toolNames(first).containsAll(List.of("haia_lab_nodes", "haia_lab_slow")), toolNames(first).toString());
         assertEquals(ToolChoice.AUTO, first.tools().choice());
+        assertTrue(first.cachePrefix() && model.requests().get(1).cachePrefix(),
+                   "every step keeps the prompt-cache breakpoints of the request");
         List<LlmMessage> second = model.requests().get(1).messages();
         assertEquals(3, second.size());
         assertEquals(List.of(new Part.Text("Let me check."), call("toolu_1", "haia_lab_nodes")), second.get(1).parts());
