@@ -109,6 +109,26 @@ class DeployFilesTest {
         assertTrue(owui.all("Unit", "After").contains("haia.service"));
     }
 
+    // ---- the Containerfile ----
+
+    @Test
+    void containerfileTakesItsBasesAsArgumentsAndTheJarFromTheAppStage() throws IOException {
+        String file = containerfile();
+        // the defaults are the images users pull; bin/e2e-container builds on a Debian-packaged base instead
+        assertTrue(file.contains("\nARG BUILD_IMAGE=docker.io/library/maven:3.9-eclipse-temurin-25\n"), "Maven base");
+        assertTrue(file.contains("\nARG RUNTIME_IMAGE=docker.io/library/eclipse-temurin:25-jre\n"), "JRE base");
+        assertEquals(List.of("FROM ${BUILD_IMAGE} AS build", "FROM scratch AS app", "FROM ${RUNTIME_IMAGE}"),
+                     file.lines().filter(l -> l.startsWith("FROM ")).toList());
+        // the runtime stage takes the jar and its libs from "app" alone, laid out as in target/, so that
+        // --build-context app=target (a jar built outside) replaces the Maven stage
+        String runtime = file.substring(file.indexOf("FROM ${RUNTIME_IMAGE}"));
+        List<String> copies = runtime.lines().filter(l -> l.startsWith("COPY --from=")).toList();
+        assertEquals(List.of("COPY --from=app /libs /app/libs", "COPY --from=app /haia.jar /app/haia.jar"), copies);
+        String app = file.substring(file.indexOf("FROM scratch AS app"), file.indexOf("FROM ${RUNTIME_IMAGE}"));
+        assertTrue(app.contains("COPY --from=build /src/target/haia.jar /haia.jar")
+                   && app.contains("COPY --from=build /src/target/libs /libs"), app);
+    }
+
     // ---- the compose file ----
 
     @Test
