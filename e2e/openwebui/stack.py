@@ -9,17 +9,14 @@ Every process is started here and stopped here, by its pid.
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-DEPLOY = REPO / 'deploy'
+from common import FAKE_ANTHROPIC_KEY, REPO, fake_anthropic_command, free_port, read_fake_ports
 
-# The fake Anthropic's key (FakeAnthropic.API_KEY); podman secret names map to the values of this run.
-FAKE_ANTHROPIC_KEY = 'sk-ant-test-4f1c9e'
+DEPLOY = REPO / 'deploy'
 
 # OpenWebUI settings the e2e run adds to the deployment's: nothing may leave the machine or download a model.
 OPENWEBUI_OFFLINE = {
@@ -72,12 +69,6 @@ def deployed_env(unit_file, secret_values):
 
 def container_value(unit_file, key):
     return next(v for k, v in unit(unit_file)['Container'] if k == key)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def clean_env(**extra):
@@ -134,13 +125,9 @@ class Stack:
 
     def start_fake(self):
         ports = self.work / 'fake.ports'
-        classpath = os.pathsep.join([str(REPO / 'target/test-classes'), str(REPO / 'target/haia.jar'),
-                                     str(REPO / 'target/libs/*')])
-        proc = self._start('fake-anthropic', [self.java, '-XX:+UseSerialGC', '-Xmx128m', '-cp', classpath,
-                                              'haia.testing.FakeAnthropicMain', str(ports)],
-                           clean_env(), self.work)
+        proc = self._start('fake-anthropic', fake_anthropic_command(self.java, ports), clean_env(), self.work)
         self._await('fake-anthropic', proc, ports.exists, 60)
-        values = dict(line.split('=', 1) for line in ports.read_text().split())
+        values = read_fake_ports(ports)
         self.fake_url, self.fake_control = values['url'], values['control']
         self.pve = {k: values[k] for k in ('pve_url', 'pve_fingerprint', 'pve_token')}
 
