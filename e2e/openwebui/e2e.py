@@ -434,7 +434,7 @@ def main():
     try:
         ok = (run.step('start the fake Anthropic (test classpath)', lambda: (stack.start_fake(), stack.fake_url)[1])
               and run.step('start HAIA with deploy/haia.container\'s environment', lambda: describe(
-                  stack.start_haia(), ['HAIA_PROVIDER', 'HAIA_SHUTDOWN_GRACE', 'HAIA_API_KEY']))
+                  stack.start_haia(), ['HAIA_PROVIDER', 'HAIA_SHUTDOWN_GRACE', 'HAIA_API_KEY_FILE']))
               and run.step('start OpenWebUI with deploy/openwebui.container\'s environment', lambda: describe(
                   stack.start_openwebui(), ['OPENAI_API_BASE_URL', 'OPENAI_API_KEY',
                                             'ENABLE_FORWARD_USER_INFO_HEADERS', 'ENABLE_OLLAMA_API'])))
@@ -491,7 +491,7 @@ def describe(env, keys):
     shown = []
     for k in keys:
         v = env.get(k, '')
-        shown.append(f'{k}={"****" if "KEY" in k else v}')
+        shown.append(f'{k}={"****" if k.endswith("_KEY") else v}')
     return ', '.join(shown)
 
 
