@@ -9,7 +9,7 @@ import uuid
 
 import socketio  # python-socketio, installed with open-webui
 
-from common import FakeAnthropic, HttpError, http, same_text, wait_for  # noqa: F401 - re-exported to e2e.py
+from common import http, same_text, wait_for
 
 
 class OpenWebUI:

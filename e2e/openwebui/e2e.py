@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(1, str(Path(__file__).parent.parent))
-from clients import FakeAnthropic, Haia, HttpError, OpenWebUI, wait_for  # noqa: E402
-from common import Run  # noqa: E402
+from clients import Haia, OpenWebUI, wait_for  # noqa: E402
+from common import FakeAnthropic, HttpError, Run  # noqa: E402
 from stack import REPO, Stack  # noqa: E402
 
 MODEL = 'haia'
