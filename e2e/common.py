@@ -41,6 +41,19 @@ class Run:
               + (f'\n        {detail}' if detail else ''), flush=True)
         return mark == 'ok  '
 
+    def interrupted(self):
+        print('[FAIL] interrupted', flush=True)
+        self.failed += 1
+
+    def ok(self):
+        return self.passed > 0 and self.failed == 0
+
+    def finish(self, name):
+        """The two lines every e2e run ends with; returns its exit code."""
+        print(f'{name}: {time.monotonic() - self.started:.0f} s')
+        print(f'{self.passed} passed, {self.failed} failed', flush=True)
+        return 0 if self.ok() else 1
+
 
 class HttpError(Exception):
     def __init__(self, status, body):

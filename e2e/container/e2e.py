@@ -384,8 +384,7 @@ def main():
             for title, fn in checks:
                 run.step(title, fn)
     except BaseException:
-        print('[FAIL] interrupted', flush=True)
-        run.failed += 1
+        run.interrupted()
         raise
     finally:
         try:
@@ -395,13 +394,11 @@ def main():
             run.failed += 1
         for line in s.summary():
             print(f'figures: {line}', flush=True)
-        if run.failed or run.passed == 0:
-            print(f'logs: {options.work}/{{commands,fake-anthropic,haia-1,haia}}.log', flush=True)
-        else:
+        if run.ok():
             shutil.rmtree(options.work, ignore_errors=True)
-        print(f'e2e-container: {time.monotonic() - run.started:.0f} s')
-        print(f'{run.passed} passed, {run.failed} failed', flush=True)
-    return 1 if run.failed or run.passed == 0 else 0
+        else:
+            print(f'logs: {options.work}/{{commands,fake-anthropic,haia-1,haia}}.log', flush=True)
+    return run.finish('e2e-container')
 
 
 if __name__ == '__main__':

@@ -15,7 +15,6 @@ import signal
 import struct
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 
@@ -473,18 +472,15 @@ def main():
             finally:
                 s.owui.close()
     except BaseException:
-        print('[FAIL] interrupted', flush=True)
-        run.failed += 1
+        run.interrupted()
         raise
     finally:
         stack.stop()
-        if run.failed or run.passed == 0:
-            print(f'logs: {options.work}/{{fake-anthropic,haia,openwebui}}.log', flush=True)
-        else:
+        if run.ok():
             shutil.rmtree(options.work, ignore_errors=True)
-        print(f'e2e-openwebui: {time.monotonic() - run.started:.0f} s')
-        print(f'{run.passed} passed, {run.failed} failed', flush=True)
-    return 1 if run.failed or run.passed == 0 else 0
+        else:
+            print(f'logs: {options.work}/{{fake-anthropic,haia,openwebui}}.log', flush=True)
+    return run.finish('e2e-openwebui')
 
 
 def describe(env, keys):
