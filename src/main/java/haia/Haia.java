@@ -244,7 +244,8 @@ public final class Haia implements AutoCloseable {
     }
 
     void routing(HttpRouting.Builder routing) {
-        routing.addFilter(new RequestLogFilter())
+        routing.addFilter(connections)   // first: it closes a connection that says so after everything else
+                .addFilter(new RequestLogFilter())
                 .addFilter(drain)
                 .addFilter(new AccessFilter(config.security().apiKey(), config.security().metricsRequireKey(),
                                             connections));

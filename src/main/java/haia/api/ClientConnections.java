@@ -7,6 +7,7 @@ import java.lang.reflect.Field;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -24,6 +25,10 @@ import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http1.Http1ConnectionListener;
 
 /**
@@ -43,9 +48,12 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
  *         gets its 413 here, before Helidon's own check of the declared length, and the connection of a refused
  *         body ends with a lingering close ({@link Connection#closeLingering}) instead of Helidon's immediate one.
  *         </li>
+ *     <li><b>Ending a connection that says {@code Connection: close}</b> once its response is out
+ *         ({@link #filter}): Helidon 4.1.7 answers with the header but goes on reading the socket until its idle
+ *         timeout, so a client reading to the end of the stream waited 30 s, and the socket stayed open as long.</li>
  * </ul>
  */
-public final class ClientConnections implements Http1ConnectionListener {
+public final class ClientConnections implements Http1ConnectionListener, Filter {
 
     private static final System.Logger LOG = System.getLogger(ClientConnections.class.getName());
     /** The most a lingering close reads (and drops) of a refused body: well past a slightly-too-large paste. */
@@ -107,6 +115,42 @@ public final class ClientConnections implements Http1ConnectionListener {
         }
     }
 
+    /**
+     * The routing's outermost filter: a response that says {@code Connection: close} (one HAIA refused, or shutting
+     * down), or one to a request that asked for it, ends its connection once it is sent. The request's body was read
+     * (a plain close), or it was not (a lingering close, so the client still gets the answer). A response not sent
+     * yet (an exception on its way to the error handler) is left alone: that handler answers and closes.
+     */
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        if (saysClose(req.headers())) {
+            // Helidon says keep-alive to "Connection: Close" and "keep-alive, close": HAIA answers as it closes
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
+        chain.proceed();
+        if (res.isSent() && (saysClose(req.headers()) || saysClose(res.headers()))) {
+            current().ifPresent(connection -> {
+                if (req.content().consumed()) {
+                    connection.close();
+                } else {
+                    connection.closeLingering();
+                }
+            });
+        }
+    }
+
+    /** {@code Connection: close}, alone or among other tokens ({@code keep-alive, close}), in any case. */
+    static boolean saysClose(Headers headers) {
+        return headers.first(HeaderNames.CONNECTION).filter(value -> {
+            for (String token : value.split(",")) {
+                if (token.strip().toLowerCase(Locale.ROOT).equals("close")) {
+                    return true;
+                }
+            }
+            return false;
+        }).isPresent();
+    }
+
     /** The connection of the request this thread handles (empty outside a request handler). */
     public Optional<Connection> current() {
         return Optional.ofNullable(current.get());
@@ -151,6 +195,8 @@ public final class ClientConnections implements Http1ConnectionListener {
 
         private final ConnectionContext ctx;
         private final AtomicReference<Watch> watch = new AtomicReference<>(Watch.NONE);
+        /** Closed by HAIA (a second close, lingering or not, has nothing left to do). */
+        private volatile boolean ended;
         private Cancellation.Interruption deadline;
         private ScheduledFuture<?> timer;
 
@@ -250,6 +296,9 @@ public final class ClientConnections implements Http1ConnectionListener {
          * directly to the socket: HAIA configures no write queue).
          */
         public void closeLingering() {
+            if (ended) {
+                return;
+            }
             receiving(false);   // the bounds below replace the request's read deadline
             Socket socket = jdkSocket();
             if (socket == null) {
@@ -307,6 +356,7 @@ public final class ClientConnections implements Http1ConnectionListener {
          * then finds the socket closed and ends the connection.
          */
         public void close() {
+            ended = true;
             try {
                 ctx.serverSocket().close();
             } catch (RuntimeException alreadyClosed) {
