@@ -25,6 +25,7 @@ import haia.llm.Capability;
 import haia.llm.ProviderDescriptor;
 import haia.llm.ProviderOption;
 import haia.llm.Providers;
+import haia.net.AddressRule;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -144,7 +145,8 @@ public final class ConfigLoader {
                 (int) Math.min(Integer.MAX_VALUE - 8, size("chat.max-image-bytes")),
                 positiveInt("chat.context-window-step"),
                 bool("chat.prompt-cache"),
-                optionalPositiveInt("chat.context-tokens"));
+                optionalPositiveInt("chat.context-tokens"),
+                imageFetch());
         HaiaConfig.Tasks tasks = new HaiaConfig.Tasks(
                 bool("tasks.detect-by-shape"),
                 bool("tasks.persona"),
@@ -454,6 +456,15 @@ public final class ConfigLoader {
         }).strip();
     }
 
+    /** How HAIA fetches pictures given by URL; each allow-list entry an address range, address or host name. */
+    private HaiaConfig.ImageFetch imageFetch() {
+        List<String> allow = list("chat.image-fetch.allow");
+        allow.forEach(entry -> AddressRule.problem(entry).ifPresent(problem -> problems.add(
+                name("chat.image-fetch.allow") + ": " + problem)));
+        return new HaiaConfig.ImageFetch(allow, duration("chat.image-fetch.timeout"),
+                                         positiveInt("chat.image-fetch.max-urls"), size("chat.image-fetch.max-bytes"));
+    }
+
     private Optional<String> optionalString(String key) {
         return config.get(key).asString().map(String::strip).filter(s -> !s.isEmpty());
     }
@@ -683,6 +694,10 @@ public final class ConfigLoader {
         env.put("HAIA_PERSONA_FILE", "chat.persona-file");
         env.put("HAIA_MAX_MESSAGE_CHARS", "chat.max-message-chars");
         env.put("HAIA_MAX_IMAGE_BYTES", "chat.max-image-bytes");
+        env.put("HAIA_IMAGE_FETCH_ALLOW", "chat.image-fetch.allow");
+        env.put("HAIA_IMAGE_FETCH_TIMEOUT", "chat.image-fetch.timeout");
+        env.put("HAIA_IMAGE_FETCH_MAX_URLS", "chat.image-fetch.max-urls");
+        env.put("HAIA_IMAGE_FETCH_MAX_BYTES", "chat.image-fetch.max-bytes");
         env.put("HAIA_PROVIDER", "haia.provider");
         env.put("HAIA_MODEL", "haia.model");
         env.put("HAIA_CAPABILITIES", "haia.capabilities");

@@ -115,6 +115,7 @@ public record HaiaConfig(Server server,
      *                           {@code contextWindow + contextStep} messages (with the prompt cache on)
      * @param promptCache        mark the stable prefix for the provider's prompt cache ({@code HAIA_PROMPT_CACHE})
      * @param contextTokens      the window's token budget for every model without its own; empty: by provider
+     * @param imageFetch         how pictures given by URL are fetched and checked
      */
     public record Chat(int contextWindow,
                        int maxTokens,
@@ -126,7 +127,24 @@ public record HaiaConfig(Server server,
                        int maxImageBytes,
                        int contextStep,
                        boolean promptCache,
-                       OptionalInt contextTokens) {
+                       OptionalInt contextTokens,
+                       ImageFetch imageFetch) {
+    }
+
+    /**
+     * How HAIA fetches the pictures clients give by URL (for providers that take bytes only), and checks the URLs
+     * it passes on to providers that fetch them.
+     *
+     * @param allow    address ranges, addresses and host names inside the network that may be fetched from (by
+     *                 default none: loopback, private, link-local, multicast and unspecified addresses are refused)
+     * @param timeout  one wall-clock deadline over all of a request's fetches, bodies included
+     * @param maxUrls  most picture URLs in one request
+     * @param maxBytes most bytes one request may fetch, all its pictures together
+     */
+    public record ImageFetch(List<String> allow, Duration timeout, int maxUrls, long maxBytes) {
+        public ImageFetch {
+            allow = List.copyOf(allow);
+        }
     }
 
     /**
