@@ -56,10 +56,11 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
 public final class ClientConnections implements Http1ConnectionListener, Filter {
 
     private static final System.Logger LOG = System.getLogger(ClientConnections.class.getName());
-    /** The most a lingering close reads (and drops) of a refused body: well past a slightly-too-large paste. */
-    public static final long LINGER_BYTES = 4L << 20;
-    /** The longest a lingering close waits for the client to stop sending. */
-    public static final Duration LINGER_TIME = Duration.ofSeconds(2);
+    /**
+     * The most a lingering close reads (and drops) of a refused body: a body several times the limit still gets its
+     * answer (a client's whole chat of screenshots; the test sends 64 MiB with urllib), an endless one is cut off.
+     */
+    public static final long LINGER_BYTES = 256L << 20;
     /**
      * The JDK socket under Helidon's plain socket: Helidon 4.1's sockets cannot half-close, JDK sockets can. Null
      * if a Helidon version without this field (or a module boundary) hides it; connections then close at once.
@@ -99,7 +100,7 @@ public final class ClientConnections implements Http1ConnectionListener, Filter 
                 // close the socket at once, and a client still sending its body would get a reset instead (see
                 // closeLingering): answered here, with a lingering close, before Helidon reads any of the body
                 connection.refuse(TransportErrors.bodyTooLarge(headers.first(RequestLogFilter.REQUEST_ID),
-                                                               maxBodyBytes));
+                                                               declaredLength(headers), maxBodyBytes));
             }
             if (hasBody(headers)) {
                 connection.receiving(true);
@@ -290,10 +291,12 @@ public final class ClientConnections implements Http1ConnectionListener, Filter 
          * the answer lost ("connection reset", "header parser received no bytes"), and SDKs retry resets. That is
          * what Helidon's own close does. So, as nginx's {@code lingering_close} and Go's net/http do: half-close
          * first (the client reads the answer and the end of the stream after it), read and drop what the client
-         * still sends, until it stops or closes, and then close. It is bounded, for hostile clients: at most
-         * {@link #LINGER_BYTES} and {@link #LINGER_TIME}; a client that sends more or longer is cut off by the
-         * close (and a reset). Runs on the connection's thread, after the response was written (Helidon writes
-         * directly to the socket: HAIA configures no write queue).
+         * still sends, until it stops or closes, and then close. Clients that write their whole body before they
+         * read (Python's urllib and http.client, aiohttp under OpenWebUI) read the answer only then, so the drain
+         * lasts as long as a client may take to send a body ({@code HAIA_CLIENT_READ_TIMEOUT}, as nginx's
+         * {@code lingering_time}); bounded for hostile clients by that time and {@link #LINGER_BYTES}: a client that
+         * sends more or longer is cut off by the close (and a reset). Runs on the connection's thread, after the
+         * response was written (Helidon writes directly to the socket: HAIA configures no write queue).
          */
         public void closeLingering() {
             if (ended) {
@@ -311,7 +314,7 @@ public final class ClientConnections implements Http1ConnectionListener, Filter 
                 socket.shutdownOutput();
                 InputStream in = socket.getInputStream();
                 byte[] buffer = new byte[64 * 1024];
-                long end = System.nanoTime() + LINGER_TIME.toNanos();
+                long end = System.nanoTime() + readTimeout.toNanos();
                 while (discarded < LINGER_BYTES) {
                     long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
                     if (left <= 0) {
@@ -335,8 +338,8 @@ public final class ClientConnections implements Http1ConnectionListener, Filter 
             if (cutOff) {
                 LOG.log(System.Logger.Level.INFO, "Closed a connection from " + ctx.remotePeer().host()
                         + " after discarding " + discarded + " bytes of a refused request body: it kept sending"
-                        + " (HAIA reads at most " + LINGER_BYTES + " bytes in " + LINGER_TIME.toSeconds()
-                        + " s of a refused body)");
+                        + " (HAIA reads at most " + LINGER_BYTES + " bytes in " + readTimeout.toSeconds()
+                        + " s of a refused body, HAIA_CLIENT_READ_TIMEOUT)");
             }
         }
 

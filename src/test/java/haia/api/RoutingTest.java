@@ -149,7 +149,7 @@ class RoutingTest {
         assertNotNull(notFound.header("x-request-id"), "404 of a route");
 
         Http.Response tooLarge = Http.post(haia.uri("/v1/chat/completions"),
-                                           "{\"pad\":\"" + "x".repeat(9_000_000) + "\"}", Map.of());
+                                           "{\"pad\":\"" + "x".repeat(34_000_000) + "\"}", Map.of());   // > 32 MiB
         assertEquals(413, tooLarge.status());
         assertNotNull(tooLarge.header("x-request-id"), "413");
 
