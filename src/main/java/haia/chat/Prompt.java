@@ -78,7 +78,7 @@ final class Prompt {
         }
         LlmRequest request = withImages(new LlmRequest(route.upstreamModel(), system, shaped, maxTokens, sampling,
                                                        tools, generation.responseFormat(), generation.reasoning(),
-                                                       chat.promptCache()), route, images);
+                                                       chat.promptCache(), task), route, images);
         // asked with the pictures as the provider gets them: their number and sizes are part of what it accepts
         route.client().problem(request).ifPresent(problem -> {
             throw new RequestRefused(problem.param(), "Model '" + route.id() + "' (" + route.provider() + "): "

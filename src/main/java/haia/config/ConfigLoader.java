@@ -165,8 +165,7 @@ public final class ConfigLoader {
                 duration("resilience.connect-timeout"),
                 duration("resilience.first-token-timeout"),
                 duration("resilience.request-timeout"),
-                positiveInt("resilience.breaker.volume"),
-                percentage("resilience.breaker.error-ratio"),
+                breakerFailures(),
                 duration("resilience.breaker.delay"),
                 positiveInt("resilience.max-inflight"),
                 duration("resilience.queue-timeout"),
@@ -456,6 +455,20 @@ public final class ConfigLoader {
         }).strip();
     }
 
+    /**
+     * The breaker's count of failed requests in a row. Its keys of before (a rolling window of attempts and an error
+     * ratio, which let two bad requests open it) no longer mean anything: a file that still sets them is told so.
+     */
+    private int breakerFailures() {
+        for (String retired : List.of("resilience.breaker.volume", "resilience.breaker.error-ratio")) {
+            if (config.get(retired).exists()) {
+                problems.add(name(retired) + " is no longer used: the circuit breaker now opens after"
+                        + " resilience.breaker.failures requests in a row failed (default 5); remove " + retired);
+            }
+        }
+        return positiveInt("resilience.breaker.failures");
+    }
+
     /** How HAIA fetches pictures given by URL; each allow-list entry an address range, address or host name. */
     private HaiaConfig.ImageFetch imageFetch() {
         List<String> allow = list("chat.image-fetch.allow");
@@ -523,14 +536,6 @@ public final class ConfigLoader {
         }
         problems.add(name(key) + " must be a positive integer, got '" + raw + "'");
         return 1;
-    }
-
-    private int percentage(String key) {
-        int value = positiveInt(key);
-        if (value > 100) {
-            problems.add(name(key) + " must be a percentage (1-100), got " + value);
-        }
-        return value;
     }
 
     private int port(String key) {

@@ -243,8 +243,7 @@ public record HaiaConfig(Server server,
      * @param connectTimeout    TCP connect timeout to upstreams
      * @param firstTokenTimeout longest wait for the first streamed token
      * @param requestTimeout    longest whole upstream call
-     * @param breakerVolume     calls in the circuit breaker's rolling window
-     * @param breakerErrorRatio percentage of failed calls in that window that opens the breaker
+     * @param breakerFailures   requests in a row that failed because of the provider that open its breaker
      * @param breakerDelay      how long an open breaker fails fast before trying again
      * @param maxInflight       concurrent upstream calls allowed
      * @param queueTimeout      how long a call waits for a free slot before a 429
@@ -258,8 +257,7 @@ public record HaiaConfig(Server server,
                              Duration connectTimeout,
                              Duration firstTokenTimeout,
                              Duration requestTimeout,
-                             int breakerVolume,
-                             int breakerErrorRatio,
+                             int breakerFailures,
                              Duration breakerDelay,
                              int maxInflight,
                              Duration queueTimeout,
