@@ -35,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The adversarial run that exhausted the heap, against the real jar with its production JVM flags ({@code bin/start},
- * {@code -Xmx368m}): 16 concurrent requests of a few hundred bytes, each naming 4 pictures of 4.5 MB that HAIA must
- * fetch for a local model, which takes its time answering. Before, that was 64 pictures read at once, each copied
+ * {@code -Xmx368m}): 16 concurrent requests of a few hundred bytes in 16 chats, each naming 4 pictures of 4.5 MB
+ * that HAIA must fetch for a local model, which takes its time answering. Before, that was 64 pictures read at once, each copied
  * several times on the way to the provider: {@code OutOfMemoryError}s, failed requests, the provider's circuit
  * breaker opened by them. Now each request reserves what it fetches from HAIA's memory budget: requests that find it
  * spent wait their turn briefly, then get a clear 429, and the rest are answered; the JVM never runs out of memory
@@ -105,11 +105,13 @@ class ImageFetchMemoryIT {
                                 .put("url", base + "/" + (r * PICTURES + p) + ".png");
                     }
                     String json = body.toString();
+                    String conversation = "pictures-" + r;   // each its own chat: nothing serializes them
                     answers.add(CompletableFuture.supplyAsync(() -> {
                         try {
                             return http.send(HttpRequest.newBuilder(haia.uri("/v1/chat/completions"))
                                                      .timeout(Duration.ofSeconds(90))
                                                      .header("Content-Type", "application/json")
+                                                     .header("X-Haia-Conversation", conversation)
                                                      .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                                              HttpResponse.BodyHandlers.ofString()).statusCode();
                         } catch (Exception dropped) {

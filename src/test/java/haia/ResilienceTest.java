@@ -327,12 +327,16 @@ class ResilienceTest {
     }
 
     /**
-     * OpenWebUI sends a failed first message's title task right after it: the message and its task failed while
-     * the upstream was down (six attempts), and the user's next message, once it is back, must reach it.
+     * OpenWebUI sends a failed message's title task right after it: after a few good messages, the message and its
+     * task failed while the upstream was briefly down (six attempts), and the user's next message, once it is back,
+     * must reach it. Counted per attempt, that was six failures in ten calls: the breaker opened.
      */
     @Test
     void aFailedMessageAndItsFailedTitleTaskDoNotKeepTheNextMessageOut() throws Exception {
         start("", Map.of());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(200, chat("how is pve" + i + "?").status());
+        }
         for (int i = 0; i < 6; i++) {
             anthropic.enqueue(FakeAnthropic.error(529, "overloaded_error", "Overloaded"));
         }
@@ -342,7 +346,7 @@ class ResilienceTest {
                                                 + " lost quorum\n</chat_history>"),
                                         Map.of("X-OpenWebUI-Task", "title_generation"));
         assertEquals(503, title.status(), title.body());
-        assertEquals(6, anthropic.requests().size());
+        assertEquals(4 + 6, anthropic.requests().size());
         Http.Response next = chat("pve2 lost quorum, again");   // the upstream is back
         assertEquals(200, next.status(), next.body());
     }
