@@ -1,56 +1,15 @@
 """HTTP clients of the e2e run: OpenWebUI's own API used the way its browser front end uses it (read from
 OpenWebUI 0.12's source: routers/auths.py, routers/chats.py, main.py's /api/chat/completions,
-utils/middleware.py, and the front end's Chat.svelte / Messages.svelte), HAIA's /v1/conversations API, and the
-fake Anthropic's control API."""
+utils/middleware.py, and the front end's Chat.svelte / Messages.svelte) and HAIA's /v1/conversations API. The fake
+Anthropic's control API and the HTTP helper are in ../common.py (bin/e2e-container uses them too)."""
 
-import json
-import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 
 import socketio  # python-socketio, installed with open-webui
 
-
-class HttpError(Exception):
-    def __init__(self, status, body):
-        super().__init__(f'HTTP {status}: {body[:500]}')
-        self.status, self.body = status, body
-
-
-def http(method, url, body=None, token=None, timeout=60):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header('Accept', 'application/json')
-    if data is not None:
-        req.add_header('Content-Type', 'application/json')
-    if token:
-        req.add_header('Authorization', f'Bearer {token}')
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            raw = r.read().decode()
-            return json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raise HttpError(e.code, e.read().decode(errors='replace')) from None
-
-
-def same_text(text):
-    """Text as HAIA compares it (ContentHash): ends trimmed, line endings normalized. OpenWebUI strips the ends of a
-    reply it shows; HAIA stores the model's text byte for byte."""
-    return text.replace('\r\n', '\n').replace('\r', '\n').strip()
-
-
-def wait_for(what, check, timeout, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out after {timeout} s waiting for {what}')
-        time.sleep(interval)
+from common import http, same_text, wait_for
 
 
 class OpenWebUI:
@@ -262,42 +221,3 @@ class Haia:
         if conversation is None:
             return None
         return [(m['role'], same_text(m['content'])) for m in self.messages(conversation['id']) if m['live']]
-
-
-class FakeAnthropic:
-    """The fake's control API (haia.testing.FakeAnthropicMain)."""
-
-    def __init__(self, control):
-        self.control = control
-
-    def requests(self, start=0):
-        return http('GET', f'{self.control}/requests?from={start}')
-
-    def count(self):
-        return len(self.requests())
-
-    def violations(self):
-        return http('GET', f'{self.control}/violations')
-
-    def script(self, pieces, delay_ms):
-        return http('POST', f'{self.control}/script', {'pieces': pieces, 'delay_ms': delay_ms})
-
-    def script_stream_error(self, pieces, error_type):
-        return http('POST', f'{self.control}/script', {'pieces': pieces, 'delay_ms': 20, 'then_error': error_type})
-
-    def script_error(self, status, kind, message):
-        return http('POST', f'{self.control}/script', {'error': {'status': status, 'type': kind, 'message': message}})
-
-    @staticmethod
-    def text(content):
-        return content if isinstance(content, str) else ''.join(b.get('text', '') for b in content)
-
-    @classmethod
-    def window(cls, request):
-        """The conversation HAIA sent the model, as (role, content)."""
-        return [(m['role'], same_text(cls.text(m['content']))) for m in request['body']['messages']]
-
-    @classmethod
-    def is_task(cls, request):
-        messages = request['body']['messages']
-        return len(messages) == 1 and cls.text(messages[0]['content']).startswith('### Task:')
