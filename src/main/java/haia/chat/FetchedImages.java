@@ -23,10 +23,8 @@ final class FetchedImages implements AutoCloseable {
     private final List<MemoryBudget.Reservation> held = new ArrayList<>();
     private boolean closed;
 
-    /** For requests that name no picture URL. */
-    static FetchedImages none() {
-        return new FetchedImages();
-    }
+    /** For requests that name no picture URL (nothing is ever put into it). */
+    static final FetchedImages NONE = new FetchedImages();
 
     /** Keeps {@code reservation} until the request ends (at once given back when it already has). */
     synchronized MemoryBudget.Reservation hold(MemoryBudget.Reservation reservation) {

@@ -2,7 +2,6 @@ package haia.chat;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -73,12 +72,13 @@ final class ImageUrls {
      * @throws LlmException   {@link haia.llm.ErrorCategory#BUSY} when other requests hold the memory budget
      */
     FetchedImages prepare(ChatCommand command, ModelRegistry.Route route, Cancellation cancellation) {
-        if (!route.can(Capability.IMAGES)) {
-            return FetchedImages.none();   // its pictures become notes (or the request is refused) anyway
+        if (!route.can(Capability.IMAGES) || urls(command.messages()).isEmpty()) {
+            // no picture URL (almost every request), or pictures that become notes (or a refusal) anyway
+            return FetchedImages.NONE;
         }
         Set<URI> shown = urls(Ageing.aged(command.messages()));
         if (shown.isEmpty()) {
-            return FetchedImages.none();
+            return FetchedImages.NONE;
         }
         boolean bytes = !route.imageUrls();
         if (shown.size() > settings.maxUrls()) {
@@ -232,15 +232,19 @@ final class ImageUrls {
     private static Set<URI> urls(List<LlmMessage> messages) {
         Set<URI> urls = new LinkedHashSet<>();
         for (LlmMessage message : messages) {
-            List<Part> parts = new ArrayList<>(message.parts());
-            message.parts(Part.ToolResult.class).forEach(result -> parts.addAll(result.content()));
-            for (Part part : parts) {
-                if (part instanceof Part.Image image && image.source() instanceof Part.Image.Url url) {
-                    urls.add(url.url());
-                }
-            }
+            add(message.parts(), urls);
         }
         return urls;
+    }
+
+    private static void add(List<Part> parts, Set<URI> urls) {
+        for (Part part : parts) {
+            if (part instanceof Part.Image image && image.source() instanceof Part.Image.Url url) {
+                urls.add(url.url());
+            } else if (part instanceof Part.ToolResult result) {
+                add(result.content(), urls);
+            }
+        }
     }
 
     private static String human(Duration d) {
