@@ -146,7 +146,7 @@ public final class ChatPipeline {
         try {
             Cancellation cancellation = request.cancellation();
             sink.open(cancellation);
-            ModelRegistry.Route route = route(requested, conversation.identity().isEmpty() && conversation.task());
+            ModelRegistry.Route route = route(requested, conversation.task());   // tasks are always stateless
             // pictures given by URL are fetched before the conversation is taken: nothing waits on an image server
             // while it holds the conversation (and every other message in it)
             try (FetchedImages images = imageUrls.prepare(command, route, cancellation)) {
