@@ -1,8 +1,5 @@
 package haia;
 
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -110,27 +107,17 @@ class PostgresOutageIT {
         }
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
-
     private static void chat(HaiaProcess replica, String conversation, String question, boolean stream,
                              ConcurrentLinkedQueue<Answered> answered) {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(replica.uri("/v1/chat/completions"))
-                    .timeout(Duration.ofSeconds(90))
-                    .header("Content-Type", "application/json")
-                    .header("X-Haia-Conversation", conversation)
-                    .POST(HttpRequest.BodyPublishers.ofString(Http.chat("haia", question).put("stream", stream).toString()))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            boolean whole = response.statusCode() == 200 && (!stream || (response.body().strip().endsWith("data: [DONE]")
-                    && !response.body().contains("\"error\"")));
-            if (whole) {
-                answered.add(new Answered(conversation, question));
-            } else if (response.statusCode() == 503) {
+        HaiaProcess.ChatAnswer answer = replica.chat(conversation, question, stream, Duration.ofSeconds(90));
+        if (answer.whole()) {
+            answered.add(new Answered(conversation, question));
+        } else if (answer.status() == 503) {
+            try {
                 Thread.sleep(200);   // the database is away: as a client backs off
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        } catch (Exception timedOut) {
-            // not acknowledged
         }
     }
 
