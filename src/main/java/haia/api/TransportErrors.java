@@ -129,8 +129,8 @@ public final class TransportErrors implements DirectHandler {
      * @param declared the body's announced length, or -1 when it did not announce one (chunked)
      */
     static String tooLargeMessage(long declared, long maxBodyBytes) {
-        return (declared >= 0 ? "The request body is " + declared + " bytes; " : "The request body is larger than ")
-                + "HAIA takes at most " + maxBodyBytes + " bytes (HAIA_MAX_BODY_BYTES). Pictures make a request"
+        return "The request body is " + (declared >= 0 ? declared + " bytes, " : "") + "over HAIA's limit: HAIA takes"
+                + " at most " + maxBodyBytes + " bytes (HAIA_MAX_BODY_BYTES). Pictures make a request"
                 + " large, and OpenWebUI sends every picture of a chat again with each message: start a new chat"
                 + " for new pictures, send fewer or smaller ones (a cropped screenshot), or raise HAIA_MAX_BODY_BYTES";
     }
