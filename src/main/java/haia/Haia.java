@@ -55,6 +55,7 @@ import io.helidon.health.checks.DiskSpaceHealthCheck;
 import io.helidon.health.checks.HealthChecks;
 import io.helidon.http.media.MediaContext;
 import io.helidon.http.media.jackson.JacksonSupport;
+import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsSupport;
@@ -192,6 +193,9 @@ public final class Haia implements AutoCloseable {
                 // over the limit before a byte of it is read, ending the connection with a lingering close
                 // (ClientConnections)
                 .addProtocol(Http1Config.builder().addReceiveListener(connections).build())
+                // a blocking socket per connection, as before Helidon 4.5 made NIO channels the default: the listener
+                // above half-closes it for a lingering close, and times out its reads (ClientConnections)
+                .useNio(false)
                 // Helidon's own limit stays as the backstop: it counts a chunked body's chunks as they arrive, so no
                 // chunk larger than the limit is ever buffered (a declared length never reaches it: see above)
                 .maxPayloadSize(config.server().maxBodyBytes())
@@ -200,6 +204,8 @@ public final class Haia implements AutoCloseable {
                 .idleConnectionTimeout(clientReadTimeout)
                 .idleConnectionPeriod(shorter(clientReadTimeout.dividedBy(4), Duration.ofSeconds(5)))
                 .directHandlers(TransportErrors.handlers(MAX_HEADER_BYTES, config.server().maxBodyBytes()))
+                // hands the parser's reason to those handlers, which put a short, escaped summary of it in the 400
+                .errorHandling(ErrorHandling.builder().includeEntity(true).build())
                 // stream chunks and small responses leave at once (no Nagle + delayed-ACK stalls of up to 40 ms)
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .mediaContext(MediaContext.builder()
