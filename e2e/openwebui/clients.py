@@ -3,54 +3,22 @@ OpenWebUI 0.12's source: routers/auths.py, routers/chats.py, main.py's /api/chat
 utils/middleware.py, and the front end's Chat.svelte / Messages.svelte), HAIA's /v1/conversations API, and the
 fake Anthropic's control API."""
 
-import json
-import threading
+import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
+from pathlib import Path
 
 import socketio  # python-socketio, installed with open-webui
 
-
-class HttpError(Exception):
-    def __init__(self, status, body):
-        super().__init__(f'HTTP {status}: {body[:500]}')
-        self.status, self.body = status, body
-
-
-def http(method, url, body=None, token=None, timeout=60):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header('Accept', 'application/json')
-    if data is not None:
-        req.add_header('Content-Type', 'application/json')
-    if token:
-        req.add_header('Authorization', f'Bearer {token}')
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            raw = r.read().decode()
-            return json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raise HttpError(e.code, e.read().decode(errors='replace')) from None
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness import http, wait_for  # noqa: E402,F401 (http is also the driver's)
 
 
 def same_text(text):
     """Text as HAIA compares it (ContentHash): ends trimmed, line endings normalized. OpenWebUI strips the ends of a
     reply it shows; HAIA stores the model's text byte for byte."""
     return text.replace('\r\n', '\n').replace('\r', '\n').strip()
-
-
-def wait_for(what, check, timeout, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out after {timeout} s waiting for {what}')
-        time.sleep(interval)
 
 
 class OpenWebUI:

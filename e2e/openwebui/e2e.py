@@ -16,12 +16,12 @@ import struct
 import subprocess
 import sys
 import time
-import traceback
 import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from clients import FakeAnthropic, Haia, HttpError, OpenWebUI, wait_for  # noqa: E402
+from clients import FakeAnthropic, Haia, OpenWebUI  # noqa: E402
+from harness import HttpError, Run, wait_for  # noqa: E402
 from stack import REPO, Stack  # noqa: E402
 
 MODEL = 'haia'
@@ -32,28 +32,6 @@ PNG = 'data:image/png;base64,' + base64.b64encode(
                                                 (b'IDAT', zlib.compress(b'\x00\xff\x00\x00')), (b'IEND', b'')))
 ).decode()
 EMAIL, PASSWORD = 'admin@example.com', 'e2e-Passw0rd!'
-
-
-class Run:
-    def __init__(self):
-        self.passed = self.failed = 0
-        self.started = time.monotonic()
-
-    def step(self, title, fn):
-        t0 = time.monotonic()
-        try:
-            detail = fn()
-            self.passed += 1
-            mark = 'ok  '
-        except Exception as e:  # noqa: BLE001 - every failure is reported and counted
-            self.failed += 1
-            mark = 'FAIL'
-            detail = f'{type(e).__name__}: {e}'
-            if not isinstance(e, AssertionError):
-                detail += '\n' + traceback.format_exc()
-        print(f'[{mark}] {self.passed + self.failed:2d}. {title:<58} {time.monotonic() - t0:6.1f} s'
-              + (f'\n        {detail}' if detail else ''), flush=True)
-        return mark == 'ok  '
 
 
 class Scenario:

@@ -8,14 +8,12 @@ Every process is started here and stopped here, by its pid.
 
 import os
 import secrets
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
+import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness import REPO, Processes, clean_env, free_port  # noqa: E402
+
 DEPLOY = REPO / 'deploy'
 
 # The fake Anthropic's key (FakeAnthropic.API_KEY); podman secret names map to the values of this run.
@@ -74,61 +72,15 @@ def container_value(unit_file, key):
     return next(v for k, v in unit(unit_file)['Container'] if k == key)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def clean_env(**extra):
-    """The parent's environment without anything that would configure HAIA or OpenWebUI behind our back."""
-    prefixes = ('HAIA_', 'ANTHROPIC_', 'OPENAI_', 'OLLAMA_', 'GEMINI_', 'SERVER_', 'WEBUI_', 'ENABLE_', 'DATA_DIR')
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env.update(extra)
-    return env
-
-
-class Stack:
+class Stack(Processes):
     """Starts the fake Anthropic, HAIA and OpenWebUI; stop() ends each by pid (SIGTERM, then SIGKILL)."""
 
     def __init__(self, work, venv, java):
-        self.work = Path(work)
+        super().__init__(work)
         self.venv = Path(venv)
         self.java = java
-        self.procs = []  # (name, Popen)
         self.haia_key = 'haia-e2e-' + secrets.token_hex(16)
         self.secret_values = {'anthropic-api-key': FAKE_ANTHROPIC_KEY, 'haia-api-key': self.haia_key}
-
-    def _start(self, name, cmd, env, cwd):
-        log = open(self.work / f'{name}.log', 'wb')
-        # a process group of its own, so that stop() also reaches anything it forks (uvicorn, the JVM's helpers)
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        self.procs.append((name, proc))
-        return proc
-
-    def log(self, name):
-        path = self.work / f'{name}.log'
-        return path.read_text(errors='replace') if path.exists() else ''
-
-    def _await_healthy(self, name, proc, url, timeout):
-        def healthy():
-            with urllib.request.urlopen(url + '/health', timeout=2) as r:
-                return r.status == 200
-        self._await(name, proc, healthy, timeout)
-
-    def _await(self, name, proc, check, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f'{name} exited with {proc.returncode}:\n{self.log(name)[-4000:]}')
-            try:
-                if check():
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f'{name} not ready within {timeout} s:\n{self.log(name)[-4000:]}')
 
     # ---- the fake Anthropic ----
 
@@ -198,23 +150,3 @@ class Stack:
         proc = self._start('openwebui', cmd, clean_env(**env), self.work / 'openwebui-data')
         self._await_healthy('openwebui', proc, self.owui_url, 240)
         return env
-
-    # ---- stop ----
-
-    def stop(self):
-        for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        for name, proc in reversed(self.procs):
-            try:
-                proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                proc.wait(timeout=10)
-        self.procs.clear()
