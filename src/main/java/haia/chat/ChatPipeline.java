@@ -94,7 +94,7 @@ public final class ChatPipeline {
                         Prices prices, Clock clock) {
         this.store = store;
         this.models = models;
-        this.prompt = new Prompt(personas, defaultPersona, config, store, clock);
+        this.prompt = new Prompt(personas, defaultPersona, config, store, models, clock);
         this.chat = config.chat();
         this.tasks = config.tasks();
         ModelCall modelCall = new ModelCall(models, config.resilience().maxInflight(),

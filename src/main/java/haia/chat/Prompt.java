@@ -38,16 +38,18 @@ final class Prompt {
     private final HaiaConfig.Tasks tasks;
     private final ConversationStore store;
     private final ImageUrls imageUrls;
+    private final ModelRegistry models;
     private final Clock clock;
 
     Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, ConversationStore store,
-           Clock clock) {
+           ModelRegistry models, Clock clock) {
         this.personas = Map.copyOf(personas);
         this.defaultPersona = defaultPersona;
         this.chat = config.chat();
         this.tasks = config.tasks();
         this.store = store;
         this.imageUrls = new ImageUrls(config.chat().maxImageBytes());
+        this.models = models;
         this.clock = clock;
     }
 
@@ -65,9 +67,11 @@ final class Prompt {
         }
         HaiaConfig.Model settings = route.settings();
         List<String> system = system(command, task, route);
-        shaped = TokenBudget.fit(shaped, TokenEstimate.ofSystem(system) + TokenEstimate.ofTools(tools),
-                                 budget(route), route.id());
-        int maxTokens = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
+        int asked = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
+        TokenBudget.Budget budget = TokenBudget.Budget.of(budget(route), asked, models.measure(route));
+        shaped = TokenBudget.fit(shaped, TokenEstimate.ofSystem(system) + TokenEstimate.ofTools(tools), budget,
+                                 route.id());
+        int maxTokens = budget.maxTokens();
         Sampling sampling = generation.sampling();
         boolean thinks = generation.reasoning().filter(haia.llm.ReasoningEffort::thinks).isPresent();
         if (sampling.temperature().isEmpty() && sampling.topP().isEmpty() && !thinks) {
@@ -85,7 +89,10 @@ final class Prompt {
         return withImages(request, route, cancellation);
     }
 
-    /** The request's token budget: the model's own, else HAIA_CONTEXT_TOKENS, else one from its context size. */
+    /**
+     * The request's configured token budget: the model's own, else HAIA_CONTEXT_TOKENS, else one from its context
+     * size (by name); {@link TokenBudget.Budget#of} keeps it within the model's real context once that is known.
+     */
     private int budget(ModelRegistry.Route route) {
         return route.settings().contextTokens()
                 .orElse(chat.contextTokens().orElse(TokenBudget.defaultBudget(route.upstreamModel())));
