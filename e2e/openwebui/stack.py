@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import REPO, Processes, clean_env, free_port  # noqa: E402
+from relay import Relay  # noqa: E402
 
 DEPLOY = REPO / 'deploy'
 
@@ -25,6 +26,9 @@ OPENWEBUI_OFFLINE = {
     'HF_HUB_OFFLINE': '1',
     'TRANSFORMERS_OFFLINE': '1',
     'RAG_EMBEDDING_MODEL': '',  # no local embedding model at all
+    # so attached documents go to the model whole, in OpenWebUI's RAG template (its "full context" mode), as they do
+    # with retrieval, chunk by chunk
+    'BYPASS_EMBEDDING_AND_RETRIEVAL': 'true',
     'WHISPER_MODEL': '',
     'ENABLE_VERSION_UPDATE_CHECK': 'false',
     'ANONYMIZED_TELEMETRY': 'false',
@@ -130,7 +134,9 @@ class Stack(Processes):
         deployed_url = env['OPENAI_API_BASE_URL']
         expected = f'http://{haia_host}:8000/v1'
         assert deployed_url == expected, f'openwebui.container points at {deployed_url}, not {expected}'
-        env['OPENAI_API_BASE_URL'] = f'{self.haia_url}/v1'
+        # through a recording relay: the run sees (and --record saves) exactly what OpenWebUI sends HAIA
+        self.relay = Relay(self.haia_port)
+        env['OPENAI_API_BASE_URL'] = f'http://127.0.0.1:{self.relay.port}/v1'
         self.owui_port = free_port()
         env.update(OPENWEBUI_OFFLINE)
         env.update({
@@ -150,3 +156,8 @@ class Stack(Processes):
         proc = self._start('openwebui', cmd, clean_env(**env), self.work / 'openwebui-data')
         self._await_healthy('openwebui', proc, self.owui_url, 240)
         return env
+
+    def stop(self):
+        super().stop()
+        if hasattr(self, 'relay'):
+            self.relay.close()

@@ -130,6 +130,10 @@ final class ModelCall {
             List<LlmMessage> messages;
             try {
                 messages = TokenBudget.fit(request.messages(), fixed(request), budget, route.id());
+                if (TokenEstimate.ofMessages(messages) >= TokenEstimate.ofMessages(request.messages())) {
+                    // what the provider said does not square with what HAIA sent: send less all the same
+                    messages = TokenBudget.fit(request.messages(), fixed(request), smaller(request, measure), route.id());
+                }
             } catch (RequestRefused alone) {
                 return new ModelResult.Failed(route, tooLong(route, overflow, measure, "your message alone (with the"
                         + " system prompt) is longer than that: shorten it, or send it in parts"), "");
@@ -170,9 +174,15 @@ final class ModelCall {
             int context = measure.context().getAsInt();
             return TokenBudget.Budget.of(context, request.maxTokens(), measure);
         }
-        int estimate = (int) Math.min(Integer.MAX_VALUE, TokenEstimate.of(request));
-        return new TokenBudget.Budget((int) Math.min(Integer.MAX_VALUE, measure.tokens(estimate * 2L / 3)),
-                                      measure.scale(), request.maxTokens(), "two thirds of the refused prompt");
+        return smaller(request, measure);
+    }
+
+    /** The refused prompt with a third of its messages' share left out (the system prompt and tools stay whole). */
+    private static TokenBudget.Budget smaller(LlmRequest request, ModelTokens.Measure measure) {
+        long estimate = fixed(request) + TokenEstimate.ofMessages(request.messages()) * 2 / 3;
+        return new TokenBudget.Budget((int) Math.min(Integer.MAX_VALUE, measure.tokens(estimate)),
+                                      measure.scale(), request.maxTokens(), "the refused prompt less a third of its"
+                                              + " messages");
     }
 
     private static long fixed(LlmRequest request) {

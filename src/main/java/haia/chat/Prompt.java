@@ -53,9 +53,16 @@ final class Prompt {
         this.clock = clock;
     }
 
+    /**
+     * The model request, and what HAIA had to change about the client's request to make it (for the reply's
+     * metadata).
+     */
+    record Built(LlmRequest request, List<String> notes) {
+    }
+
     /** @param tools what the request offers: the client's tools, and HAIA's when the agent loop offers them */
-    LlmRequest request(ChatCommand command, boolean task, ModelRegistry.Route route, List<LlmMessage> window,
-                       haia.llm.ToolUse tools, Cancellation cancellation) {
+    Built request(ChatCommand command, boolean task, ModelRegistry.Route route, List<LlmMessage> window,
+                  haia.llm.ToolUse tools, Cancellation cancellation) {
         ChatCommand.Generation generation = command.generation();
         refuseWhatTheModelCannot(command, route);
         List<LlmMessage> shaped = window;
@@ -69,6 +76,12 @@ final class Prompt {
         List<String> system = system(command, task, route);
         int asked = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
         TokenBudget.Budget budget = TokenBudget.Budget.of(budget(route), asked, models.measure(route));
+        List<String> notes = List.of();
+        if (!command.attachments().isEmpty()) {
+            Attachments.Fitted attached = attached(command.attachments(), shaped, system, tools, budget, route);
+            system.add(attached.block());
+            notes = attached.notes();
+        }
         shaped = TokenBudget.fit(shaped, TokenEstimate.ofSystem(system) + TokenEstimate.ofTools(tools), budget,
                                  route.id());
         int maxTokens = budget.maxTokens();
@@ -86,7 +99,21 @@ final class Prompt {
             throw new RequestRefused(problem.param(), "Model '" + route.id() + "' (" + route.provider() + "): "
                     + problem.message());
         });
-        return withImages(request, route, cancellation);
+        return new Built(withImages(request, route, cancellation), notes);
+    }
+
+    /**
+     * The attachments within the budget: at most three quarters of what the system prompt, tools and the current turn
+     * leave (the rest stays for the conversation before it).
+     */
+    private static Attachments.Fitted attached(Attachments attachments, List<LlmMessage> window, List<String> system,
+                                               haia.llm.ToolUse tools, TokenBudget.Budget budget,
+                                               ModelRegistry.Route route) {
+        long taken = TokenEstimate.ofSystem(system) + TokenEstimate.ofTools(tools)
+                + TokenEstimate.ofMessages(window.subList(TokenBudget.currentTurnStart(window), window.size()));
+        long room = (budget.estimated() - taken) * 3 / 4;
+        return attachments.fitted(room, "model '" + route.id() + "' takes about "
+                + TokenBudget.thousands(budget.tokens()) + " tokens per request (" + budget.source() + ")");
     }
 
     /**

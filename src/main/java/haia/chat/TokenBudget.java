@@ -175,17 +175,29 @@ final class TokenBudget {
         if (TokenEstimate.of(text) <= cap) {
             return text;
         }
-        int keep = Math.max(2, cap * 4 - 200) / 2;   // the marker's ~200 characters come out of the same allowance
-        int head = keep;
-        int tail = text.length() - keep;
+        // the marker's ~200 characters come out of the same allowance
+        return headAndTail(text, Math.max(2, cap * 4 - 200), "\n\n[... %s characters left out here by HAIA to keep the"
+                + " request within its token budget; the whole message is stored ...]\n\n");
+    }
+
+    /**
+     * {@code text} as its first and last {@code keep / 2} characters around {@code marker}, whose first {@code %s}
+     * says how many characters were left out (never splitting a surrogate pair); whole when it is no longer than {@code keep}.
+     */
+    static String headAndTail(String text, int keep, String marker) {
+        if (text.length() <= keep) {
+            return text;
+        }
+        int half = Math.max(1, keep / 2);
+        int head = half;
+        int tail = text.length() - half;
         if (Character.isHighSurrogate(text.charAt(head - 1))) {
             head--;
         }
         if (Character.isLowSurrogate(text.charAt(tail))) {
             tail++;
         }
-        return text.substring(0, head) + "\n\n[... " + String.format(java.util.Locale.ROOT, "%,d", tail - head) + " characters left out here"
-                + " by HAIA to keep the request within its token budget; the whole message is stored ...]\n\n"
-                + text.substring(tail);
+        // the first %s is the count (a document's name later in the marker may hold one of its own)
+        return text.substring(0, head) + marker.replaceFirst("%s", thousands(tail - head)) + text.substring(tail);
     }
 }

@@ -36,7 +36,7 @@ public final class ContextTooLongException extends LlmException {
                                     + " (?<prompt>\\d+) tokens", Pattern.CASE_INSENSITIVE),
             Pattern.compile("maximum context length is (?<context>\\d+) tokens", Pattern.CASE_INSENSITIVE),
             Pattern.compile("loaded with context length of only (?<context>\\d+) tokens"),
-            Pattern.compile("prompt is too long: (?<prompt>\\d+) tokens > (?<context>\\d+) maximum"),
+            Pattern.compile("prompt is too long: (?<prompt>\\d+) tokens > (?<context>\\d+)"),
             Pattern.compile("input token count \\((?<prompt>\\d+)\\) exceeds the maximum number of tokens allowed"
                                     + " \\((?<context>\\d+)\\)"));
     /** Wordings that say so without sizes. */

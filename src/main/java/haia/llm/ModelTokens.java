@@ -28,7 +28,13 @@ public final class ModelTokens {
     static final double WEIGHT = 0.3;
     /** Prompts smaller than this (estimated tokens) say more about the chat template than about the tokenizer. */
     static final long MIN_SAMPLE = 100;
-    static final double MIN_SCALE = 0.25;
+    /**
+     * Bounds of the scale. English on today's tokenizers comes close to characters / 4 (a scale near 1); code, logs
+     * and other languages cost more. A report far below it is more likely a count that leaves something out (Ollama
+     * counts only the prompt it evaluated, not the part it had cached) than a tokenizer that good, and a low scale
+     * lets the budget take more characters: it never goes below 0.75.
+     */
+    static final double MIN_SCALE = 0.75;
     static final double MAX_SCALE = 8;
 
     /**
