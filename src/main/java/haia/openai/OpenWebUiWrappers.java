@@ -60,7 +60,7 @@ final class OpenWebUiWrappers {
         }
         List<String> tags = new ArrayList<>();
         Matcher attached = ATTACHED.matcher(rest);
-        if (attached.find()) {
+        if (rest.startsWith("<attached_files>") && attached.find()) {
             Matcher tag = FILE_TAG.matcher(attached.group(1));
             while (tag.find()) {
                 tags.add(tag.group());
