@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import REPO, HttpError, Processes, Run, clean_env, free_port, http, wait_for  # noqa: E402
+from common import REPO, HttpError, Processes, Run, clean_env, free_port, http, wait_for  # noqa: E402
 from relay import Relay  # noqa: E402  (e2e/relay.py)
 
 N_CTX = 1024           # small enough that a conversation of pasted logs passes it within a few turns
@@ -428,22 +428,19 @@ def main():
             ]:
                 run.step(title, fn)
     except BaseException:
-        print('[FAIL] interrupted', flush=True)
-        run.failed += 1
+        run.interrupted()
         raise
     finally:
         stack.stop()
         for name, value in scenario.figures.items():
             print(f'{name}: {value}')
-        if run.failed or run.passed == 0:
+        if run.ok():
+            shutil.rmtree(options.work, ignore_errors=True)
+        else:
             if hasattr(stack, 'relay'):
                 stack.relay.dump(Path(options.work))
             print(f'logs: {options.work}/{{llama-server,haia}}.log, relay-*.bin', flush=True)
-        else:
-            shutil.rmtree(options.work, ignore_errors=True)
-        print(f'e2e-local-model: {time.monotonic() - run.started:.0f} s')
-        print(f'{run.passed} passed, {run.failed} failed', flush=True)
-    return 1 if run.failed or run.passed == 0 else 0
+    return run.finish('e2e-local-model')
 
 
 if __name__ == '__main__':

@@ -1,26 +1,17 @@
 """HTTP clients of the e2e run: OpenWebUI's own API used the way its browser front end uses it (read from
 OpenWebUI 0.12's source: routers/auths.py, routers/chats.py, main.py's /api/chat/completions,
-utils/middleware.py, and the front end's Chat.svelte / Messages.svelte), HAIA's /v1/conversations API, and the
-fake Anthropic's control API."""
+utils/middleware.py, and the front end's Chat.svelte / Messages.svelte) and HAIA's /v1/conversations API. The fake
+Anthropic's control API and the HTTP helper are in ../common.py (bin/e2e-container uses them too)."""
 
 import json
-import sys
 import time
 import urllib.parse
 import urllib.request
 import uuid
-from pathlib import Path
 
 import socketio  # python-socketio, installed with open-webui
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import http, wait_for  # noqa: E402,F401 (http is also the driver's)
-
-
-def same_text(text):
-    """Text as HAIA compares it (ContentHash): ends trimmed, line endings normalized. OpenWebUI strips the ends of a
-    reply it shows; HAIA stores the model's text byte for byte."""
-    return text.replace('\r\n', '\n').replace('\r', '\n').strip()
+from common import http, same_text, wait_for
 
 
 class OpenWebUI:
@@ -260,42 +251,3 @@ class Haia:
         if conversation is None:
             return None
         return [(m['role'], same_text(m['content'])) for m in self.messages(conversation['id']) if m['live']]
-
-
-class FakeAnthropic:
-    """The fake's control API (haia.testing.FakeAnthropicMain)."""
-
-    def __init__(self, control):
-        self.control = control
-
-    def requests(self, start=0):
-        return http('GET', f'{self.control}/requests?from={start}')
-
-    def count(self):
-        return len(self.requests())
-
-    def violations(self):
-        return http('GET', f'{self.control}/violations')
-
-    def script(self, pieces, delay_ms):
-        return http('POST', f'{self.control}/script', {'pieces': pieces, 'delay_ms': delay_ms})
-
-    def script_stream_error(self, pieces, error_type):
-        return http('POST', f'{self.control}/script', {'pieces': pieces, 'delay_ms': 20, 'then_error': error_type})
-
-    def script_error(self, status, kind, message):
-        return http('POST', f'{self.control}/script', {'error': {'status': status, 'type': kind, 'message': message}})
-
-    @staticmethod
-    def text(content):
-        return content if isinstance(content, str) else ''.join(b.get('text', '') for b in content)
-
-    @classmethod
-    def window(cls, request):
-        """The conversation HAIA sent the model, as (role, content)."""
-        return [(m['role'], same_text(cls.text(m['content']))) for m in request['body']['messages']]
-
-    @classmethod
-    def is_task(cls, request):
-        messages = request['body']['messages']
-        return len(messages) == 1 and cls.text(messages[0]['content']).startswith('### Task:')

@@ -16,13 +16,13 @@ import signal
 import struct
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from clients import FakeAnthropic, Haia, OpenWebUI  # noqa: E402
-from harness import HttpError, Run, wait_for  # noqa: E402
+sys.path.insert(1, str(Path(__file__).parent.parent))
+from clients import Haia, OpenWebUI, wait_for  # noqa: E402
+from common import FakeAnthropic, HttpError, Run  # noqa: E402
 from stack import REPO, Stack  # noqa: E402
 
 MODEL = 'haia'
@@ -524,7 +524,7 @@ def main():
     try:
         ok = (run.step('start the fake Anthropic (test classpath)', lambda: (stack.start_fake(), stack.fake_url)[1])
               and run.step('start HAIA with deploy/haia.container\'s environment', lambda: describe(
-                  stack.start_haia(), ['HAIA_PROVIDER', 'HAIA_SHUTDOWN_GRACE', 'HAIA_API_KEY']))
+                  stack.start_haia(), ['HAIA_PROVIDER', 'HAIA_SHUTDOWN_GRACE', 'HAIA_API_KEY_FILE']))
               and run.step('start OpenWebUI with deploy/openwebui.container\'s environment', lambda: describe(
                   stack.start_openwebui(), ['OPENAI_API_BASE_URL', 'OPENAI_API_KEY',
                                             'ENABLE_FORWARD_USER_INFO_HEADERS', 'ENABLE_OLLAMA_API'])))
@@ -567,25 +567,22 @@ def main():
             finally:
                 s.owui.close()
     except BaseException:
-        print('[FAIL] interrupted', flush=True)
-        run.failed += 1
+        run.interrupted()
         raise
     finally:
         stack.stop()
-        if run.failed or run.passed == 0:
-            print(f'logs: {options.work}/{{fake-anthropic,haia,openwebui}}.log', flush=True)
-        else:
+        if run.ok():
             shutil.rmtree(options.work, ignore_errors=True)
-        print(f'e2e-openwebui: {time.monotonic() - run.started:.0f} s')
-        print(f'{run.passed} passed, {run.failed} failed', flush=True)
-    return 1 if run.failed or run.passed == 0 else 0
+        else:
+            print(f'logs: {options.work}/{{fake-anthropic,haia,openwebui}}.log', flush=True)
+    return run.finish('e2e-openwebui')
 
 
 def describe(env, keys):
     shown = []
     for k in keys:
         v = env.get(k, '')
-        shown.append(f'{k}={"****" if "KEY" in k else v}')
+        shown.append(f'{k}={"****" if k.endswith("_KEY") else v}')
     return ', '.join(shown)
 
 

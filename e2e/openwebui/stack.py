@@ -2,23 +2,19 @@
 
 HAIA and OpenWebUI get the environment the deployment files give them (deploy/haia.container and
 deploy/openwebui.container: their Environment= and Secret= lines), with only what a loopback run must change:
-addresses, ports, data directories, and OpenWebUI's switches that keep it from reaching the internet.
+addresses, ports, data directories, where the secret files are, and OpenWebUI's switches that keep it from reaching
+the internet.
 Every process is started here and stopped here, by its pid.
 """
 
-import os
 import secrets
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import REPO, Processes, clean_env, free_port  # noqa: E402
-from relay import Relay  # noqa: E402
+from common import (FAKE_ANTHROPIC_KEY, REPO, Processes, clean_env, fake_anthropic_command, free_port,
+                    read_fake_ports)
+from relay import Relay
 
 DEPLOY = REPO / 'deploy'
-
-# The fake Anthropic's key (FakeAnthropic.API_KEY); podman secret names map to the values of this run.
-FAKE_ANTHROPIC_KEY = 'sk-ant-test-4f1c9e'
 
 # OpenWebUI settings the e2e run adds to the deployment's: nothing may leave the machine or download a model.
 OPENWEBUI_OFFLINE = {
@@ -57,9 +53,11 @@ def unit(path):
     return sections
 
 
-def deployed_env(unit_file, secret_values):
-    """The environment a Quadlet unit gives its container: Environment= lines plus env-type Secret= lines."""
-    env = {}
+def deployed_env(unit_file, secret_values, secrets_dir):
+    """The environment a Quadlet unit gives its container: Environment= lines plus Secret= lines. An env-type secret
+    is the variable itself; a file secret (type=mount) is written into secrets_dir, and the variable that names its
+    path in the container (HAIA's *_FILE) names that file instead."""
+    env, files = {}, {}
     for key, value in unit(unit_file).get('Container', []):
         if key == 'Environment':
             name, _, val = value.partition('=')
@@ -67,9 +65,20 @@ def deployed_env(unit_file, secret_values):
         elif key == 'Secret':
             name, *options = value.split(',')
             opts = dict(o.split('=', 1) for o in options)
-            assert opts.get('type') == 'env', f'{unit_file.name}: {value} is not an env secret'
-            env[opts['target']] = secret_values[name]
-    return env
+            if opts.get('type') == 'env':
+                env[opts['target']] = secret_values[name]
+            else:
+                assert opts.get('type') == 'mount', f'{unit_file.name}: {value}: an env or a mount secret'
+                target = opts.get('target', name)
+                path = Path(target if target.startswith('/') else f'/run/secrets/{target}')
+                local = Path(secrets_dir) / name
+                local.parent.mkdir(parents=True, exist_ok=True)
+                local.write_text(secret_values[name])
+                local.chmod(0o400)
+                files[str(path)] = str(local)
+    unnamed = sorted(set(files) - set(env.values()))
+    assert not unnamed, f'{unit_file.name}: no variable names the secret file(s) {unnamed}'
+    return {name: files.get(val, val) for name, val in env.items()}
 
 
 def container_value(unit_file, key):
@@ -90,20 +99,16 @@ class Stack(Processes):
 
     def start_fake(self):
         ports = self.work / 'fake.ports'
-        classpath = os.pathsep.join([str(REPO / 'target/test-classes'), str(REPO / 'target/haia.jar'),
-                                     str(REPO / 'target/libs/*')])
-        proc = self._start('fake-anthropic', [self.java, '-XX:+UseSerialGC', '-Xmx128m', '-cp', classpath,
-                                              'haia.testing.FakeAnthropicMain', str(ports)],
-                           clean_env(), self.work)
+        proc = self._start('fake-anthropic', fake_anthropic_command(self.java, ports), clean_env(), self.work)
         self._await('fake-anthropic', proc, ports.exists, 60)
-        values = dict(line.split('=', 1) for line in ports.read_text().split())
+        values = read_fake_ports(ports)
         self.fake_url, self.fake_control = values['url'], values['control']
         self.pve = {k: values[k] for k in ('pve_url', 'pve_fingerprint', 'pve_token')}
 
     # ---- HAIA ----
 
     def haia_env(self):
-        env = deployed_env(DEPLOY / 'haia.container', self.secret_values)
+        env = deployed_env(DEPLOY / 'haia.container', self.secret_values, self.work / 'secrets')
         self.haia_port = free_port()
         env.update({
             'SERVER_HOST': '127.0.0.1',  # the image sets 0.0.0.0 and 8000; here: loopback, a free port
@@ -128,7 +133,7 @@ class Stack(Processes):
     # ---- OpenWebUI ----
 
     def openwebui_env(self):
-        env = deployed_env(DEPLOY / 'openwebui.container', self.secret_values)
+        env = deployed_env(DEPLOY / 'openwebui.container', self.secret_values, self.work / 'secrets')
         # the unit names HAIA by its container name and port on the shared network; here it is on loopback
         haia_host = container_value(DEPLOY / 'haia.container', 'ContainerName')
         deployed_url = env['OPENAI_API_BASE_URL']
@@ -156,6 +161,8 @@ class Stack(Processes):
         proc = self._start('openwebui', cmd, clean_env(**env), self.work / 'openwebui-data')
         self._await_healthy('openwebui', proc, self.owui_url, 240)
         return env
+
+    # ---- stop ----
 
     def stop(self):
         super().stop()

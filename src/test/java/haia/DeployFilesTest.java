@@ -28,7 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The files users deploy HAIA and OpenWebUI with ({@code deploy/}): the Quadlet units parse as systemd units and use
  * only keys podman-systemd.unit(5) documents, they carry the wiring the README promises, the compose file says the
  * same, and the health command is one the image provides. {@code bin/e2e-openwebui} runs OpenWebUI and HAIA with
- * the Environment= and Secret= lines of these units, so this test and that run together cover what users copy.
+ * the Environment= and Secret= lines of these units, and {@code bin/e2e-container} runs the image with the podman
+ * command Quadlet's own generator makes of haia.container (checking there what this test checks here, and what only
+ * a running container shows), so these and this test together cover what users copy.
  */
 class DeployFilesTest {
 
@@ -77,9 +79,24 @@ class DeployFilesTest {
         assertEquals(List.of("haia-data:/data"), haia.all("Container", "Volume"));
         assertTrue(containerfile().contains("HAIA_DB_PATH=/data/haia.db"), "the volume holds the database");
 
-        Map<String, String> secrets = envSecrets(haia);
-        assertEquals(Map.of("ANTHROPIC_API_KEY", "anthropic-api-key", "HAIA_API_KEY", "haia-api-key"), secrets);
+        assertEquals(Map.of("ANTHROPIC_API_KEY", "anthropic-api-key", "HAIA_API_KEY", "haia-api-key"),
+                     secretVariables(haia));
         environment(haia).keySet().forEach(k -> assertFalse(k.endsWith("_KEY"), "keys come from secrets: " + k));
+        for (String line : haia.all("Container", "Secret")) {
+            Map<String, String> options = secretOptions(line);
+            // a file: env-type secrets show in `podman inspect` (Podman 4; later ones still with target=)
+            assertEquals("mount", options.get("type"), line + ": a file HAIA reads through *_FILE");
+            assertEquals("10001", options.get("uid"), line + ": owned by HAIA's user");
+            assertEquals("0400", options.get("mode"), line + ": readable by HAIA's user alone");
+            // Podman cannot place a file in /run/secrets in a read-only container (containers/podman#15541)
+            assertTrue(options.get("target").startsWith("/run/") && !options.get("target").startsWith("/run/secrets/"),
+                       line + ": an absolute path under /run (a tmpfs), not under /run/secrets");
+        }
+
+        // the image is never written to (HAIA writes /data and /tmp) and HAIA needs no privileges
+        assertEquals("true", haia.one("Container", "ReadOnly"));
+        assertEquals("true", haia.one("Container", "NoNewPrivileges"));
+        assertEquals("all", haia.one("Container", "DropCapability"));
 
         assertEquals("/app/bin/healthcheck", haia.one("Container", "HealthCmd"));
         assertImageProvides(haia.one("Container", "HealthCmd"));
@@ -102,11 +119,33 @@ class DeployFilesTest {
                      env.get("OPENAI_API_BASE_URL"));
         assertEquals("true", env.get("ENABLE_FORWARD_USER_INFO_HEADERS"), "the chat id header keys conversations");
         assertEquals("false", env.get("ENABLE_OLLAMA_API"));
-        assertEquals(Map.of("OPENAI_API_KEY", envSecrets(haia).get("HAIA_API_KEY")), envSecrets(owui),
+        // OpenWebUI reads its key from the environment only (no *_FILE)
+        assertEquals(Map.of("OPENAI_API_KEY", secretVariables(haia).get("HAIA_API_KEY")), secretVariables(owui),
                      "OpenWebUI sends the key HAIA checks");
+        owui.all("Container", "Secret").forEach(line -> assertEquals("env", secretOptions(line).get("type"), line));
         assertEquals(haia.all("Container", "Network"), owui.all("Container", "Network"));
         assertTrue(owui.all("Unit", "Requires").contains("haia.service"));
         assertTrue(owui.all("Unit", "After").contains("haia.service"));
+    }
+
+    // ---- the Containerfile ----
+
+    @Test
+    void containerfileTakesItsBasesAsArgumentsAndTheJarFromTheAppStage() throws IOException {
+        String file = containerfile();
+        // the defaults are the images users pull; bin/e2e-container builds on a Debian-packaged base instead
+        assertTrue(file.contains("\nARG BUILD_IMAGE=docker.io/library/maven:3.9-eclipse-temurin-25\n"), "Maven base");
+        assertTrue(file.contains("\nARG RUNTIME_IMAGE=docker.io/library/eclipse-temurin:25-jre\n"), "JRE base");
+        assertEquals(List.of("FROM ${BUILD_IMAGE} AS build", "FROM scratch AS app", "FROM ${RUNTIME_IMAGE}"),
+                     file.lines().filter(l -> l.startsWith("FROM ")).toList());
+        // the runtime stage takes the jar and its libs from "app" alone, laid out as in target/, so that
+        // --build-context app=target (a jar built outside) replaces the Maven stage
+        String runtime = file.substring(file.indexOf("FROM ${RUNTIME_IMAGE}"));
+        List<String> copies = runtime.lines().filter(l -> l.startsWith("COPY --from=")).toList();
+        assertEquals(List.of("COPY --from=app /libs /app/libs", "COPY --from=app /haia.jar /app/haia.jar"), copies);
+        String app = file.substring(file.indexOf("FROM scratch AS app"), file.indexOf("FROM ${RUNTIME_IMAGE}"));
+        assertTrue(app.contains("COPY --from=build /src/target/haia.jar /haia.jar")
+                   && app.contains("COPY --from=build /src/target/libs /libs"), app);
     }
 
     // ---- the compose file ----
@@ -125,9 +164,13 @@ class DeployFilesTest {
             assertEquals(unit.all("Container", "PublishPort"), service.getOrDefault("ports", List.of()), name);
             assertEquals("always", service.get("restart"), name);
 
-            // the same variables: plain ones with the same values, each secret as a ${VAR} the user fills in
+            // the same variables: plain ones with the same values, each key the unit takes from a podman secret
+            // (a file or an environment variable) as a ${VAR} the user fills in, in deploy/.env
             Map<String, String> expected = new TreeMap<>(environment(unit));
-            envSecrets(unit).forEach((target, secret) -> expected.put(target, "${" + secretVariable(secret) + "}"));
+            secretVariables(unit).forEach((variable, secret) -> {
+                expected.remove(variable + "_FILE");
+                expected.put(variable, "${" + secretVariable(secret) + "}");
+            });
             Map<String, String> actual = new TreeMap<>();
             ((Map<String, Object>) service.get("environment")).forEach((k, v) -> actual.put(k, String.valueOf(v)
                     .replaceAll("^\\$\\{([A-Z_]+):\\?[^}]*}$", "\\${$1}")));
@@ -215,20 +258,44 @@ class DeployFilesTest {
         return env;
     }
 
-    /** The unit's env-type secrets: target variable → podman secret name. */
-    static Map<String, String> envSecrets(Unit unit) {
+    /**
+     * The keys the unit takes from podman secrets: variable → secret name. An env-type secret is its target
+     * variable; a file (type=mount) is the variable whose {@code <VARIABLE>_FILE} names the file's path.
+     */
+    static Map<String, String> secretVariables(Unit unit) {
+        Map<String, String> byPath = new TreeMap<>();
+        environment(unit).forEach((name, value) -> {
+            if (name.endsWith("_FILE")) {
+                byPath.put(value, name.substring(0, name.length() - "_FILE".length()));
+            }
+        });
         Map<String, String> secrets = new TreeMap<>();
         for (String line : unit.all("Container", "Secret")) {
-            String[] parts = line.split(",");
-            Map<String, String> options = new TreeMap<>();
-            for (int i = 1; i < parts.length; i++) {
-                String[] kv = parts[i].split("=", 2);
-                options.put(kv[0], kv[1]);
+            String name = line.split(",")[0];
+            Map<String, String> options = secretOptions(line);
+            switch (options.getOrDefault("type", "mount")) {
+                case "env" -> secrets.put(options.get("target"), name);
+                case "mount" -> {
+                    String target = options.getOrDefault("target", name);
+                    String path = target.startsWith("/") ? target : "/run/secrets/" + target;
+                    assertTrue(byPath.containsKey(path), line + ": no Environment=..._FILE=" + path + " names it");
+                    secrets.put(byPath.get(path), name);
+                }
+                default -> throw new AssertionError(line + ": type=env or type=mount");
             }
-            assertEquals("env", options.get("type"), line + ": an environment variable, not a file");
-            secrets.put(options.get("target"), parts[0]);
         }
         return secrets;
+    }
+
+    /** A Secret= line's options after the secret's name (type=mount,target=...). */
+    static Map<String, String> secretOptions(String line) {
+        Map<String, String> options = new TreeMap<>();
+        String[] parts = line.split(",");
+        for (int i = 1; i < parts.length; i++) {
+            String[] kv = parts[i].split("=", 2);
+            options.put(kv[0], kv[1]);
+        }
+        return options;
     }
 
     /** The compose variable that stands for a podman secret: haia-api-key → HAIA_API_KEY. */

@@ -1,6 +1,7 @@
-"""What the end-to-end drivers share (bin/e2e-openwebui, bin/e2e-local-model): the numbered, timed steps that end
-with 'N passed, M failed', the processes they start on loopback ports of their own and stop by pid, and plain JSON
-over HTTP. Standard library only: each driver runs it with the Python of its own cached virtual environment."""
+"""What the e2e drivers share (bin/e2e-openwebui, bin/e2e-container, bin/e2e-local-model): the step runner that prints
+each step with its timing and counts passes and failures, a small JSON-over-HTTP helper, the processes a run starts on
+loopback ports of their own and stops by pid, and the test suite's fake Anthropic run as a process of its own
+(haia.testing.FakeAnthropicMain) with its control API. Python's standard library only."""
 
 import json
 import os
@@ -15,9 +16,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
+# The fake Anthropic's key (FakeAnthropic.API_KEY): HAIA must send it, as it would send a real key.
+FAKE_ANTHROPIC_KEY = 'sk-ant-test-4f1c9e'
+
 
 class Run:
-    """Numbered steps, each timed; a failure is counted and reported, and the run goes on."""
+    """The steps of a run: each prints one line (ok or FAIL, its number, its title, its time) and what it returned
+    or why it failed."""
 
     def __init__(self):
         self.passed = self.failed = 0
@@ -38,6 +43,19 @@ class Run:
         print(f'[{mark}] {self.passed + self.failed:2d}. {title:<58} {time.monotonic() - t0:6.1f} s'
               + (f'\n        {detail}' if detail else ''), flush=True)
         return mark == 'ok  '
+
+    def interrupted(self):
+        print('[FAIL] interrupted', flush=True)
+        self.failed += 1
+
+    def ok(self):
+        return self.passed > 0 and self.failed == 0
+
+    def finish(self, name):
+        """The two lines every e2e run ends with; returns its exit code."""
+        print(f'{name}: {time.monotonic() - self.started:.0f} s')
+        print(f'{self.passed} passed, {self.failed} failed', flush=True)
+        return 0 if self.ok() else 1
 
 
 class HttpError(Exception):
@@ -62,6 +80,12 @@ def http(method, url, body=None, token=None, timeout=60, headers=None):
             return json.loads(raw) if raw else None
     except urllib.error.HTTPError as e:
         raise HttpError(e.code, e.read().decode(errors='replace')) from None
+
+
+def same_text(text):
+    """Text as HAIA compares it (ContentHash): ends trimmed, line endings normalized. OpenWebUI strips the ends of a
+    reply it shows; HAIA stores the model's text byte for byte."""
+    return text.replace('\r\n', '\n').replace('\r', '\n').strip()
 
 
 def wait_for(what, check, timeout, interval=0.2):
@@ -144,3 +168,58 @@ class Processes:
                     pass
                 proc.wait(timeout=10)
         self.procs.clear()
+
+
+# ---- the fake Anthropic ----
+
+def fake_anthropic_command(java, ports_file):
+    """The fake Anthropic (and the fake Proxmox next to it) from the test classes, as the test suite runs them: it
+    writes its addresses into ports_file once it listens (see read_fake_ports) and runs until it is killed."""
+    classpath = os.pathsep.join([str(REPO / 'target/test-classes'), str(REPO / 'target/haia.jar'),
+                                 str(REPO / 'target/libs/*')])
+    return [java, '-XX:+UseSerialGC', '-Xmx128m', '-cp', classpath, 'haia.testing.FakeAnthropicMain',
+            str(ports_file)]
+
+
+def read_fake_ports(ports_file):
+    """{'url', 'control', 'pve_url', 'pve_fingerprint', 'pve_token'} from the fake's ports file."""
+    return dict(line.split('=', 1) for line in Path(ports_file).read_text().split())
+
+
+class FakeAnthropic:
+    """The fake's control API (haia.testing.FakeAnthropicMain)."""
+
+    def __init__(self, control):
+        self.control = control
+
+    def requests(self, start=0):
+        return http('GET', f'{self.control}/requests?from={start}')
+
+    def count(self):
+        return len(self.requests())
+
+    def violations(self):
+        return http('GET', f'{self.control}/violations')
+
+    def script(self, pieces, delay_ms):
+        return http('POST', f'{self.control}/script', {'pieces': pieces, 'delay_ms': delay_ms})
+
+    def script_stream_error(self, pieces, error_type):
+        return http('POST', f'{self.control}/script', {'pieces': pieces, 'delay_ms': 20, 'then_error': error_type})
+
+    def script_error(self, status, kind, message):
+        return http('POST', f'{self.control}/script', {'error': {'status': status, 'type': kind, 'message': message}})
+
+    @staticmethod
+    def text(content):
+        return content if isinstance(content, str) else ''.join(b.get('text', '') for b in content)
+
+    @classmethod
+    def window(cls, request):
+        """The conversation HAIA sent the model, as (role, content)."""
+        return [(m['role'], same_text(cls.text(m['content']))) for m in request['body']['messages']]
+
+    @classmethod
+    def is_task(cls, request):
+        messages = request['body']['messages']
+        return len(messages) == 1 and cls.text(messages[0]['content']).startswith('### Task:')
