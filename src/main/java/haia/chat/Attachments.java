@@ -118,8 +118,9 @@ public record Attachments(String instructions, List<Document> documents, String 
                     + " longer than the model can take with this conversation (" + why + ") ...]\n\n";
             cut.add(new Document(document.openTag(), document.name(), TokenBudget.headAndTail(document.text(), keep,
                                                                                                 marker)));
-            notes.add("The attached document " + document.name() + " (" + TokenBudget.thousands(document.text().length())
-                    + " characters) went to the model as its first and last " + TokenBudget.thousands(keep / 2)
+            notes.add("The attached document " + document.name() + " ("
+                    + TokenBudget.thousands(document.text().length()) + " characters) went to the model as its first"
+                    + " and last " + TokenBudget.thousands(keep / 2)
                     + " characters: " + why + ".");
         }
         return new Fitted(new Attachments(instructions, cut, closing, fileTags).render(), notes);

@@ -126,13 +126,14 @@ final class ModelCall {
                 && failed.partialText().isEmpty() && !cancellation.isCancelled()) {
             models.tokens().overflowed(route.provider(), request, overflow);
             ModelTokens.Measure measure = models.measure(route);
-            TokenBudget.Budget budget = smaller(request, measure, overflow);
+            TokenBudget.Budget budget = afterOverflow(request, measure);
             List<LlmMessage> messages;
             try {
                 messages = TokenBudget.fit(request.messages(), fixed(request), budget, route.id());
                 if (TokenEstimate.ofMessages(messages) >= TokenEstimate.ofMessages(request.messages())) {
                     // what the provider said does not square with what HAIA sent: send less all the same
-                    messages = TokenBudget.fit(request.messages(), fixed(request), smaller(request, measure), route.id());
+                    messages = TokenBudget.fit(request.messages(), fixed(request), smaller(request, measure),
+                                               route.id());
                 }
             } catch (RequestRefused alone) {
                 return new ModelResult.Failed(route, tooLong(route, overflow, measure, "your message alone (with the"
@@ -165,14 +166,13 @@ final class ModelCall {
     }
 
     /**
-     * The budget after an overflow: within the context the provider named (or, without one, what HAIA now knows of
-     * it), at the tokens per character it learned; a provider that named no sizes gets two thirds of this prompt.
+     * The budget after an overflow: within the model's context as HAIA now knows it (the provider's answer may just
+     * have named it), at the tokens per character it learned; without a known context, the refused prompt less a
+     * third of its messages.
      */
-    private static TokenBudget.Budget smaller(LlmRequest request, ModelTokens.Measure measure,
-                                              ContextTooLongException overflow) {
+    private static TokenBudget.Budget afterOverflow(LlmRequest request, ModelTokens.Measure measure) {
         if (measure.context().isPresent()) {
-            int context = measure.context().getAsInt();
-            return TokenBudget.Budget.of(context, request.maxTokens(), measure);
+            return TokenBudget.Budget.of(measure.context().getAsInt(), request.maxTokens(), measure);
         }
         return smaller(request, measure);
     }

@@ -182,7 +182,8 @@ final class TokenBudget {
 
     /**
      * {@code text} as its first and last {@code keep / 2} characters around {@code marker}, whose first {@code %s}
-     * says how many characters were left out (never splitting a surrogate pair); whole when it is no longer than {@code keep}.
+     * says how many characters were left out (never splitting a surrogate pair); whole when it is no longer than
+     * {@code keep}.
      */
     static String headAndTail(String text, int keep, String marker) {
         if (text.length() <= keep) {

@@ -134,7 +134,8 @@ public final class ModelTokens {
         if (Math.abs(after.scale() - was) > 0.1 * was) {
             LOG.log(System.Logger.Level.INFO, String.format(Locale.ROOT, "Model %s (%s): about %.2f tokens per"
                     + " character (learned from %s; HAIA's default estimate is 0.25)", model, provider,
-                    after.tokensPerCharacter(), overflow ? "its \"context too long\" answer" : "its reported prompt sizes"));
+                    after.tokensPerCharacter(),
+                    overflow ? "its \"context too long\" answer" : "its reported prompt sizes"));
         }
     }
 

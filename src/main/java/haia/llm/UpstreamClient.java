@@ -96,7 +96,8 @@ public final class UpstreamClient implements LlmClient {
      */
     private LlmResponse collected(LlmRequest request, Cancellation cancellation) {
         StringBuilder text = new StringBuilder();
-        java.util.concurrent.atomic.AtomicReference<LlmEvent> terminal = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<LlmEvent> terminal =
+                new java.util.concurrent.atomic.AtomicReference<>();
         stream(request, cancellation, event -> {
             switch (event) {
                 case LlmEvent.TextDelta delta -> text.append(delta.text());
@@ -167,7 +168,8 @@ public final class UpstreamClient implements LlmClient {
             try {
                 java.util.OptionalInt tokens = call.blocking(() -> http.send(query.request()), new Cancellation(),
                                                              response -> failure(upstreamModel, response),
-                                                             (headers, body) -> query.answer().apply(body.readAllBytes()));
+                                                             (headers, body) -> query.answer()
+                                                                     .apply(body.readAllBytes()));
                 if (tokens.isPresent() && tokens.getAsInt() > 0) {
                     return Optional.of(new ContextQuery.Found(tokens.getAsInt(), query.source()));
                 }

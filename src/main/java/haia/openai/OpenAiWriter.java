@@ -322,7 +322,8 @@ public final class OpenAiWriter {
      * OpenAI's {@code CompletionUsage}: {@code prompt_tokens} counts every input token, those read from the
      * provider's prompt cache included, and {@code prompt_tokens_details} says how many were read from
      * ({@code cached_tokens}) and written to ({@code cache_write_tokens}) the cache. Counts HAIA had to estimate
-     * (the provider reported none) say so: {@code "estimated": true}, a field of HAIA's own that clients ignore or show.
+     * (the provider reported none) say so: {@code "estimated": true}, a field of HAIA's own that clients ignore or
+     * show.
      */
     private static void usage(JsonGenerator g, Usage usage) throws IOException {
         g.writeObjectFieldStart("usage");

@@ -89,7 +89,8 @@ final class OpenWebUiWrappers {
         Matcher source = SOURCE.matcher(context);
         while (source.find()) {
             Matcher name = NAME.matcher(source.group(1));
-            documents.add(new Attachments.Document(source.group(1), name.find() ? name.group(1) : "the attached document",
+            documents.add(new Attachments.Document(source.group(1),
+                                                   name.find() ? name.group(1) : "the attached document",
                                                    source.group(2)));
         }
         if (documents.isEmpty()) {

@@ -65,6 +65,7 @@ final class OpenAiErrors {
     /** A whole-number field of an error object (llama-server's n_ctx, n_prompt_tokens). */
     static OptionalInt count(JsonNode error, String field) {
         JsonNode value = error.path(field);
-        return value.canConvertToInt() && value.isIntegralNumber() ? OptionalInt.of(value.asInt()) : OptionalInt.empty();
+        return value.canConvertToInt() && value.isIntegralNumber() ? OptionalInt.of(value.asInt())
+                : OptionalInt.empty();
     }
 }
