@@ -30,11 +30,12 @@ public final class ModelTokens {
     static final long MIN_SAMPLE = 100;
     /**
      * Bounds of the scale. English on today's tokenizers comes close to characters / 4 (a scale near 1); code, logs
-     * and other languages cost more. A report far below it is more likely a count that leaves something out (Ollama
-     * counts only the prompt it evaluated, not the part it had cached) than a tokenizer that good, and a low scale
-     * lets the budget take more characters: it never goes below 0.75.
+     * and other languages cost more. A report below it is more likely a count that leaves something out (Ollama
+     * counts only the prompt it evaluated, not the part it had cached) than a better tokenizer, and a scale below 1
+     * would let the budget take more than HAIA's own estimate allows: learning only ever makes the budget more
+     * careful.
      */
-    static final double MIN_SCALE = 0.75;
+    static final double MIN_SCALE = 1;
     static final double MAX_SCALE = 8;
 
     /**
@@ -130,7 +131,7 @@ public final class ModelTokens {
                     : old.scale() + WEIGHT * (sample - old.scale());
             return new Measure(scale, old.context(), true);
         });
-        double was = before == null ? 1 : before.scale();
+        double was = before == null ? 1 : before.scale();   // MIN_SCALE
         if (Math.abs(after.scale() - was) > 0.1 * was) {
             LOG.log(System.Logger.Level.INFO, String.format(Locale.ROOT, "Model %s (%s): about %.2f tokens per"
                     + " character (learned from %s; HAIA's default estimate is 0.25)", model, provider,
