@@ -13,9 +13,8 @@ import java.util.List;
  * environment the script sets: loopback port, throw-away database, an upstream on a closed port), sends it the
  * requests real use starts with, then exits so the JVM writes its AOT cache ({@code -XX:AOTCacheOutput}).
  * <p>
- * It lives in the jar, not in a script, because the requests must be complete HTTP exchanges: Helidon keeps a
- * connection open for a while after a {@code Connection: close} response, so a shell client reading to end-of-stream
- * waits minutes per request.
+ * It lives in the jar, not in a script, because the requests must be complete HTTP exchanges, each read to its end
+ * by a real HTTP client, and the run must exercise the request path as real use does.
  */
 public final class AotTraining {
 

@@ -30,6 +30,7 @@ import haia.api.RequestLogFilter;
 import haia.api.TransportErrors;
 import haia.api.UsageService;
 import haia.chat.ChatPipeline;
+import haia.chat.MemoryBudget;
 import haia.chat.Persona;
 import haia.config.HaiaConfig;
 import haia.json.Jackson;
@@ -87,6 +88,8 @@ public final class Haia implements AutoCloseable {
     private final ObjectMapper json;
     private final Drain drain = new Drain();
     private final ClientConnections connections;
+    /** What requests hold at once in bodies and fetched pictures (see {@link MemoryBudget}). */
+    private final MemoryBudget memory;
     /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers), which the pipeline's agent loop offers the models. */
     private final ToolCatalog tools;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -112,6 +115,9 @@ public final class Haia implements AutoCloseable {
         timers.setRemoveOnCancelPolicy(true);
         this.connections = new ClientConnections(config.server().clientReadTimeout(), config.server().maxBodyBytes(),
                                                  timers);
+        // a quarter of the heap for request bodies and fetched pictures, and always room for one largest body
+        this.memory = new MemoryBudget(Math.max(MemoryBudget.defaultBytes(), config.server().maxBodyBytes()),
+                                       config.resilience().queueTimeout());
 
         Persona defaultPersona = Persona.load(config.chat().personaFile());
         Map<String, Persona> personas = new HashMap<>();
@@ -146,7 +152,7 @@ public final class Haia implements AutoCloseable {
         metrics.poolGauges(store::poolStats);
         Prices prices = Prices.of(config);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, prices,
-                                         clock);
+                                         memory, clock);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
                 + " " + store.location() + "; models: " + describeModels() + "; prices: " + prices.describe());
         prices.warnings(config).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
@@ -252,7 +258,8 @@ public final class Haia implements AutoCloseable {
     }
 
     void routing(HttpRouting.Builder routing) {
-        routing.addFilter(new RequestLogFilter())
+        routing.addFilter(connections)   // first: it closes a connection that says so after everything else
+                .addFilter(new RequestLogFilter())
                 .addFilter(drain)
                 .addFilter(new AccessFilter(config.security().apiKey(), config.security().metricsRequireKey(),
                                             connections));
@@ -268,7 +275,8 @@ public final class Haia implements AutoCloseable {
                     .build());
         }
         routing.register("/v1",
-                         new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, clock),
+                         new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, memory,
+                                                    clock),
                          new ModelsService(models),
                          new ConversationsService(store),
                          new UsageService(store))

@@ -162,7 +162,7 @@ class AgentLoopIT {
         Instant end = Instant.now().plusSeconds(90);
         while (true) {
             String health = Http.get(haia.uri("/health")).body();
-            if (List.of("\"pve\":\"ready", "\"docker\":\"ready", "\"notes\":\"connected", "\"demo\":\"connected")
+            if (List.of("\"pve\":\"up", "\"docker\":\"up", "\"notes\":\"connected", "\"demo\":\"connected")
                     .stream().allMatch(health::contains)) {
                 return;
             }

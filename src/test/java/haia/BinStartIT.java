@@ -121,6 +121,8 @@ class BinStartIT {
         int heap = maxHeapMb(run.log());
         assertTrue(heap > 300 && heap <= 368, "-Xmx368m from bin/jvm.options, not the JVM's default: " + heap);
         assertTrue(run.log().contains("collectors Copy + MarkSweepCompact"), "SerialGC: " + run.log());
+        assertTrue(run.commandLine().contains("-XX:+ExitOnOutOfMemoryError"),
+                   "after an OutOfMemoryError HAIA exits for its supervisor to restart: " + run.commandLine());
         assertTrue(run.log().contains("Configuration: working directory " + home.toRealPath() + "; .env "
                                               + home.toRealPath().resolve(".env")), run.log());
         assertTrue(Files.exists(home.resolve("data/haia.db")), "./data/haia.db is in HAIA's home");

@@ -305,8 +305,9 @@ class HostileClientTest {
             }
             assertFalse(gaveUp.get(), "HAIA neither read nor closed the connection");
             assertTrue(cutOff, "HAIA read all of the 500 MB");
-            // what the client wrote: what HAIA read plus what the kernel buffers held on the way
-            assertTrue(written < 100L << 20, written + " bytes written before the reset");
+            // what the client wrote: what HAIA read (at most its drain's bytes, or what its time allowed) plus what
+            // the kernel buffers held on the way
+            assertTrue(written < ClientConnections.LINGER_BYTES + (64L << 20), written + " bytes written before the reset");
         }
         long discarded = awaitCutOffRecord(logged);
         assertTrue(discarded <= ClientConnections.LINGER_BYTES, "HAIA discarded " + discarded + " bytes");
@@ -332,6 +333,7 @@ class HostileClientTest {
                 }
             }
             assertTrue(cutOff, "HAIA kept the connection open for the whole trickle");
+            // the drain lasts HAIA_CLIENT_READ_TIMEOUT, 2 s here
             assertTrue(trickled < 300, "cut off after the drain's couple of seconds, not after " + trickled + " bytes");
         }
     }

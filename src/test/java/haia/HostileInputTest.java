@@ -69,7 +69,8 @@ class HostileInputTest {
     @Test
     void oversizedBodiesAre413() {
         String big = "{\"model\":\"haia\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(70_000) + "\"}]}";
-        assertRejected(post(big), 413, "larger than 65536 bytes");
+        assertRejected(post(big), 413, "The request body is " + big.length() + " bytes, over HAIA's limit: HAIA takes at"
+                + " most 65536 bytes (HAIA_MAX_BODY_BYTES)");
         // the same without Content-Length (chunked): the cap applies while reading
         Http.Response chunked = Http.send(HttpRequest.newBuilder(haia.uri("/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(10))
@@ -77,7 +78,7 @@ class HostileInputTest {
                 .POST(HttpRequest.BodyPublishers.ofInputStream(
                         () -> new java.io.ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
                 .build());
-        assertRejected(chunked, 413, "larger than 65536 bytes");
+        assertRejected(chunked, 413, "The request body is over HAIA's limit: HAIA takes at most 65536 bytes");
     }
 
     @Test

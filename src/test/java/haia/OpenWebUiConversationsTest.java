@@ -318,6 +318,16 @@ class OpenWebUiConversationsTest {
         assertTrue(md.body().startsWith("# question one\n"), md.body());
         assertTrue(md.body().contains("· *superseded*"));
         assertEquals(400, Http.get(haia.uri("/v1/conversations/" + id + "/export?format=pdf")).status());
+        // one rule for query parameters, as on /v1/usage: a second format, an empty one or an unknown parameter is
+        // a 400 naming it, never silently the first or ignored
+        for (String query : List.of("format=md&format=json", "format=", "fromat=md", "limit=2")) {
+            Http.Response refused = Http.get(haia.uri("/v1/conversations/" + id + "/export?" + query));
+            assertEquals(400, refused.status(), query + ": " + refused.body());
+            String param = query.substring(0, query.indexOf('='));
+            assertEquals(param, refused.json().path("error").path("param").asText(), query);
+        }
+        assertEquals(400, Http.get(haia.uri("/v1/conversations/" + id + "/messages?limit=1&limit=2")).status());
+        assertEquals(400, Http.get(haia.uri("/v1/conversations?limit=1&offest=2")).status());
 
         assertEquals(204, Http.delete(haia.uri("/v1/conversations/" + id)).status());
         assertEquals(404, Http.get(haia.uri("/v1/conversations/" + id)).status());

@@ -95,6 +95,7 @@ class ProvidersPartsTest {
         Map<String, String> env = TestHaia.baseEnv(dir, anthropic);
         env.put("HAIA_CONFIG", "haia.yaml");
         env.put("GEMINI_API_KEY", FakeGemini.API_KEY);
+        env.put("HAIA_IMAGE_FETCH_ALLOW", "127.0.0.1");   // the picture server is on loopback, refused by default
         haia = TestHaia.start(dir, env);
     }
 
@@ -227,8 +228,8 @@ class ProvidersPartsTest {
         content.addObject().put("type", "image_url").putObject("image_url").put("url", url + "/page.html");
         Http.Response refused = Http.post(haia.uri("/v1/chat/completions"), page);
         assertEquals(400, refused.status());
-        assertTrue(refused.json().path("error").path("message").asText().contains("not a JPEG, PNG, GIF or WebP"),
-                   refused.body());
+        assertTrue(refused.json().path("error").path("message").asText().startsWith("HAIA cannot use the picture at "
+                + url + "/page.html. "), refused.body());
     }
 
     @Test

@@ -1,8 +1,5 @@
 package haia;
 
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,7 +18,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import haia.testing.FakeAnthropic;
 import haia.testing.HaiaProcess;
-import haia.testing.Http;
 import haia.testing.PostgresServer;
 
 import org.junit.jupiter.api.Test;
@@ -139,28 +135,14 @@ class ReplicasIT {
         });
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
-
     /** One chat request; records it as answered when it came back whole. */
     private static boolean chat(HaiaProcess replica, String conversation, String question, boolean stream,
                                 ConcurrentLinkedQueue<Answered> answered) {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(replica.uri("/v1/chat/completions"))
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json")
-                    .header("X-Haia-Conversation", conversation)
-                    .POST(HttpRequest.BodyPublishers.ofString(Http.chat("haia", question).put("stream", stream).toString()))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            boolean whole = response.statusCode() == 200 && (!stream || (response.body().strip().endsWith("data: [DONE]")
-                    && !response.body().contains("\"error\"")));
-            if (whole) {
-                answered.add(new Answered(conversation, question));
-            }
-            return whole;
-        } catch (Exception killedOrTimedOut) {
-            return false;
+        boolean whole = replica.chat(conversation, question, stream, Duration.ofSeconds(30)).whole();
+        if (whole) {
+            answered.add(new Answered(conversation, question));
         }
+        return whole;
     }
 
     /**

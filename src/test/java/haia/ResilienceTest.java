@@ -272,7 +272,7 @@ class ResilienceTest {
 
     @Test
     void theCircuitBreakerFailsFastAfterRepeatedFailuresAndRecovers() throws Exception {
-        start("  breaker:\n    volume: 4\n    error-ratio: 50\n    delay: 1500ms\n", Map.of("HAIA_MAX_ATTEMPTS", "1"));
+        start("  breaker:\n    failures: 4\n    delay: 1500ms\n", Map.of("HAIA_MAX_ATTEMPTS", "1"));
         for (int i = 0; i < 4; i++) {
             anthropic.enqueue(FakeAnthropic.error(500, "api_error", "boom"));
         }
@@ -297,7 +297,7 @@ class ResilienceTest {
 
     @Test
     void rejectedRequestsDoNotOpenTheBreaker() throws Exception {
-        start("  breaker:\n    volume: 4\n    error-ratio: 50\n    delay: 5s\n", Map.of("HAIA_MAX_ATTEMPTS", "1"));
+        start("  breaker:\n    failures: 4\n    delay: 5s\n", Map.of("HAIA_MAX_ATTEMPTS", "1"));
         for (int i = 0; i < 6; i++) {
             anthropic.enqueue(FakeAnthropic.error(400, "invalid_request_error", "prompt is too long"));
         }
@@ -305,6 +305,73 @@ class ResilienceTest {
             assertEquals(400, chat("too long " + i).status());
         }
         assertEquals(200, chat("fine").status(), "client errors say nothing about the provider's health");
+    }
+
+    /**
+     * A request shape the provider answers with a 500 (llama.cpp does for an image to a text-only model), sent now
+     * and then among good requests, with the shipped settings (3 attempts, the default breaker): it fails alone. It
+     * used to be counted per attempt, and two such requests opened the breaker for every user for 30 s.
+     */
+    @Test
+    void aRequestThatFailsNowAndThenNeverLocksOthersOut() throws Exception {
+        start("", Map.of());
+        anthropic.respondWith(request -> request.lastUserText().startsWith("bad")
+                ? FakeAnthropic.error(500, "api_error", "Internal server error") : FakeAnthropic.echo(request));
+        for (int round = 0; round < 4; round++) {
+            assertEquals(502, chat("bad shape " + round + "a").status());
+            assertEquals(502, chat("bad shape " + round + "b").status());
+            Http.Response good = chat("good " + round);
+            assertEquals(200, good.status(), "round " + round + ": " + good.body());
+        }
+        assertTrue(Http.get(haia.uri("/health")).body().contains("circuit=closed"));
+    }
+
+    /**
+     * OpenWebUI sends a failed message's title task right after it: after a few good messages, the message and its
+     * task failed while the upstream was briefly down (six attempts), and the user's next message, once it is back,
+     * must reach it. Counted per attempt, that was six failures in ten calls: the breaker opened.
+     */
+    @Test
+    void aFailedMessageAndItsFailedTitleTaskDoNotKeepTheNextMessageOut() throws Exception {
+        start("", Map.of());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(200, chat("how is pve" + i + "?").status());
+        }
+        for (int i = 0; i < 6; i++) {
+            anthropic.enqueue(FakeAnthropic.error(529, "overloaded_error", "Overloaded"));
+        }
+        assertEquals(503, chat("pve2 lost quorum").status());
+        Http.Response title = Http.post(haia.uri("/v1/chat/completions"),
+                                        Http.chat("haia", "### Task:\nGenerate a title.\n<chat_history>\nUSER: pve2"
+                                                + " lost quorum\n</chat_history>"),
+                                        Map.of("X-OpenWebUI-Task", "title_generation"));
+        assertEquals(503, title.status(), title.body());
+        assertEquals(4 + 6, anthropic.requests().size());
+        Http.Response next = chat("pve2 lost quorum, again");   // the upstream is back
+        assertEquals(200, next.status(), next.body());
+    }
+
+    /** The other direction: a provider that fails every chat request is still cut off, and background tasks alone never. */
+    @Test
+    void aProviderThatFailsEveryRequestOpensTheBreakerButItsTasksAloneNever() throws Exception {
+        start("", Map.of());
+        anthropic.respondWith(request -> FakeAnthropic.error(503, "api_error", "upstream connect error"));
+        for (int i = 0; i < 8; i++) {
+            Http.Response task = Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "title " + i),
+                                           Map.of("X-OpenWebUI-Task", "title_generation"));
+            assertEquals(503, task.status(), task.body());
+            assertEquals("upstream_overloaded", task.json().path("error").path("code").asText());
+        }
+        for (int i = 0; i < 5; i++) {   // the default: 5 failed requests in a row
+            Http.Response failed = chat("is it up? " + i);
+            assertEquals("upstream_overloaded", failed.json().path("error").path("code").asText(), failed.body());
+        }
+        int calls = anthropic.requests().size();
+        assertEquals(13 * 3, calls, "every request made its three attempts");
+        Http.Response open = chat("and now?");
+        assertEquals(503, open.status());
+        assertEquals("upstream_circuit_open", open.json().path("error").path("code").asText());
+        assertEquals(calls, anthropic.requests().size(), "the open breaker spared the provider");
     }
 
     @Test

@@ -77,8 +77,11 @@ class ToolsIT {
                     }
                 }
                 assertTrue(tools != null, health.body());
-                assertTrue(tools.path("pve").asText().startsWith("ready, Proxmox VE API " + pve.url()), health.body());
-                assertTrue(tools.path("docker").asText().startsWith("ready, container engine unix://"), health.body());
+                // each built-in source as its start-up check found it: down, and why
+                assertTrue(tools.path("pve").asText().startsWith("down, Proxmox VE API " + pve.url()
+                        + ": Proxmox answered 500 (cannot parse PVEAPIToken=****)"), health.body());
+                assertTrue(tools.path("docker").asText().startsWith("down, container engine unix://"), health.body());
+                assertTrue(tools.path("docker").asText().contains("does not exist"), health.body());
                 assertTrue(tools.path("k8s").asText().startsWith("down, MCP over Streamable HTTP at http://127.0.0.1:"),
                            health.body());
                 haia.stop(Duration.ofSeconds(30));

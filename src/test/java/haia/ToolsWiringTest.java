@@ -48,7 +48,7 @@ class ToolsWiringTest {
             try (TestHaia haia = TestHaia.start(dir, env)) {
                 ToolCatalog tools = haia.haia().tools();
                 Instant end = Instant.now().plusSeconds(60);
-                while (!tools.status().values().stream().allMatch(s -> s.startsWith("ready") || s.startsWith("connected"))) {
+                while (!tools.status().values().stream().allMatch(s -> s.startsWith("up") || s.startsWith("connected"))) {
                     assertTrue(Instant.now().isBefore(end), tools.status().toString());
                     Thread.sleep(100);
                 }
@@ -74,7 +74,7 @@ class ToolsWiringTest {
                 assertEquals("Echo: checked", results.get(4).text());
 
                 String health = Http.get(haia.uri("/health")).body();
-                for (String source : List.of("\"pve\":\"ready", "\"docker\":\"ready", "\"notes\":\"connected",
+                for (String source : List.of("\"pve\":\"up", "\"docker\":\"up", "\"notes\":\"connected",
                                              "\"demo\":\"connected")) {
                     assertTrue(health.contains(source), source + " in " + health);
                 }

@@ -1,6 +1,9 @@
 package haia;
 
+import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -145,6 +148,58 @@ class UpstreamErrorMappingTest {
             Http.Response response = Http.post(isolated.uri("/v1/chat/completions"), Http.chat("haia", "hi"));
             assertOpenAiError(response, 502, "upstream_unavailable");
             assertTrue(response.json().path("error").path("message").asText().contains("Cannot connect"));
+        }
+    }
+
+    /**
+     * An upstream that closes the connection, before its answer or in the middle of its body, blocking and
+     * streamed: the error says so in words, not with the name of the exception class that reported it
+     * ({@code ... closed (InsufficientDataAvailableException)}).
+     */
+    @Test
+    void anUpstreamThatClosesTheConnectionIsA502SayingSoInWords(@TempDir Path other) throws Exception {
+        for (String answer : List.of("", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n"
+                + "\r\n{\"id\":\"msg_1\",\"type\":\"mess",
+                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nevent: message_start\r\n")) {
+            try (ServerSocket upstream = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+                Thread closer = Thread.ofVirtual().start(() -> {
+                    while (!upstream.isClosed()) {
+                        try (Socket socket = upstream.accept()) {
+                            InputStream in = socket.getInputStream();
+                            byte[] buffer = new byte[65536];
+                            socket.setSoTimeout(500);   // the whole request, then quiet
+                            try {
+                                while (in.read(buffer) >= 0) {
+                                    // read and dropped
+                                }
+                            } catch (java.net.SocketTimeoutException requestIsIn) {
+                                // answer now
+                            }
+                            socket.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
+                            socket.getOutputStream().flush();
+                        } catch (java.io.IOException closed) {
+                            return;
+                        }
+                    }
+                });
+                Map<String, String> env = TestHaia.baseEnv(other, anthropic);
+                env.put("ANTHROPIC_BASE_URL", "http://127.0.0.1:" + upstream.getLocalPort());
+                env.put("HAIA_MAX_ATTEMPTS", "1");
+                try (TestHaia isolated = TestHaia.start(other, env)) {
+                    boolean stream = answer.contains("event-stream");
+                    Http.Response response = Http.post(isolated.uri("/v1/chat/completions"),
+                                                       Http.chat("haia", "hi").put("stream", stream));
+                    String text = stream ? response.body() : response.json().path("error").path("message").asText();
+                    if (!stream) {
+                        assertEquals(502, response.status(), response.body());
+                    }
+                    assertTrue(text.contains("closed the connection before its answer was complete"),
+                               answer.length() + ": " + text);
+                    assertFalse(text.matches("(?s).*[A-Za-z]+(Exception|Error)\\b.*"), "a class name: " + text);
+                }
+                upstream.close();
+                closer.join(5000);
+            }
         }
     }
 

@@ -39,6 +39,7 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -380,7 +381,8 @@ class UsageLedgerTest {
                 "?from=2026-11-21T00%3A00%3A00Z&to=2026-11-21T00%3A00%3A00Z", "from",
                 "?groupby=day", "groupby",
                 "?group_by=day&group_by=model", "group_by",
-                "?from=", "from");
+                "?from=", "from",
+                "?from=253402300800", "from");
         bad.forEach((query, param) -> {
             Http.Response response = Http.get(haia.uri("/v1/usage" + query), AUTH);
             assertEquals(400, response.status(), query + ": " + response.body());
@@ -399,5 +401,13 @@ class UsageLedgerTest {
         JsonNode empty = Http.get(haia.uri("/v1/usage?group_by=day"), AUTH).json();
         assertEquals("list", empty.path("object").asText());
         assertEquals(0, empty.path("data").size());
+        // a to at the end of the year 9999 or later is no end: echoed as none, never as "+10000-01-01T00:00:00Z"
+        for (String end : List.of("9999-12-31", "999999999999", "253402300800")) {
+            Http.Response open = Http.get(haia.uri("/v1/usage?from=2026-11-01&to=" + end), AUTH);
+            assertEquals(200, open.status(), end + ": " + open.body());
+            assertTrue(open.json().path("to").isNull(), end + ": " + open.body());
+            assertFalse(open.body().contains("+1"), end + ": " + open.body());
+        }
+        assertEquals("9999-12-31T00:00:00Z", Http.get(haia.uri("/v1/usage?to=9999-12-30"), AUTH).json().path("to").asText());
     }
 }

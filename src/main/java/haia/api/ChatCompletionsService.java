@@ -8,8 +8,10 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import haia.chat.ChatCommand;
 import haia.chat.ChatPipeline;
+import haia.chat.MemoryBudget;
 import haia.chat.ReplySink;
 import haia.config.HaiaConfig;
+import haia.llm.Cancellation;
 import haia.observe.HaiaMetrics;
 import haia.openai.ChatCompletionRequest;
 import haia.openai.InvalidRequestException;
@@ -46,9 +48,19 @@ public final class ChatCompletionsService implements HttpService {
     private final HeaderName chatIdHeader;
     private final HeaderName taskHeader;
     private final ClientConnections connections;
+    private final MemoryBudget memory;
+
+    /**
+     * What a body's byte costs while its request runs: the bytes themselves until parsed, the JSON text and tree of
+     * the parse, then its pictures decoded (OpenWebUI sends all of a chat's pictures with each message).
+     */
+    private static final long HELD_PER_BYTE = 2;
+    /** A body is received before there is a request to cancel: its wait for memory ends by its own timeout. */
+    private static final Cancellation NOT_CANCELLED = new Cancellation();
 
     public ChatCompletionsService(ChatPipeline pipeline, HaiaConfig config, ErrorMapper errors, HaiaMetrics metrics,
-                                  ScheduledExecutorService timers, ClientConnections connections, Clock clock) {
+                                  ScheduledExecutorService timers, ClientConnections connections, MemoryBudget memory,
+                                  Clock clock) {
         this.pipeline = pipeline;
         this.parser = new RequestParser(config.chat().maxMessageChars(), config.chat().maxImageBytes());
         this.errors = errors;
@@ -61,6 +73,7 @@ public final class ChatCompletionsService implements HttpService {
         this.chatIdHeader = HeaderNames.create(config.chat().chatIdHeader());
         this.taskHeader = HeaderNames.create(config.chat().taskHeader());
         this.connections = connections;
+        this.memory = memory;
     }
 
     @Override
@@ -68,8 +81,27 @@ public final class ChatCompletionsService implements HttpService {
         rules.post("/chat/completions", this::chatCompletions);
     }
 
+    /**
+     * The request's body is held (as bytes, then parsed, its pictures decoded) for as long as the request runs: it
+     * reserves what that takes for its declared length (the limit, for a chunked one) from the memory budget first,
+     * and waits its turn when other requests hold the budget.
+     */
     private void chatCompletions(ServerRequest req, ServerResponse res) {
-        RequestLog log = RequestLog.of(req);
+        long declared = req.headers().contentLength().orElse(maxBodyBytes);
+        MemoryBudget.Reservation body;
+        try {
+            body = memory.reserve(HELD_PER_BYTE * Math.min(declared, maxBodyBytes), "receive this request's body",
+                                  NOT_CANCELLED);
+        } catch (RuntimeException busy) {
+            metrics.request("chat_completions", errors.code(busy));
+            throw busy;
+        }
+        try (body) {
+            chatCompletions(req, res, RequestLog.of(req));
+        }
+    }
+
+    private void chatCompletions(ServerRequest req, ServerResponse res, RequestLog log) {
         ChatCompletionRequest request;
         ChatCommand command;
         Optional<ClientConnections.Connection> connection = connections.current();

@@ -7,6 +7,7 @@ import java.lang.reflect.Field;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -24,6 +25,10 @@ import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http1.Http1ConnectionListener;
 
 /**
@@ -43,15 +48,19 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
  *         gets its 413 here, before Helidon's own check of the declared length, and the connection of a refused
  *         body ends with a lingering close ({@link Connection#closeLingering}) instead of Helidon's immediate one.
  *         </li>
+ *     <li><b>Ending a connection that says {@code Connection: close}</b> once its response is out
+ *         ({@link #filter}): Helidon 4.1.7 answers with the header but goes on reading the socket until its idle
+ *         timeout, so a client reading to the end of the stream waited 30 s, and the socket stayed open as long.</li>
  * </ul>
  */
-public final class ClientConnections implements Http1ConnectionListener {
+public final class ClientConnections implements Http1ConnectionListener, Filter {
 
     private static final System.Logger LOG = System.getLogger(ClientConnections.class.getName());
-    /** The most a lingering close reads (and drops) of a refused body: well past a slightly-too-large paste. */
-    public static final long LINGER_BYTES = 4L << 20;
-    /** The longest a lingering close waits for the client to stop sending. */
-    public static final Duration LINGER_TIME = Duration.ofSeconds(2);
+    /**
+     * The most a lingering close reads (and drops) of a refused body: a body several times the limit still gets its
+     * answer (a client's whole chat of screenshots; the test sends 64 MiB with urllib), an endless one is cut off.
+     */
+    public static final long LINGER_BYTES = 256L << 20;
     /**
      * The JDK socket under Helidon's plain socket: Helidon 4.1's sockets cannot half-close, JDK sockets can. Null
      * if a Helidon version without this field (or a module boundary) hides it; connections then close at once.
@@ -91,7 +100,7 @@ public final class ClientConnections implements Http1ConnectionListener {
                 // close the socket at once, and a client still sending its body would get a reset instead (see
                 // closeLingering): answered here, with a lingering close, before Helidon reads any of the body
                 connection.refuse(TransportErrors.bodyTooLarge(headers.first(RequestLogFilter.REQUEST_ID),
-                                                               maxBodyBytes));
+                                                               declaredLength(headers), maxBodyBytes));
             }
             if (hasBody(headers)) {
                 connection.receiving(true);
@@ -105,6 +114,42 @@ public final class ClientConnections implements Http1ConnectionListener {
         if (connection != null) {
             connection.receiving(false);
         }
+    }
+
+    /**
+     * The routing's outermost filter: a response that says {@code Connection: close} (one HAIA refused, or shutting
+     * down), or one to a request that asked for it, ends its connection once it is sent. The request's body was read
+     * (a plain close), or it was not (a lingering close, so the client still gets the answer). A response not sent
+     * yet (an exception on its way to the error handler) is left alone: that handler answers and closes.
+     */
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        if (saysClose(req.headers())) {
+            // Helidon says keep-alive to "Connection: Close" and "keep-alive, close": HAIA answers as it closes
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
+        chain.proceed();
+        if (res.isSent() && (saysClose(req.headers()) || saysClose(res.headers()))) {
+            current().ifPresent(connection -> {
+                if (req.content().consumed()) {
+                    connection.close();
+                } else {
+                    connection.closeLingering();
+                }
+            });
+        }
+    }
+
+    /** {@code Connection: close}, alone or among other tokens ({@code keep-alive, close}), in any case. */
+    static boolean saysClose(Headers headers) {
+        return headers.first(HeaderNames.CONNECTION).filter(value -> {
+            for (String token : value.split(",")) {
+                if (token.strip().toLowerCase(Locale.ROOT).equals("close")) {
+                    return true;
+                }
+            }
+            return false;
+        }).isPresent();
     }
 
     /** The connection of the request this thread handles (empty outside a request handler). */
@@ -151,6 +196,8 @@ public final class ClientConnections implements Http1ConnectionListener {
 
         private final ConnectionContext ctx;
         private final AtomicReference<Watch> watch = new AtomicReference<>(Watch.NONE);
+        /** Closed by HAIA (a second close, lingering or not, has nothing left to do). */
+        private volatile boolean ended;
         private Cancellation.Interruption deadline;
         private ScheduledFuture<?> timer;
 
@@ -244,12 +291,17 @@ public final class ClientConnections implements Http1ConnectionListener {
          * the answer lost ("connection reset", "header parser received no bytes"), and SDKs retry resets. That is
          * what Helidon's own close does. So, as nginx's {@code lingering_close} and Go's net/http do: half-close
          * first (the client reads the answer and the end of the stream after it), read and drop what the client
-         * still sends, until it stops or closes, and then close. It is bounded, for hostile clients: at most
-         * {@link #LINGER_BYTES} and {@link #LINGER_TIME}; a client that sends more or longer is cut off by the
-         * close (and a reset). Runs on the connection's thread, after the response was written (Helidon writes
-         * directly to the socket: HAIA configures no write queue).
+         * still sends, until it stops or closes, and then close. Clients that write their whole body before they
+         * read (Python's urllib and http.client, aiohttp under OpenWebUI) read the answer only then, so the drain
+         * lasts as long as a client may take to send a body ({@code HAIA_CLIENT_READ_TIMEOUT}, as nginx's
+         * {@code lingering_time}); bounded for hostile clients by that time and {@link #LINGER_BYTES}: a client that
+         * sends more or longer is cut off by the close (and a reset). Runs on the connection's thread, after the
+         * response was written (Helidon writes directly to the socket: HAIA configures no write queue).
          */
         public void closeLingering() {
+            if (ended) {
+                return;
+            }
             receiving(false);   // the bounds below replace the request's read deadline
             Socket socket = jdkSocket();
             if (socket == null) {
@@ -262,7 +314,7 @@ public final class ClientConnections implements Http1ConnectionListener {
                 socket.shutdownOutput();
                 InputStream in = socket.getInputStream();
                 byte[] buffer = new byte[64 * 1024];
-                long end = System.nanoTime() + LINGER_TIME.toNanos();
+                long end = System.nanoTime() + readTimeout.toNanos();
                 while (discarded < LINGER_BYTES) {
                     long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
                     if (left <= 0) {
@@ -286,8 +338,8 @@ public final class ClientConnections implements Http1ConnectionListener {
             if (cutOff) {
                 LOG.log(System.Logger.Level.INFO, "Closed a connection from " + ctx.remotePeer().host()
                         + " after discarding " + discarded + " bytes of a refused request body: it kept sending"
-                        + " (HAIA reads at most " + LINGER_BYTES + " bytes in " + LINGER_TIME.toSeconds()
-                        + " s of a refused body)");
+                        + " (HAIA reads at most " + LINGER_BYTES + " bytes in " + readTimeout.toSeconds()
+                        + " s of a refused body, HAIA_CLIENT_READ_TIMEOUT)");
             }
         }
 
@@ -307,6 +359,7 @@ public final class ClientConnections implements Http1ConnectionListener {
          * then finds the socket closed and ends the connection.
          */
         public void close() {
+            ended = true;
             try {
                 ctx.serverSocket().close();
             } catch (RuntimeException alreadyClosed) {

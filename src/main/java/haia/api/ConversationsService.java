@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 import haia.llm.LlmMessage;
 import haia.llm.Part;
@@ -152,6 +153,7 @@ public final class ConversationsService implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
+        QueryParams.onlyKnown(req, "GET /v1/conversations", Set.of("limit", "offset"));
         int limit = intParam(req, "limit", 50, 1, MAX_LIMIT);
         int offset = intParam(req, "offset", 0, 0, Integer.MAX_VALUE);
         List<ConversationSummary> page = store.list(limit + 1, offset);
@@ -160,6 +162,7 @@ public final class ConversationsService implements HttpService {
     }
 
     private void startNew(ServerRequest req, ServerResponse res) {
+        QueryParams.onlyKnown(req, "POST /v1/conversations", Set.of());
         ConversationSummary fresh = store.startNew(ConversationIdentity.DEFAULT);
         res.status(Status.CREATED_201);
         res.header(HeaderNames.LOCATION, "/v1/conversations/" + fresh.id());
@@ -167,10 +170,12 @@ public final class ConversationsService implements HttpService {
     }
 
     private void one(ServerRequest req, ServerResponse res) {
+        QueryParams.onlyKnown(req, "GET /v1/conversations/{id}", Set.of());
         res.send(ConversationJson.of(conversation(req)));
     }
 
     private void messages(ServerRequest req, ServerResponse res) {
+        QueryParams.onlyKnown(req, "GET /v1/conversations/{id}/messages", Set.of("after", "limit"));
         ConversationSummary conversation = conversation(req);
         long after = longParam(req, "after", 0);
         int limit = intParam(req, "limit", 100, 1, MAX_LIMIT);
@@ -180,8 +185,9 @@ public final class ConversationsService implements HttpService {
     }
 
     private void export(ServerRequest req, ServerResponse res) {
+        QueryParams.onlyKnown(req, "GET /v1/conversations/{id}/export", Set.of("format"));
+        String format = QueryParams.single(req, "format").orElse("json").toLowerCase(Locale.ROOT);
         ConversationSummary conversation = conversation(req);
-        String format = req.query().first("format").asOptional().orElse("json").toLowerCase(Locale.ROOT);
         List<StoredMessage> messages = allMessages(conversation.id());
         String file = "haia-conversation-" + conversation.id();
         switch (format) {
@@ -194,12 +200,13 @@ public final class ConversationsService implements HttpService {
                 res.header(HeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"" + file + ".md\"");
                 res.send(markdown(conversation, messages));
             }
-            default -> throw new InvalidRequestException("format must be json or md, got '" + abbreviate(format) + "'",
+            default -> throw new InvalidRequestException("format must be json or md, got '" + QueryParams.abbreviate(format) + "'",
                                                          "format");
         }
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
+        QueryParams.onlyKnown(req, "DELETE /v1/conversations/{id}", Set.of());
         ConversationSummary conversation = conversation(req);
         store.delete(conversation.id());
         res.status(Status.NO_CONTENT_204);
@@ -276,12 +283,12 @@ public final class ConversationsService implements HttpService {
         if (raw.matches("\\d{1,18}")) {
             found = store.get(Long.parseLong(raw));
         }
-        return found.orElseThrow(() -> new InvalidRequestException(404, "No conversation with id '" + abbreviate(raw) + "'",
+        return found.orElseThrow(() -> new InvalidRequestException(404, "No conversation with id '" + QueryParams.abbreviate(raw) + "'",
                                                                    Optional.of("id"), "conversation_not_found"));
     }
 
     private static int intParam(ServerRequest req, String name, int fallback, int min, int max) {
-        Optional<String> raw = req.query().first(name).asOptional();
+        Optional<String> raw = QueryParams.single(req, name);
         if (raw.isEmpty()) {
             return fallback;
         }
@@ -294,11 +301,11 @@ public final class ConversationsService implements HttpService {
             // reported below
         }
         throw new InvalidRequestException(name + " must be an integer from " + min + " to " + max + ", got '"
-                + abbreviate(raw.get()) + "'", name);
+                + QueryParams.abbreviate(raw.get()) + "'", name);
     }
 
     private static long longParam(ServerRequest req, String name, long fallback) {
-        Optional<String> raw = req.query().first(name).asOptional();
+        Optional<String> raw = QueryParams.single(req, name);
         if (raw.isEmpty()) {
             return fallback;
         }
@@ -310,11 +317,7 @@ public final class ConversationsService implements HttpService {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new InvalidRequestException(name + " must be a message id (0 or more), got '" + abbreviate(raw.get()) + "'",
-                                          name);
-    }
-
-    private static String abbreviate(String value) {
-        return value.length() <= 60 ? value : value.substring(0, 60) + "…";
+        throw new InvalidRequestException(name + " must be a message id (0 or more), got '"
+                + QueryParams.abbreviate(raw.get()) + "'", name);
     }
 }

@@ -34,8 +34,8 @@ public final class ErrorResponder implements ErrorHandler<Throwable> {
         // a body read up to the limit (a chunked one, with no length to refuse it by): the rest of it is not read,
         // the connection ends (lingering, so that a client still sending it gets this answer rather than a reset)
         boolean bodyRefused = apiError.status() == 413;
-        if (bodyRefused) {
-            res.header(HeaderValues.CONNECTION_CLOSE);
+        if (bodyRefused || ClientConnections.saysClose(req.headers())) {
+            res.header(HeaderValues.CONNECTION_CLOSE);   // (the connections' filter closes the latter after this)
         }
         Responses.error(res, apiError);
         if (bodyRefused) {

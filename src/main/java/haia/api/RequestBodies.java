@@ -30,12 +30,12 @@ final class RequestBodies {
         }
         Optional<Long> declared = req.headers().contentLength().stream().boxed().findFirst();
         if (declared.isPresent() && declared.get() > maxBytes) {
-            throw tooLarge(maxBytes);
+            throw tooLarge(declared.get(), maxBytes);
         }
         try (InputStream in = req.content().inputStream()) {
             byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
             if (body.length > maxBytes) {
-                throw tooLarge(maxBytes);
+                throw tooLarge(-1, maxBytes);
             }
             return body;
         } catch (IOException | RuntimeException e) {
@@ -44,7 +44,7 @@ final class RequestBodies {
             }
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof RequestException request && request.status().code() == 413) {
-                    throw tooLarge(maxBytes);   // Helidon counted the chunks past the limit first
+                    throw tooLarge(-1, maxBytes);   // Helidon counted the chunks past the limit first
                 }
             }
             // broken chunked encoding, a body cut short: the client's HTTP is at fault
@@ -53,8 +53,8 @@ final class RequestBodies {
         }
     }
 
-    private static InvalidRequestException tooLarge(long maxBytes) {
-        return new InvalidRequestException(413, "The request body is larger than " + maxBytes + " bytes",
+    private static InvalidRequestException tooLarge(long declared, long maxBytes) {
+        return new InvalidRequestException(413, TransportErrors.tooLargeMessage(declared, maxBytes),
                                            Optional.empty(), "request_too_large");
     }
 

@@ -100,8 +100,9 @@ public final class TransportErrors implements DirectHandler {
      * The 413 for a body declared larger than {@code maxBodyBytes}, as HTTP/1.1 bytes ready for the socket, with
      * {@code Connection: close}: {@link ClientConnections} sends it itself, before Helidon routes the request.
      */
-    static byte[] bodyTooLarge(Optional<String> clientRequestId, long maxBodyBytes) {
-        TransportResponse response = tooLarge(RequestLog.idFrom(clientRequestId), maxBodyBytes);
+    static byte[] bodyTooLarge(Optional<String> clientRequestId, long declared, long maxBodyBytes) {
+        TransportResponse response = response(RequestLog.idFrom(clientRequestId), 413,
+                                              tooLargeMessage(declared, maxBodyBytes), "request_too_large");
         byte[] body = response.entity().orElseThrow();
         StringBuilder head = new StringBuilder("HTTP/1.1 ").append(response.status().code()).append(' ')
                 .append(response.status().reasonPhrase()).append("\r\n");
@@ -118,7 +119,20 @@ public final class TransportErrors implements DirectHandler {
     }
 
     private static TransportResponse tooLarge(String id, long maxBodyBytes) {
-        return response(id, 413, "The request body is larger than " + maxBodyBytes + " bytes", "request_too_large");
+        return response(id, 413, tooLargeMessage(-1, maxBodyBytes), "request_too_large");
+    }
+
+    /**
+     * The 413's text, which says what to do: bodies grow with pictures, and OpenWebUI sends every picture of a chat
+     * again with each message, so a chat with many screenshots outgrows any limit.
+     *
+     * @param declared the body's announced length, or -1 when it did not announce one (chunked)
+     */
+    static String tooLargeMessage(long declared, long maxBodyBytes) {
+        return "The request body is " + (declared >= 0 ? declared + " bytes, " : "") + "over HAIA's limit: HAIA takes"
+                + " at most " + maxBodyBytes + " bytes (HAIA_MAX_BODY_BYTES). Pictures make a request"
+                + " large, and OpenWebUI sends every picture of a chat again with each message: start a new chat"
+                + " for new pictures, send fewer or smaller ones (a cropped screenshot), or raise HAIA_MAX_BODY_BYTES";
     }
 
     /** A retry cannot help any of these: the same bytes get the same answer. */

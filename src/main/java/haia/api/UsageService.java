@@ -40,6 +40,11 @@ public final class UsageService implements HttpService {
     private static final JsonFactory JSON = Jackson.factory();
     private static final Set<String> PARAMETERS = Set.of("from", "to", "group_by");
     private static final Instant OPEN_END = Instant.ofEpochMilli(Long.MAX_VALUE);
+    /**
+     * Where four-digit years end (ISO 8601 writes later instants as {@code +10000-...}): a {@code to} from here on
+     * ({@code to=9999-12-31} included) is no end at all, and a {@code from} from here on is refused.
+     */
+    static final Instant YEAR_10000 = Instant.parse("+10000-01-01T00:00:00Z");
 
     private final ConversationStore store;
 
@@ -53,15 +58,15 @@ public final class UsageService implements HttpService {
     }
 
     private void usage(ServerRequest req, ServerResponse res) {
-        for (String name : req.query().names()) {
-            if (!PARAMETERS.contains(name)) {
-                throw new InvalidRequestException("Unknown query parameter '" + abbreviate(name) + "': /v1/usage takes"
-                                                          + " from, to and group_by", name);
-            }
+        QueryParams.onlyKnown(req, "/v1/usage", PARAMETERS);
+        UsageGroup.By by = groupBy(QueryParams.single(req, "group_by").orElse("model"));
+        Optional<Instant> from = QueryParams.single(req, "from").map(raw -> instant(raw, "from", false));
+        if (from.isPresent() && !from.get().isBefore(YEAR_10000)) {
+            throw new InvalidRequestException("from must be before the year 10000, got " + from.get(), "from");
         }
-        UsageGroup.By by = groupBy(single(req, "group_by").orElse("model"));
-        Optional<Instant> from = single(req, "from").map(raw -> instant(raw, "from", false));
-        Optional<Instant> to = single(req, "to").map(raw -> instant(raw, "to", true));
+        // a to at or past the year 10000 is no end: answered (and echoed) as if it were left out
+        Optional<Instant> to = QueryParams.single(req, "to").map(raw -> instant(raw, "to", true))
+                .filter(end -> end.isBefore(YEAR_10000));
         if (from.isPresent() && to.isPresent() && !from.get().isBefore(to.get())) {
             throw new InvalidRequestException("from (" + from.get() + ") must be before to (" + to.get() + ")", "from");
         }
@@ -121,7 +126,7 @@ public final class UsageService implements HttpService {
             case "day" -> UsageGroup.By.DAY;
             case "conversation" -> UsageGroup.By.CONVERSATION;
             default -> throw new InvalidRequestException("group_by must be model, day or conversation, got '"
-                                                                 + abbreviate(raw) + "'", "group_by");
+                                                                 + QueryParams.abbreviate(raw) + "'", "group_by");
         };
     }
 
@@ -146,23 +151,7 @@ public final class UsageService implements HttpService {
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new InvalidRequestException(name + " must be an ISO date (2026-11-01), a timestamp with Z or an"
                                                       + " offset (2026-11-01T08%3A00%3A00Z, colons encoded) or Unix"
-                                                      + " seconds, got '" + abbreviate(raw) + "'", name);
+                                                      + " seconds, got '" + QueryParams.abbreviate(raw) + "'", name);
         }
-    }
-
-    private static Optional<String> single(ServerRequest req, String name) {
-        List<String> values = req.query().all(name, List::of);
-        if (values.size() > 1) {
-            throw new InvalidRequestException(name + " is given " + values.size() + " times; give it once", name);
-        }
-        if (values.size() == 1 && values.getFirst().isBlank()) {
-            throw new InvalidRequestException(name + " is empty; leave it out instead", name);
-        }
-        return values.stream().findFirst();
-    }
-
-    private static String abbreviate(String value) {
-        String oneLine = value.replaceAll("\\p{Cntrl}", "?");
-        return oneLine.length() <= 60 ? oneLine : oneLine.substring(0, 60) + "…";
     }
 }

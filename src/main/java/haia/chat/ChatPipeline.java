@@ -69,6 +69,7 @@ public final class ChatPipeline {
     private final ConversationStore store;
     private final ModelRegistry models;
     private final Prompt prompt;
+    private final ImageUrls imageUrls;
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
     private final AgentLoop agent;
@@ -92,9 +93,18 @@ public final class ChatPipeline {
     public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
                         Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
                         Prices prices, Clock clock) {
+        this(store, models, personas, defaultPersona, config, tools, metrics, prices,
+             new MemoryBudget(MemoryBudget.defaultBytes(), config.resilience().queueTimeout()), clock);
+    }
+
+    /** @param memory what requests may hold in bodies and fetched pictures, shared with the HTTP layer */
+    public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
+                        Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
+                        Prices prices, MemoryBudget memory, Clock clock) {
         this.store = store;
         this.models = models;
         this.prompt = new Prompt(personas, defaultPersona, config, store, models, clock);
+        this.imageUrls = new ImageUrls(config.chat().imageFetch(), config.chat().maxImageBytes(), memory);
         this.chat = config.chat();
         this.tasks = config.tasks();
         ModelCall modelCall = new ModelCall(models, config.resilience().maxInflight(),
@@ -136,21 +146,25 @@ public final class ChatPipeline {
         try {
             Cancellation cancellation = request.cancellation();
             sink.open(cancellation);
-            if (conversation.identity().isEmpty()) {
-                return run(command, sink, conversation, route(requested, conversation.task()), cancellation);
-            }
-            ModelRegistry.Route route = route(requested, false);
-            Optional<ConversationLocks.Held> held = locks.acquire(conversation.identity().get(), lockTimeout,
-                                                                  cancellation);
-            if (held.isEmpty()) {
-                // stopped while waiting for the conversation: the user's message is kept, nothing else happens
-                ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
-                TurnPlan plan = TurnPlan.newTurn(command.userTurn());
-                return respond(stopped, sink, persist(conversation, plan, stopped, List.of()),
-                               conversation.memory(), List.of());
-            }
-            try (ConversationLocks.Held ignored = held.get()) {
-                return run(command, sink, conversation, route, cancellation);
+            ModelRegistry.Route route = route(requested, conversation.task());   // tasks are always stateless
+            // pictures given by URL are fetched before the conversation is taken: nothing waits on an image server
+            // while it holds the conversation (and every other message in it)
+            try (FetchedImages images = imageUrls.prepare(command, route, cancellation)) {
+                if (conversation.identity().isEmpty()) {
+                    return run(command, sink, conversation, route, images, cancellation);
+                }
+                Optional<ConversationLocks.Held> held = locks.acquire(conversation.identity().get(), lockTimeout,
+                                                                      cancellation);
+                if (held.isEmpty()) {
+                    // stopped while waiting for the conversation: the user's message is kept, nothing else happens
+                    ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
+                    TurnPlan plan = TurnPlan.newTurn(command.userTurn());
+                    return respond(stopped, sink, persist(conversation, plan, stopped, List.of()),
+                                   conversation.memory(), List.of());
+                }
+                try (ConversationLocks.Held ignored = held.get()) {
+                    return run(command, sink, conversation, route, images, cancellation);
+                }
             }
         } finally {
             request.detach();
@@ -166,7 +180,7 @@ public final class ChatPipeline {
     }
 
     private Outcome run(ChatCommand command, ReplySink sink, Conversation identified, ModelRegistry.Route route,
-                        Cancellation cancellation) {
+                        FetchedImages images, Cancellation cancellation) {
         // a branch client's history is aligned with the stored branch, which needs the conversation's id; a thread
         // client's request reads only the window (found by identity in the same query)
         Conversation conversation = identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
@@ -180,7 +194,7 @@ public final class ChatPipeline {
         List<LlmMessage> window = window(conversation, plan, command, route);             // 2
         Prompt.Built built = prompt.request(command, conversation.task(), route, window,   // 3
                                             agent.offer(command.generation().tools(), route, conversation.task()),
-                                            cancellation);
+                                            images);
         LlmRequest request = built.request();
         List<ModelResult.Answered> calls = new ArrayList<>();   // every model call a provider answered (and billed)
         ModelResult result = cancellation.isCancelled()                                   // 4: nobody to answer

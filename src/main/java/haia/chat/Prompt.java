@@ -12,7 +12,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import haia.config.HaiaConfig;
-import haia.llm.Cancellation;
 import haia.llm.Capability;
 import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
@@ -37,7 +36,6 @@ final class Prompt {
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
     private final ConversationStore store;
-    private final ImageUrls imageUrls;
     private final ModelRegistry models;
     private final Clock clock;
 
@@ -48,7 +46,6 @@ final class Prompt {
         this.chat = config.chat();
         this.tasks = config.tasks();
         this.store = store;
-        this.imageUrls = new ImageUrls(config.chat().maxImageBytes());
         this.models = models;
         this.clock = clock;
     }
@@ -60,9 +57,12 @@ final class Prompt {
     record Built(LlmRequest request, List<String> notes) {
     }
 
-    /** @param tools what the request offers: the client's tools, and HAIA's when the agent loop offers them */
+    /**
+     * @param tools  what the request offers: the client's tools, and HAIA's when the agent loop offers them
+     * @param images the pictures fetched by URL for this request before it took its conversation
+     */
     Built request(ChatCommand command, boolean task, ModelRegistry.Route route, List<LlmMessage> window,
-                  haia.llm.ToolUse tools, Cancellation cancellation) {
+                  haia.llm.ToolUse tools, FetchedImages images) {
         ChatCommand.Generation generation = command.generation();
         refuseWhatTheModelCannot(command, route);
         List<LlmMessage> shaped = window;
@@ -93,13 +93,15 @@ final class Prompt {
             // thinking Claude takes none
             sampling = sampling.withTemperature(settings.temperature());
         }
-        LlmRequest request = new LlmRequest(route.upstreamModel(), system, shaped, maxTokens, sampling, tools,
-                                            generation.responseFormat(), generation.reasoning(), chat.promptCache());
+        LlmRequest request = withImages(new LlmRequest(route.upstreamModel(), system, shaped, maxTokens, sampling,
+                                                       tools, generation.responseFormat(), generation.reasoning(),
+                                                       chat.promptCache(), task), route, images);
+        // asked with the pictures as the provider gets them: their number and sizes are part of what it accepts
         route.client().problem(request).ifPresent(problem -> {
             throw new RequestRefused(problem.param(), "Model '" + route.id() + "' (" + route.provider() + "): "
                     + problem.message());
         });
-        return new Built(withImages(request, route, cancellation), notes);
+        return new Built(request, notes);
     }
 
     /**
@@ -170,9 +172,10 @@ final class Prompt {
 
     /**
      * The request with every picture as the provider takes it: stored ones loaded (one query for all the window
-     * still shows), URLs fetched for providers that take bytes only.
+     * still shows), URLs as fetched for providers that take bytes only (a URL that was not fetched, or that may not
+     * be passed on, becomes a note: see {@link ImageUrls}).
      */
-    private LlmRequest withImages(LlmRequest request, ModelRegistry.Route route, Cancellation cancellation) {
+    private LlmRequest withImages(LlmRequest request, ModelRegistry.Route route, FetchedImages images) {
         List<Long> stored = new ArrayList<>();
         boolean urls = false;
         for (LlmMessage message : request.messages()) {
@@ -184,30 +187,33 @@ final class Prompt {
                 }
             }
         }
-        if (stored.isEmpty() && (!urls || route.imageUrls())) {
+        if (stored.isEmpty() && !urls) {
             return request;
         }
-        Map<Long, Part.Image.Inline> loaded = store.images(stored);
+        Map<Long, Part.Image.Inline> loaded = stored.isEmpty() ? Map.of() : store.images(stored);
         List<LlmMessage> messages = new ArrayList<>(request.messages().size());
         for (LlmMessage message : request.messages()) {
-            messages.add(new LlmMessage(message.role(), resolved(message.parts(), loaded, route, cancellation)));
+            messages.add(new LlmMessage(message.role(), resolved(message.parts(), loaded, route, images)));
         }
         return request.withMessages(messages);
     }
 
     private List<Part> resolved(List<Part> parts, Map<Long, Part.Image.Inline> loaded, ModelRegistry.Route route,
-                                Cancellation cancellation) {
+                                FetchedImages images) {
         List<Part> out = new ArrayList<>(parts.size());
         for (Part part : parts) {
             out.add(switch (part) {
                 case Part.Image image when image.source() instanceof Part.Image.Stored s ->
                         Optional.ofNullable(loaded.get(s.id())).<Part>map(Part.Image::new)
                                 .orElseGet(() -> new Part.Text(Ageing.placeholder(image)));   // deleted meanwhile
-                case Part.Image image when image.source() instanceof Part.Image.Url url && !route.imageUrls() ->
-                        new Part.Image(imageUrls.fetch(url.url(), cancellation));
+                case Part.Image image when image.source() instanceof Part.Image.Url url
+                        && (!route.imageUrls() || images.unusable(url)) ->
+                        (route.imageUrls() ? java.util.Optional.<Part.Image.Inline>empty() : images.get(url.url()))
+                                .<Part>map(Part.Image::new)
+                                .orElseGet(() -> new Part.Text(Ageing.placeholder(image)));
                 case Part.ToolResult result -> new Part.ToolResult(result.callId(), result.toolName(),
                                                                    resolved(result.content(), loaded, route,
-                                                                            cancellation), result.error());
+                                                                            images), result.error());
                 default -> part;
             });
         }

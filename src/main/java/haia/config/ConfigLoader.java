@@ -25,6 +25,7 @@ import haia.llm.Capability;
 import haia.llm.ProviderDescriptor;
 import haia.llm.ProviderOption;
 import haia.llm.Providers;
+import haia.net.AddressRule;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -144,7 +145,8 @@ public final class ConfigLoader {
                 (int) Math.min(Integer.MAX_VALUE - 8, size("chat.max-image-bytes")),
                 positiveInt("chat.context-window-step"),
                 bool("chat.prompt-cache"),
-                optionalPositiveInt("chat.context-tokens"));
+                optionalPositiveInt("chat.context-tokens"),
+                imageFetch());
         HaiaConfig.Tasks tasks = new HaiaConfig.Tasks(
                 bool("tasks.detect-by-shape"),
                 bool("tasks.persona"),
@@ -163,8 +165,7 @@ public final class ConfigLoader {
                 duration("resilience.connect-timeout"),
                 duration("resilience.first-token-timeout"),
                 duration("resilience.request-timeout"),
-                positiveInt("resilience.breaker.volume"),
-                percentage("resilience.breaker.error-ratio"),
+                breakerFailures(),
                 duration("resilience.breaker.delay"),
                 positiveInt("resilience.max-inflight"),
                 duration("resilience.queue-timeout"),
@@ -454,6 +455,29 @@ public final class ConfigLoader {
         }).strip();
     }
 
+    /**
+     * The breaker's count of failed requests in a row. Its keys of before (a rolling window of attempts and an error
+     * ratio, which let two bad requests open it) no longer mean anything: a file that still sets them is told so.
+     */
+    private int breakerFailures() {
+        for (String retired : List.of("resilience.breaker.volume", "resilience.breaker.error-ratio")) {
+            if (config.get(retired).exists()) {
+                problems.add(name(retired) + " is no longer used: the circuit breaker now opens after"
+                        + " resilience.breaker.failures requests in a row failed (default 5); remove " + retired);
+            }
+        }
+        return positiveInt("resilience.breaker.failures");
+    }
+
+    /** How HAIA fetches pictures given by URL; each allow-list entry an address range, address or host name. */
+    private HaiaConfig.ImageFetch imageFetch() {
+        List<String> allow = list("chat.image-fetch.allow");
+        allow.forEach(entry -> AddressRule.problem(entry).ifPresent(problem -> problems.add(
+                name("chat.image-fetch.allow") + ": " + problem)));
+        return new HaiaConfig.ImageFetch(allow, duration("chat.image-fetch.timeout"),
+                                         positiveInt("chat.image-fetch.max-urls"), size("chat.image-fetch.max-bytes"));
+    }
+
     private Optional<String> optionalString(String key) {
         return config.get(key).asString().map(String::strip).filter(s -> !s.isEmpty());
     }
@@ -512,14 +536,6 @@ public final class ConfigLoader {
         }
         problems.add(name(key) + " must be a positive integer, got '" + raw + "'");
         return 1;
-    }
-
-    private int percentage(String key) {
-        int value = positiveInt(key);
-        if (value > 100) {
-            problems.add(name(key) + " must be a percentage (1-100), got " + value);
-        }
-        return value;
     }
 
     private int port(String key) {
@@ -683,6 +699,10 @@ public final class ConfigLoader {
         env.put("HAIA_PERSONA_FILE", "chat.persona-file");
         env.put("HAIA_MAX_MESSAGE_CHARS", "chat.max-message-chars");
         env.put("HAIA_MAX_IMAGE_BYTES", "chat.max-image-bytes");
+        env.put("HAIA_IMAGE_FETCH_ALLOW", "chat.image-fetch.allow");
+        env.put("HAIA_IMAGE_FETCH_TIMEOUT", "chat.image-fetch.timeout");
+        env.put("HAIA_IMAGE_FETCH_MAX_URLS", "chat.image-fetch.max-urls");
+        env.put("HAIA_IMAGE_FETCH_MAX_BYTES", "chat.image-fetch.max-bytes");
         env.put("HAIA_PROVIDER", "haia.provider");
         env.put("HAIA_MODEL", "haia.model");
         env.put("HAIA_CAPABILITIES", "haia.capabilities");

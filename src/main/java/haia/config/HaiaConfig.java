@@ -115,6 +115,7 @@ public record HaiaConfig(Server server,
      *                           {@code contextWindow + contextStep} messages (with the prompt cache on)
      * @param promptCache        mark the stable prefix for the provider's prompt cache ({@code HAIA_PROMPT_CACHE})
      * @param contextTokens      the window's token budget for every model without its own; empty: by provider
+     * @param imageFetch         how pictures given by URL are fetched and checked
      */
     public record Chat(int contextWindow,
                        int maxTokens,
@@ -126,7 +127,24 @@ public record HaiaConfig(Server server,
                        int maxImageBytes,
                        int contextStep,
                        boolean promptCache,
-                       OptionalInt contextTokens) {
+                       OptionalInt contextTokens,
+                       ImageFetch imageFetch) {
+    }
+
+    /**
+     * How HAIA fetches the pictures clients give by URL (for providers that take bytes only), and checks the URLs
+     * it passes on to providers that fetch them.
+     *
+     * @param allow    address ranges, addresses and host names inside the network that may be fetched from (by
+     *                 default none: loopback, private, link-local, multicast and unspecified addresses are refused)
+     * @param timeout  one wall-clock deadline over all of a request's fetches, bodies included
+     * @param maxUrls  most picture URLs in one request
+     * @param maxBytes most bytes one request may fetch, all its pictures together
+     */
+    public record ImageFetch(List<String> allow, Duration timeout, int maxUrls, long maxBytes) {
+        public ImageFetch {
+            allow = List.copyOf(allow);
+        }
     }
 
     /**
@@ -225,8 +243,7 @@ public record HaiaConfig(Server server,
      * @param connectTimeout    TCP connect timeout to upstreams
      * @param firstTokenTimeout longest wait for the first streamed token
      * @param requestTimeout    longest whole upstream call
-     * @param breakerVolume     calls in the circuit breaker's rolling window
-     * @param breakerErrorRatio percentage of failed calls in that window that opens the breaker
+     * @param breakerFailures   requests in a row that failed because of the provider that open its breaker
      * @param breakerDelay      how long an open breaker fails fast before trying again
      * @param maxInflight       concurrent upstream calls allowed
      * @param queueTimeout      how long a call waits for a free slot before a 429
@@ -240,8 +257,7 @@ public record HaiaConfig(Server server,
                              Duration connectTimeout,
                              Duration firstTokenTimeout,
                              Duration requestTimeout,
-                             int breakerVolume,
-                             int breakerErrorRatio,
+                             int breakerFailures,
                              Duration breakerDelay,
                              int maxInflight,
                              Duration queueTimeout,

@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param reasoning      how hard to think, when the client asked
  * @param cachePrefix    mark the stable prefix (tools, system, the window up to the current turn) for the
  *                       provider's prompt cache, where the protocol has explicit breakpoints ({@code HAIA_PROMPT_CACHE})
+ * @param background     an OpenWebUI background task's call (a title, tags), not a chat message's: its failure does
+ *                       not count against the provider's circuit breaker ({@link ResilientLlmClient}); never sent
  */
 public record LlmRequest(String model,
                          List<String> system,
@@ -33,7 +35,8 @@ public record LlmRequest(String model,
                          ToolUse tools,
                          ResponseFormat responseFormat,
                          Optional<ReasoningEffort> reasoning,
-                         boolean cachePrefix) {
+                         boolean cachePrefix,
+                         boolean background) {
 
     public LlmRequest {
         Objects.requireNonNull(model, "model");
@@ -49,6 +52,13 @@ public record LlmRequest(String model,
         if (maxTokens < 1) {
             throw new IllegalArgumentException("maxTokens must be positive");
         }
+    }
+
+    /** A chat message's request. */
+    public LlmRequest(String model, List<String> system, List<LlmMessage> messages, int maxTokens, Sampling sampling,
+                      ToolUse tools, ResponseFormat responseFormat, Optional<ReasoningEffort> reasoning,
+                      boolean cachePrefix) {
+        this(model, system, messages, maxTokens, sampling, tools, responseFormat, reasoning, cachePrefix, false);
     }
 
     /** A request that marks nothing for a prompt cache. */
@@ -67,26 +77,32 @@ public record LlmRequest(String model,
     /** The same request with other messages (its pictures resolved, an agent loop's next step). */
     public LlmRequest withMessages(List<LlmMessage> otherMessages) {
         return new LlmRequest(model, system, otherMessages, maxTokens, sampling, tools, responseFormat, reasoning,
-                              cachePrefix);
+                              cachePrefix, background);
     }
 
     /** The same request, offering the same tools under another choice (an agent loop's later steps). */
     public LlmRequest withToolChoice(ToolChoice choice) {
         return new LlmRequest(model, system, messages, maxTokens, sampling,
                               new ToolUse(tools.tools(), choice, tools.parallel()), responseFormat, reasoning,
-                              cachePrefix);
+                              cachePrefix, background);
     }
 
     /** The same request with another limit on the reply (one that fits the model's context). */
     public LlmRequest withMaxTokens(int otherMaxTokens) {
         return new LlmRequest(model, system, messages, otherMaxTokens, sampling, tools, responseFormat, reasoning,
-                              cachePrefix);
+                              cachePrefix, background);
     }
 
     /** The same request addressed to another upstream model (used when a fallback model answers). */
     public LlmRequest withModel(String otherModel) {
         return new LlmRequest(otherModel, system, messages, maxTokens, sampling, tools, responseFormat, reasoning,
-                              cachePrefix);
+                              cachePrefix, background);
+    }
+
+    /** The same request as an OpenWebUI background task's call. */
+    public LlmRequest asBackground() {
+        return new LlmRequest(model, system, messages, maxTokens, sampling, tools, responseFormat, reasoning,
+                              cachePrefix, true);
     }
 
     /** The system blocks as one text, for protocols that take a single system prompt. */

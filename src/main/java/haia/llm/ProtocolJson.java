@@ -115,8 +115,20 @@ public final class ProtocolJson {
         }
     }
 
-    /** A request body written field by field (no DTOs), sized for its messages. */
+    /**
+     * A request body written field by field (no DTOs), sized for its messages and their pictures' base64, so a body
+     * with pictures is not copied again and again while its buffer grows.
+     */
     public static byte[] body(LlmRequest request, Jackson.Document document) {
-        return Jackson.write(WRITER, 512 + request.messages().size() * 256, document);
+        long pictures = 0;
+        for (LlmMessage message : request.messages()) {
+            for (Part part : message.parts()) {
+                if (part instanceof Part.Image image && image.source() instanceof Part.Image.Inline inline) {
+                    pictures += inline.data().length / 3 * 4 + 64;
+                }
+            }
+        }
+        return Jackson.write(WRITER, (int) Math.min(Integer.MAX_VALUE - 8,
+                                                    512 + request.messages().size() * 256L + pictures), document);
     }
 }

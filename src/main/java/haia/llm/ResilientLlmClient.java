@@ -3,7 +3,6 @@ package haia.llm;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -16,8 +15,6 @@ import java.util.function.Supplier;
 
 import haia.config.HaiaConfig;
 
-import io.helidon.faulttolerance.CircuitBreaker;
-import io.helidon.faulttolerance.CircuitBreakerOpenException;
 import io.helidon.faulttolerance.Retry;
 import io.helidon.faulttolerance.RetryTimeoutException;
 
@@ -31,10 +28,11 @@ import io.helidon.faulttolerance.RetryTimeoutException;
  * through a {@link Cancellation}, which ends a call wherever it is: waiting for the upstream's headers, or trickling
  * a body byte by byte.
  *
- * <p>Retries use Helidon's {@link Retry}; each attempt runs inside the provider's {@link CircuitBreaker}. Only
- * failures that say the provider is unhealthy count against the breaker; a rejected request, a client that left
- * or a shutdown do not. A stream is retried only while nothing has reached the client: once a token is out, a
- * failure ends the stream.
+ * <p>Retries use Helidon's {@link Retry}. A call, all its attempts together, is admitted by the provider's
+ * {@link ProviderBreaker} and tells it how it ended: only a call that failed because of the provider counts, once,
+ * however many attempts it made, and not when it was an OpenWebUI background task's; a rejected request, a client
+ * that left or a shutdown do not count. A stream is retried only while nothing has reached the client: once a token
+ * is out, a failure ends the stream.
  */
 public final class ResilientLlmClient implements LlmClient {
 
@@ -48,7 +46,7 @@ public final class ResilientLlmClient implements LlmClient {
     private final ScheduledExecutorService timers;
     private final RetryListener listener;
     private final Clock clock;
-    private final CircuitBreaker breaker;
+    private final ProviderBreaker breaker;
     private final AtomicReference<Instant> lastSuccess = new AtomicReference<>();
     private final AtomicReference<Instant> lastFailure = new AtomicReference<>();
     private final AtomicReference<String> lastError = new AtomicReference<>();
@@ -69,13 +67,7 @@ public final class ResilientLlmClient implements LlmClient {
         this.timers = timers;
         this.listener = listener;
         this.clock = clock;
-        this.breaker = CircuitBreaker.builder()
-                .name("upstream-" + delegate.provider())
-                .volume(settings.breakerVolume())
-                .errorRatio(settings.breakerErrorRatio())
-                .delay(settings.breakerDelay())
-                .successThreshold(1)
-                .build();
+        this.breaker = new ProviderBreaker(settings.breakerFailures(), settings.breakerDelay(), clock);
         this.retry = Retry.builder()
                 .name("retry-" + delegate.provider())
                 .overallTimeout(settings.retryDeadline())
@@ -131,30 +123,93 @@ public final class ResilientLlmClient implements LlmClient {
 
     @Override
     public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
+        ProviderBreaker.Ticket ticket = admit();
         try (Call call = new Call(cancellation)) {
-            return withRetries(call, () -> guarded(() -> {
+            LlmResponse response = withRetries(call, () -> attempt(() -> {
                 try {
                     return delegate.chat(request, call.cancellation());
                 } catch (LlmException e) {
                     throw e.category() == ErrorCategory.CANCELLED ? stopped(call.cancellation()) : e;
                 }
             }));
+            breaker.answered(ticket);
+            return response;
+        } catch (LlmException e) {
+            settle(ticket, e, request);
+            throw e;
+        } catch (RuntimeException e) {
+            breaker.released(ticket);
+            throw e;
         }
     }
 
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
+        ProviderBreaker.Ticket ticket;
+        try {
+            ticket = admit();
+        } catch (LlmException open) {
+            events.accept(new LlmEvent.Failed(open));
+            return;
+        }
         AtomicBoolean started = new AtomicBoolean();
+        AtomicReference<LlmException> cutShort = new AtomicReference<>();   // a failure after the first token
+        Consumer<LlmEvent> watched = event -> {
+            if (event instanceof LlmEvent.Failed failed) {
+                cutShort.set(failed.error());
+            }
+            events.accept(event);
+        };
         try (Call call = new Call(cancellation)) {
-            withRetries(call, () -> guarded(() -> {
-                streamAttempt(request, call.cancellation(), events, started);
+            withRetries(call, () -> attempt(() -> {
+                streamAttempt(request, call.cancellation(), watched, started);
                 return Boolean.TRUE;
             }));
+            if (cutShort.get() == null) {
+                breaker.answered(ticket);
+            } else {
+                settle(ticket, cutShort.get(), request);
+            }
         } catch (LlmException beforeFirstToken) {
+            settle(ticket, beforeFirstToken, request);
             if (beforeFirstToken.category() != ErrorCategory.CANCELLED) {
                 events.accept(new LlmEvent.Failed(beforeFirstToken));
             }
             // a stream stopped for its client or for shutdown ends without a terminal event, as LlmClient says
+        } catch (RuntimeException e) {
+            breaker.released(ticket);
+            throw e;
+        }
+    }
+
+    /** The breaker's leave to call the provider. @throws LlmException {@link ErrorCategory#CIRCUIT_OPEN} when not */
+    private ProviderBreaker.Ticket admit() {
+        return breaker.admit().orElseThrow(() -> {
+            Duration left = breaker.remaining().compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                    : breaker.remaining();
+            return new LlmException(ErrorCategory.CIRCUIT_OPEN, provider(), 0,
+                                    "The " + provider() + " upstream failed repeatedly; HAIA stops calling it for up"
+                                            + " to " + human(settings.breakerDelay()) + " (last error: "
+                                            + Optional.ofNullable(lastError.get()).orElse("unknown") + ")",
+                                    Optional.of(Duration.ofSeconds(left.toSeconds() + (left.toMillisPart() > 0 ? 1 : 0))),
+                                    Optional.empty(), null);
+        });
+    }
+
+    /**
+     * Tells the breaker how a call ended that did not succeed: the provider's fault counts (unless a background
+     * task's), the provider refusing the request shows it is up, a call stopped by HAIA or its client says nothing.
+     */
+    private void settle(ProviderBreaker.Ticket ticket, LlmException e, LlmRequest request) {
+        switch (e.category()) {
+            case CANCELLED, BUSY, CIRCUIT_OPEN -> breaker.released(ticket);
+            default -> {
+                if (e.category().providerFault()) {
+                    breaker.failed(ticket, !request.background());
+                } else {
+                    breaker.answered(ticket);
+                }
+            }
         }
     }
 
@@ -221,35 +276,14 @@ public final class ResilientLlmClient implements LlmClient {
         };
     }
 
-    /** Runs one attempt inside the circuit breaker; failures that are not the provider's fault do not count. */
-    private <T> T guarded(Supplier<T> attempt) {
-        AtomicReference<LlmException> notProviderFault = new AtomicReference<>();
+    /** Runs one attempt and notes what it showed of the provider, for {@code /health}. */
+    private <T> T attempt(Supplier<T> attempt) {
         T result;
         try {
-            result = breaker.invoke(() -> {
-                try {
-                    return attempt.get();
-                } catch (LlmException e) {
-                    if (e.category().providerFault()) {
-                        throw e;
-                    }
-                    notProviderFault.set(e);
-                    return null;
-                }
-            });
-        } catch (CircuitBreakerOpenException e) {
-            throw new LlmException(ErrorCategory.CIRCUIT_OPEN, provider(), 0,
-                                   "The " + provider() + " upstream failed repeatedly; HAIA stops calling it for up to "
-                                           + human(settings.breakerDelay()) + " (last error: "
-                                           + Optional.ofNullable(lastError.get()).orElse("unknown") + ")",
-                                   Optional.of(settings.breakerDelay()), Optional.empty(), null);
+            result = attempt.get();
         } catch (LlmException e) {
             record(e);
             throw e;
-        }
-        if (notProviderFault.get() != null) {
-            record(notProviderFault.get());
-            throw notProviderFault.get();
         }
         lastSuccess.set(clock.instant());
         reachable.set(true);
@@ -348,7 +382,7 @@ public final class ResilientLlmClient implements LlmClient {
                                   Optional.ofNullable(lastSuccess.get()),
                                   Optional.ofNullable(lastFailure.get()),
                                   Optional.ofNullable(lastError.get()),
-                                  breaker.state().name().toLowerCase(Locale.ROOT));
+                                  breaker.describe());
     }
 
     @Override
@@ -357,7 +391,7 @@ public final class ResilientLlmClient implements LlmClient {
     }
 
     public boolean breakerOpen() {
-        return breaker.state() == CircuitBreaker.State.OPEN;
+        return breaker.open();
     }
 
     private static String human(Duration d) {

@@ -189,7 +189,7 @@ public final class UpstreamCall {
         String what = e instanceof JacksonException json
                 ? "the reply is not valid JSON" + (json.getLocation() == null ? ""
                         : " (line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr() + ")")
-                : "the reply could not be read (" + e.getClass().getSimpleName() + ")";
+                : "the reply could not be read: " + UpstreamErrors.describe(e);
         return UpstreamErrors.protocolFailure(provider, what, e);
     }
 

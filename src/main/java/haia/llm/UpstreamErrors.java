@@ -1,5 +1,6 @@
 package haia.llm;
 
+import java.io.EOFException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -10,6 +11,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
+
+import io.helidon.common.buffers.DataReader;
 
 /**
  * The classification every provider shares: HTTP status to {@link ErrorCategory}, retry hints, and what a failed
@@ -113,14 +116,30 @@ public final class UpstreamErrors {
         return Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
-    /** The first message in the cause chain; a pooled connection the upstream closed often has none at the top. */
-    private static String describe(Throwable e) {
+    /**
+     * What happened, in words: a connection the upstream closed (Helidon reports the end of the stream as an
+     * exception without a message, whose class name told users nothing), else the first message in the cause chain.
+     */
+    static String describe(Throwable e) {
+        if (closedByUpstream(e)) {
+            return "the upstream closed the connection before its answer was complete";
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 return t.getMessage();
             }
         }
-        return "the connection was closed (" + e.getClass().getSimpleName() + ")";
+        return "the connection ended unexpectedly";
+    }
+
+    /** The connection reached its end of stream: the upstream (or something between) closed it. */
+    static boolean closedByUpstream(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DataReader.InsufficientDataAvailableException || t instanceof EOFException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A failure for an answer HAIA cannot make sense of. */

@@ -39,6 +39,13 @@ public interface ConversationLeases extends AutoCloseable {
      */
     Optional<Lease> acquire(ConversationIdentity identity, Duration timeout, BooleanSupplier stop);
 
+    /**
+     * Extends every claim this process holds now, as the heartbeat does (before a write that waited for the
+     * database to come back: the claims must outlast it). Best effort: a failure is the heartbeat's to report.
+     */
+    default void renew() {
+    }
+
     @Override
     void close();
 }

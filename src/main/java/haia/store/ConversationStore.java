@@ -271,7 +271,9 @@ public final class ConversationStore implements AutoCloseable {
      * @return the conversation's id
      */
     public long commit(Exchange exchange) {
-        return write("store the exchange", tx -> {
+        // retried while a PostgreSQL server is away for a moment, the conversation's claim renewed each time: the
+        // client has its answer, so the exchange must not be lost to a restart
+        return write("store the exchange", work -> writer.transactionRetried(work, leases::renew), tx -> {
             long now = clock.millis();
             long conversationId = ensureConversation(tx, exchange.identity(), now);
             int live = 0;   // how the live branch's length changes (conversations.live_count)
@@ -559,9 +561,19 @@ public final class ConversationStore implements AutoCloseable {
     }
 
     private <T> T write(String what, Writer.Work<T> work) {
+        return write(what, writer::transaction, work);
+    }
+
+    /** How a write transaction is run: once, or retried through an outage. */
+    @FunctionalInterface
+    private interface Transaction<T> {
+        T run(Writer.Work<T> work) throws SQLException;
+    }
+
+    private <T> T write(String what, Transaction<T> transaction, Writer.Work<T> work) {
         StoreException failure;
         try {
-            T result = writer.transaction(work);
+            T result = transaction.run(work);
             writeProblem = Optional.empty();
             return result;
         } catch (SQLException e) {

@@ -109,7 +109,8 @@ final class PostgresDialect implements Dialect {
 
     @Override
     public Writer writer(DbClient db) {
-        return new PostgresWriter(() -> db.unwrap(Connection.class));
+        // an answered exchange's write waits for the server as long as the conversation's lease lasts
+        return new PostgresWriter(() -> db.unwrap(Connection.class), pool.leaseTtl());
     }
 
     /**
@@ -196,6 +197,23 @@ final class PostgresDialect implements Dialect {
             }
         }
         return new StoreException("Cannot " + what + ": " + e.getMessage(), false, e);
+    }
+
+    /**
+     * Whether a failure is the server being away for now (unreachable, a connection that broke, shutting down or
+     * starting, out of connection slots, the pool timing out waiting for one): worth trying again in a moment.
+     */
+    static boolean connectionLost(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                return state.startsWith("08") || state.startsWith("57P") || state.equals("53300");
+            }
+        }
+        return false;
     }
 
     private String reason(SQLException sql, String state) {

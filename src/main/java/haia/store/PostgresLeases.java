@@ -103,6 +103,17 @@ final class PostgresLeases implements ConversationLeases {
         }
     }
 
+    @Override
+    public void renew() {
+        if (held.get() > 0) {
+            try {
+                run("renew conversation leases", RENEW, ttlMillis, holder);
+            } catch (StoreException e) {
+                LOG.log(System.Logger.Level.DEBUG, "Lease renewal before a retried write failed: " + e.getMessage());
+            }
+        }
+    }
+
     private void heartbeat() {
         long every = Math.max(100, ttlMillis / 3);
         while (!closed) {

@@ -13,6 +13,16 @@ interface Writer extends AutoCloseable {
     /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
     <T> T transaction(Work<T> work) throws SQLException;
 
+    /**
+     * Runs {@code work} in one transaction that must not be lost to a passing outage (an answered exchange): where
+     * the database is a server that can be unreachable for a moment, tried again while it is, within a bounded
+     * time, and never applied twice. {@code beforeRetry} runs before each further try (renewing the conversation's
+     * claim). By default, one try: a local file's failures (a full disk) do not pass in seconds.
+     */
+    default <T> T transactionRetried(Work<T> work, Runnable beforeRetry) throws SQLException {
+        return transaction(work);
+    }
+
     @Override
     void close();
 

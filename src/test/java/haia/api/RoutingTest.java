@@ -1,6 +1,10 @@
 package haia.api;
 
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -145,7 +149,7 @@ class RoutingTest {
         assertNotNull(notFound.header("x-request-id"), "404 of a route");
 
         Http.Response tooLarge = Http.post(haia.uri("/v1/chat/completions"),
-                                           "{\"pad\":\"" + "x".repeat(9_000_000) + "\"}", Map.of());
+                                           "{\"pad\":\"" + "x".repeat(34_000_000) + "\"}", Map.of());   // > 32 MiB
         assertEquals(413, tooLarge.status());
         assertNotNull(tooLarge.header("x-request-id"), "413");
 
@@ -182,6 +186,40 @@ class RoutingTest {
     }
 
     /** The request's log line is written once the response is out: waits for it (at most 10 s). */
+    /**
+     * HTTP/1.1 {@code Connection: close}: the answer says so and the connection ends right after it, so a client
+     * reading to the end of the stream (curl, shell scripts, bin/healthcheck) is done at once. Helidon 4.1.7 alone kept
+     * the socket open until its idle timeout, 30 s. Also for an answer HAIA closes on its own (a 413), and for a
+     * request whose body nobody read (a 404 to a POST).
+     */
+    @Test
+    void aConnectionCloseRequestEndsItsConnectionRightAfterTheAnswer() throws Exception {
+        String chat = Http.chat("haia", "hello").toString();
+        for (String request : List.of(
+                "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                "GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + chat.length() + "\r\n\r\n" + chat,
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{]",
+                "POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello")) {
+            try (Socket socket = new Socket("127.0.0.1", haia.port())) {
+                socket.setSoTimeout(10_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(request.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                long start = System.nanoTime();
+                InputStream in = socket.getInputStream();
+                String answer = new String(in.readAllBytes(), StandardCharsets.UTF_8);   // to the end of the stream
+                long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                String first = request.substring(0, request.indexOf('\r'));
+                assertTrue(answer.startsWith("HTTP/1.1 "), first + ": " + answer);
+                assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close\r\n"), first + ": " + answer);
+                assertTrue(ms < 3000, first + ": the connection ended " + ms + " ms after the request, not at once");
+            }
+        }
+    }
+
     private void assertOneInfoLine(String requestId, int status) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         List<LogRecord> lines = requestLines(requestId);

@@ -43,8 +43,10 @@ class ConfigLoaderTest {
         assertEquals("haia", model.id());
         assertEquals("claude-haiku-4-5-20251001", model.upstreamModel());
         assertEquals("https://api.anthropic.com", config.providers().get("anthropic").baseUrl().toString());
-        assertEquals(8 << 20, config.server().maxBodyBytes());
+        assertEquals(32 << 20, config.server().maxBodyBytes());
         assertEquals(5 << 20, config.chat().maxImageBytes());
+        assertEquals(new HaiaConfig.ImageFetch(List.of(), Duration.ofSeconds(10), 10, 20 << 20),
+                     config.chat().imageFetch());
         assertEquals(Duration.ofSeconds(30), config.server().shutdownGrace());
     }
 
@@ -60,7 +62,13 @@ class ConfigLoaderTest {
                 "HAIA_PERSONA_FILE", "my-persona.md",
                 "HAIA_CORS_ORIGINS", "http://a.lan, http://b.lan",
                 "SERVER_PORT", "8080",
-                "SERVER_HOST", "127.0.0.1"), dir);
+                "SERVER_HOST", "127.0.0.1",
+                "HAIA_IMAGE_FETCH_ALLOW", "192.168.1.0/24, nas.lan",
+                "HAIA_IMAGE_FETCH_TIMEOUT", "3s",
+                "HAIA_IMAGE_FETCH_MAX_URLS", "2",
+                "HAIA_IMAGE_FETCH_MAX_BYTES", "1MB"), dir);
+        assertEquals(new HaiaConfig.ImageFetch(List.of("192.168.1.0/24", "nas.lan"), Duration.ofSeconds(3), 2, 1 << 20),
+                     config.chat().imageFetch());
         assertEquals("http://127.0.0.1:9999", config.providers().get("anthropic").baseUrl().toString());
         assertEquals("claude-sonnet-4-5", config.models().getFirst().upstreamModel());
         assertEquals(1234, config.chat().maxTokens());
@@ -77,14 +85,17 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(env(
                 "HAIA_CONTEXT_WINDOW", "twenty",
                 "SERVER_PORT", "99999",
-                "HAIA_MAX_TOKENS", "-5"), dir));
+                "HAIA_MAX_TOKENS", "-5",
+                "HAIA_IMAGE_FETCH_ALLOW", "192.168.1.0/33"), dir));
         List<String> problems = e.problems();
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("ANTHROPIC_API_KEY") && p.contains("required")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("HAIA_CONTEXT_WINDOW") && p.contains("positive integer")
                 && p.contains("'twenty'")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("SERVER_PORT")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("HAIA_MAX_TOKENS")), problems.toString());
-        assertEquals(4, problems.size(), problems.toString());
+        assertTrue(problems.contains("HAIA_IMAGE_FETCH_ALLOW (chat.image-fetch.allow): '192.168.1.0/33' is not an"
+                + " address range (192.168.1.0/24, fd00::/8)"), problems.toString());
+        assertEquals(5, problems.size(), problems.toString());
     }
 
     @Test

@@ -115,6 +115,38 @@ public final class HaiaProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
+    private static final HttpClient CHAT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    /**
+     * One chat turn as a client sends it.
+     *
+     * @param status the answer's status, -1 when none came (killed, timed out)
+     * @param whole  a 200 whose stream, when streamed, ended with {@code [DONE]} and no error: an acknowledged exchange
+     */
+    public record ChatAnswer(int status, boolean whole) {
+    }
+
+    /** A chat turn on the conversation HAIA's header names, blocking or streamed. */
+    public ChatAnswer chat(String conversation, String question, boolean stream, Duration timeout) {
+        try {
+            HttpResponse<String> response = CHAT.send(HttpRequest.newBuilder(uri("/v1/chat/completions"))
+                    .timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .header("X-Haia-Conversation", conversation)
+                    .POST(HttpRequest.BodyPublishers.ofString(Http.chat("haia", question).put("stream", stream).toString()))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            boolean whole = response.statusCode() == 200 && (!stream || (response.body().strip().endsWith("data: [DONE]")
+                    && !response.body().contains("\"error\"")));
+            return new ChatAnswer(response.statusCode(), whole);
+        } catch (IOException killedOrTimedOut) {
+            return new ChatAnswer(-1, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ChatAnswer(-1, false);
+        }
+    }
+
     public Process process() {
         return process;
     }

@@ -109,6 +109,21 @@ public final class PostgresServer implements AutoCloseable {
         run(List.of(SCRIPT.toString(), "stop", dir.toString()));
     }
 
+    /** Freezes the server and all its processes (SIGSTOP): it hangs, as on a stalled disk or a paused VM. */
+    public void freeze() throws IOException {
+        run(List.of(SCRIPT.toString(), "freeze", dir.toString()));
+    }
+
+    /** Lets a frozen server go on (SIGCONT). */
+    public void thaw() throws IOException {
+        run(List.of(SCRIPT.toString(), "thaw", dir.toString()));
+    }
+
+    /** {@code pg_ctl restart -m fast}: sessions are cut, and the server is back once this returns. */
+    public void restart() throws IOException {
+        run(List.of(SCRIPT.toString(), "restart", dir.toString()));
+    }
+
     private void admin(String sql) {
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres",
                                                         "postgres", superuserPassword);

@@ -53,12 +53,17 @@ final class AnthropicProtocol implements ProviderProtocol {
     }
 
     /**
-     * What Claude's API refuses: extended thinking under a forced tool choice, with a changed temperature or a
-     * narrow top_p, or together with structured output (which HAIA gets from Claude through a forced tool call); and
-     * an answer schema that is not an object (a tool's input is one).
+     * What Claude's API refuses: more pictures, or larger ones, than it takes ({@link AnthropicLimits}); extended
+     * thinking under a forced tool choice, with a changed temperature or a narrow top_p, or together with structured
+     * output (which HAIA gets from Claude through a forced tool call); and an answer schema that is not an object (a
+     * tool's input is one).
      */
     @Override
     public Optional<RequestProblem> problem(LlmRequest request) {
+        Optional<RequestProblem> pictures = AnthropicLimits.pictures(request);
+        if (pictures.isPresent()) {
+            return pictures;
+        }
         if (request.responseFormat() instanceof ResponseFormat.JsonSchema schema
                 && AnthropicRequests.type(schema.schema()).filter(t -> !t.equals("object")).isPresent()) {
             return Optional.of(new RequestProblem("response_format", "Claude answers structured output as a JSON"

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -231,7 +230,8 @@ final class AnthropicRequests {
             case Part.Image.Inline inline -> {
                 g.writeStringField("type", "base64");
                 g.writeStringField("media_type", inline.mediaType());
-                g.writeStringField("data", Base64.getEncoder().encodeToString(inline.data()));
+                g.writeFieldName("data");
+                g.writeBinary(inline.data());   // base64 straight into the body: no copies as text
             }
             case Part.Image.Url url -> {
                 g.writeStringField("type", "url");

@@ -1,7 +1,6 @@
 package haia.llm.gemini;
 
 import java.io.IOException;
-import java.util.Base64;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -167,7 +166,8 @@ final class GeminiRequests {
         g.writeStartObject();
         g.writeObjectFieldStart("inlineData");
         g.writeStringField("mimeType", inline.mediaType());
-        g.writeStringField("data", Base64.getEncoder().encodeToString(inline.data()));
+        g.writeFieldName("data");
+        g.writeBinary(inline.data());   // base64 straight into the body: no second and third copy as text
         g.writeEndObject();
         g.writeEndObject();
     }

@@ -2,7 +2,6 @@ package haia.llm.ollama;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
@@ -130,7 +129,7 @@ final class OllamaRequests {
             if (!(image.source() instanceof Part.Image.Inline inline)) {
                 throw new IllegalStateException("Ollama takes image bytes only; HAIA fetches URLs before");
             }
-            g.writeString(Base64.getEncoder().encodeToString(inline.data()));
+            g.writeBinary(inline.data());   // base64 straight into the body: no second and third copy as text
         }
         g.writeEndArray();
     }

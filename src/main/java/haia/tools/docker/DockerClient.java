@@ -13,6 +13,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import haia.tools.Contact;
 import haia.tools.ToolException;
 
 /**
@@ -30,12 +31,19 @@ public final class DockerClient {
     private final ObjectMapper json = new ObjectMapper();
     private final AtomicReference<String> versionPrefix = new AtomicReference<>();
 
+    private final Contact contact = new Contact();
+
     public DockerClient(Path socket, Duration timeout) {
         this.http = new UnixHttp(socket, timeout, MAX_BODY);
     }
 
     public Path socket() {
         return http.socket();
+    }
+
+    /** What the last call showed of the engine: usable, or why not (for {@code /health}). */
+    public Contact contact() {
+        return contact;
     }
 
     /** The {@code /vX.Y} prefix in use, after the first call. */
@@ -51,12 +59,17 @@ public final class DockerClient {
             // unreachable unless an endpoint is written wrong: refuse rather than send
             throw new IllegalStateException("refusing an engine request outside the allow-list: " + target);
         }
+        UnixHttp.Response response;
         try {
-            return http.get(target);
+            response = http.get(target);
         } catch (IOException e) {
             versionPrefix.set(null);
-            throw new ToolException(problem(e), e);
+            String problem = problem(e);
+            contact.down(problem);
+            throw new ToolException(problem, e);
         }
+        contact.up();
+        return response;
     }
 
     /** The JSON answer to a GET of {@code endpoint}; any status but 200 is a {@link ToolException}. */

@@ -74,7 +74,7 @@ public final class DockerTools implements ToolSource {
 
     @Override
     public SourceStatus status() {
-        return new SourceStatus("ready", "container engine unix://" + client.socket() + ", API "
+        return client.contact().status("container engine unix://" + client.socket() + ", API "
                 + client.apiVersion());
     }
 

@@ -94,7 +94,7 @@ public final class ProxmoxTools implements ToolSource {
 
     @Override
     public SourceStatus status() {
-        return new SourceStatus("ready", "Proxmox VE API " + client.base());
+        return client.contact().status("Proxmox VE API " + client.base());
     }
 
     @Override

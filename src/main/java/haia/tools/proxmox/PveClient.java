@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import haia.config.ToolsConfig;
+import haia.tools.Contact;
 import haia.tools.ToolException;
 
 import io.helidon.common.socket.SocketOptions;
@@ -41,6 +42,7 @@ public final class PveClient {
     private final boolean pinned;
     private final WebClient http;
     private final ObjectMapper json = new ObjectMapper();
+    private final Contact contact = new Contact();
 
     public PveClient(ToolsConfig.Proxmox config, Duration timeout) {
         this.base = config.url();
@@ -77,6 +79,11 @@ public final class PveClient {
         return base;
     }
 
+    /** What the last call showed of the node: usable, or why not (for {@code /health}). */
+    public Contact contact() {
+        return contact;
+    }
+
     /** The {@code data} of the answer to a GET of {@code endpoint}. */
     public JsonNode get(PveEndpoint endpoint) {
         String target = endpoint.target();
@@ -92,8 +99,15 @@ public final class PveClient {
                 .request()) {
             int status = response.status().code();
             if (status != 200) {
-                throw new ToolException(httpProblem(status, response.status().reasonPhrase(), target));
+                String problem = httpProblem(status, response.status().reasonPhrase(), target);
+                if (status == 401 || status >= 500 && status != 595 && status != 596) {
+                    contact.down(problem);   // the token or the API itself fails: no call can work
+                } else {
+                    contact.up();            // an answer about this one call (a privilege, a guest, another node)
+                }
+                throw new ToolException(problem);
             }
+            contact.up();
             JsonNode body = read(response.inputStream(), target);
             JsonNode data = body.get("data");
             if (data == null) {
@@ -104,7 +118,9 @@ public final class PveClient {
         } catch (ToolException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new ToolException(connectionProblem(e), e);
+            String problem = connectionProblem(e);
+            contact.down(problem);
+            throw new ToolException(problem, e);
         }
     }
 
@@ -166,6 +182,6 @@ public final class PveClient {
                 return where + " did not answer in time.";
             }
         }
-        return "Talking to " + where + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+        return "Talking to " + where + " failed" + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ".";
     }
 }

@@ -71,6 +71,7 @@ class ProxmoxToolsTest {
     @Test
     void everyToolAnswersFromTheClusterInCompactLines() {
         try (ToolCatalog tools = pinned()) {
+            assertTrue(tools.status().get("pve").startsWith("ready, "), "before any contact: " + tools.status());
             assertEquals(10, tools.tools().size());
             tools.tools().forEach(spec -> {
                 assertTrue(spec.name().startsWith("haia_pve_"), spec.name());
@@ -81,6 +82,7 @@ class ProxmoxToolsTest {
             String cluster = ok(call(tools, "haia_pve_cluster_status", "{}"));
             assertTrue(cluster.contains("Cluster 'homelab': quorate, 2 of 3 nodes online"), cluster);
             assertTrue(cluster.contains("- pve3: OFFLINE, ip 10.0.0.13"), cluster);
+            assertTrue(tools.status().get("pve").startsWith("up, Proxmox VE API " + pve.url()), tools.status().toString());
 
             String resources = ok(call(tools, "haia_pve_resources", "{}"));
             assertTrue(resources.contains("101 k3s (qemu on pve2): running, CPU 3.4% of 4, memory 3.8 GiB of 8.0 GiB"
@@ -134,6 +136,10 @@ class ProxmoxToolsTest {
             assertTrue(result.text().contains("fingerprint mismatch"), result.text());
             assertTrue(result.text().contains(pve.fingerprint()), "names the certificate's real fingerprint: "
                     + result.text());
+            // /health says what every call meets, not "ready"
+            String state = tools.status().get("pve");
+            assertTrue(state.startsWith("down, Proxmox VE API " + pve.url() + ": Refused to talk to"), state);
+            assertTrue(state.contains("fingerprint mismatch"), state);
         }
         assertEquals(before, pve.requests().size(), "no HTTP request may pass a refused handshake");
     }
