@@ -145,6 +145,9 @@ public final class Haia implements AutoCloseable {
                                         config.defaultModel());
 
         preRegisterMetrics();
+        models.all().forEach(route -> metrics.modelTokensGauges(route.provider(), route.id(),
+                                                                () -> models.measure(route).tokensPerCharacter(),
+                                                                () -> models.measure(route).context().orElse(0)));
         this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock, metrics::toolCall);
         this.store = ConversationStore.open(config.store(), clock);
         metrics.poolGauges(store::poolStats);
@@ -240,9 +243,14 @@ public final class Haia implements AutoCloseable {
             try {
                 route.client().modelProblem(route.upstreamModel()).ifPresent(problem -> warnings.add(
                         model + ": " + problem));
+                // the model's real context, where its server says: the token budget plans within it
+                route.client().contextTokens(route.upstreamModel()).ifPresent(found -> models.tokens().context(
+                        route.provider(), route.upstreamModel(), found.tokens(), "said by its server: "
+                                + found.source()));
             } catch (LlmException e) {
                 String fix = switch (e.category()) {
                     case AUTHENTICATION -> " Check " + provider.keySetting() + ".";
+                    case PROTOCOL -> " Check " + provider.urlSetting() + " and the provider's type.";
                     case UNAVAILABLE, TIMEOUT -> " Check " + provider.urlSetting()
                             + "; HAIA tries again with each chat (a model host may boot after HAIA).";
                     default -> "";
