@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -50,6 +52,7 @@ import haia.tools.ToolCatalog;
 import haia.tools.ToolSources;
 import haia.usage.Prices;
 
+import io.helidon.common.Weighted;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.health.checks.DiskSpaceHealthCheck;
 import io.helidon.health.checks.HealthChecks;
@@ -58,8 +61,7 @@ import io.helidon.http.media.jackson.JacksonSupport;
 import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.cors.CorsSupport;
-import io.helidon.cors.CrossOriginConfig;
+import io.helidon.webserver.cors.CorsFeature;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -216,7 +218,30 @@ public final class Haia implements AutoCloseable {
                                       .addMediaSupport(JacksonSupport.create(json))
                                       .build())
                 .addFeature(observe())
+                .update(builder -> cors().ifPresent(builder::addFeature))
                 .routing(this::routing);
+    }
+
+    /**
+     * CORS for the configured browser origins, on {@code /v1} only. Weighted below the routing's own filters, so its
+     * filter runs after them: a request with a wrong key is refused by the access filter first (which lets
+     * preflights through: they never carry credentials), and the request log and the connection filter see every
+     * answer CORS gives. A preflight from a configured origin is answered, any other origin's requests get 403.
+     */
+    private Optional<CorsFeature> cors() {
+        List<String> origins = config.security().corsOrigins();
+        if (origins.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(CorsFeature.builder()
+                                   .weight(Weighted.DEFAULT_WEIGHT - 10)
+                                   .addDefaults(false)   // Helidon's default would open every path to any origin
+                                   .addPath(path -> path.pathPattern("/v1/*")
+                                           .allowOrigins(Set.copyOf(origins))
+                                           .allowMethods(Set.of("GET", "POST", "DELETE", "OPTIONS"))
+                                           .allowHeaders(Set.of("*"))
+                                           .exposeHeaders(Set.of("X-Request-Id", "X-Haia-Model")))
+                                   .build());
     }
 
     /** Starts the server, then checks the providers in the background (start-up never waits for an upstream). */
@@ -269,17 +294,6 @@ public final class Haia implements AutoCloseable {
                 .addFilter(drain)
                 .addFilter(new AccessFilter(config.security().apiKey(), config.security().metricsRequireKey(),
                                             connections));
-        if (!config.security().corsOrigins().isEmpty()) {
-            routing.register("/v1", CorsSupport.builder()
-                    .name("haia-cors")
-                    .addCrossOrigin(CrossOriginConfig.builder()
-                                            .allowOrigins(config.security().corsOrigins().toArray(String[]::new))
-                                            .allowMethods("GET", "POST", "DELETE", "OPTIONS")
-                                            .allowHeaders("*")
-                                            .exposeHeaders("X-Request-Id", "X-Haia-Model")
-                                            .build())
-                    .build());
-        }
         routing.register("/v1",
                          new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, memory,
                                                     clock),
