@@ -114,9 +114,9 @@ class ConversationStoreTest {
     void theWindowQueryUsesTheLiveIndex() throws Exception {
         long id = exchange(ConversationIdentity.DEFAULT, "q", "a");
         // parameters: the conversation (its count of live messages), the conversation, before id, limit (its window)
-        String window = store.windowSql.replaceFirst("\\?", Long.toString(id)).replaceFirst("\\?", Long.toString(id))
+        String window = store.windows().windowSql.replaceFirst("\\?", Long.toString(id)).replaceFirst("\\?", Long.toString(id))
                 .replaceFirst("\\?", "9223372036854775807").replaceFirst("\\?", "20");
-        String byIdentity = store.windowByIdentitySql.orElse("").replaceFirst("\\?", "'default'").replaceFirst("\\?", "''")
+        String byIdentity = store.windows().windowByIdentitySql.orElse("").replaceFirst("\\?", "'default'").replaceFirst("\\?", "''")
                 .replaceFirst("\\?", "20");
         if (backend == StoreBackend.POSTGRESQL) {
             // PostgreSQL plans by statistics: give it a year of history in 50 conversations, so that a query
@@ -129,10 +129,10 @@ class ConversationStoreTest {
                                   + " generate_series(1, 400) m ORDER BY m, c.id");
                 s.execute("ANALYZE");
             }
-            String plan = postgresPlan(store.windowSql, id + ", " + id + ", 9223372036854775807, 20", 8);
+            String plan = postgresPlan(store.windows().windowSql, id + ", " + id + ", 9223372036854775807, 20", 8);
             assertEquals(8, plan.split("Backward using messages_live", -1).length - 1, "every run: " + plan);
             assertFalse(plan.contains("messages_pkey") || plan.contains("Sort"), plan);
-            assertTrue(store.windowByIdentitySql.isEmpty(), "by id only: see PostgresDialect.windowByIdentitySql");
+            assertTrue(store.windows().windowByIdentitySql.isEmpty(), "by id only: see PostgresDialect.windowByIdentitySql");
             return;
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
