@@ -298,8 +298,8 @@ public final class Haia implements AutoCloseable {
                          new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, memory,
                                                     clock),
                          new ModelsService(models),
-                         new ConversationsService(store),
-                         new UsageService(store))
+                         new ConversationsService(store.conversations()),
+                         new UsageService(store.ledger()))
                 .error(Throwable.class, new ErrorResponder(errors, connections));
     }
 

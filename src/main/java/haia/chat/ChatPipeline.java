@@ -103,7 +103,7 @@ public final class ChatPipeline {
                         Prices prices, MemoryBudget memory, Clock clock) {
         this.store = store;
         this.models = models;
-        this.prompt = new Prompt(personas, defaultPersona, config, store, models, clock);
+        this.prompt = new Prompt(personas, defaultPersona, config, store.windows(), models, clock);
         this.imageUrls = new ImageUrls(config.chat().imageFetch(), config.chat().maxImageBytes(), memory);
         this.chat = config.chat();
         this.tasks = config.tasks();
@@ -184,7 +184,7 @@ public final class ChatPipeline {
         // a branch client's history is aligned with the stored branch, which needs the conversation's id; a thread
         // client's request reads only the window (found by identity in the same query)
         Conversation conversation = identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
-                ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()),
+                ? new Conversation(identified.identity(), identified.mode(), store.windows().findId(identified.identity().get()),
                                    false)
                 : identified;
         TurnPlan plan = plan(conversation, command);                                      // 1
@@ -283,7 +283,7 @@ public final class ChatPipeline {
             // no conversation named: history that ends the default thread continues it, any other is the client's
             // own context (read without the lock: nothing stateless waits for the thread's other requests)
             case DEFAULT -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD
-                    : HistoryAlignment.withoutConversationHeader(store.window(identity, windowSize(requested)),
+                    : HistoryAlignment.withoutConversationHeader(store.windows().window(identity, windowSize(requested)),
                                                                  command.history());
             case OPENWEBUI -> HistoryAlignment.Mode.BRANCH;
             // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
@@ -327,7 +327,7 @@ public final class ChatPipeline {
         }
         List<MessageKey> live = List.of();
         if (conversation.mode() == HistoryAlignment.Mode.BRANCH) {
-            live = conversation.stored().isPresent() ? store.liveBranch(conversation.stored().getAsLong()) : List.of();
+            live = conversation.stored().isPresent() ? store.windows().liveBranch(conversation.stored().getAsLong()) : List.of();
         }
         return HistoryAlignment.plan(conversation.mode(), live, command.history(), command.userTurn());
     }
@@ -346,8 +346,8 @@ public final class ChatPipeline {
     }
 
     private Outcome startNewThread(Conversation conversation, ModelRegistry.Route route, ReplySink sink) {
-        Optional<ConversationSummary> previous = conversation.identity().flatMap(store::find);
-        ConversationSummary fresh = store.startNew(conversation.identity().orElseThrow());
+        Optional<ConversationSummary> previous = conversation.identity().flatMap(store.conversations()::find);
+        ConversationSummary fresh = store.conversations().startNew(conversation.identity().orElseThrow());
         String text = previous.filter(p -> p.messageCount() > 0)
                 .map(p -> "Started a new conversation. The previous one (" + p.messageCount() + " messages) is archived:"
                         + " it no longer goes to the model, and it stays readable at /v1/conversations/" + p.id() + ".")
@@ -374,9 +374,9 @@ public final class ChatPipeline {
         int limit = size + step;
         WindowTail tail;
         if (conversation.stored().isPresent()) {
-            tail = store.tail(conversation.stored().getAsLong(), plan.supersedeFrom(), limit);
+            tail = store.windows().tail(conversation.stored().getAsLong(), plan.supersedeFrom(), limit);
         } else if (conversation.mode() == HistoryAlignment.Mode.THREAD) {
-            tail = store.tail(conversation.identity().get(), limit);
+            tail = store.windows().tail(conversation.identity().get(), limit);
         } else {
             tail = WindowTail.EMPTY;   // a branch conversation that does not exist yet
         }
@@ -434,7 +434,7 @@ public final class ChatPipeline {
         }
         long id;
         try {
-            id = store.commit(new Exchange(conversation.identity().get(), supersede, messages, billed));
+            id = store.exchanges().commit(new Exchange(conversation.identity().get(), supersede, messages, billed));
         } catch (StoreException e) {
             // the model has been called (and billed): its outcome still goes to the client; only the record is lost
             lost(conversation, result, messages, e);
@@ -448,7 +448,7 @@ public final class ChatPipeline {
     /** The usage ledger's row for a call no conversation stores; a failure to write it costs the reply nothing. */
     private void recordStateless(BilledCall call) {
         try {
-            store.record(call);
+            store.ledger().record(call);
         } catch (StoreException e) {
             LOG.log(System.Logger.Level.WARNING, "A billed " + call.model() + " call could not be recorded in the usage"
                     + " ledger (/v1/usage will miss " + call.charge().usage().inputTokens() + " input and "

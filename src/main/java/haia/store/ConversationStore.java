@@ -2,26 +2,18 @@ package haia.store;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 import haia.config.HaiaConfig;
-import haia.llm.LlmMessage;
-import haia.llm.Part;
 
 import io.helidon.dbclient.DbClient;
 
 /**
- * Conversations, their messages and the usage ledger of billed model calls ({@code model_calls}, written in the
- * same transaction as the exchange it belongs to), through Helidon's DbClient, in SQLite (the embedded default) or
- * PostgreSQL (several replicas on one server). The queries and the write code are the same for both; what differs (index
- * hints, how a write transaction gets its connection, migrations, error meanings, cross-replica leases) is the
- * {@link Dialect}'s. Reads run in parallel on pooled connections; each write is one short transaction. No
- * connection is ever held while a model call is running.
+ * HAIA's database, opened: SQLite (the embedded default) or PostgreSQL (several replicas on one server), migrated,
+ * with its parts ({@link #windows()}, {@link #exchanges()}, {@link #conversations()}, {@link #ledger()}) built on it.
+ * It opens and closes the database and says how it is (dialect, location, pool, whether writes fail); what is read
+ * and written is the parts' (see the package documentation).
  */
 public final class ConversationStore implements AutoCloseable {
 
@@ -123,76 +115,6 @@ public final class ConversationStore implements AutoCloseable {
     /** The usage ledger of billed model calls. */
     public Ledger ledger() {
         return ledger;
-    }
-
-    // ---- the parts (delegating until the callers use the parts) ----
-
-    public OptionalLong findId(ConversationIdentity identity) {
-        return windows.findId(identity);
-    }
-
-    public Optional<ConversationSummary> find(ConversationIdentity identity) {
-        return conversations.find(identity);
-    }
-
-    public List<MessageKey> liveBranch(long conversationId) {
-        return windows.liveBranch(conversationId);
-    }
-
-    public List<LlmMessage> window(long conversationId, OptionalLong beforeId, int limit) {
-        return windows.window(conversationId, beforeId, limit);
-    }
-
-    public List<LlmMessage> window(ConversationIdentity identity, int limit) {
-        return windows.window(identity, limit);
-    }
-
-    public WindowTail tail(long conversationId, OptionalLong beforeId, int limit) {
-        return windows.tail(conversationId, beforeId, limit);
-    }
-
-    public WindowTail tail(ConversationIdentity identity, int limit) {
-        return windows.tail(identity, limit);
-    }
-
-    public Map<Long, Part.Image.Inline> images(Collection<Long> ids) {
-        return windows.images(ids);
-    }
-
-    public long commit(Exchange exchange) {
-        return exchanges.commit(exchange);
-    }
-
-    public void record(BilledCall call) {
-        ledger.record(call);
-    }
-
-    public List<UsageTotals> usage(Instant from, Instant to, UsageGroup.By by) {
-        return ledger.usage(from, to, by);
-    }
-
-    static String usageSql(UsageGroup.By by) {
-        return Ledger.usageSql(by);
-    }
-
-    public List<ConversationSummary> list(int limit, int offset) {
-        return conversations.list(limit, offset);
-    }
-
-    public Optional<ConversationSummary> get(long conversationId) {
-        return conversations.get(conversationId);
-    }
-
-    public List<StoredMessage> messages(long conversationId, long afterId, int limit) {
-        return conversations.messages(conversationId, afterId, limit);
-    }
-
-    public ConversationSummary startNew(ConversationIdentity identity) {
-        return conversations.startNew(identity);
-    }
-
-    public boolean delete(long conversationId) {
-        return conversations.delete(conversationId);
     }
 
     /** The SQLite database file; empty on PostgreSQL. */

@@ -81,7 +81,7 @@ class ConversationStoreTest {
     }
 
     private long exchange(ConversationIdentity identity, String question, String reply) {
-        return store.commit(new Exchange(identity, OptionalLong.empty(), List.of(ok(question), answer(reply))));
+        return store.exchanges().commit(new Exchange(identity, OptionalLong.empty(), List.of(ok(question), answer(reply))));
     }
 
     @Test
@@ -188,8 +188,8 @@ class ConversationStoreTest {
             id = exchange(ConversationIdentity.keyed("k"), "q" + i, "a" + i);
         }
         exchange(ConversationIdentity.keyed("other"), "x", "y");
-        assertEquals(store.window(id, OptionalLong.empty(), 3), store.window(ConversationIdentity.keyed("k"), 3));
-        assertEquals(List.of(), store.window(ConversationIdentity.keyed("nobody"), 3));
+        assertEquals(store.windows().window(id, OptionalLong.empty(), 3), store.windows().window(ConversationIdentity.keyed("k"), 3));
+        assertEquals(List.of(), store.windows().window(ConversationIdentity.keyed("nobody"), 3));
     }
 
     @Test
@@ -197,11 +197,11 @@ class ConversationStoreTest {
         // NUL and U+FFFF: PostgreSQL's text cannot hold NUL, so HAIA escapes it there, with U+FFFF
         String tricky = "naïve ☃ 😀 \u0000 nul, tab\t, CRLF\r\n, RTL \u202e, zero width \u200b, \uffff0 \uffff1 \uffff, the end";
         long id = exchange(ConversationIdentity.DEFAULT, tricky, "ok");
-        List<StoredMessage> messages = store.messages(id, 0, 10);
+        List<StoredMessage> messages = store.conversations().messages(id, 0, 10);
         assertEquals(tricky, messages.getFirst().content());
-        assertEquals(tricky, store.window(id, OptionalLong.empty(), 10).getFirst().text());
-        assertEquals(tricky.substring(0, 5), store.get(id).orElseThrow().title().orElseThrow().substring(0, 5));
-        assertEquals(store.liveBranch(id).getFirst().contentHash(), ContentHash.of(tricky));
+        assertEquals(tricky, store.windows().window(id, OptionalLong.empty(), 10).getFirst().text());
+        assertEquals(tricky.substring(0, 5), store.conversations().get(id).orElseThrow().title().orElseThrow().substring(0, 5));
+        assertEquals(store.windows().liveBranch(id).getFirst().contentHash(), ContentHash.of(tricky));
     }
 
     @Test
@@ -210,9 +210,9 @@ class ConversationStoreTest {
         for (int i = 0; i < 5; i++) {
             id = exchange(ConversationIdentity.DEFAULT, "q" + i, "a" + i);
         }
-        store.commit(new Exchange(ConversationIdentity.DEFAULT, OptionalLong.empty(),
+        store.exchanges().commit(new Exchange(ConversationIdentity.DEFAULT, OptionalLong.empty(),
                                   List.of(NewMessage.user(LlmMessage.user("failed one"), MessageStatus.FAILED, Optional.of("boom")))));
-        List<LlmMessage> window = store.window(id, OptionalLong.empty(), 4);
+        List<LlmMessage> window = store.windows().window(id, OptionalLong.empty(), 4);
         assertEquals(List.of("q3", "a3", "q4", "a4"), window.stream().map(LlmMessage::text).toList());
     }
 
@@ -220,30 +220,30 @@ class ConversationStoreTest {
     void supersedingTakesMessagesOffTheLiveBranchButKeepsThem() {
         long id = exchange(ConversationIdentity.openWebUi("chat-1"), "q0", "a0");
         exchange(ConversationIdentity.openWebUi("chat-1"), "q1", "a1");
-        List<MessageKey> live = store.liveBranch(id);
+        List<MessageKey> live = store.windows().liveBranch(id);
         long answerId = live.get(3).id();
-        store.commit(new Exchange(ConversationIdentity.openWebUi("chat-1"), OptionalLong.of(answerId),
+        store.exchanges().commit(new Exchange(ConversationIdentity.openWebUi("chat-1"), OptionalLong.of(answerId),
                                   List.of(answer("a1 again"))));
 
         assertEquals(List.of("q0", "a0", "q1", "a1 again"),
-                     store.window(id, OptionalLong.empty(), 10).stream().map(LlmMessage::text).toList());
-        List<StoredMessage> all = store.messages(id, 0, 10);
+                     store.windows().window(id, OptionalLong.empty(), 10).stream().map(LlmMessage::text).toList());
+        List<StoredMessage> all = store.conversations().messages(id, 0, 10);
         assertEquals(5, all.size());
         assertEquals(MessageStatus.SUPERSEDED, all.get(3).status());
-        assertEquals(5, store.get(id).orElseThrow().messageCount());
-        assertEquals(4, store.get(id).orElseThrow().liveCount());
+        assertEquals(5, store.conversations().get(id).orElseThrow().messageCount());
+        assertEquals(4, store.conversations().get(id).orElseThrow().liveCount());
         // where a window's tail sits (the stored count the block window reads) keeps up with supersedes, and counts
         // before a message id
-        assertEquals(3, store.tail(id, OptionalLong.empty(), 1).before());
-        assertEquals(1, store.tail(ConversationIdentity.openWebUi("chat-1"), 3).before());
-        assertEquals(2, store.tail(id, OptionalLong.of(store.liveBranch(id).get(3).id()), 1).before());
-        assertEquals(0, store.tail(id, OptionalLong.empty(), 10).before());
-        store.commit(new Exchange(ConversationIdentity.openWebUi("chat-1"), OptionalLong.empty(),
+        assertEquals(3, store.windows().tail(id, OptionalLong.empty(), 1).before());
+        assertEquals(1, store.windows().tail(ConversationIdentity.openWebUi("chat-1"), 3).before());
+        assertEquals(2, store.windows().tail(id, OptionalLong.of(store.windows().liveBranch(id).get(3).id()), 1).before());
+        assertEquals(0, store.windows().tail(id, OptionalLong.empty(), 10).before());
+        store.exchanges().commit(new Exchange(ConversationIdentity.openWebUi("chat-1"), OptionalLong.empty(),
                                   List.of(new NewMessage(LlmMessage.Role.USER, List.of(new haia.llm.Part.Text("lost")),
                                                          MessageStatus.FAILED, Optional.empty(), Optional.empty(),
                                                          Optional.empty(), Optional.of("upstream down")))));
-        assertEquals(3, store.tail(id, OptionalLong.empty(), 1).before(), "a failed turn is off the live branch");
-        assertEquals(new WindowTail(List.of(), 0), store.tail(ConversationIdentity.openWebUi("nobody"), 3));
+        assertEquals(3, store.windows().tail(id, OptionalLong.empty(), 1).before(), "a failed turn is off the live branch");
+        assertEquals(new WindowTail(List.of(), 0), store.windows().tail(ConversationIdentity.openWebUi("nobody"), 3));
     }
 
     @Test
@@ -253,30 +253,30 @@ class ConversationStoreTest {
         long keyed = exchange(ConversationIdentity.keyed("a"), "qk", "ak");
         long def = exchange(ConversationIdentity.DEFAULT, "qd", "ad");
         assertEquals(4, List.of(a, b, keyed, def).stream().distinct().count());
-        assertEquals(a, store.find(ConversationIdentity.openWebUi("a")).orElseThrow().id());
-        assertEquals(Optional.of("a"), store.get(keyed).orElseThrow().key());
-        assertEquals(Optional.of("qd"), store.get(def).orElseThrow().title());
+        assertEquals(a, store.conversations().find(ConversationIdentity.openWebUi("a")).orElseThrow().id());
+        assertEquals(Optional.of("a"), store.conversations().get(keyed).orElseThrow().key());
+        assertEquals(Optional.of("qd"), store.conversations().get(def).orElseThrow().title());
     }
 
     @Test
     void archivingTheDefaultConversationStartsAFreshOne() {
         long old = exchange(ConversationIdentity.DEFAULT, "old", "thread");
-        ConversationSummary started = store.startNew(ConversationIdentity.DEFAULT);
-        assertTrue(store.get(old).orElseThrow().archived());
+        ConversationSummary started = store.conversations().startNew(ConversationIdentity.DEFAULT);
+        assertTrue(store.conversations().get(old).orElseThrow().archived());
         assertEquals(0, started.messageCount());
-        assertEquals(started.id(), store.find(ConversationIdentity.DEFAULT).orElseThrow().id());
+        assertEquals(started.id(), store.conversations().find(ConversationIdentity.DEFAULT).orElseThrow().id());
         long fresh = exchange(ConversationIdentity.DEFAULT, "new", "thread");
         assertEquals(started.id(), fresh);
         assertFalse(old == fresh);
-        assertEquals(2, store.messages(old, 0, 10).size(), "archived messages are kept");
+        assertEquals(2, store.conversations().messages(old, 0, 10).size(), "archived messages are kept");
     }
 
     @Test
     void deleteRemovesTheConversationAndItsMessages() throws Exception {
         long id = exchange(ConversationIdentity.DEFAULT, "delete me", "ok");
-        assertTrue(store.delete(id));
-        assertFalse(store.delete(id));
-        assertTrue(store.get(id).isEmpty());
+        assertTrue(store.conversations().delete(id));
+        assertFalse(store.conversations().delete(id));
+        assertTrue(store.conversations().get(id).isEmpty());
         try (Connection c = raw.connect(); Statement s = c.createStatement()) {
             ResultSet count = s.executeQuery("SELECT count(*) FROM messages WHERE conversation_id = " + id);
             count.next();
@@ -298,13 +298,13 @@ class ConversationStoreTest {
                                    new Part.ToolCall("toolu_1", "node_status", "{\"node\":\"pve1\"}"));
         LlmMessage results = new LlmMessage(LlmMessage.Role.USER, List.of(new Part.ToolResult(
                 "toolu_1", "node_status", List.of(new Part.Text("online"), png), false), new Part.Text("and?")));
-        long id = store.commit(new Exchange(ConversationIdentity.keyed("parts"), OptionalLong.empty(), List.of(
+        long id = store.exchanges().commit(new Exchange(ConversationIdentity.keyed("parts"), OptionalLong.empty(), List.of(
                 NewMessage.user(question, MessageStatus.OK, Optional.empty()),
                 new NewMessage(LlmMessage.Role.ASSISTANT, reply, MessageStatus.OK, Optional.of("haia"),
                                Optional.of("tool_calls"), Optional.empty(), Optional.empty()),
                 NewMessage.user(results, MessageStatus.OK, Optional.empty()))));
 
-        List<LlmMessage> window = store.window(id, OptionalLong.empty(), 20);
+        List<LlmMessage> window = store.windows().window(id, OptionalLong.empty(), 20);
         assertEquals("what is this?", window.get(0).text());
         Part.Image.Stored stored = (Part.Image.Stored) window.get(0).parts(Part.Image.class).getFirst().source();
         assertEquals("image/png", stored.mediaType());
@@ -315,12 +315,12 @@ class ConversationStoreTest {
         assertEquals(ContentHash.of(question), ContentHash.of(window.get(0)), "recognised when sent again");
         assertEquals(ContentHash.of(results), ContentHash.of(window.get(2)));
         assertEquals(Map.of(stored.id(), new Part.Image.Inline("image/png", TestRequests.PNG)),
-                     store.images(List.of(stored.id())));
+                     store.windows().images(List.of(stored.id())));
         assertEquals(1, count("SELECT count(*) FROM images"), "stored once");
-        assertEquals(List.of(), store.messages(id, 0, 10).stream().filter(m -> m.content().isEmpty()).toList());
-        assertEquals(reply, store.messages(id, 0, 10).get(1).parts());
+        assertEquals(List.of(), store.conversations().messages(id, 0, 10).stream().filter(m -> m.content().isEmpty()).toList());
+        assertEquals(reply, store.conversations().messages(id, 0, 10).get(1).parts());
 
-        assertTrue(store.delete(id));
+        assertTrue(store.conversations().delete(id));
         assertEquals(0, count("SELECT count(*) FROM images"), "deleted with the conversation");
     }
 
@@ -337,10 +337,10 @@ class ConversationStoreTest {
         for (String key : List.of("a", "b", "c")) {
             ids.add(exchange(ConversationIdentity.keyed(key), "q " + key, "a " + key));
         }
-        List<ConversationSummary> list = store.list(10, 0);
+        List<ConversationSummary> list = store.conversations().list(10, 0);
         assertEquals(3, list.size());
         assertEquals(2, list.getFirst().messageCount());
-        assertEquals(1, store.list(1, 1).size());
+        assertEquals(1, store.conversations().list(1, 1).size());
     }
 
     // ---- the usage ledger ----
@@ -359,7 +359,7 @@ class ConversationStoreTest {
         NewMessage reply = NewMessage.text(LlmMessage.Role.ASSISTANT, "re: " + question, MessageStatus.OK,
                                           Optional.of(call.model()), Optional.of("stop"),
                                           Optional.of(call.charge().usage()), Optional.empty());
-        return store.commit(new Exchange(identity, OptionalLong.empty(), List.of(ok(question), reply),
+        return store.exchanges().commit(new Exchange(identity, OptionalLong.empty(), List.of(ok(question), reply),
                                          List.of(call)));
     }
 
@@ -417,7 +417,7 @@ class ConversationStoreTest {
                 }
             }
             BilledCall task = call("haia", new Usage(900, 30), Optional.of(HAIKU));
-            store.record(task);   // a background task: billed, stored in no conversation
+            store.ledger().record(task);   // a background task: billed, stored in no conversation
             stateless = stateless.plus(task);
             byModel.merge("haia", NONE.plus(task), (x, y) -> x.plus(task));
             byDay.merge(LocalDate.of(2026, 11, 20 + day), NONE.plus(task), (x, y) -> x.plus(task));
@@ -425,18 +425,18 @@ class ConversationStoreTest {
             clock.advance(Duration.ofDays(1));
         }
 
-        List<UsageTotals> models = store.usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), UsageGroup.By.MODEL);
+        List<UsageTotals> models = store.ledger().usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), UsageGroup.By.MODEL);
         assertEquals(List.of("haia", "haia-mini", "haia-new"),
                      models.stream().map(t -> ((UsageGroup.Model) t.group()).id()).toList());
         models.forEach(t -> byModel.get(((UsageGroup.Model) t.group()).id()).check(t));
         assertEquals(byModel.get("haia-new").requests(), models.get(2).unpricedRequests(), "its cost is unknown");
         assertEquals(0, models.get(2).costUsd().signum());
 
-        List<UsageTotals> days = store.usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), UsageGroup.By.DAY);
+        List<UsageTotals> days = store.ledger().usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), UsageGroup.By.DAY);
         assertEquals(List.copyOf(byDay.keySet()), days.stream().map(t -> ((UsageGroup.Day) t.group()).date()).toList());
         days.forEach(t -> byDay.get(((UsageGroup.Day) t.group()).date()).check(t));
 
-        List<UsageTotals> conversations = store.usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"),
+        List<UsageTotals> conversations = store.ledger().usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"),
                                                       UsageGroup.By.CONVERSATION);
         assertEquals(byConversation.size() + 1, conversations.size());
         for (UsageTotals line : conversations) {
@@ -446,7 +446,7 @@ class ConversationStoreTest {
         assertTrue(((UsageGroup.Conversation) conversations.getLast().group()).id().isEmpty(), "no conversation last");
 
         // one day only: [from, to) on the clock's days; and the whole range adds up to every call
-        List<UsageTotals> friday = store.usage(Instant.parse("2026-11-21T00:00:00Z"),
+        List<UsageTotals> friday = store.ledger().usage(Instant.parse("2026-11-21T00:00:00Z"),
                                                Instant.parse("2026-11-22T00:00:00Z"), UsageGroup.By.DAY);
         assertEquals(1, friday.size());
         byDay.get(LocalDate.of(2026, 11, 21)).check(friday.getFirst());
@@ -454,7 +454,7 @@ class ConversationStoreTest {
         assertEquals(all.requests(), everything);
         assertEquals(0, Cost.usd(BigDecimal.valueOf(all.picoUsd())).compareTo(
                 models.stream().map(UsageTotals::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add)));
-        assertEquals(List.of(), store.usage(Instant.parse("2026-12-01T00:00:00Z"), Instant.parse("2027-01-01T00:00:00Z"),
+        assertEquals(List.of(), store.ledger().usage(Instant.parse("2026-12-01T00:00:00Z"), Instant.parse("2027-01-01T00:00:00Z"),
                                             UsageGroup.By.MODEL));
     }
 
@@ -467,7 +467,7 @@ class ConversationStoreTest {
         // 0.5M uncached × $1 + 1M reads × $0.10 + 0.5M writes × $1.25 + 0.1M out × $5 = 0.5 + 0.1 + 0.625 + 0.5
         assertEquals(new BigDecimal("1.725"), HAIKU.cost(usage).usd());
         assertEquals(new BigDecimal("3.45"), raised.cost(usage).usd());
-        UsageTotals total = store.usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), UsageGroup.By.MODEL)
+        UsageTotals total = store.ledger().usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), UsageGroup.By.MODEL)
                 .getFirst();
         assertEquals(0, new BigDecimal("5.175").compareTo(total.costUsd()), total.toString());
         try (Connection c = raw.connect(); Statement s = c.createStatement();
@@ -481,32 +481,32 @@ class ConversationStoreTest {
             assertEquals(2_000_000, rows.getLong(1));
         }
         // the reply shows its own cache tokens and cost
-        StoredMessage reply = store.messages(id, 0, 10).get(1);
+        StoredMessage reply = store.conversations().messages(id, 0, 10).get(1);
         assertEquals(java.util.OptionalInt.of(1_000_000), reply.cacheReadTokens());
         assertEquals(java.util.OptionalInt.of(500_000), reply.cacheWriteTokens());
         assertEquals(Optional.of(HAIKU.cost(usage)), reply.cost());
-        assertTrue(store.messages(id, 0, 10).getFirst().cost().isEmpty(), "the user's message cost nothing itself");
+        assertTrue(store.conversations().messages(id, 0, 10).getFirst().cost().isEmpty(), "the user's message cost nothing itself");
     }
 
     @Test
     void deletingAConversationKeepsItsSpendUnlinked() {
         Usage usage = new Usage(1_000, 200, 0, 0);
         long id = billedExchange(ConversationIdentity.keyed("gone"), "q", call("haia", usage, Optional.of(HAIKU)));
-        assertTrue(store.delete(id));
-        List<UsageTotals> lines = store.usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"),
+        assertTrue(store.conversations().delete(id));
+        List<UsageTotals> lines = store.ledger().usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"),
                                               UsageGroup.By.CONVERSATION);
         assertEquals(1, lines.size());
         assertEquals(OptionalLong.empty(), ((UsageGroup.Conversation) lines.getFirst().group()).id());
         assertEquals(1_000, lines.getFirst().inputTokens());
         // a conversation created next (SQLite may reuse the deleted id) starts with no spend of its own
         long next = exchange(ConversationIdentity.keyed("next"), "q", "a");
-        assertTrue(store.usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), UsageGroup.By.CONVERSATION)
+        assertTrue(store.ledger().usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), UsageGroup.By.CONVERSATION)
                            .stream().noneMatch(t -> ((UsageGroup.Conversation) t.group()).id().equals(OptionalLong.of(next))));
     }
 
     @Test
     void theUsageQueryReadsATimeRangeThroughItsIndex() throws Exception {
-        String sql = ConversationStore.usageSql(UsageGroup.By.DAY)
+        String sql = Ledger.usageSql(UsageGroup.By.DAY)
                 .replaceFirst("\\?", "1780000000000").replaceFirst("\\?", "1780086400000");
         if (backend == StoreBackend.POSTGRESQL) {
             // PostgreSQL plans by statistics: a year of calls, of which the query wants one day

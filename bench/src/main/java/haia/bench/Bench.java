@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import haia.store.ContentHash;
 import haia.store.ConversationStore;
+import haia.store.WindowReads;
 
 /**
  * HAIA's benchmark suite. Starts the real {@code target/haia.jar} through {@code bin/start} (so with the JVM flags
@@ -422,13 +423,14 @@ public final class Bench {
     /** Mean cost of HAIA's window query (through its store) on random conversations. */
     private static double windowQueryMicros(Path db, int conversations) {
         try (ConversationStore store = ConversationStore.open(db, Clock.systemUTC())) {
+            WindowReads windows = store.windows();
             int rounds = 5000;
             for (int i = 0; i < rounds; i++) {   // warm-up
-                store.window(1 + ThreadLocalRandom.current().nextInt(conversations), java.util.OptionalLong.empty(), 20);
+                windows.window(1 + ThreadLocalRandom.current().nextInt(conversations), java.util.OptionalLong.empty(), 20);
             }
             long start = System.nanoTime();
             for (int i = 0; i < rounds; i++) {
-                store.window(1 + ThreadLocalRandom.current().nextInt(conversations), java.util.OptionalLong.empty(), 20);
+                windows.window(1 + ThreadLocalRandom.current().nextInt(conversations), java.util.OptionalLong.empty(), 20);
             }
             return (System.nanoTime() - start) / 1000.0 / rounds;
         }
