@@ -128,14 +128,6 @@ public final class WindowReads extends StorePart {
         return new WindowTail(messages, Math.max(0, liveUpToTail[0] - messages.size()));
     }
 
-    private List<LlmMessage> oldestFirst(Stream<DbRow> newestFirst) {
-        List<LlmMessage> messages = new ArrayList<>(newestFirst
-                .map(row -> new LlmMessage(role(row), parts(row)))
-                .toList());
-        Collections.reverse(messages);
-        return messages;
-    }
-
     /** A row's parts: its parts column when it has one, else its text (images stay references). */
     private List<Part> parts(DbRow row) {
         String parts = text(row, "parts");
