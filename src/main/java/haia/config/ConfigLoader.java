@@ -12,24 +12,24 @@ import haia.net.AddressRule;
 import io.helidon.config.Config;
 
 /**
- * Builds {@link HaiaConfig} from three layers, highest priority first:
- * <ol>
- *     <li>environment variables (only the names in {@link Variables#ENV}; a secret may come from a file named by
- *         {@code <NAME>_FILE}, as Podman secrets and the official database images do it),</li>
- *     <li>a {@code .env} file in the working directory,</li>
- *     <li>the YAML file named by {@code HAIA_CONFIG} (default {@code config/application.yaml}), on top of the
- *         defaults shipped inside the jar.</li>
- * </ol>
- * Every value is checked; all problems are reported together in one {@link ConfigException}, each naming where the
- * value came from: the environment variable, or the key and the YAML file.
+ * Builds {@link HaiaConfig}: the sections assembled from typed values. Where the values come from and how each is
+ * read is {@link ConfigValues}'s (environment variables, named in the {@link Variables} register, a secret possibly
+ * from the file a {@code <NAME>_FILE} names; a {@code .env} file in the working directory; the YAML file named by
+ * {@code HAIA_CONFIG}, default {@code config/application.yaml}; the defaults in the jar, in that order). The models
+ * and providers are {@link ModelsConfigLoader}'s, the tools {@link ToolsConfigLoader}'s. Every value is checked; all
+ * problems are reported together in one {@link ConfigException}, each naming where the value came from: the
+ * environment variable, or the key and the YAML file.
  */
 public final class ConfigLoader {
 
-    private final List<String> problems = new ArrayList<>();
-    private ConfigValues values;
-    private Config config;
+    private final ConfigValues values;
+    private final Config config;
+    private final List<String> problems;
 
-    private ConfigLoader() {
+    private ConfigLoader(ConfigValues values, List<String> problems) {
+        this.values = values;
+        this.config = values.config();
+        this.problems = problems;
     }
 
     /** Loads the configuration of the running process. */
@@ -43,14 +43,11 @@ public final class ConfigLoader {
      * @throws ConfigException listing every problem found
      */
     public static HaiaConfig load(Map<String, String> env, Path workDir) {
-        return new ConfigLoader().build(env, workDir);
+        List<String> problems = new ArrayList<>();
+        return new ConfigLoader(new ConfigValues(env, workDir, problems), problems).build(workDir);
     }
 
-    private HaiaConfig build(Map<String, String> processEnv, Path workDir) {
-        Path dotEnv = workDir.resolve(".env");
-        values = new ConfigValues(processEnv, workDir, problems);
-        config = values.config();
-
+    private HaiaConfig build(Path workDir) {
         HaiaConfig.Server server = new HaiaConfig.Server(
                 values.string("server.host"),
                 values.port("server.port"),
@@ -102,12 +99,13 @@ public final class ConfigLoader {
                 values.positiveInt("resilience.max-reply-chars"),
                 values.size("resilience.max-upstream-bytes"));
 
-        ToolsConfig tools = new ToolsConfigLoader(config, problems, values::name, values::positiveInt, values::duration)
-                .read(workDir);
+        ToolsConfig tools = new ToolsConfigLoader(config, problems, values::name, values::positiveInt,
+                                                  values::duration).read(workDir);
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
+        Path dotEnv = workDir.resolve(".env");
         return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience, tools,
                               new HaiaConfig.Origin(workDir.toAbsolutePath().normalize(),
                                                     Files.isRegularFile(dotEnv)
@@ -124,16 +122,16 @@ public final class ConfigLoader {
                 values.duration("store.query-timeout"),
                 values.duration("store.lease-ttl"));
         java.util.OptionalLong maxBytes = values.optionalSize("store.max-size");
-        Optional<HaiaConfig.Store.Server> server = values.optionalString("store.url").flatMap(url -> PostgresUrl.parse(
-                url, values.optionalString("store.user"), values.secret("store.password"), problems));
+        Optional<HaiaConfig.Store.Server> server = values.optionalString("store.url").flatMap(
+                url -> PostgresUrl.parse(url, values.optionalString("store.user"), values.secret("store.password"),
+                                         problems));
         if (server.isPresent() && maxBytes.isPresent()) {
-            problems.add(values.name("store.max-size") + " applies to SQLite only; with PostgreSQL, watch the server's disk"
-                                 + " (or set a quota there) instead");
+            problems.add(values.name("store.max-size") + " applies to SQLite only; with PostgreSQL, watch the server's"
+                                 + " disk (or set a quota there) instead");
         }
         return new HaiaConfig.Store(workDir.resolve(values.string("store.db-path")), maxBytes, server, pool);
     }
 
-    // ---- typed readers; each records a problem naming the env variable or key instead of throwing ----
 
     /**
      * The breaker's count of failed requests in a row. Its keys of before (a rolling window of attempts and an error
@@ -155,6 +153,7 @@ public final class ConfigLoader {
         allow.forEach(entry -> AddressRule.problem(entry).ifPresent(problem -> problems.add(
                 values.name("chat.image-fetch.allow") + ": " + problem)));
         return new HaiaConfig.ImageFetch(allow, values.duration("chat.image-fetch.timeout"),
-                                         values.positiveInt("chat.image-fetch.max-urls"), values.size("chat.image-fetch.max-bytes"));
+                                         values.positiveInt("chat.image-fetch.max-urls"),
+                                         values.size("chat.image-fetch.max-bytes"));
     }
 }

@@ -32,10 +32,24 @@ final class ConfigValues {
     private static final String DEFAULTS_RESOURCE = "haia-defaults/application.yaml";
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
+    /** Where a value came from, highest priority first. */
+    enum Source {
+        /** A variable of the process's environment. */
+        ENVIRONMENT,
+        /** A variable in the working directory's {@code .env} file. */
+        DOT_ENV,
+        /** The file a {@code <NAME>_FILE} variable names. */
+        SECRET_FILE,
+        /** The YAML file. */
+        YAML,
+        /** HAIA's defaults, in the jar (or nobody: the key is not set at all). */
+        DEFAULT
+    }
+
     private final Map<String, String> keyToEnv = new HashMap<>();
     private final List<String> problems;
-    /** Keys set by a variable (environment or .env), which problems with them name. */
-    private final Set<String> fromVariables = new java.util.HashSet<>();
+    /** Keys set by a variable (environment, .env or a secret file), which problems with them name. */
+    private final Map<String, Source> fromVariables = new HashMap<>();
     private Config config;
     /** The YAML file alone: a value found there (and not set by a variable) is blamed on the file. */
     private Optional<Config> yamlOnly = Optional.empty();
@@ -47,14 +61,15 @@ final class ConfigValues {
         Path dotEnv = workDir.resolve(".env");
         Map<String, String> env = new LinkedHashMap<>(DotEnv.read(dotEnv, problems));
         env.putAll(processEnv);
-        SecretFiles.resolve(env, workDir, problems, Variables.secretVariables());
+        Set<String> fromFiles = SecretFiles.resolve(env, workDir, problems, Variables.FROM_FILE);
 
         Map<String, String> overrides = new HashMap<>();
         Variables.ENV.forEach((name, key) -> {
             String value = env.get(name);
             if (value != null) {
                 overrides.put(key, value.strip());
-                fromVariables.add(key);
+                fromVariables.put(key, fromFiles.contains(name) ? Source.SECRET_FILE
+                        : processEnv.containsKey(name) ? Source.ENVIRONMENT : Source.DOT_ENV);
             }
         });
 
@@ -63,13 +78,13 @@ final class ConfigValues {
                 .disableSystemPropertiesSource()
                 .disableValueResolving()
                 .addSource(ConfigSources.create(overrides, "environment"));
-        Optional<String> configFile = Optional.ofNullable(env.get("HAIA_CONFIG")).filter(s -> !s.isBlank());
+        Optional<String> configFile = Optional.ofNullable(env.get(Variables.CONFIG_FILE)).filter(s -> !s.isBlank());
         Path yaml = workDir.resolve(configFile.orElse("config/application.yaml"));
         if (Files.isRegularFile(yaml)) {
             builder.addSource(ConfigSources.file(yaml));
             yamlFile = Optional.of(yaml.toAbsolutePath().normalize());
         } else if (configFile.isPresent()) {
-            problems.add("HAIA_CONFIG: file " + yaml + " does not exist");
+            problems.add(Variables.CONFIG_FILE + ": file " + yaml + " does not exist");
         }
         builder.addSource(ConfigSources.classpath(DEFAULTS_RESOURCE));
         try {
@@ -96,14 +111,22 @@ final class ConfigValues {
         return yamlFile;
     }
 
+    /** Where the value of {@code key} came from. */
+    Source source(String key) {
+        Source variable = fromVariables.get(key);
+        if (variable != null) {
+            return variable;
+        }
+        return yamlOnly.map(y -> y.get(key).exists()).orElse(false) ? Source.YAML : Source.DEFAULT;
+    }
+
     /**
      * Where a problem's value came from: the variable that set it ({@code SERVER_PORT (server.port)}), or, for a
      * value from the YAML file, the key in that file; a value nobody set is named by the variable that would set it.
      */
     String name(String key) {
         String env = keyToEnv.get(key);
-        boolean fromYaml = !fromVariables.contains(key) && yamlOnly.map(y -> y.get(key).exists()).orElse(false);
-        if (fromYaml) {
+        if (source(key) == Source.YAML) {
             return key + " in " + yamlFile.orElseThrow();
         }
         return env != null ? env + " (" + key + ")" : key;

@@ -120,8 +120,8 @@ final class ModelsConfigLoader {
             return Optional.empty();
         }
         if (node.type() != Config.Type.OBJECT) {
-            problems.add(values.name(key) + " must be a map with input, output, cache-read and cache-write (US dollars per"
-                                 + " million tokens)");
+            problems.add(values.name(key) + " must be a map with input, output, cache-read and cache-write (US dollars"
+                                 + " per million tokens)");
             return Optional.empty();
         }
         node.asMap().orElse(Map.of()).keySet().stream()
@@ -133,8 +133,8 @@ final class ModelsConfigLoader {
         Optional<BigDecimal> output = rate(key + ".output");
         for (String required : List.of("input", "output")) {
             if (values.optionalString(key + "." + required).isEmpty()) {
-                problems.add(values.name(key + "." + required) + " is missing: a price needs input and output (US dollars"
-                                     + " per million tokens; 0 for a free model)");
+                problems.add(values.name(key + "." + required) + " is missing: a price needs input and output (US"
+                                     + " dollars per million tokens; 0 for a free model)");
             }
         }
         Optional<BigDecimal> cacheRead = rate(key + ".cache-read");
@@ -208,7 +208,8 @@ final class ModelsConfigLoader {
             }
             Map<String, String> options = options(descriptor, at, node);
             providers.put(name, new HaiaConfig.Provider(name, type, baseUrl, apiKey, options,
-                                                        values.setting(at + ".base-url"), values.setting(at + ".api-key")));
+                                                        values.setting(at + ".base-url"),
+                                                        values.setting(at + ".api-key")));
         }
         return providers;
     }
@@ -226,11 +227,12 @@ final class ModelsConfigLoader {
             }
             Optional<ProviderOption> known = descriptor.option(option);
             if (known.isEmpty()) {
-                problems.add(values.name(key) + " is not a setting of the " + descriptor.type() + " provider (its settings: "
-                                     + String.join(", ", settingsOf(descriptor)) + ")");
+                problems.add(values.name(key) + " is not a setting of the " + descriptor.type() + " provider (its"
+                                     + " settings: " + String.join(", ", settingsOf(descriptor)) + ")");
             } else if (!value.isBlank()) {
-                known.get().problem(value.strip()).ifPresentOrElse(problem -> problems.add(values.name(key) + " " + problem),
-                                                                   () -> options.put(option, value.strip()));
+                known.get().problem(value.strip()).ifPresentOrElse(
+                        problem -> problems.add(values.name(key) + " " + problem),
+                        () -> options.put(option, value.strip()));
             }
         });
         for (ProviderOption option : descriptor.options()) {

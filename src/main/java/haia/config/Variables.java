@@ -1,27 +1,54 @@
 package haia.config;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 import haia.llm.ProviderDescriptor;
 import haia.llm.Providers;
 
-/** The environment variables HAIA reads. */
+/**
+ * The register of every environment variable HAIA reads: its own settings, each provider protocol's (from the
+ * provider's descriptor: base URL, key, its own options), the tools'; {@value #CONFIG_FILE}; and the
+ * {@code <NAME>}{@value #FILE_SUFFIX} form of each variable that may hold a credential. Configuration reads no other
+ * name from the environment, its problems are named by these, and {@code docs/configuration.md} documents exactly
+ * these (ConfigurationDocTest).
+ */
 final class Variables {
 
-    /** The public environment interface: variable name → config key. */
+    /** Names the YAML file: read before everything else, so it sets no configuration key of its own. */
+    static final String CONFIG_FILE = "HAIA_CONFIG";
+    /**
+     * {@code <NAME>_FILE} names a file holding {@code <NAME>}'s value (Podman and Docker secrets, the official database
+     * images' convention), for every variable in {@link #FROM_FILE}.
+     */
+    static final String FILE_SUFFIX = "_FILE";
+
+    /** Variable name → the configuration key it sets. */
     static final Map<String, String> ENV = envTable();
+
+    /** Variables whose value may come from a file: HAIA's key, the database's connection, every provider's key. */
+    static final List<String> FROM_FILE = fromFile();
 
     private Variables() {
     }
 
-    /** Variables that may come from a file ({@code <NAME>_FILE}): HAIA's and the database's, and every provider key. */
-    static List<String> secretVariables() {
+    /** Every name HAIA reads from the environment: those of {@link #ENV}, {@value #CONFIG_FILE}, each file form. */
+    static SortedSet<String> names() {
+        SortedSet<String> names = new TreeSet<>(ENV.keySet());
+        names.add(CONFIG_FILE);
+        FROM_FILE.forEach(name -> names.add(name + FILE_SUFFIX));
+        return Collections.unmodifiableSortedSet(names);
+    }
+
+    private static List<String> fromFile() {
         List<String> names = new ArrayList<>(SecretFiles.HAIA_NAMES);
         Providers.ALL.forEach(provider -> provider.apiKeyEnv().ifPresent(names::add));
-        return names;
+        return List.copyOf(names);
     }
 
     private static Map<String, String> envTable() {
@@ -61,7 +88,7 @@ final class Variables {
         env.put("HAIA_CAPABILITIES", "haia.capabilities");
         env.put("HAIA_DEFAULT_MODEL", "default-model");
         env.put("HAIA_TASK_MODEL", "tasks.model");
-        // each protocol's variables set the provider named like its type
+        // each protocol's variables, from its descriptor, set the provider named like its type
         for (ProviderDescriptor provider : Providers.ALL) {
             String at = "providers." + provider.type() + ".";
             env.put(provider.baseUrlEnv(), at + "base-url");
