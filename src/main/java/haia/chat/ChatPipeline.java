@@ -1,13 +1,10 @@
 package haia.chat;
 
 import java.time.Clock;
-import java.time.LocalDate;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 import haia.config.HaiaConfig;
@@ -25,11 +22,7 @@ import haia.store.BilledCall;
 import haia.store.ConversationIdentity;
 import haia.store.ConversationStore;
 import haia.store.ConversationSummary;
-import haia.store.Exchange;
 import haia.store.MessageKey;
-import haia.store.MessageStatus;
-import haia.store.NewMessage;
-import haia.store.StoreException;
 import haia.store.WindowTail;
 import haia.tools.ToolCatalog;
 import haia.usage.Charge;
@@ -77,6 +70,7 @@ public final class ChatPipeline {
     private final java.time.Duration lockTimeout;
     private final HaiaMetrics metrics;
     private final Prices prices;
+    private final Persistence persistence;
     private final Clock clock;
     /** The parent of every request's cancellation: fires when HAIA shuts down. */
     private final Cancellation running = new Cancellation();
@@ -114,6 +108,7 @@ public final class ChatPipeline {
         this.lockTimeout = config.resilience().requestTimeout();
         this.metrics = metrics;
         this.prices = prices;
+        this.persistence = new Persistence(store, metrics);
         this.clock = clock;
     }
 
@@ -159,7 +154,7 @@ public final class ChatPipeline {
                     // stopped while waiting for the conversation: the user's message is kept, nothing else happens
                     ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
                     TurnPlan plan = TurnPlan.newTurn(command.userTurn());
-                    return respond(stopped, sink, persist(conversation, plan, stopped, List.of()),
+                    return respond(stopped, sink, persistence.persist(conversation, plan, stopped, List.of()),
                                    conversation.memory(), List.of());
                 }
                 try (ConversationLocks.Held ignored = held.get()) {
@@ -202,7 +197,7 @@ public final class ChatPipeline {
                 : agent.run(route, request, sink, cancellation, calls);
         List<BilledCall> billed = billed(calls);   // every model call, whether or not anyone receives the reply
         result = received(result, cancellation);
-        Optional<Long> conversationId = persist(conversation, plan, result, billed);      // 5
+        Optional<Long> conversationId = persistence.persist(conversation, plan, result, billed);      // 5
         return respond(result, sink, conversationId, conversation.memory(), built.notes()); // 6
     }
 
@@ -390,93 +385,7 @@ public final class ChatPipeline {
 
     // ---- step 3: persona and request: see Prompt ----
 
-    // ---- step 5: persist ----
-
-    /**
-     * Stores the exchange in one transaction. An answered exchange applies the plan (supersede, import) and adds
-     * the user turn and the reply to the live branch. An exchange that failed or was cut short changes nothing on
-     * the live branch: the user turn is kept as failed (nothing typed is lost, and a retry does not duplicate it
-     * in the window) and any partial reply as incomplete. The billed call goes to the usage ledger in the same
-     * transaction. Either is written before the reply's last byte, so {@code /v1/usage} has it once a client has
-     * its answer.
-     */
-    private Optional<Long> persist(Conversation conversation, TurnPlan plan, ModelResult result,
-                                   List<BilledCall> billed) {
-        if (conversation.identity().isEmpty()) {
-            // tasks and temporary chats store nothing but their ledger row, on its own (a failure to write it is
-            // logged; the answer still goes out)
-            billed.forEach(this::recordStateless);
-            return Optional.empty();
-        }
-        List<NewMessage> messages = new ArrayList<>();
-        OptionalLong supersede = OptionalLong.empty();
-        switch (result) {
-            case ModelResult.Answered answered -> {
-                supersede = plan.supersedeFrom();
-                plan.imports().forEach(m -> messages.add(NewMessage.imported(m)));
-                plan.userTurn().forEach(m -> messages.add(NewMessage.user(m, MessageStatus.OK, Optional.empty())));
-                LlmResponse response = answered.response();
-                messages.add(new NewMessage(LlmMessage.Role.ASSISTANT, response.parts(), MessageStatus.OK,
-                                            Optional.of(answered.route().id()),
-                                            Optional.of(response.finishReason().name().toLowerCase(java.util.Locale.ROOT)),
-                                            Optional.of(response.usage()), Optional.empty()));
-            }
-            case ModelResult.Failed failed -> unanswered(plan, failed.error().getMessage(), failed.partialText(),
-                                                         failed.route(), messages);
-            case ModelResult.Cancelled cancelled -> unanswered(plan, switch (cancelled.reason()) {
-                case SHUTDOWN -> "HAIA shut down before the reply was complete";
-                default -> "The client disconnected before it received the whole reply";
-            }, cancelled.partialText(), cancelled.route(), messages);
-        }
-        if (messages.isEmpty()) {
-            billed.forEach(this::recordStateless);
-            return conversation.stored().isPresent() ? Optional.of(conversation.stored().getAsLong()) : Optional.empty();
-        }
-        long id;
-        try {
-            id = store.exchanges().commit(new Exchange(conversation.identity().get(), supersede, messages, billed));
-        } catch (StoreException e) {
-            // the model has been called (and billed): its outcome still goes to the client; only the record is lost
-            lost(conversation, result, messages, e);
-            return conversation.stored().isPresent() ? Optional.of(conversation.stored().getAsLong()) : Optional.empty();
-        }
-        messages.forEach(m -> metrics.messagesStored(m.role() == LlmMessage.Role.USER ? "user" : "assistant",
-                                                     m.status().dbValue(), 1));
-        return Optional.of(id);
-    }
-
-    /** The usage ledger's row for a call no conversation stores; a failure to write it costs the reply nothing. */
-    private void recordStateless(BilledCall call) {
-        try {
-            store.ledger().record(call);
-        } catch (StoreException e) {
-            LOG.log(System.Logger.Level.WARNING, "A billed " + call.model() + " call could not be recorded in the usage"
-                    + " ledger (/v1/usage will miss " + call.charge().usage().inputTokens() + " input and "
-                    + call.charge().usage().outputTokens() + " output tokens; the metrics have them): "
-                    + e.getMessage());
-        }
-    }
-
-    private void lost(Conversation conversation, ModelResult result, List<NewMessage> messages, StoreException e) {
-        String reply = result instanceof ModelResult.Answered ? "answered" : "unanswered";
-        int chars = messages.stream().mapToInt(m -> m.content().length()).sum();
-        LOG.log(e.unavailable() ? System.Logger.Level.WARNING : System.Logger.Level.ERROR,
-                "An " + reply + " exchange could not be stored and is lost from conversation "
-                        + conversation.identity().orElseThrow().kind().dbValue() + " (" + messages.size()
-                        + " messages, " + chars + " characters; the client still gets the reply): " + e.getMessage(),
-                e.unavailable() ? null : e);
-        metrics.exchangeLost(reply);
-    }
-
-    private static void unanswered(TurnPlan plan, String error, String partialText, ModelRegistry.Route route,
-                                   List<NewMessage> messages) {
-        plan.userTurn().forEach(m -> messages.add(NewMessage.user(m, MessageStatus.FAILED, Optional.of(error))));
-        if (!partialText.isEmpty()) {
-            messages.add(NewMessage.text(LlmMessage.Role.ASSISTANT, partialText, MessageStatus.INCOMPLETE,
-                                         Optional.of(route.id()), Optional.empty(), Optional.empty(),
-                                         Optional.of(error)));
-        }
-    }
+    // ---- step 5: persist: see Persistence ----
 
     // ---- step 6: respond ----
 
