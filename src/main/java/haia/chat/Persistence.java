@@ -2,33 +2,40 @@ package haia.chat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-import haia.chat.ChatPipeline.Conversation;
 import haia.llm.LlmMessage;
 import haia.llm.LlmResponse;
 import haia.llm.ModelRegistry;
 import haia.observe.HaiaMetrics;
 import haia.store.BilledCall;
-import haia.store.ConversationStore;
+import haia.store.ConversationIdentity;
 import haia.store.Exchange;
+import haia.store.Exchanges;
+import haia.store.Ledger;
 import haia.store.MessageStatus;
 import haia.store.NewMessage;
 import haia.store.StoreException;
 
 /**
- * Step 5 of the pipeline: what an exchange leaves in the store, after the model call, in one short transaction.
+ * Step 5 of the pipeline: what an exchange leaves in the store, after the model call: in a stored conversation the
+ * exchange and its billed calls in one short transaction ({@link #commit}), else the billed calls' ledger rows
+ * ({@link #ledgerOnly}). Which of the two is the request's {@link Flow}'s to say.
  */
 final class Persistence {
 
+    /** The pipeline's logger: these lines are about the request it runs. */
     private static final System.Logger LOG = System.getLogger(ChatPipeline.class.getName());
 
-    private final ConversationStore store;
+    private final Exchanges exchanges;
+    private final Ledger ledger;
     private final HaiaMetrics metrics;
 
-    Persistence(ConversationStore store, HaiaMetrics metrics) {
-        this.store = store;
+    Persistence(Exchanges exchanges, Ledger ledger, HaiaMetrics metrics) {
+        this.exchanges = exchanges;
+        this.ledger = ledger;
         this.metrics = metrics;
     }
 
@@ -40,14 +47,8 @@ final class Persistence {
      * transaction. Either is written before the reply's last byte, so {@code /v1/usage} has it once a client has
      * its answer.
      */
-    Optional<Long> persist(Conversation conversation, TurnPlan plan, ModelResult result,
-                                   List<BilledCall> billed) {
-        if (conversation.identity().isEmpty()) {
-            // tasks and temporary chats store nothing but their ledger row, on its own (a failure to write it is
-            // logged; the answer still goes out)
-            billed.forEach(this::recordStateless);
-            return Optional.empty();
-        }
+    Optional<Long> commit(ConversationIdentity identity, OptionalLong stored, TurnPlan plan, ModelResult result,
+                          List<BilledCall> billed) {
         List<NewMessage> messages = new ArrayList<>();
         OptionalLong supersede = OptionalLong.empty();
         switch (result) {
@@ -58,7 +59,7 @@ final class Persistence {
                 LlmResponse response = answered.response();
                 messages.add(new NewMessage(LlmMessage.Role.ASSISTANT, response.parts(), MessageStatus.OK,
                                             Optional.of(answered.route().id()),
-                                            Optional.of(response.finishReason().name().toLowerCase(java.util.Locale.ROOT)),
+                                            Optional.of(response.finishReason().name().toLowerCase(Locale.ROOT)),
                                             Optional.of(response.usage()), Optional.empty()));
             }
             case ModelResult.Failed failed -> unanswered(plan, failed.error().getMessage(), failed.partialText(),
@@ -68,27 +69,37 @@ final class Persistence {
                 default -> "The client disconnected before it received the whole reply";
             }, cancelled.partialText(), cancelled.route(), messages);
         }
+        Optional<Long> known = stored.isPresent() ? Optional.of(stored.getAsLong()) : Optional.empty();
         if (messages.isEmpty()) {
-            billed.forEach(this::recordStateless);
-            return conversation.stored().isPresent() ? Optional.of(conversation.stored().getAsLong()) : Optional.empty();
+            ledgerOnly(billed);
+            return known;
         }
         long id;
         try {
-            id = store.exchanges().commit(new Exchange(conversation.identity().get(), supersede, messages, billed));
+            id = exchanges.commit(new Exchange(identity, supersede, messages, billed));
         } catch (StoreException e) {
             // the model has been called (and billed): its outcome still goes to the client; only the record is lost
-            lost(conversation, result, messages, e);
-            return conversation.stored().isPresent() ? Optional.of(conversation.stored().getAsLong()) : Optional.empty();
+            lost(identity, result, messages, e);
+            return known;
         }
         messages.forEach(m -> metrics.messagesStored(m.role() == LlmMessage.Role.USER ? "user" : "assistant",
                                                      m.status().dbValue(), 1));
         return Optional.of(id);
     }
 
+    /**
+     * What a request no conversation stores leaves behind (a task, a temporary chat, a client's own context): the
+     * ledger rows of its billed calls, each on its own. A failure to write one is logged; the answer still goes out.
+     */
+    Optional<Long> ledgerOnly(List<BilledCall> billed) {
+        billed.forEach(this::recordStateless);
+        return Optional.empty();
+    }
+
     /** The usage ledger's row for a call no conversation stores; a failure to write it costs the reply nothing. */
-    void recordStateless(BilledCall call) {
+    private void recordStateless(BilledCall call) {
         try {
-            store.ledger().record(call);
+            ledger.record(call);
         } catch (StoreException e) {
             LOG.log(System.Logger.Level.WARNING, "A billed " + call.model() + " call could not be recorded in the usage"
                     + " ledger (/v1/usage will miss " + call.charge().usage().inputTokens() + " input and "
@@ -97,18 +108,18 @@ final class Persistence {
         }
     }
 
-    void lost(Conversation conversation, ModelResult result, List<NewMessage> messages, StoreException e) {
+    private void lost(ConversationIdentity identity, ModelResult result, List<NewMessage> messages, StoreException e) {
         String reply = result instanceof ModelResult.Answered ? "answered" : "unanswered";
         int chars = messages.stream().mapToInt(m -> m.content().length()).sum();
         LOG.log(e.unavailable() ? System.Logger.Level.WARNING : System.Logger.Level.ERROR,
                 "An " + reply + " exchange could not be stored and is lost from conversation "
-                        + conversation.identity().orElseThrow().kind().dbValue() + " (" + messages.size()
+                        + identity.kind().dbValue() + " (" + messages.size()
                         + " messages, " + chars + " characters; the client still gets the reply): " + e.getMessage(),
                 e.unavailable() ? null : e);
         metrics.exchangeLost(reply);
     }
 
-    static void unanswered(TurnPlan plan, String error, String partialText, ModelRegistry.Route route,
+    private static void unanswered(TurnPlan plan, String error, String partialText, ModelRegistry.Route route,
                                    List<NewMessage> messages) {
         plan.userTurn().forEach(m -> messages.add(NewMessage.user(m, MessageStatus.FAILED, Optional.of(error))));
         if (!partialText.isEmpty()) {
