@@ -3,6 +3,7 @@ package haia.chat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.IntFunction;
 
 import haia.llm.LlmMessage;
 import haia.store.BilledCall;
@@ -75,11 +76,26 @@ sealed interface Flow {
             return persistence.commit(identity(), stored(), plan, result, billed);
         }
 
-        /** The stored messages before the turn, and the turn, as the model gets them. */
-        static List<LlmMessage> window(WindowTail tail, TurnPlan plan, int size, int step) {
+        /**
+         * The stored messages before the turn, and the turn, as the model gets them. The window counts what a person
+         * sees; the store reads rows, one per message: {@code size + step} rows hold enough unless a client's own tool
+         * loops (a row per call and per result) fill them, and then the tail is read again, {@value #MORE} times as
+         * long each time, up to {@value #MOST_ROWS} rows (the token budget bounds the rest).
+         */
+        static List<LlmMessage> window(IntFunction<WindowTail> tailOf, TurnPlan plan, int size, int step) {
+            int rows = size + step;
+            WindowTail tail = tailOf.apply(rows);
+            while (tail.before() > 0 && rows < MOST_ROWS
+                    && ContextWindow.seenCount(tail.messages()) + plan.imports().size() + 1 < size + step) {
+                rows = Math.min(MOST_ROWS, rows * MORE);
+                tail = tailOf.apply(rows);
+            }
             return Ageing.aged(ContextWindow.assemble(tail.messages(), tail.before(), plan.imports(),
                                                       plan.userTurn(), size, step));
         }
+
+        int MORE = 4;
+        int MOST_ROWS = 2000;
     }
 
     /**
@@ -112,7 +128,7 @@ sealed interface Flow {
 
         @Override
         public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
-            return Stored.window(windows.tail(identity, size + step), plan, size, step);
+            return Stored.window(rows -> windows.tail(identity, rows), plan, size, step);
         }
     }
 
@@ -145,8 +161,8 @@ sealed interface Flow {
 
         @Override
         public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
-            WindowTail tail = stored.isPresent()
-                    ? windows.tail(stored.getAsLong(), plan.supersedeFrom(), size + step)
+            IntFunction<WindowTail> tail = rows -> stored.isPresent()
+                    ? windows.tail(stored.getAsLong(), plan.supersedeFrom(), rows)
                     : WindowTail.EMPTY;   // a conversation that does not exist yet
             return Stored.window(tail, plan, size, step);
         }
