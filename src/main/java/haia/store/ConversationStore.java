@@ -26,6 +26,7 @@ public final class ConversationStore implements AutoCloseable {
     private final Exchanges exchanges;
     private final ConversationQueries conversations;
     private final Ledger ledger;
+    private final MessageSearch search;
 
     private ConversationStore(Dialect dialect, DbClient db, Writer writer, ConversationLeases leases, Clock clock) {
         this.dialect = dialect;
@@ -37,6 +38,7 @@ public final class ConversationStore implements AutoCloseable {
         this.exchanges = new Exchanges(database, leases);
         this.conversations = new ConversationQueries(database);
         this.ledger = new Ledger(database);
+        this.search = new MessageSearch(database);
     }
 
     /** Opens the SQLite database at {@code dbPath} (creating it when missing) and brings its schema up to date. */
@@ -113,6 +115,10 @@ public final class ConversationStore implements AutoCloseable {
     }
 
     /** The usage ledger of billed model calls. */
+    public MessageSearch search() {
+        return search;
+    }
+
     public Ledger ledger() {
         return ledger;
     }

@@ -34,6 +34,19 @@ sealed interface Dialect permits SqliteDialect, PostgresDialect {
      */
     Optional<String> windowByIdentitySql(String live);
 
+    /**
+     * The full-text search of stored messages (migration V8). Parameters: the {@link #matchQuery}, the conversation
+     * twice (0: every conversation), after and before (epoch milliseconds), the limit. Columns: id, conversation_id,
+     * title, role, created_at, snippet (matched words between {@code **}), score (higher is better); best first.
+     */
+    String searchSql();
+
+    /**
+     * A text's words as this database's full-text query, each one quoted (nothing typed is query syntax): all of the
+     * words, or with {@code any} one of them; empty when the text has no words.
+     */
+    Optional<String> matchQuery(String text, boolean any);
+
     /** Opens the connection pool. */
     DbClient connect();
 

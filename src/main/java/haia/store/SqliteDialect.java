@@ -8,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -71,6 +72,30 @@ final class SqliteDialect implements Dialect {
                 + " JOIN messages m INDEXED BY messages_live ON m.conversation_id = c.id"
                 + " WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.archived = 0 AND m." + live
                 + " ORDER BY m.id DESC LIMIT ?");
+    }
+
+    /** FTS5 ranked by bm25 (lower is better there: negated), the snippet from the index's own tokens. */
+    @Override
+    public String searchSql() {
+        return """
+                SELECT m.id, m.conversation_id, c.title, m.role, m.created_at,
+                       snippet(messages_fts, 0, '**', '**', '…', 24) AS snippet, -bm25(messages_fts) AS score
+                FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+                     JOIN conversations c ON c.id = m.conversation_id
+                WHERE messages_fts MATCH ? AND (? = 0 OR m.conversation_id = ?) AND m.created_at >= ?
+                      AND m.created_at < ?
+                ORDER BY bm25(messages_fts) LIMIT ?""";
+    }
+
+    /** Each word an FTS5 string ({@code "pve2"}): no operator, column filter or prefix a user typed is read as one. */
+    @Override
+    public Optional<String> matchQuery(String text, boolean any) {
+        List<String> words = MessageSearch.words(text, 32);
+        if (words.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(String.join(any ? " OR " : " AND ",
+                                       words.stream().map(w -> '"' + w.replace("\"", "\"\"") + '"').toList()));
     }
 
     @Override

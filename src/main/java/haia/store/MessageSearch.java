@@ -1,0 +1,86 @@
+package haia.store;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import io.helidon.dbclient.DbRow;
+
+/**
+ * Full-text search over every stored message (migration V8): SQLite's FTS5 index ranked by bm25, or PostgreSQL's
+ * tsvector ranked by ts_rank; each kept in step by the write that stores the message. Task requests and temporary
+ * chats are stored nowhere, so never found.
+ *
+ * <p>What a person or a model types is never a syntax error: its words are quoted ({@link Dialect#matchQuery}). All
+ * of them must match first; when no message has all of them, messages with any of them are ranked instead (a
+ * question as asked, "what was the node name again", has words no message holds).
+ */
+public final class MessageSearch extends StorePart {
+
+    private final String sql;
+
+    MessageSearch(Database database) {
+        super(database);
+        this.sql = dialect.searchSql();
+    }
+
+    /** The best matches first; empty when nothing matches or the text has no words. */
+    public List<SearchHit> search(SearchQuery query) {
+        Optional<String> all = dialect.matchQuery(query.text(), false);
+        if (all.isEmpty()) {
+            return List.of();
+        }
+        List<SearchHit> hits = run(all.get(), query);
+        if (hits.isEmpty()) {
+            Optional<String> any = dialect.matchQuery(query.text(), true);
+            if (any.isPresent() && !any.equals(all)) {
+                hits = run(any.get(), query);
+            }
+        }
+        return hits;
+    }
+
+    private List<SearchHit> run(String match, SearchQuery query) {
+        long after = query.after().map(Instant::toEpochMilli).orElse(0L);
+        long before = query.before().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE);
+        long conversation = query.conversation().orElse(0);
+        return read("search messages", () -> {
+            try (Stream<DbRow> rows = db.execute().createNamedQuery("search", sql)
+                    .params(match, conversation, conversation, after, before, query.limit()).execute()) {
+                List<SearchHit> hits = new ArrayList<>();
+                rows.forEach(row -> hits.add(new SearchHit(
+                        longOf(row, "conversation_id"),
+                        Optional.ofNullable(text(row, "title")).orElse(""),
+                        longOf(row, "id"),
+                        role(row),
+                        Instant.ofEpochMilli(longOf(row, "created_at")),
+                        text(row, "snippet"),
+                        row.column("score").get(Number.class).doubleValue())));
+                return hits;
+            }
+        });
+    }
+
+    /**
+     * The words of a text, as both databases' tokenizers split it (letters and digits; everything else separates):
+     * at most {@code max} of them.
+     */
+    static List<String> words(String text, int max) {
+        List<String> words = new ArrayList<>();
+        int start = -1;
+        for (int i = 0; i <= text.length() && words.size() < max; ) {
+            int c = i < text.length() ? text.codePointAt(i) : ' ';
+            boolean word = Character.isLetterOrDigit(c);
+            if (word && start < 0) {
+                start = i;
+            } else if (!word && start >= 0) {
+                words.add(text.substring(start, i));
+                start = -1;
+            }
+            i += i < text.length() ? Character.charCount(c) : 1;
+        }
+        return words;
+    }
+}

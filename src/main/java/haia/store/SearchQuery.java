@@ -1,0 +1,34 @@
+package haia.store;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * What to look for in the stored messages: words as a person or a model writes them (any characters: the store
+ * quotes them, so no query is a syntax error), optionally within one conversation and a time range.
+ *
+ * @param text         the words to find
+ * @param conversation only this conversation's messages, when present
+ * @param after        only messages stored at or after this instant
+ * @param before       only messages stored before this instant
+ * @param limit        at most this many hits, best first (1 to {@value #MAX_LIMIT})
+ */
+public record SearchQuery(String text, OptionalLong conversation, Optional<Instant> after, Optional<Instant> before,
+                          int limit) {
+
+    public static final int MAX_LIMIT = 50;
+    public static final int DEFAULT_LIMIT = 5;
+
+    public SearchQuery {
+        text = text == null ? "" : text;
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
+        }
+    }
+
+    /** Every conversation, any time, the default number of hits. */
+    public static SearchQuery of(String text) {
+        return new SearchQuery(text, OptionalLong.empty(), Optional.empty(), Optional.empty(), DEFAULT_LIMIT);
+    }
+}
