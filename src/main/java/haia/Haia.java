@@ -14,17 +14,13 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import haia.api.AccessFilter;
 import haia.api.ClientConnections;
 import haia.api.Drain;
 import haia.api.ChatCompletionsService;
 import haia.api.ConversationsService;
+import haia.api.MemoryService;
 import haia.api.ErrorMapper;
 import haia.api.ErrorResponder;
 import haia.api.ModelsService;
@@ -49,7 +45,9 @@ import haia.observe.ShutdownHealthCheck;
 import haia.observe.ToolsHealthCheck;
 import haia.store.ConversationStore;
 import haia.tools.ToolCatalog;
+import haia.tools.ToolSource;
 import haia.tools.ToolSources;
+import haia.tools.memory.MemoryTools;
 import haia.usage.Prices;
 
 import io.helidon.common.Weighted;
@@ -93,7 +91,7 @@ public final class Haia implements AutoCloseable {
     private final ClientConnections connections;
     /** What requests hold at once in bodies and fetched pictures (see {@link MemoryBudget}). */
     private final MemoryBudget memory;
-    /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers), which the pipeline's agent loop offers the models. */
+    /** HAIA's own tools (memory; Proxmox, Docker/Podman, MCP servers), which the agent loop offers the models. */
     private final ToolCatalog tools;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -102,13 +100,7 @@ public final class Haia implements AutoCloseable {
         this.clock = clock;
         this.redactor = Redactor.of(config);
         this.errors = new ErrorMapper(redactor, config.resilience().maxAttempts());
-        this.json = JsonMapper.builder(Jackson.factory())
-                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .addModule(new Jdk8Module())
-                .addModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)   // 0.0000125, not 1.25E-5
-                .build();
+        this.json = Jackson.apiMapper();
         this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "haia-timers");
             thread.setDaemon(true);
@@ -150,8 +142,11 @@ public final class Haia implements AutoCloseable {
         models.all().forEach(route -> metrics.modelTokensGauges(route.provider(), route.id(),
                                                                 () -> models.measure(route).tokensPerCharacter(),
                                                                 () -> models.measure(route).context().orElse(0)));
-        this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock, metrics::toolCall);
         this.store = ConversationStore.open(config.store(), clock);
+        Optional<ToolSource> memoryTools = config.chat().memoryTools()
+                ? Optional.of(new MemoryTools(store.search(), store.windows(), clock)) : Optional.empty();
+        this.tools = ToolSources.catalog(config.tools(), memoryTools,
+                                         redactor::redact, clock, metrics::toolCall);
         metrics.poolGauges(store::poolStats);
         Prices prices = Prices.of(config);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, prices,
@@ -299,7 +294,8 @@ public final class Haia implements AutoCloseable {
                                                     clock),
                          new ModelsService(models),
                          new ConversationsService(store.conversations()),
-                         new UsageService(store.ledger()))
+                         new UsageService(store.ledger()),
+                         new MemoryService(store.search()))
                 .error(Throwable.class, new ErrorResponder(errors, connections));
     }
 
@@ -317,7 +313,7 @@ public final class Haia implements AutoCloseable {
                 .addCheck(new DatabaseHealthCheck(store))
                 .addCheck(new ShutdownHealthCheck(drain::draining))
                 .addCheck(new ProvidersHealthCheck(clients, redactor));
-        if (!tools.isEmpty()) {
+        if (config.tools().any()) {   // the infrastructure's tools (the memory tools are the database's)
             health.addCheck(new ToolsHealthCheck(tools));
         }
         return ObserveFeature.builder()

@@ -154,8 +154,8 @@ public final class ConversationsService implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         QueryParams.onlyKnown(req, "GET /v1/conversations", Set.of("limit", "offset"));
-        int limit = intParam(req, "limit", 50, 1, MAX_LIMIT);
-        int offset = intParam(req, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = QueryParams.integer(req, "limit", 50, 1, MAX_LIMIT);
+        int offset = QueryParams.integer(req, "offset", 0, 0, Integer.MAX_VALUE);
         List<ConversationSummary> page = conversations.list(limit + 1, offset);
         res.send(new ConversationList("list", page.stream().limit(limit).map(ConversationJson::of).toList(),
                                       page.size() > limit));
@@ -178,7 +178,7 @@ public final class ConversationsService implements HttpService {
         QueryParams.onlyKnown(req, "GET /v1/conversations/{id}/messages", Set.of("after", "limit"));
         ConversationSummary conversation = conversation(req);
         long after = longParam(req, "after", 0);
-        int limit = intParam(req, "limit", 100, 1, MAX_LIMIT);
+        int limit = QueryParams.integer(req, "limit", 100, 1, MAX_LIMIT);
         List<StoredMessage> page = conversations.messages(conversation.id(), after, limit + 1);
         List<MessageJson> data = page.stream().limit(limit).map(MessageJson::of).toList();
         res.send(new MessagePage("list", data, page.size() > limit, data.isEmpty() ? null : data.getLast().id()));
@@ -285,23 +285,6 @@ public final class ConversationsService implements HttpService {
         }
         return found.orElseThrow(() -> new InvalidRequestException(404, "No conversation with id '" + QueryParams.abbreviate(raw) + "'",
                                                                    Optional.of("id"), "conversation_not_found"));
-    }
-
-    private static int intParam(ServerRequest req, String name, int fallback, int min, int max) {
-        Optional<String> raw = QueryParams.single(req, name);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(raw.get());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new InvalidRequestException(name + " must be an integer from " + min + " to " + max + ", got '"
-                + QueryParams.abbreviate(raw.get()) + "'", name);
     }
 
     private static long longParam(ServerRequest req, String name, long fallback) {

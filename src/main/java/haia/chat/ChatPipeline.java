@@ -189,7 +189,7 @@ public final class ChatPipeline {
         List<ModelResult.Answered> calls = new ArrayList<>();   // every model call a provider answered (and billed)
         ModelResult result = cancellation.isCancelled()                                     // 4: nobody to answer
                 ? ModelCall.cancelled(route, "", cancellation)
-                : agent.run(route, built.request(), sink, cancellation, calls);
+                : agent.run(route, built.request(), sink, cancellation, calls, flow.toolContext());
         List<BilledCall> billed = billed(calls);   // every model call, whether or not anyone receives the reply
         result = received(result, cancellation);
         Optional<Long> conversationId = flow.persist(plan, result, billed, persistence);   // 5

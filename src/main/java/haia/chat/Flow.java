@@ -10,6 +10,7 @@ import haia.store.BilledCall;
 import haia.store.ConversationIdentity;
 import haia.store.WindowReads;
 import haia.store.WindowTail;
+import haia.tools.ToolContext;
 
 /**
  * How a request is answered and what it leaves behind: chosen once, in step 1, from the request and its headers
@@ -43,6 +44,11 @@ sealed interface Flow {
         return Optional.empty();
     }
 
+    /** Step 4: what HAIA's tools may know of the request (its stored conversation, for the memory tools). */
+    default ToolContext toolContext() {
+        return ToolContext.NONE;
+    }
+
     /** Step 1, once the conversation is held: what the request adds to it. */
     default TurnPlan plan(ChatCommand command, WindowReads windows) {
         return TurnPlan.newTurn(command.userTurn());
@@ -64,6 +70,11 @@ sealed interface Flow {
 
         /** The stored conversation's id, when known. */
         OptionalLong stored();
+
+        @Override
+        default ToolContext toolContext() {
+            return new ToolContext(Optional.of(identity()));
+        }
 
         /** The flow once its conversation is held (a branch then looks up its stored id). */
         default Stored held(WindowReads windows) {

@@ -20,6 +20,7 @@ import haia.llm.Part;
 import haia.llm.Sampling;
 import haia.llm.TokenEstimate;
 import haia.store.WindowReads;
+import haia.tools.memory.MemoryTools;
 
 /**
  * Step 3 of the pipeline: the model request. The persona and the client's system texts become the system blocks;
@@ -73,7 +74,7 @@ final class Prompt {
             shaped = ToolHistory.asText(shaped);
         }
         HaiaConfig.Model settings = route.settings();
-        List<String> system = system(command, task, route);
+        List<String> system = system(command, task, route, tools);
         int asked = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
         TokenBudget.Budget budget = TokenBudget.Budget.of(budget(route), asked, models.measure(route));
         List<String> notes = List.of();
@@ -159,12 +160,18 @@ final class Prompt {
                 + " to its capabilities (models[].capabilities in the YAML, or HAIA_CAPABILITIES)");
     }
 
-    /** The persona first (unless a task asks for none), then the client's own system texts, each its own block. */
-    private List<String> system(ChatCommand command, boolean task, ModelRegistry.Route route) {
-        List<String> blocks = new ArrayList<>(command.system().size() + 1);
+    /**
+     * The persona first (unless a task asks for none), then when HAIA's memory search is offered when to use it,
+     * then the client's own system texts, each its own block.
+     */
+    private List<String> system(ChatCommand command, boolean task, ModelRegistry.Route route, haia.llm.ToolUse tools) {
+        List<String> blocks = new ArrayList<>(command.system().size() + 2);
         if (!task || tasks.persona()) {
             Persona persona = personas.getOrDefault(route.id(), defaultPersona);
             blocks.add(persona.render(LocalDate.now(clock.withZone(ZoneId.systemDefault()))));
+        }
+        if (tools.tools().stream().anyMatch(t -> t.name().equals(MemoryTools.SEARCH))) {
+            blocks.add(MemoryTools.GUIDANCE);   // when to look further back: fixed text, the cached prefix holds
         }
         blocks.addAll(command.system());
         return blocks;

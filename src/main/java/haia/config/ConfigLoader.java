@@ -72,7 +72,8 @@ public final class ConfigLoader {
                 values.positiveInt("chat.context-window-step"),
                 values.bool("chat.prompt-cache"),
                 values.optionalPositiveInt("chat.context-tokens"),
-                imageFetch());
+                imageFetch(),
+                values.bool("chat.memory-tools"));
         HaiaConfig.Tasks tasks = new HaiaConfig.Tasks(
                 values.bool("tasks.detect-by-shape"),
                 values.bool("tasks.persona"),

@@ -116,6 +116,7 @@ public record HaiaConfig(Server server,
      * @param promptCache        mark the stable prefix for the provider's prompt cache ({@code HAIA_PROMPT_CACHE})
      * @param contextTokens      the window's token budget for every model without its own; empty: by provider
      * @param imageFetch         how pictures given by URL are fetched and checked
+     * @param memoryTools        offer HAIA's memory tools to every tool-capable model ({@code HAIA_MEMORY_TOOLS})
      */
     public record Chat(int contextWindow,
                        int maxTokens,
@@ -128,7 +129,8 @@ public record HaiaConfig(Server server,
                        int contextStep,
                        boolean promptCache,
                        OptionalInt contextTokens,
-                       ImageFetch imageFetch) {
+                       ImageFetch imageFetch,
+                       boolean memoryTools) {
     }
 
     /**

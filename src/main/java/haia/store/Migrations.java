@@ -32,6 +32,15 @@ final class Migrations {
             // neighbours, so a database that has V8 gets V6 and V7 when they arrive
             "V8__message_search.sql");
 
+    /** The newest version (versions need not be contiguous: see {@link #FILES}). */
+    static int latest() {
+        return FILES.stream().mapToInt(Migrations::version).max().orElse(0);
+    }
+
+    private static int version(String file) {
+        return Integer.parseInt(file.substring(1, file.indexOf("__")));
+    }
+
     private static final System.Logger LOG = System.getLogger(Migrations.class.getName());
 
     private Migrations() {
@@ -64,7 +73,7 @@ final class Migrations {
             rows.forEach((DbRow row) -> applied.add(row.column("version").get(Number.class).intValue()));
         }
         for (String file : FILES) {
-            int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
+            int version = version(file);
             if (applied.contains(version)) {
                 continue;
             }

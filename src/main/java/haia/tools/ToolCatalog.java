@@ -255,7 +255,7 @@ public final class ToolCatalog implements AutoCloseable {
         }
         ToolResult result;
         try {
-            result = source.call(target.get().local(), call.arguments());
+            result = source.call(target.get().local(), call.arguments(), call.context());
         } catch (ToolException e) {
             result = ToolResult.error(e.getMessage());
         } catch (RuntimeException e) {

@@ -26,7 +26,18 @@ public final class ToolSources {
     /** The catalog, telling {@code listener} of every call (HAIA's metrics). */
     public static ToolCatalog catalog(ToolsConfig config, UnaryOperator<String> redactor, Clock clock,
                                       ToolCatalog.CallListener listener) {
+        return catalog(config, java.util.Optional.empty(), redactor, clock, listener);
+    }
+
+    /**
+     * The catalog with HAIA's memory tools first (offered to every tool-capable model, with or without the
+     * infrastructure's), then the configured sources.
+     */
+    public static ToolCatalog catalog(ToolsConfig config, java.util.Optional<ToolSource> memory,
+                                      UnaryOperator<String> redactor,
+                                      Clock clock, ToolCatalog.CallListener listener) {
         List<ToolSource> sources = new ArrayList<>();
+        memory.ifPresent(sources::add);
         config.proxmox().ifPresent(p -> sources.add(new ProxmoxTools(new PveClient(p, config.timeout()))));
         config.docker().ifPresent(d -> sources.add(new DockerTools(new DockerClient(d.socket(), config.timeout()))));
         config.mcpServers().forEach(s -> sources.add(new McpServerSource(s, config.timeout(), config.mcpRetry())));
