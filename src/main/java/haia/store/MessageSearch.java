@@ -13,11 +13,20 @@ import io.helidon.dbclient.DbRow;
  * tsvector ranked by ts_rank; each kept in step by the write that stores the message. Task requests and temporary
  * chats are stored nowhere, so never found.
  *
+ * <p>The newest {@value #CANDIDATES} matches are ranked, best first.
+ *
  * <p>What a person or a model types is never a syntax error: its words are quoted ({@link Dialect#matchQuery}). All
  * of them must match first; when no message has all of them, messages with any of them are ranked instead (a
  * question as asked, "what was the node name again", has words no message holds).
  */
 public final class MessageSearch extends StorePart {
+
+    /**
+     * How many of the newest matches are ranked: a word in most messages ("ceph" in a Ceph homelab's) would
+     * otherwise rank hundreds of thousands of rows per search. A fact is found as long as its words are in fewer
+     * than this many newer messages; more distinctive words, or a time range, reach further back.
+     */
+    public static final int CANDIDATES = 1000;
 
     private final String sql;
 

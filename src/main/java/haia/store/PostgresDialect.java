@@ -74,22 +74,24 @@ final class PostgresDialect implements Dialect {
     }
 
     /**
-     * websearch_to_tsquery (never a syntax error) with the 'english' configuration of the generated column, ranked
-     * with ts_rank; ts_headline runs on the hits only, after the limit (it reads the whole text).
+     * websearch_to_tsquery (never a syntax error) with the 'english' configuration of the generated column, the
+     * newest {@value MessageSearch#CANDIDATES} matches ranked with ts_rank; ts_headline runs on the hits only, after
+     * the limit (it reads the whole text).
      */
     @Override
     public String searchSql() {
         return """
                 WITH query AS (SELECT websearch_to_tsquery('english', ?) AS q),
-                     hit AS (SELECT m.id, ts_rank(m.search, query.q) AS score FROM messages m, query
-                             WHERE m.search @@ query.q AND (? = 0 OR m.conversation_id = ?) AND m.created_at >= ?
-                                   AND m.created_at < ?
-                             ORDER BY score DESC, m.id DESC LIMIT ?)
+                     recent AS (SELECT m.id, ts_rank(m.search, query.q) AS score FROM messages m, query
+                                WHERE m.search @@ query.q AND (? = 0 OR m.conversation_id = ?) AND m.created_at >= ?
+                                      AND m.created_at < ?
+                                ORDER BY m.id DESC LIMIT %d),
+                     hit AS (SELECT id, score FROM recent ORDER BY score DESC, id DESC LIMIT ?)
                 SELECT m.id, m.conversation_id, c.title, m.role, m.created_at, hit.score,
                        ts_headline('english', m.content, query.q, 'StartSel="**", StopSel="**", MaxWords=30, \
                 MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
                 FROM hit JOIN messages m ON m.id = hit.id JOIN conversations c ON c.id = m.conversation_id, query
-                ORDER BY hit.score DESC, m.id DESC""";
+                ORDER BY hit.score DESC, m.id DESC""".formatted(MessageSearch.CANDIDATES);
     }
 
     /** The words, for websearch_to_tsquery: space (all) or {@code or} (any) between them, nothing else it reads. */

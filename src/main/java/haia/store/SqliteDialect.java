@@ -74,17 +74,24 @@ final class SqliteDialect implements Dialect {
                 + " ORDER BY m.id DESC LIMIT ?");
     }
 
-    /** FTS5 ranked by bm25 (lower is better there: negated), the snippet from the index's own tokens. */
+    /**
+     * FTS5 ranked by bm25 (lower is better there: negated), the snippet from the index's own tokens. The newest
+     * {@value MessageSearch#CANDIDATES} matches are ranked (the index walks its rowids backwards and stops): a word
+     * in a third of a million messages is ranked in milliseconds, not seconds.
+     */
     @Override
     public String searchSql() {
         return """
-                SELECT m.id, m.conversation_id, c.title, m.role, m.created_at,
-                       snippet(messages_fts, 0, '**', '**', '…', 24) AS snippet, -bm25(messages_fts) AS score
-                FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-                     JOIN conversations c ON c.id = m.conversation_id
-                WHERE messages_fts MATCH ? AND (? = 0 OR m.conversation_id = ?) AND m.created_at >= ?
-                      AND m.created_at < ?
-                ORDER BY bm25(messages_fts) LIMIT ?""";
+                WITH recent AS (
+                    SELECT m.id, m.conversation_id, m.role, m.created_at, bm25(messages_fts) AS rank,
+                           snippet(messages_fts, 0, '**', '**', '…', 24) AS snippet
+                    FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+                    WHERE messages_fts MATCH ? AND (? = 0 OR m.conversation_id = ?) AND m.created_at >= ?
+                          AND m.created_at < ?
+                    ORDER BY messages_fts.rowid DESC LIMIT %d)
+                SELECT r.id, r.conversation_id, c.title, r.role, r.created_at, r.snippet, -r.rank AS score
+                FROM recent r JOIN conversations c ON c.id = r.conversation_id
+                ORDER BY r.rank LIMIT ?""".formatted(MessageSearch.CANDIDATES);
     }
 
     /** Each word an FTS5 string ({@code "pve2"}): no operator, column filter or prefix a user typed is read as one. */
