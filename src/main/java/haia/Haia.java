@@ -143,8 +143,9 @@ public final class Haia implements AutoCloseable {
                                                                 () -> models.measure(route).tokensPerCharacter(),
                                                                 () -> models.measure(route).context().orElse(0)));
         this.store = ConversationStore.open(config.store(), clock);
-        Optional<ToolSource> memoryTools = config.chat().memoryTools()
-                ? Optional.of(new MemoryTools(store.search(), store.windows(), clock)) : Optional.empty();
+        Optional<ToolSource> memoryTools = Optional.<ToolSource>of(
+                new MemoryTools(store.search(), store.windows(), store.notes(), clock))
+                .filter(source -> config.chat().memoryTools());
         this.tools = ToolSources.catalog(config.tools(), memoryTools,
                                          redactor::redact, clock, metrics::toolCall);
         metrics.poolGauges(store::poolStats);
@@ -158,7 +159,7 @@ public final class Haia implements AutoCloseable {
 
     /** Every counter whose labels are known now starts at 0 (README "Metrics"). */
     private void preRegisterMetrics() {
-        List<String> outcomes = new ArrayList<>(List.of("ok", "cancelled", "new_thread"));
+        List<String> outcomes = new ArrayList<>(List.of("ok", "cancelled", "new_thread", "memory_note"));
         outcomes.addAll(ErrorMapper.codes());
         Map<String, List<String>> modelsByProvider = new LinkedHashMap<>();
         Map<String, String> fallbacks = new LinkedHashMap<>();
@@ -295,7 +296,7 @@ public final class Haia implements AutoCloseable {
                          new ModelsService(models),
                          new ConversationsService(store.conversations()),
                          new UsageService(store.ledger()),
-                         new MemoryService(store.search()))
+                         new MemoryService(store.search(), store.notes()))
                 .error(Throwable.class, new ErrorResponder(errors, connections));
     }
 

@@ -41,6 +41,9 @@ final class Endpoints {
             new Endpoint(Method.GET, "/v1/conversations/{id}/export"),
             new Endpoint(Method.GET, "/v1/usage"),
             new Endpoint(Method.GET, "/v1/memory/search"),
+            new Endpoint(Method.GET, "/v1/memory/notes"),
+            new Endpoint(Method.POST, "/v1/memory/notes"),
+            new Endpoint(Method.DELETE, "/v1/memory/notes/{id}"),
             new Endpoint(Method.GET, "/health"),
             new Endpoint(Method.GET, "/metrics"));
 

@@ -9,9 +9,15 @@ import java.util.Set;
 import haia.llm.LlmMessage;
 import haia.openai.InvalidRequestException;
 import haia.store.MessageSearch;
+import haia.store.Note;
+import haia.store.Notes;
 import haia.store.SearchHit;
 import haia.store.SearchQuery;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -20,21 +26,97 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * HAIA's memory, under {@code /v1/memory}:
  * <pre>
- * GET /memory/search?q=&amp;limit=&amp;conversation=   stored messages matching the words of q, best first
+ * GET    /memory/search?q=&amp;limit=&amp;conversation=   stored messages matching the words of q, best first
+ * GET    /memory/notes                               the notes, oldest first
+ * POST   /memory/notes                               save a note: {"text": "..."}
+ * DELETE /memory/notes/{id}                          delete one
  * </pre>
  * What {@code q} holds is never a syntax error: its words are looked for, whatever else it has.
  */
 public final class MemoryService implements HttpService {
 
-    private final MessageSearch search;
+    private static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    public MemoryService(MessageSearch search) {
+    private final MessageSearch search;
+    private final Notes notes;
+
+    public MemoryService(MessageSearch search, Notes notes) {
         this.search = search;
+        this.notes = notes;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/memory/search", this::search);
+        rules.get("/memory/search", this::search)
+                .get("/memory/notes", this::notes)
+                .post("/memory/notes", this::addNote)
+                .delete("/memory/notes/{id}", this::deleteNote);
+    }
+
+    record NoteJson(long id, String text, Instant createdAt) {
+        static NoteJson of(Note note) {
+            return new NoteJson(note.id(), note.text(), note.createdAt());
+        }
+    }
+
+    record NoteList(String object, List<NoteJson> data) {
+    }
+
+    /** {@code {"text": "..."}}: the only field. */
+    record NewNote(String text) {
+    }
+
+    private void notes(ServerRequest req, ServerResponse res) {
+        QueryParams.onlyKnown(req, "GET /v1/memory/notes", Set.of());
+        res.send(new NoteList("list", notes.list(Notes.SINGLE_USER).stream().map(NoteJson::of).toList()));
+    }
+
+    private void addNote(ServerRequest req, ServerResponse res) {
+        QueryParams.onlyKnown(req, "POST /v1/memory/notes", Set.of());
+        JsonNode body = body(req);
+        JsonNode text = body.path("text");
+        body.fieldNames().forEachRemaining(field -> {
+            if (!field.equals("text")) {
+                throw new InvalidRequestException("Unknown field '" + QueryParams.abbreviate(field)
+                                                          + "': a note is {\"text\": \"...\"}", field);
+            }
+        });
+        if (!text.isTextual() || text.asText().isBlank()) {
+            throw new InvalidRequestException("text is required: the note, a non-empty string", "text");
+        }
+        if (text.asText().strip().length() > Notes.MAX_CHARS) {
+            throw new InvalidRequestException("text is " + text.asText().strip().length() + " characters; a note is "
+                                                      + "at most " + Notes.MAX_CHARS, "text");
+        }
+        Note note = notes.add(Notes.SINGLE_USER, text.asText());
+        res.status(Status.CREATED_201);
+        res.header(HeaderNames.LOCATION, "/v1/memory/notes/" + note.id());
+        res.send(NoteJson.of(note));
+    }
+
+    /** A small JSON object: a note's body. */
+    private static JsonNode body(ServerRequest req) {
+        byte[] bytes = RequestBodies.readJson(req, MAX_BODY_BYTES);
+        try {
+            JsonNode body = JSON.readTree(bytes);
+            if (body != null && body.isObject()) {
+                return body;
+            }
+        } catch (java.io.IOException e) {
+            // reported below
+        }
+        throw new InvalidRequestException("The body must be a JSON object: {\"text\": \"...\"}", "text");
+    }
+
+    private void deleteNote(ServerRequest req, ServerResponse res) {
+        QueryParams.onlyKnown(req, "DELETE /v1/memory/notes/{id}", Set.of());
+        String raw = req.path().pathParameters().get("id");
+        if (!raw.matches("\\d{1,18}") || !notes.delete(Notes.SINGLE_USER, Long.parseLong(raw))) {
+            throw new InvalidRequestException(404, "No note with id '" + QueryParams.abbreviate(raw) + "'",
+                                              Optional.of("id"), "note_not_found");
+        }
+        res.status(Status.NO_CONTENT_204).send();
     }
 
     /** A hit as the API shows it; {@code snippet} marks the matched words with {@code **}. */

@@ -21,6 +21,7 @@ import haia.store.ConversationIdentity;
 import haia.store.ConversationQueries;
 import haia.store.ConversationStore;
 import haia.store.ConversationSummary;
+import haia.store.Notes;
 import haia.store.WindowReads;
 import haia.tools.ToolCatalog;
 import haia.usage.Charge;
@@ -60,6 +61,7 @@ public final class ChatPipeline {
     static final List<String> TEMPORARY_CHAT_PREFIXES = List.of("temporary:", "local:");
 
     private final WindowReads windows;
+    private final Notes notes;
     private final ConversationQueries conversations;
     private final ModelRegistry models;
     private final Prompt prompt;
@@ -98,7 +100,8 @@ public final class ChatPipeline {
         this.windows = store.windows();
         this.conversations = store.conversations();
         this.models = models;
-        this.prompt = new Prompt(personas, defaultPersona, config, windows, models, clock);
+        this.notes = store.notes();
+        this.prompt = new Prompt(personas, defaultPersona, config, windows, notes, models, clock);
         this.imageUrls = new ImageUrls(config.chat().imageFetch(), config.chat().maxImageBytes(), memory);
         this.chat = config.chat();
         this.tasks = config.tasks();
@@ -181,6 +184,13 @@ public final class ChatPipeline {
         Optional<ConversationIdentity> newThread = flow.newThread(plan);
         if (newThread.isPresent()) {
             return startNewThread(newThread.get(), route, sink);                            // 1: "/new", no model call
+        }
+        Optional<String> noted = flow.task() ? Optional.empty()
+                : NoteCommands.answer(plan.userTurn(), notes, Notes.SINGLE_USER);           // 1: "/remember", "/forget"
+        if (noted.isPresent()) {
+            sink.complete(Reply.text(route.id(), noted.get(), FinishReason.STOP, Usage.NONE));
+            return new Outcome(Optional.empty(), flow.memory(), route.id(), "haia", Optional.empty(), Usage.NONE,
+                               "memory_note");
         }
         List<LlmMessage> window = flow.window(command, plan, windows, windowSize(route),   // 2
                                               chat.promptCache() ? chat.contextStep() : 0);

@@ -19,6 +19,7 @@ import haia.llm.ModelRegistry;
 import haia.llm.Part;
 import haia.llm.Sampling;
 import haia.llm.TokenEstimate;
+import haia.store.Notes;
 import haia.store.WindowReads;
 import haia.tools.memory.MemoryTools;
 
@@ -37,16 +38,18 @@ final class Prompt {
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
     private final WindowReads windows;
+    private final Notes notes;
     private final ModelRegistry models;
     private final Clock clock;
 
-    Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, WindowReads windows,
+    Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, WindowReads windows, Notes notes,
            ModelRegistry models, Clock clock) {
         this.personas = Map.copyOf(personas);
         this.defaultPersona = defaultPersona;
         this.chat = config.chat();
         this.tasks = config.tasks();
         this.windows = windows;
+        this.notes = notes;
         this.models = models;
         this.clock = clock;
     }
@@ -162,7 +165,7 @@ final class Prompt {
 
     /**
      * The persona first (unless a task asks for none), then when HAIA's memory search is offered when to use it,
-     * then the client's own system texts, each its own block.
+     * then the user's notes (not for a task), then the client's own system texts, each its own block.
      */
     private List<String> system(ChatCommand command, boolean task, ModelRegistry.Route route, haia.llm.ToolUse tools) {
         List<String> blocks = new ArrayList<>(command.system().size() + 2);
@@ -172,6 +175,9 @@ final class Prompt {
         }
         if (tools.tools().stream().anyMatch(t -> t.name().equals(MemoryTools.SEARCH))) {
             blocks.add(MemoryTools.GUIDANCE);   // when to look further back: fixed text, the cached prefix holds
+        }
+        if (!task) {   // the owner's notes: they change rarely, so the cached prefix holds too
+            NoteCommands.block(notes.list(Notes.SINGLE_USER), chat.memoryNotesMaxChars()).ifPresent(blocks::add);
         }
         blocks.addAll(command.system());
         return blocks;

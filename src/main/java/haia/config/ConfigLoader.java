@@ -73,7 +73,8 @@ public final class ConfigLoader {
                 values.bool("chat.prompt-cache"),
                 values.optionalPositiveInt("chat.context-tokens"),
                 imageFetch(),
-                values.bool("chat.memory-tools"));
+                values.bool("chat.memory-tools"),
+                values.positiveInt("chat.memory-notes-max-chars"));
         HaiaConfig.Tasks tasks = new HaiaConfig.Tasks(
                 values.bool("tasks.detect-by-shape"),
                 values.bool("tasks.persona"),

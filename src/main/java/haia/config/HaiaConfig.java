@@ -117,6 +117,7 @@ public record HaiaConfig(Server server,
      * @param contextTokens      the window's token budget for every model without its own; empty: by provider
      * @param imageFetch         how pictures given by URL are fetched and checked
      * @param memoryTools        offer HAIA's memory tools to every tool-capable model ({@code HAIA_MEMORY_TOOLS})
+     * @param memoryNotesMaxChars the longest the notes' system block may be ({@code HAIA_MEMORY_NOTES_MAX_CHARS})
      */
     public record Chat(int contextWindow,
                        int maxTokens,
@@ -130,7 +131,8 @@ public record HaiaConfig(Server server,
                        boolean promptCache,
                        OptionalInt contextTokens,
                        ImageFetch imageFetch,
-                       boolean memoryTools) {
+                       boolean memoryTools,
+                       int memoryNotesMaxChars) {
     }
 
     /**

@@ -76,6 +76,7 @@ final class Variables {
         env.put("HAIA_CONTEXT_TOKENS", "chat.context-tokens");
         env.put("HAIA_PROMPT_CACHE", "chat.prompt-cache");
         env.put("HAIA_MEMORY_TOOLS", "chat.memory-tools");
+        env.put("HAIA_MEMORY_NOTES_MAX_CHARS", "chat.memory-notes-max-chars");
         env.put("HAIA_MAX_TOKENS", "chat.max-tokens");
         env.put("HAIA_PERSONA_FILE", "chat.persona-file");
         env.put("HAIA_MAX_MESSAGE_CHARS", "chat.max-message-chars");

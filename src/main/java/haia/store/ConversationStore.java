@@ -27,6 +27,7 @@ public final class ConversationStore implements AutoCloseable {
     private final ConversationQueries conversations;
     private final Ledger ledger;
     private final MessageSearch search;
+    private final Notes notes;
 
     private ConversationStore(Dialect dialect, DbClient db, Writer writer, ConversationLeases leases, Clock clock) {
         this.dialect = dialect;
@@ -39,6 +40,7 @@ public final class ConversationStore implements AutoCloseable {
         this.conversations = new ConversationQueries(database);
         this.ledger = new Ledger(database);
         this.search = new MessageSearch(database);
+        this.notes = new Notes(database);
     }
 
     /** Opens the SQLite database at {@code dbPath} (creating it when missing) and brings its schema up to date. */
@@ -115,6 +117,10 @@ public final class ConversationStore implements AutoCloseable {
     }
 
     /** The usage ledger of billed model calls. */
+    public Notes notes() {
+        return notes;
+    }
+
     public MessageSearch search() {
         return search;
     }

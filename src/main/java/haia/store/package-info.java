@@ -16,7 +16,8 @@
  *         <li>{@link haia.store.Exchanges}: the write of the request path (one exchange in one transaction);</li>
  *         <li>{@link haia.store.ConversationQueries}: the conversation API's queries;</li>
  *         <li>{@link haia.store.Ledger}: the usage ledger of billed model calls;</li>
- *         <li>{@link haia.store.MessageSearch}: full-text search of every stored message.</li>
+ *         <li>{@link haia.store.MessageSearch}: full-text search of every stored message;</li>
+ *         <li>{@link haia.store.Notes}: what HAIA should always know, per owner.</li>
  *     </ul></li>
  *     <li>A new concern (findings, stored responses, search, notes) is a new part: a class extending
  *     {@code StorePart} (which gives it {@code read}, {@code write}, the row readers and the shared schema facts),

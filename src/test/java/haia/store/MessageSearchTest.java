@@ -127,6 +127,7 @@ class MessageSearchTest extends StoreTestCase {
             } else {
                 s.execute("ALTER TABLE messages DROP COLUMN search");
             }
+            s.execute("DROP TABLE notes");
             s.execute("DELETE FROM schema_version WHERE version = 8");
         }
         store = ConversationStore.open(config, clock);

@@ -17,6 +17,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import haia.llm.LlmMessage;
 import haia.store.ConversationIdentity;
 import haia.store.MessageSearch;
+import haia.store.Note;
+import haia.store.Notes;
 import haia.store.SearchHit;
 import haia.store.SearchQuery;
 import haia.store.WindowReads;
@@ -34,11 +36,14 @@ import haia.tools.ToolSpec;
  * {@code haia_memory_search} finds stored messages from any conversation, past the context window. Its results say
  * when (the date, and how long ago), in which conversation (its title), who said it, and the words around the match.
  * What the model asks for is never a syntax error (see {@link MessageSearch}); nothing found says so.
+ * {@code haia_memory_note} saves a note when the user clearly asks HAIA to remember something.
  */
 public final class MemoryTools implements ToolSource {
 
     /** The search tool's public name. */
     public static final String SEARCH = "haia_memory_search";
+    /** The note tool's public name. */
+    public static final String NOTE = "haia_memory_note";
 
     /**
      * What the system prompt says when the search is offered: a fixed text after the persona, so the prompt's cached
@@ -58,11 +63,13 @@ public final class MemoryTools implements ToolSource {
 
     private final MessageSearch search;
     private final WindowReads windows;
+    private final Notes notes;
     private final Clock clock;
 
-    public MemoryTools(MessageSearch search, WindowReads windows, Clock clock) {
+    public MemoryTools(MessageSearch search, WindowReads windows, Notes notes, Clock clock) {
         this.search = search;
         this.windows = windows;
+        this.notes = notes;
         this.clock = clock;
     }
 
@@ -87,7 +94,14 @@ public final class MemoryTools implements ToolSource {
                          "before": {"type": "string", "description": "only messages before this date (YYYY-MM-DD)"},
                          "limit": {"type": "integer", "description": "how many results, 1 to 20 (default 5)"}}""",
                                List.of("query")),
-                true));
+                true), new ToolSpec("note", """
+                Saves a note HAIA will know in every chat from now on (sent with each request). Only when the user \
+                clearly asks you to remember something for later ("remember that...", "note that...", "from now \
+                on..."); never on your own. Say in your reply what was saved.""",
+                Schemas.object("""
+                        {"text": {"type": "string", "description": "the note, short and self-contained, e.g. 'the \
+                        NAS is nas-heron (192.168.1.20)'"}}""", List.of("text")),
+                false));
     }
 
     @Override
@@ -97,6 +111,9 @@ public final class MemoryTools implements ToolSource {
 
     @Override
     public ToolResult call(String tool, JsonNode arguments, ToolContext context) {
+        if (tool.equals("note")) {
+            return note(new Args(NOTE, arguments).text("text", ANY, "the note"));
+        }
         if (!tool.equals("search")) {
             throw new ToolException("HAIA's memory has no tool '" + tool + "'.");
         }
@@ -122,6 +139,16 @@ public final class MemoryTools implements ToolSource {
         }
         List<SearchHit> hits = search.search(new SearchQuery(query, conversation, after, before, limit));
         return ToolResult.ok(describe(query, hits));
+    }
+
+    private ToolResult note(String text) {
+        if (text.strip().length() > Notes.MAX_CHARS) {
+            throw new ToolException(NOTE + ": a note is at most " + Notes.MAX_CHARS + " characters; this one has "
+                                            + text.strip().length() + ". Save a shorter one.");
+        }
+        Note note = notes.add(Notes.SINGLE_USER, text);
+        return ToolResult.ok("Saved note #" + note.id() + ": \"" + note.text() + "\". It goes to the model with every "
+                                     + "request from now on; the user can remove it with /forget " + note.id() + ".");
     }
 
     /** The hits as the model reads them: one paragraph each, best first. */

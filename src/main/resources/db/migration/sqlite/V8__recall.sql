@@ -12,3 +12,15 @@ CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN INSERT INTO me
 
 -- An existing database's messages, indexed once.
 INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+
+-- Notes: what HAIA should always know, as its owner asked (/remember, POST /v1/memory/notes, haia_memory_note). Sent
+-- with every request of their owner, in a system block after the persona. owner: '' for HAIA's single user (and the
+-- API key's holder); an OpenWebUI user's id once users are told apart. Deleted for good by /forget or the API.
+CREATE TABLE notes (
+    id         INTEGER PRIMARY KEY,
+    owner      TEXT    NOT NULL,
+    text       TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX notes_by_owner ON notes (owner, id);
