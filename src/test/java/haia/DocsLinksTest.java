@@ -54,6 +54,68 @@ class DocsLinksTest {
         assertEquals(List.of(), unlinked, "docs/ files missing from the README's table of contents");
     }
 
+    /**
+     * Code, scripts and deployment files point users at the docs in comments and in messages ("see docs/tools.md",
+     * {@code docs/api.md "Errors"}): each docs file they name exists, and a section they name in quotes right after
+     * it, or after {@code README}, begins a heading of that file.
+     */
+    @Test
+    void pointersFromCodeScriptsAndDeploymentFilesLeadToDocsThatExist() throws IOException {
+        Pattern pointer = Pattern.compile(
+                "(?<![\\w./-])(docs/[\\w./-]*[\\w-]\\.md|README(?:\\.md)?)(?:,? \"([^\"]+)\")?");
+        List<String> problems = new ArrayList<>();
+        int pointers = 0;
+        for (Path file : pointingFiles()) {
+            String text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);   // any file, any bytes
+            Matcher m = pointer.matcher(text);
+            while (m.find()) {
+                Path doc = ROOT.resolve(m.group(1).startsWith("README") ? "README.md" : m.group(1));
+                if (m.group(1).startsWith("README") && m.group(2) == null) {
+                    continue;   // "the README" in prose
+                }
+                pointers++;
+                if (!Files.isRegularFile(doc)) {
+                    problems.add(file + ": " + m.group(1) + " does not exist");
+                } else if (m.group(2) != null && headings(Files.readString(doc)).stream()
+                        .noneMatch(heading -> heading.startsWith(m.group(2)))) {
+                    problems.add(file + ": " + m.group(1) + " has no heading \"" + m.group(2) + "\"");
+                }
+            }
+        }
+        assertTrue(pointers > 10, "pointers found: " + pointers);
+        assertEquals(List.of(), problems, "pointers into the docs that lead nowhere");
+    }
+
+    /** The headings' texts, as written. */
+    private static List<String> headings(String markdown) {
+        return proseLines(markdown).stream()
+                .map(ATX::matcher)
+                .filter(Matcher::matches)
+                .map(heading -> heading.group(2) == null ? "" : heading.group(2))
+                .toList();
+    }
+
+    /** Everything but the docs themselves that may point into them. */
+    private static List<Path> pointingFiles() throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (String folder : List.of("src/main", "src/test/java", "bin", "deploy", "config", "e2e", ".ci",
+                                     "bench/src")) {
+            Path dir = ROOT.resolve(folder);
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> walk = Files.walk(dir)) {
+                    walk.filter(Files::isRegularFile)
+                            .filter(p -> !p.toString().contains("node_modules"))
+                            .filter(p -> !p.endsWith("DocsLinksTest.java"))
+                            .sorted().forEach(files::add);
+                }
+            }
+        }
+        for (String name : List.of("Containerfile", "pom.xml", ".env.example")) {
+            files.add(ROOT.resolve(name));
+        }
+        return files;
+    }
+
     // ---- the checker checked: it must fail where a reader would land nowhere ----
 
     @Test
