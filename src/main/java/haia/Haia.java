@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +33,7 @@ import haia.chat.MemoryBudget;
 import haia.chat.Persona;
 import haia.config.HaiaConfig;
 import haia.json.Jackson;
+import haia.llm.ErrorCategory;
 import haia.llm.LlmClient;
 import haia.llm.LlmException;
 import haia.llm.ModelRegistry;
@@ -153,11 +155,11 @@ public final class Haia implements AutoCloseable {
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, prices,
                                          memory, clock);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
-                + " " + store.location() + "; models: " + describeModels() + "; prices: " + prices.describe());
+                + " " + store.location() + "; models: " + models.describe() + "; prices: " + prices.describe());
         prices.warnings(config).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
     }
 
-    /** Every counter whose labels are known now starts at 0 (README "Metrics"). */
+    /** Every counter whose labels are known now starts at 0 (docs/operations.md "Metrics"). */
     private void preRegisterMetrics() {
         List<String> outcomes = new ArrayList<>(List.of("ok", "cancelled", "new_thread", "memory_note"));
         outcomes.addAll(ErrorMapper.codes());
@@ -167,8 +169,8 @@ public final class Haia implements AutoCloseable {
             modelsByProvider.computeIfAbsent(route.provider(), p -> new ArrayList<>()).add(route.id());
             route.settings().fallback().ifPresent(to -> fallbacks.put(route.id(), to));
         }
-        List<String> retryReasons = java.util.Arrays.stream(haia.llm.ErrorCategory.values())
-                .filter(haia.llm.ErrorCategory::retryable).map(haia.llm.ErrorCategory::code).toList();
+        List<String> retryReasons = Arrays.stream(ErrorCategory.values())
+                .filter(ErrorCategory::retryable).map(ErrorCategory::code).toList();
         metrics.preRegister(outcomes, modelsByProvider, fallbacks, retryReasons);
     }
 
@@ -380,19 +382,5 @@ public final class Haia implements AutoCloseable {
 
     private static Duration shorter(Duration a, Duration b) {
         return a.compareTo(b) < 0 ? a : b;
-    }
-
-    private String describeModels() {
-        StringBuilder text = new StringBuilder();
-        for (ModelRegistry.Route route : models.all()) {
-            if (!text.isEmpty()) {
-                text.append(", ");
-            }
-            text.append(route.id()).append(" (").append(route.provider()).append(' ').append(route.upstreamModel());
-            route.settings().fallback().ifPresent(f -> text.append(", falls back to ").append(f));
-            text.append(')');
-        }
-        config.defaultModel().ifPresent(d -> text.append("; default model ").append(d));
-        return text.toString();
     }
 }

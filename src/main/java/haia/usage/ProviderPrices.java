@@ -9,8 +9,8 @@ import java.util.Optional;
  * What one provider's calls cost, as its descriptor states it ({@code haia.llm.ProviderDescriptor#prices}): the
  * built-in price of the models people commonly choose, and how a price configured with only an input and an output
  * rate gets its cache rates. Built-in prices are the standard (not batch) API prices in US dollars per million
- * tokens, read from {@code source} on {@link #AS_OF}; the docs list them with their sources and say which could not be
- * checked against the provider's own page. Prices change: {@code models[].price} in the YAML overrides any of them,
+ * tokens, read from {@code source} on {@link #AS_OF}; docs/operations.md "Prices" lists them with their sources and
+ * says which could not be checked against the provider's own page. Prices change: {@code models[].price} in the YAML overrides any of them,
  * and the price in force is stored with each call, so a change never rewrites earlier costs.
  *
  * <p>Not modelled: Anthropic's 1-hour cache writes (2×; HAIA prices every write as a 5-minute one), long-context
