@@ -22,6 +22,8 @@ import haia.api.Drain;
 import haia.api.ChatCompletionsService;
 import haia.api.ConversationsService;
 import haia.api.MemoryService;
+import haia.api.OpenWebUiJwt;
+import haia.api.UserFilter;
 import haia.api.ErrorMapper;
 import haia.api.ErrorResponder;
 import haia.api.ModelsService;
@@ -291,7 +293,9 @@ public final class Haia implements AutoCloseable {
                 .addFilter(new RequestLogFilter())
                 .addFilter(drain)
                 .addFilter(new AccessFilter(config.security().apiKey(), config.security().metricsRequireKey(),
-                                            connections));
+                                            connections))
+                .addFilter(new UserFilter(config.security().openWebUiJwtSecret()
+                                                  .map(secret -> new OpenWebUiJwt(secret, clock)), connections));
         routing.register("/v1",
                          new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, memory,
                                                     clock),

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import haia.testing.FakeAnthropic;
 import haia.testing.Http;
 import haia.testing.StoreBackend;
-import haia.testing.TestHaia;
+import haia.testing.MemoryHaia;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,40 +31,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @EnumSource(StoreBackend.class)
 class MemoryNotesTest {
 
-    private static final String KEY = "haia-notes-test-key";
-    private static final Map<String, String> AUTH = Map.of("Authorization", "Bearer " + KEY);
+    private static final String KEY = MemoryHaia.KEY;
+    private static final Map<String, String> AUTH = MemoryHaia.AUTH;
 
     @Parameter
     StoreBackend backend;
     @TempDir
     Path dir;
+    private MemoryHaia haia;
     private FakeAnthropic anthropic;
-    private TestHaia haia;
-    private Map<String, String> env;
 
     @BeforeEach
     void start() {
-        anthropic = FakeAnthropic.start();
-        env = backend.env(dir);
-        env.putAll(Map.of("SERVER_HOST", "127.0.0.1", "SERVER_PORT", "0", "HAIA_API_KEY", KEY,
-                          "ANTHROPIC_API_KEY", FakeAnthropic.API_KEY, "ANTHROPIC_BASE_URL", anthropic.baseUrl()));
-        haia = TestHaia.start(dir, env);
+        haia = MemoryHaia.start(backend, dir, Map.of());
+        anthropic = haia.anthropic;
     }
 
     @AfterEach
     void stop() {
-        if (haia != null) {
-            haia.close();
-        }
-        anthropic.close();
+        haia.close();
     }
 
     private String say(String chatId, String text) {
-        Http.Response reply = Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", text).toString(),
-                                        Map.of("Authorization", "Bearer " + KEY, "X-OpenWebUI-Chat-Id", chatId,
-                                               "Content-Type", "application/json"));
-        assertEquals(200, reply.status(), reply.body());
-        return reply.json().path("choices").get(0).path("message").path("content").asText();
+        return haia.say(chatId, text);
     }
 
     private String system() {
@@ -82,8 +71,7 @@ class MemoryNotesTest {
         assertTrue(system().contains("- (") && system().contains(") the NAS is nas-heron (192.168.1.20)"), system());
         assertTrue(system().indexOf("nas-heron") > system().indexOf("haia_memory_search"), "after the persona");
 
-        haia.close();
-        haia = TestHaia.start(dir, env);
+        haia.restart(Map.of());
         say("three", "and after a restart?");
         assertTrue(system().contains("nas-heron"), system());
 

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import haia.testing.FakeAnthropic;
 import haia.testing.Http;
 import haia.testing.StoreBackend;
-import haia.testing.TestHaia;
+import haia.testing.MemoryHaia;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,41 +31,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @EnumSource(StoreBackend.class)
 class MemorySearchTest {
 
-    private static final String KEY = "haia-memory-test-key";
-    private static final Map<String, String> AUTH = Map.of("Authorization", "Bearer " + KEY);
+    private static final String KEY = MemoryHaia.KEY;
+    private static final Map<String, String> AUTH = MemoryHaia.AUTH;
 
     @Parameter
     StoreBackend backend;
     @TempDir
     Path dir;
+    private MemoryHaia haia;
     private FakeAnthropic anthropic;
-    private TestHaia haia;
-
-    private Map<String, String> env;
 
     @BeforeEach
     void start() {
-        anthropic = FakeAnthropic.start();
+        haia = MemoryHaia.start(backend, dir, Map.of());
+        anthropic = haia.anthropic;
         anthropic.respondWith(FakeAnthropic::echo);
-        env = backend.env(dir);
-        env.putAll(Map.of("SERVER_HOST", "127.0.0.1", "SERVER_PORT", "0", "HAIA_API_KEY", KEY,
-                          "ANTHROPIC_API_KEY", FakeAnthropic.API_KEY, "ANTHROPIC_BASE_URL", anthropic.baseUrl()));
-        haia = TestHaia.start(dir, env);
     }
 
     @AfterEach
     void stop() {
-        if (haia != null) {
-            haia.close();
-        }
-        anthropic.close();
+        haia.close();
     }
 
     private void say(String chatId, String text) {
-        Http.Response reply = Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", text).toString(),
-                                        Map.of("Authorization", "Bearer " + KEY, "X-OpenWebUI-Chat-Id", chatId,
-                                               "Content-Type", "application/json"));
-        assertEquals(200, reply.status(), reply.body());
+        haia.say(chatId, text);
     }
 
     private Http.Response search(String query) {
@@ -163,9 +152,7 @@ class MemorySearchTest {
     /** HAIA_MEMORY_TOOLS=off: no memory tool, no guidance; the API still searches. */
     @Test
     void theMemoryToolsCanBeTurnedOff() {
-        haia.close();
-        env.put("HAIA_MEMORY_TOOLS", "off");
-        haia = TestHaia.start(dir, env);
+        haia.restart(Map.of("HAIA_MEMORY_TOOLS", "off"));
         say("homelab", "the NAS is nas-heron");
         assertTrue(anthropic.lastRequest().body().path("tools").isMissingNode(), anthropic.lastRequest().body().toString());
         assertTrue(!anthropic.lastRequest().systemText().contains("haia_memory_search"));

@@ -155,7 +155,8 @@ public final class ChatCompletionsService implements HttpService {
                                                                        request.tools(), request.responseFormat(),
                                                                        request.reasoning());
         ChatCommand.ConversationHint hint = new ChatCommand.ConversationHint(
-                header(req, conversationHeader), header(req, chatIdHeader), header(req, taskHeader));
+                header(req, conversationHeader), header(req, chatIdHeader), header(req, taskHeader),
+                Caller.of(req).owner());
         return new ChatCommand(request.model(), request.system(), request.messages(), generation, request.stream(),
                                hint, request.attachments());
     }

@@ -64,10 +64,11 @@ public final class ConversationsService implements HttpService {
 
     /** A conversation as the API shows it. */
     record ConversationJson(long id, String kind, String key, String title, boolean archived, Instant createdAt,
-                            Instant updatedAt, int messageCount, int liveCount) {
+                            Instant updatedAt, int messageCount, int liveCount, String owner) {
         static ConversationJson of(ConversationSummary c) {
             return new ConversationJson(c.id(), c.kind().dbValue(), c.key().orElse(null), c.title().orElse(null),
-                                        c.archived(), c.createdAt(), c.updatedAt(), c.messageCount(), c.liveCount());
+                                        c.archived(), c.createdAt(), c.updatedAt(), c.messageCount(), c.liveCount(),
+                                        c.owner().isEmpty() ? null : c.owner());
         }
     }
 
@@ -156,14 +157,15 @@ public final class ConversationsService implements HttpService {
         QueryParams.onlyKnown(req, "GET /v1/conversations", Set.of("limit", "offset"));
         int limit = QueryParams.integer(req, "limit", 50, 1, MAX_LIMIT);
         int offset = QueryParams.integer(req, "offset", 0, 0, Integer.MAX_VALUE);
-        List<ConversationSummary> page = conversations.list(limit + 1, offset);
+        List<ConversationSummary> page = conversations.list(Caller.of(req).scope(), limit + 1, offset);
         res.send(new ConversationList("list", page.stream().limit(limit).map(ConversationJson::of).toList(),
                                       page.size() > limit));
     }
 
     private void startNew(ServerRequest req, ServerResponse res) {
         QueryParams.onlyKnown(req, "POST /v1/conversations", Set.of());
-        ConversationSummary fresh = conversations.startNew(ConversationIdentity.DEFAULT);
+        ConversationSummary fresh = conversations.startNew(
+                ConversationIdentity.DEFAULT.ownedBy(Caller.of(req).owner()));
         res.status(Status.CREATED_201);
         res.header(HeaderNames.LOCATION, "/v1/conversations/" + fresh.id());
         res.send(ConversationJson.of(fresh));
@@ -281,7 +283,7 @@ public final class ConversationsService implements HttpService {
         String raw = req.path().pathParameters().get("id");
         Optional<ConversationSummary> found = Optional.empty();
         if (raw.matches("\\d{1,18}")) {
-            found = conversations.get(Long.parseLong(raw));
+            found = conversations.get(Long.parseLong(raw), Caller.of(req).scope());   // another user's: none
         }
         return found.orElseThrow(() -> new InvalidRequestException(404, "No conversation with id '" + QueryParams.abbreviate(raw) + "'",
                                                                    Optional.of("id"), "conversation_not_found"));

@@ -54,9 +54,10 @@ public final class MemoryService implements HttpService {
                 .delete("/memory/notes/{id}", this::deleteNote);
     }
 
-    record NoteJson(long id, String text, Instant createdAt) {
-        static NoteJson of(Note note) {
-            return new NoteJson(note.id(), note.text(), note.createdAt());
+    /** {@code owner}: a verified OpenWebUI user's id; null for the single user's notes. */
+    record NoteJson(long id, String text, Instant createdAt, String owner) {
+        static NoteJson of(Note note, String owner) {
+            return new NoteJson(note.id(), note.text(), note.createdAt(), owner.isEmpty() ? null : owner);
         }
     }
 
@@ -69,7 +70,10 @@ public final class MemoryService implements HttpService {
 
     private void notes(ServerRequest req, ServerResponse res) {
         QueryParams.onlyKnown(req, "GET /v1/memory/notes", Set.of());
-        res.send(new NoteList("list", notes.list(Notes.SINGLE_USER).stream().map(NoteJson::of).toList()));
+        Caller caller = Caller.of(req);
+        res.send(new NoteList("list", caller.admin()
+                ? notes.everyone().stream().map(owned -> NoteJson.of(owned.note(), owned.owner())).toList()
+                : notes.list(caller.owner()).stream().map(note -> NoteJson.of(note, caller.owner())).toList()));
     }
 
     private void addNote(ServerRequest req, ServerResponse res) {
@@ -89,10 +93,11 @@ public final class MemoryService implements HttpService {
             throw new InvalidRequestException("text is " + text.asText().strip().length() + " characters; a note is "
                                                       + "at most " + Notes.MAX_CHARS, "text");
         }
-        Note note = notes.add(Notes.SINGLE_USER, text.asText());
+        String owner = Caller.of(req).owner();
+        Note note = notes.add(owner, text.asText());
         res.status(Status.CREATED_201);
         res.header(HeaderNames.LOCATION, "/v1/memory/notes/" + note.id());
-        res.send(NoteJson.of(note));
+        res.send(NoteJson.of(note, owner));
     }
 
     /** A small JSON object: a note's body. */
@@ -112,7 +117,9 @@ public final class MemoryService implements HttpService {
     private void deleteNote(ServerRequest req, ServerResponse res) {
         QueryParams.onlyKnown(req, "DELETE /v1/memory/notes/{id}", Set.of());
         String raw = req.path().pathParameters().get("id");
-        if (!raw.matches("\\d{1,18}") || !notes.delete(Notes.SINGLE_USER, Long.parseLong(raw))) {
+        Caller caller = Caller.of(req);
+        if (!raw.matches("\\d{1,18}") || !(caller.admin() ? notes.deleteAny(Long.parseLong(raw))
+                : notes.delete(caller.owner(), Long.parseLong(raw)))) {
             throw new InvalidRequestException(404, "No note with id '" + QueryParams.abbreviate(raw) + "'",
                                               Optional.of("id"), "note_not_found");
         }
@@ -147,7 +154,7 @@ public final class MemoryService implements HttpService {
                 })
                 .orElse(OptionalLong.empty());
         List<SearchHit> hits = search.search(new SearchQuery(q, conversation, Optional.empty(), Optional.empty(),
-                                                             limit));
+                                                             limit, Caller.of(req).scope()));
         res.send(new HitList("list", hits.stream().map(HitJson::of).toList()));
     }
 }

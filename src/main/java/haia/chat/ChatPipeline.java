@@ -186,7 +186,7 @@ public final class ChatPipeline {
             return startNewThread(newThread.get(), route, sink);                            // 1: "/new", no model call
         }
         Optional<String> noted = flow.task() ? Optional.empty()
-                : NoteCommands.answer(plan.userTurn(), notes, Notes.SINGLE_USER);           // 1: "/remember", "/forget"
+                : NoteCommands.answer(plan.userTurn(), notes, command.hint().owner());           // 1: "/remember", "/forget"
         if (noted.isPresent()) {
             sink.complete(Reply.text(route.id(), noted.get(), FinishReason.STOP, Usage.NONE));
             return new Outcome(Optional.empty(), flow.memory(), route.id(), "haia", Optional.empty(), Usage.NONE,
@@ -199,8 +199,9 @@ public final class ChatPipeline {
         List<ModelResult.Answered> calls = new ArrayList<>();   // every model call a provider answered (and billed)
         ModelResult result = cancellation.isCancelled()                                     // 4: nobody to answer
                 ? ModelCall.cancelled(route, "", cancellation)
-                : agent.run(route, built.request(), sink, cancellation, calls, flow.toolContext());
-        List<BilledCall> billed = billed(calls);   // every model call, whether or not anyone receives the reply
+                : agent.run(route, built.request(), sink, cancellation, calls,
+                            flow.toolContext().ownedBy(command.hint().owner()));
+        List<BilledCall> billed = billed(calls, command.hint().owner());   // every model call, whether or not anyone receives the reply
         result = received(result, cancellation);
         Optional<Long> conversationId = flow.persist(plan, result, billed, persistence);   // 5
         return respond(result, sink, conversationId, flow.memory(), built.notes());        // 6
@@ -211,14 +212,14 @@ public final class ChatPipeline {
      * the metrics at once: each model call of an agent loop (the steps before a failure too). Failed and cut-off
      * calls report no usage, so they are not billed here.
      */
-    private List<BilledCall> billed(List<ModelResult.Answered> calls) {
+    private List<BilledCall> billed(List<ModelResult.Answered> calls, String owner) {
         List<BilledCall> billed = new ArrayList<>(calls.size());
         for (ModelResult.Answered answered : calls) {
             ModelRegistry.Route route = answered.route();
             LlmResponse response = answered.response();
             Charge charge = new Charge(response.usage(), prices.price(route.id()));
             metrics.billed(route.provider(), route.id(), charge);
-            billed.add(new BilledCall(route.id(), route.provider(), response.upstreamModel(), charge));
+            billed.add(new BilledCall(route.id(), route.provider(), response.upstreamModel(), charge, owner));
         }
         return billed;
     }
@@ -251,7 +252,8 @@ public final class ChatPipeline {
         }
         ConversationIdentity identity = hint.conversationKey().map(ConversationIdentity::keyed)
                 .or(() -> hint.chatId().map(ConversationIdentity::openWebUi))
-                .orElse(ConversationIdentity.DEFAULT);
+                .orElse(ConversationIdentity.DEFAULT)
+                .ownedBy(hint.owner());
         return switch (identity.kind()) {
             // no conversation named: history that ends the default thread continues it, any other is the client's
             // own context (read without the lock: nothing stateless waits for the thread's other requests)

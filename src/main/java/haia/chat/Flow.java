@@ -73,7 +73,7 @@ sealed interface Flow {
 
         @Override
         default ToolContext toolContext() {
-            return new ToolContext(Optional.of(identity()));
+            return new ToolContext(identity());
         }
 
         /** The flow once its conversation is held (a branch then looks up its stored id). */

@@ -177,7 +177,8 @@ final class Prompt {
             blocks.add(MemoryTools.GUIDANCE);   // when to look further back: fixed text, the cached prefix holds
         }
         if (!task) {   // the owner's notes: they change rarely, so the cached prefix holds too
-            NoteCommands.block(notes.list(Notes.SINGLE_USER), chat.memoryNotesMaxChars()).ifPresent(blocks::add);
+            NoteCommands.block(notes.list(command.hint().owner()), chat.memoryNotesMaxChars())
+                    .ifPresent(blocks::add);
         }
         blocks.addAll(command.system());
         return blocks;

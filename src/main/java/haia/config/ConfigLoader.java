@@ -58,7 +58,8 @@ public final class ConfigLoader {
         HaiaConfig.Security security = new HaiaConfig.Security(
                 values.secret("security.api-key"),
                 values.bool("security.metrics-require-key"),
-                values.list("security.cors-origins"));
+                values.list("security.cors-origins"),
+                values.secret("security.openwebui-jwt-secret"));
         HaiaConfig.Store store = store(workDir);
         HaiaConfig.Chat chat = new HaiaConfig.Chat(
                 values.positiveInt("chat.context-window"),

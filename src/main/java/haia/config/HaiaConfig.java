@@ -60,10 +60,16 @@ public record HaiaConfig(Server server,
      * @param apiKey            when set, every {@code /v1} call needs {@code Authorization: Bearer <key>}
      * @param metricsRequireKey whether {@code /metrics} also needs the key
      * @param corsOrigins       origins allowed to call from a browser; empty disables CORS
+     * @param openWebUiJwtSecret when set, OpenWebUI's signed user header is verified and each user's memory is theirs
      */
-    public record Security(Optional<Secret> apiKey, boolean metricsRequireKey, List<String> corsOrigins) {
+    public record Security(Optional<Secret> apiKey, boolean metricsRequireKey, List<String> corsOrigins,
+                           Optional<Secret> openWebUiJwtSecret) {
         public Security {
             corsOrigins = List.copyOf(corsOrigins);
+        }
+
+        public Security(Optional<Secret> apiKey, boolean metricsRequireKey, List<String> corsOrigins) {
+            this(apiKey, metricsRequireKey, corsOrigins, Optional.empty());
         }
     }
 

@@ -62,6 +62,7 @@ final class Variables {
         env.put("HAIA_API_KEY", "security.api-key");
         env.put("HAIA_METRICS_REQUIRE_KEY", "security.metrics-require-key");
         env.put("HAIA_CORS_ORIGINS", "security.cors-origins");
+        env.put("HAIA_OPENWEBUI_JWT_SECRET", "security.openwebui-jwt-secret");
         env.put("HAIA_DB_PATH", "store.db-path");
         env.put("HAIA_DB_MAX_SIZE", "store.max-size");
         env.put("HAIA_DB_URL", "store.url");

@@ -30,7 +30,8 @@ final class Migrations {
             "V5__estimated_usage.sql",
             // V6 and V7 are taken by work on other branches: each version is applied when missing, whatever its
             // neighbours, so a database that has V8 gets V6 and V7 when they arrive
-            "V8__recall.sql");
+            "V8__recall.sql",
+            "V9__owners.sql");
 
     /** The newest version (versions need not be contiguous: see {@link #FILES}). */
     static int latest() {

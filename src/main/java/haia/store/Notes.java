@@ -18,7 +18,7 @@ import io.helidon.dbclient.DbRow;
 public final class Notes extends StorePart {
 
     /** The owner of the notes of HAIA's single user, and of the API key's holder. */
-    public static final String SINGLE_USER = "";
+    public static final String SINGLE_USER = Owners.SINGLE_USER;
 
     /** The longest note: notes go to the model with every request. */
     public static final int MAX_CHARS = 2000;
@@ -50,6 +50,28 @@ public final class Notes extends StorePart {
         });
         cache.put(owner, new Cached(notes, now));
         return notes;
+    }
+
+    /** A note and whose it is. */
+    public record Owned(String owner, Note note) {
+    }
+
+    /** Everyone's notes, oldest first (the API key's holder sees them all). */
+    public List<Owned> everyone() {
+        return read("read notes", () -> {
+            try (Stream<DbRow> rows = db.execute().createNamedQuery("all-notes",
+                            "SELECT id, owner, text, created_at FROM notes ORDER BY id").execute()) {
+                return rows.map(row -> new Owned(text(row, "owner"), new Note(longOf(row, "id"), text(row, "text"),
+                        Instant.ofEpochMilli(longOf(row, "created_at"))))).toList();
+            }
+        });
+    }
+
+    /** Deletes the note with this id, whoever's it is; false when there is none. */
+    public boolean deleteAny(long id) {
+        int deleted = write("delete a note", tx -> tx.update("DELETE FROM notes WHERE id = ?", id));
+        cache.clear();
+        return deleted > 0;
     }
 
     /** Saves a note (its text stripped; at most {@value #MAX_CHARS} characters, else refused). */

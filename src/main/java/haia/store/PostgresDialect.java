@@ -83,8 +83,10 @@ final class PostgresDialect implements Dialect {
         return """
                 WITH query AS (SELECT websearch_to_tsquery('english', ?) AS q),
                      recent AS (SELECT m.id, ts_rank(m.search, query.q) AS score FROM messages m, query
-                                WHERE m.search @@ query.q AND (? = 0 OR m.conversation_id = ?) AND m.created_at >= ?
-                                      AND m.created_at < ?
+                                WHERE m.search @@ query.q AND (? = 0 OR m.conversation_id = ?)
+                                      AND (? = 0 OR m.conversation_id IN (SELECT id FROM conversations
+                                                                          WHERE owner = ?))
+                                      AND m.created_at >= ? AND m.created_at < ?
                                 ORDER BY m.id DESC LIMIT %d),
                      hit AS (SELECT id, score FROM recent ORDER BY score DESC, id DESC LIMIT ?)
                 SELECT m.id, m.conversation_id, c.title, m.role, m.created_at, hit.score,

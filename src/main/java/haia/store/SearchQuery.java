@@ -13,18 +13,26 @@ import java.util.OptionalLong;
  * @param after        only messages stored at or after this instant
  * @param before       only messages stored before this instant
  * @param limit        at most this many hits, best first (1 to {@value #MAX_LIMIT})
+ * @param owner        only this owner's conversations ({@link Owners}); everyone's when empty (the API key's holder)
  */
 public record SearchQuery(String text, OptionalLong conversation, Optional<Instant> after, Optional<Instant> before,
-                          int limit) {
+                          int limit, Optional<String> owner) {
 
     public static final int MAX_LIMIT = 50;
     public static final int DEFAULT_LIMIT = 5;
 
     public SearchQuery {
         text = text == null ? "" : text;
+        java.util.Objects.requireNonNull(owner, "owner");
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
         }
+    }
+
+    /** Everyone's conversations. */
+    public SearchQuery(String text, OptionalLong conversation, Optional<Instant> after, Optional<Instant> before,
+                       int limit) {
+        this(text, conversation, after, before, limit, Optional.empty());
     }
 
     /** Every conversation, any time, the default number of hits. */

@@ -70,7 +70,7 @@ final class SqliteDialect implements Dialect {
     public Optional<String> windowByIdentitySql(String live) {
         return Optional.of("SELECT m.role, m.content, m.parts, c.live_count AS live_before FROM conversations c"
                 + " JOIN messages m INDEXED BY messages_live ON m.conversation_id = c.id"
-                + " WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.archived = 0 AND m." + live
+                + " WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.owner = ? AND c.archived = 0 AND m." + live
                 + " ORDER BY m.id DESC LIMIT ?");
     }
 
@@ -86,8 +86,9 @@ final class SqliteDialect implements Dialect {
                     SELECT m.id, m.conversation_id, m.role, m.created_at, bm25(messages_fts) AS rank,
                            snippet(messages_fts, 0, '**', '**', '…', 24) AS snippet
                     FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-                    WHERE messages_fts MATCH ? AND (? = 0 OR m.conversation_id = ?) AND m.created_at >= ?
-                          AND m.created_at < ?
+                    WHERE messages_fts MATCH ? AND (? = 0 OR m.conversation_id = ?)
+                          AND (? = 0 OR m.conversation_id IN (SELECT id FROM conversations WHERE owner = ?))
+                          AND m.created_at >= ? AND m.created_at < ?
                     ORDER BY messages_fts.rowid DESC LIMIT %d)
                 SELECT r.id, r.conversation_id, c.title, r.role, r.created_at, r.snippet, -r.rank AS score
                 FROM recent r JOIN conversations c ON c.id = r.conversation_id

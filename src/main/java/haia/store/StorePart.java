@@ -20,7 +20,7 @@ abstract class StorePart {
 
     static final String LIVE = "status IN ('ok', 'imported')";
     static final String FIND_ID_SQL =
-            "SELECT id FROM conversations WHERE kind = ? AND coalesce(external_key, '') = ? AND archived = 0";
+            "SELECT id FROM conversations WHERE kind = ? AND coalesce(external_key, '') = ? AND owner = ? AND archived = 0";
 
     final Database database;
     final Dialect dialect;
@@ -52,15 +52,16 @@ abstract class StorePart {
      */
     static long ensureConversation(Writer.Tx tx, ConversationIdentity identity, long now)
             throws SQLException {
-        OptionalLong existing = tx.queryLong(FIND_ID_SQL, identity.kind().dbValue(), identity.key().orElse(""));
+        OptionalLong existing = tx.queryLong(FIND_ID_SQL, identity.kind().dbValue(), identity.key().orElse(""),
+                                              identity.owner());
         if (existing.isPresent()) {
             return existing.getAsLong();
         }
         tx.update("""
-                          INSERT INTO conversations (kind, external_key, created_at, updated_at) VALUES (?, ?, ?, ?)
+                          INSERT INTO conversations (kind, external_key, owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
                           ON CONFLICT DO NOTHING""",
-                  identity.kind().dbValue(), identity.key().orElse(null), now, now);
-        return tx.queryLong(FIND_ID_SQL, identity.kind().dbValue(), identity.key().orElse(""))
+                  identity.kind().dbValue(), identity.key().orElse(null), identity.owner(), now, now);
+        return tx.queryLong(FIND_ID_SQL, identity.kind().dbValue(), identity.key().orElse(""), identity.owner())
                 .orElseThrow(() -> new IllegalStateException("conversation " + identity + " vanished"));
     }
 

@@ -54,7 +54,7 @@ public final class WindowReads extends StorePart {
     public OptionalLong findId(ConversationIdentity identity) {
         // named statements: for unnamed ones DbClient derives a name by hashing the SQL, on every call
         return read("find conversation", () -> db.execute().createNamedGet("find-id", FIND_ID_SQL)
-                        .params(identity.kind().dbValue(), identity.key().orElse("")).execute()
+                        .params(identity.kind().dbValue(), identity.key().orElse(""), identity.owner()).execute()
                 .map(row -> OptionalLong.of(longOf(row, "id")))
                 .orElse(OptionalLong.empty()));
     }
@@ -109,7 +109,8 @@ public final class WindowReads extends StorePart {
         }
         return read("load context window", () -> {
             try (Stream<DbRow> rows = db.execute().createNamedQuery("window-by-identity", windowByIdentitySql.get())
-                    .params(identity.kind().dbValue(), identity.key().orElse(""), limit).execute()) {
+                    .params(identity.kind().dbValue(), identity.key().orElse(""), identity.owner(), limit)
+                    .execute()) {
                 return tailOf(rows);
             }
         });

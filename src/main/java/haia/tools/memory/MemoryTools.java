@@ -112,7 +112,7 @@ public final class MemoryTools implements ToolSource {
     @Override
     public ToolResult call(String tool, JsonNode arguments, ToolContext context) {
         if (tool.equals("note")) {
-            return note(new Args(NOTE, arguments).text("text", ANY, "the note"));
+            return note(new Args(NOTE, arguments).text("text", ANY, "the note"), context.owner());
         }
         if (!tool.equals("search")) {
             throw new ToolException("HAIA's memory has no tool '" + tool + "'.");
@@ -137,16 +137,17 @@ public final class MemoryTools implements ToolSource {
                 return ToolResult.ok("Nothing of this conversation is stored yet: it starts with this message.");
             }
         }
-        List<SearchHit> hits = search.search(new SearchQuery(query, conversation, after, before, limit));
+        List<SearchHit> hits = search.search(new SearchQuery(query, conversation, after, before, limit,
+                                                                     Optional.of(context.owner())));
         return ToolResult.ok(describe(query, hits));
     }
 
-    private ToolResult note(String text) {
+    private ToolResult note(String text, String owner) {
         if (text.strip().length() > Notes.MAX_CHARS) {
             throw new ToolException(NOTE + ": a note is at most " + Notes.MAX_CHARS + " characters; this one has "
                                             + text.strip().length() + ". Save a shorter one.");
         }
-        Note note = notes.add(Notes.SINGLE_USER, text);
+        Note note = notes.add(owner, text);
         return ToolResult.ok("Saved note #" + note.id() + ": \"" + note.text() + "\". It goes to the model with every "
                                      + "request from now on; the user can remove it with /forget " + note.id() + ".");
     }
