@@ -74,6 +74,26 @@ public final class MessageSearch extends StorePart {
     }
 
     /**
+     * Words of a question that say nothing about what is asked for ("what was the node again?"): they are in most
+     * messages, so a search that falls back to any word would rank the newest chatter instead of the fact. Left out
+     * of a query unless nothing else is left. PostgreSQL's {@code english} configuration drops most of them itself;
+     * FTS5 does not.
+     */
+    private static final java.util.Set<String> FILLER = java.util.Set.of(
+            "a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "by", "for", "from", "with", "about", "as",
+            "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "have", "has", "had", "it", "its",
+            "i", "me", "my", "we", "our", "you", "your", "what", "which", "where", "when", "who", "how", "why",
+            "that", "this", "there", "again", "any", "some", "can", "could", "would", "should", "will", "s");
+
+    /** The words a query looks for: at most 32, filler words left out unless the query has nothing else. */
+    static List<String> queryWords(String text) {
+        List<String> words = words(text, 32);
+        List<String> telling = words.stream().filter(w -> !FILLER.contains(w.toLowerCase(java.util.Locale.ROOT)))
+                .toList();
+        return telling.isEmpty() ? words : telling;
+    }
+
+    /**
      * The words of a text, as both databases' tokenizers split it (letters and digits; everything else separates):
      * at most {@code max} of them.
      */

@@ -99,7 +99,7 @@ final class PostgresDialect implements Dialect {
     /** The words, for websearch_to_tsquery: space (all) or {@code or} (any) between them, nothing else it reads. */
     @Override
     public Optional<String> matchQuery(String text, boolean any) {
-        List<String> words = MessageSearch.words(text, 32);
+        List<String> words = MessageSearch.queryWords(text);
         return words.isEmpty() ? Optional.empty() : Optional.of(String.join(any ? " or " : " ", words));
     }
 

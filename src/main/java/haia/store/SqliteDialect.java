@@ -98,7 +98,7 @@ final class SqliteDialect implements Dialect {
     /** Each word an FTS5 string ({@code "pve2"}): no operator, column filter or prefix a user typed is read as one. */
     @Override
     public Optional<String> matchQuery(String text, boolean any) {
-        List<String> words = MessageSearch.words(text, 32);
+        List<String> words = MessageSearch.queryWords(text);
         if (words.isEmpty()) {
             return Optional.empty();
         }

@@ -65,6 +65,16 @@ class MessageSearchTest extends StoreTestCase {
     }
 
     @Test
+    void aQuestionsFillerWordsAreNotLookedFor() {
+        // in most messages, they would fill the newest matches with chatter when a question falls back to any word
+        assertEquals(List.of("node", "name"), MessageSearch.queryWords("What was the node name again?"));
+        assertEquals(List.of("backups", "go", "pve2"), MessageSearch.queryWords("where do my backups go on pve2?"));
+        assertEquals(List.of("what", "is", "it"), MessageSearch.queryWords("what is it?"), "nothing else: kept");
+        plant();
+        assertEquals(planted, search("what was the kestrel node again?").getFirst().conversationId());
+    }
+
+    @Test
     void filtersByConversationAndTime() {
         plant();
         assertEquals(3, store.search().search(new SearchQuery("osd", OptionalLong.of(planted), Optional.empty(),
