@@ -23,6 +23,7 @@ import haia.api.ClientConnections;
 import haia.api.Drain;
 import haia.api.ChatCompletionsService;
 import haia.api.ConversationsService;
+import haia.api.ResponsesService;
 import haia.api.ErrorMapper;
 import haia.api.ErrorResponder;
 import haia.api.ModelsService;
@@ -269,6 +270,8 @@ public final class Haia implements AutoCloseable {
         routing.register("/v1",
                          new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, memory,
                                                     clock),
+                         new ResponsesService(pipeline, store, config, errors, metrics, timers, connections, memory,
+                                              clock),
                          new ModelsService(models),
                          new ConversationsService(store),
                          new UsageService(store))

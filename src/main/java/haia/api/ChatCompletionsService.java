@@ -15,6 +15,7 @@ import haia.llm.Cancellation;
 import haia.observe.HaiaMetrics;
 import haia.openai.ChatCompletionRequest;
 import haia.openai.InvalidRequestException;
+import haia.openai.OpenAiWriter;
 import haia.openai.RequestParser;
 
 import io.helidon.http.HeaderName;
@@ -87,11 +88,9 @@ public final class ChatCompletionsService implements HttpService {
      * and waits its turn when other requests hold the budget.
      */
     private void chatCompletions(ServerRequest req, ServerResponse res) {
-        long declared = req.headers().contentLength().orElse(maxBodyBytes);
         MemoryBudget.Reservation body;
         try {
-            body = memory.reserve(HELD_PER_BYTE * Math.min(declared, maxBodyBytes), "receive this request's body",
-                                  NOT_CANCELLED);
+            body = reserveBody(req, memory, maxBodyBytes);
         } catch (RuntimeException busy) {
             metrics.request("chat_completions", errors.code(busy));
             throw busy;
@@ -99,6 +98,13 @@ public final class ChatCompletionsService implements HttpService {
         try (body) {
             chatCompletions(req, res, RequestLog.of(req));
         }
+    }
+
+    /** What a request's body will hold while it runs, reserved for its declared length (the limit, for a chunked one). */
+    static MemoryBudget.Reservation reserveBody(ServerRequest req, MemoryBudget memory, long maxBodyBytes) {
+        long declared = req.headers().contentLength().orElse(maxBodyBytes);
+        return memory.reserve(HELD_PER_BYTE * Math.min(declared, maxBodyBytes), "receive this request's body",
+                              NOT_CANCELLED);
     }
 
     private void chatCompletions(ServerRequest req, ServerResponse res, RequestLog log) {
@@ -121,7 +127,9 @@ public final class ChatCompletionsService implements HttpService {
         ReplySink sink = request.stream()
                 ? new SseReply(res, id, created, requestedModel, request.includeUsage(), keepAlive, timers, errors,
                                log.correlationId(), command.hint().chatId().isPresent())
-                : new JsonReply(res, id, created, errors, log.correlationId(), connection, timers);
+                : new JsonReply(res, reply -> OpenAiWriter.completion(id, created, reply.model(), reply.parts(),
+                                                                 reply.finishReason(), reply.usage()),
+                                errors, log.correlationId(), connection, timers);
         String outcome;
         try {
             try {

@@ -22,13 +22,16 @@ import haia.llm.ToolUse;
  * @param generation what the client asked of the reply beyond the messages
  * @param stream     whether the client wants the reply as it is generated
  * @param hint       what the request's headers say about its conversation
+ * @param response   for a Responses API request: its id, what it continues and whether to store it (the hint is
+ *                   then not consulted)
  */
 public record ChatCommand(Optional<String> model,
                           List<String> system,
                           List<LlmMessage> messages,
                           Generation generation,
                           boolean stream,
-                          ConversationHint hint) {
+                          ConversationHint hint,
+                          Optional<ResponseTurn> response) {
 
     public ChatCommand {
         Objects.requireNonNull(model, "model");
@@ -36,9 +39,16 @@ public record ChatCommand(Optional<String> model,
         messages = List.copyOf(messages);
         Objects.requireNonNull(generation, "generation");
         Objects.requireNonNull(hint, "hint");
+        Objects.requireNonNull(response, "response");
         if (messages.isEmpty() || messages.getLast().role() != LlmMessage.Role.USER) {
             throw new IllegalArgumentException("a chat command ends with a user message");
         }
+    }
+
+    /** A chat completion request. */
+    public ChatCommand(Optional<String> model, List<String> system, List<LlmMessage> messages, Generation generation,
+                       boolean stream, ConversationHint hint) {
+        this(model, system, messages, generation, stream, hint, Optional.empty());
     }
 
     /**

@@ -23,12 +23,14 @@ import haia.llm.Usage;
 import haia.observe.HaiaMetrics;
 import haia.store.BilledCall;
 import haia.store.ConversationIdentity;
+import haia.store.ConversationKind;
 import haia.store.ConversationStore;
 import haia.store.ConversationSummary;
 import haia.store.Exchange;
 import haia.store.MessageKey;
 import haia.store.MessageStatus;
 import haia.store.NewMessage;
+import haia.store.ResponseStore;
 import haia.store.StoreException;
 import haia.store.WindowTail;
 import haia.tools.ToolCatalog;
@@ -126,7 +128,9 @@ public final class ChatPipeline {
         /** A request answered from its own history, nothing stored (no conversation header, a temporary chat). */
         CLIENT,
         /** An OpenWebUI background task: answered from its own prompt, nothing stored. */
-        TASK
+        TASK,
+        /** A stored Responses API response: a new conversation, or the one of the response it continues. */
+        RESPONSES
     }
 
     /** What one request did, for the request log. */
@@ -184,6 +188,7 @@ public final class ChatPipeline {
         // a branch client's history is aligned with the stored branch, which needs the conversation's id; a thread
         // client's request reads only the window (found by identity in the same query)
         Conversation conversation = identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
+                && command.response().isEmpty()
                 ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()),
                                    false)
                 : identified;
@@ -201,7 +206,8 @@ public final class ChatPipeline {
                 : agent.run(route, request, sink, cancellation, calls);
         List<BilledCall> billed = billed(calls);   // every model call, whether or not anyone receives the reply
         result = received(result, cancellation);
-        Optional<Long> conversationId = persist(conversation, plan, result, billed);      // 5
+        Optional<Long> conversationId = persist(conversation, plan, result, billed,      // 5
+                                                command.response());
         return respond(result, sink, conversationId, conversation.memory());              // 6
     }
 
@@ -261,11 +267,17 @@ public final class ChatPipeline {
             if (identity.isEmpty()) {
                 return Memory.CLIENT;
             }
+            if (identity.get().kind() == ConversationKind.RESPONSES) {
+                return Memory.RESPONSES;
+            }
             return mode == HistoryAlignment.Mode.BRANCH ? Memory.BRANCH : Memory.THREAD;
         }
     }
 
     private Conversation identify(ChatCommand command, ModelRegistry.Route requested) {
+        if (command.response().isPresent()) {
+            return responseConversation(command.response().get());
+        }
         if (isTask(command)) {
             return Conversation.stateless(HistoryAlignment.Mode.CLIENT, true);
         }
@@ -284,12 +296,27 @@ public final class ChatPipeline {
             case DEFAULT -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD
                     : HistoryAlignment.withoutConversationHeader(store.window(identity, windowSize(requested)),
                                                                  command.history());
-            case OPENWEBUI -> HistoryAlignment.Mode.BRANCH;
+            case OPENWEBUI, RESPONSES -> HistoryAlignment.Mode.BRANCH;
             // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
             case KEYED -> command.history().isEmpty() ? HistoryAlignment.Mode.THREAD : HistoryAlignment.Mode.BRANCH;
         };
         return mode == HistoryAlignment.Mode.CLIENT ? Conversation.stateless(mode, false)
                 : new Conversation(Optional.of(identity), mode, OptionalLong.empty(), false);
+    }
+
+    /**
+     * A Responses API request: stored in the conversation of the response it continues (aligned with it by the
+     * plan, not by history), in a new conversation named after itself, or nowhere.
+     */
+    private static Conversation responseConversation(ResponseTurn turn) {
+        if (!turn.store()) {
+            return Conversation.stateless(HistoryAlignment.Mode.CLIENT, false);
+        }
+        return turn.previous()
+                .map(p -> new Conversation(Optional.of(p.identity()), HistoryAlignment.Mode.BRANCH,
+                                           OptionalLong.of(p.conversationId()), false))
+                .orElseGet(() -> new Conversation(Optional.of(ConversationIdentity.responses(turn.responseId())),
+                                                  HistoryAlignment.Mode.BRANCH, OptionalLong.empty(), false));
     }
 
     private static boolean isTemporaryChat(String chatId) {
@@ -321,6 +348,9 @@ public final class ChatPipeline {
     }
 
     private TurnPlan plan(Conversation conversation, ChatCommand command) {
+        if (command.response().isPresent()) {
+            return responsePlan(command, command.response().get());
+        }
         if (conversation.identity().isEmpty()) {
             return TurnPlan.newTurn(command.userTurn());
         }
@@ -329,6 +359,24 @@ public final class ChatPipeline {
             live = conversation.stored().isPresent() ? store.liveBranch(conversation.stored().getAsLong()) : List.of();
         }
         return HistoryAlignment.plan(conversation.mode(), live, command.history(), command.userTurn());
+    }
+
+    /**
+     * A Responses API turn appends its input (history it carries is imported, as the client sent it) to the
+     * conversation up to the response it continues; whatever followed that response leaves the live branch. A
+     * response that already left it cannot be continued: its conversation moved on without it.
+     */
+    private TurnPlan responsePlan(ChatCommand command, ResponseTurn turn) {
+        if (turn.previous().isPresent() && !store.responses().live(turn.previous().get().lastMessageId())) {
+            throw new RequestRefused("previous_response_id", "Response '" + turn.previous().get().id()
+                    + "' can no longer be continued: a later request continued an earlier response of its"
+                    + " conversation, which replaced it (or it failed). Continue from a later response, or send the"
+                    + " context again as input");
+        }
+        List<LlmMessage> history = command.history();
+        TurnPlan.Kind kind = history.isEmpty() ? TurnPlan.Kind.NEW_TURN : TurnPlan.Kind.IMPORT;
+        OptionalLong after = turn.previous().isPresent() ? OptionalLong.of(turn.after()) : OptionalLong.empty();
+        return new TurnPlan(kind, after, history, command.userTurn());
     }
 
     /**
@@ -361,8 +409,20 @@ public final class ChatPipeline {
     private List<LlmMessage> window(Conversation conversation, TurnPlan plan, ChatCommand command,
                                     ModelRegistry.Route route) {
         int size = windowSize(route);
+        WindowTail tail;
         // with the prompt cache on, the window moves in blocks so its start (the cached prefix) survives turns
         int step = chat.promptCache() ? chat.contextStep() : 0;
+        if (command.response().isPresent() && conversation.stored().isEmpty()) {
+            // a stateless continuation reads the response's conversation; a first response sends its input as is
+            Optional<ResponseStore.StoredResponse> previous = command.response().get().previous();
+            if (previous.isEmpty()) {
+                return ContextWindow.clientContext(command.history(), plan.userTurn());
+            }
+            tail = store.tail(previous.get().conversationId(), OptionalLong.of(command.response().get().after()),
+                              size + step);
+            return Ageing.aged(ContextWindow.assemble(tail.messages(), tail.before(), command.history(),
+                                                      plan.userTurn(), size, step));
+        }
         if (conversation.identity().isEmpty()) {
             // a temporary chat sends its whole branch, of which the model gets the newest messages, as in a stored
             // chat; a task or a client with its own context carries everything it needs: all of it goes
@@ -371,7 +431,6 @@ public final class ChatPipeline {
                     : ContextWindow.clientContext(command.history(), plan.userTurn());
         }
         int limit = size + step;
-        WindowTail tail;
         if (conversation.stored().isPresent()) {
             tail = store.tail(conversation.stored().getAsLong(), plan.supersedeFrom(), limit);
         } else if (conversation.mode() == HistoryAlignment.Mode.THREAD) {
@@ -401,6 +460,12 @@ public final class ChatPipeline {
      */
     private Optional<Long> persist(Conversation conversation, TurnPlan plan, ModelResult result,
                                    List<BilledCall> billed) {
+        return persist(conversation, plan, result, billed, Optional.empty());
+    }
+
+    /** @param response the Responses API response this exchange is, stored with it */
+    private Optional<Long> persist(Conversation conversation, TurnPlan plan, ModelResult result,
+                                   List<BilledCall> billed, Optional<ResponseTurn> turn) {
         if (conversation.identity().isEmpty()) {
             // tasks and temporary chats store nothing but their ledger row, on its own (a failure to write it is
             // logged; the answer still goes out)
@@ -433,7 +498,8 @@ public final class ChatPipeline {
         }
         long id;
         try {
-            id = store.commit(new Exchange(conversation.identity().get(), supersede, messages, billed));
+            id = store.commit(new Exchange(conversation.identity().get(), supersede, messages, billed,
+                                           turn.map(r -> record(r, result))));
         } catch (StoreException e) {
             // the model has been called (and billed): its outcome still goes to the client; only the record is lost
             lost(conversation, result, messages, e);
@@ -442,6 +508,16 @@ public final class ChatPipeline {
         messages.forEach(m -> metrics.messagesStored(m.role() == LlmMessage.Role.USER ? "user" : "assistant",
                                                      m.status().dbValue(), 1));
         return Optional.of(id);
+    }
+
+    private static ResponseStore.NewResponse record(ResponseTurn turn, ModelResult result) {
+        ResponseStore.Outcome outcome = switch (result) {
+            case ModelResult.Answered ignored -> ResponseStore.Outcome.ANSWERED;
+            case ModelResult.Failed ignored -> ResponseStore.Outcome.FAILED;
+            case ModelResult.Cancelled ignored -> ResponseStore.Outcome.CANCELLED;
+        };
+        return new ResponseStore.NewResponse(turn.responseId(), turn.previous().map(ResponseStore.StoredResponse::id),
+                                             outcome, turn.request());
     }
 
     /** The usage ledger's row for a call no conversation stores; a failure to write it costs the reply nothing. */

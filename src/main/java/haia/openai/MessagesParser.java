@@ -217,6 +217,11 @@ final class MessagesParser {
             throw new InvalidRequestException(partAt + ".image_url must be {\"url\": \"data:image/...;base64,... or"
                     + " https://...\"}", partAt + ".image_url");
         }
+        return image(url, urlAt);
+    }
+
+    /** A picture given by its URL: a {@code data:} URL decoded and checked, or an http(s) URL kept as it is. */
+    Part image(String url, String urlAt) {
         if (url.regionMatches(true, 0, "data:", 0, 5)) {
             return new Part.Image(dataUrl(url, urlAt));
         }
@@ -349,7 +354,7 @@ final class MessagesParser {
         return text.toString();
     }
 
-    private void checkLength(String text, String at) {
+    void checkLength(String text, String at) {
         checkLength(text.length(), at);
     }
 

@@ -25,7 +25,7 @@ import haia.tools.ToolNames;
 final class ToolsParser {
 
     /** What OpenAI accepts as a function or schema name. */
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
+    static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
 
     private ToolsParser() {
     }

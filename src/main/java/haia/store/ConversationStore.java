@@ -49,6 +49,7 @@ public final class ConversationStore implements AutoCloseable {
     private final DbClient db;
     private final Writer writer;
     private final ConversationLeases leases;
+    private final ResponseStore responses;
     private final Clock clock;
     /** Why the last write failed, while no write has succeeded since (for {@code /health}). */
     private volatile Optional<String> writeProblem = Optional.empty();
@@ -68,6 +69,7 @@ public final class ConversationStore implements AutoCloseable {
         this.db = db;
         this.writer = writer;
         this.leases = leases;
+        this.responses = new ResponseStore(dialect, db, writer, this);
         this.clock = clock;
         String live = dialect.indexedBy("messages_live");
         // live_before: the live messages up to the window's newest, from the conversation's stored count (kept by
@@ -135,6 +137,11 @@ public final class ConversationStore implements AutoCloseable {
     /** Claims on conversations across replicas sharing this database (none needed for SQLite). */
     public ConversationLeases leases() {
         return leases;
+    }
+
+    /** The Responses API's stored responses, which are exchanges of this store's conversations. */
+    public ResponseStore responses() {
+        return responses;
     }
 
     /** The connection pool's current state, when the pool publishes it. */
@@ -322,6 +329,10 @@ public final class ConversationStore implements AutoCloseable {
                     .filter(t -> !t.isEmpty());
             tx.update("UPDATE conversations SET updated_at = ?, title = coalesce(title, ?), live_count = live_count + ?"
                               + " WHERE id = ?", now, dialect.encode(title.orElse(null)), live, conversationId);
+            if (exchange.response().isPresent()) {
+                ResponseStore.insert(tx, dialect, conversationId, exchange.messages().size(),
+                                     exchange.response().get(), now);
+            }
             return conversationId;
         });
     }

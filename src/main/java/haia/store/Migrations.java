@@ -26,7 +26,18 @@ final class Migrations {
             "V1__conversations.sql",
             "V2__parts.sql",
             "V3__model_calls.sql",
-            "V4__live_count.sql");
+            "V4__live_count.sql",
+            "V7__responses.sql");
+
+    /** The schema version a migration file brings the database to. */
+    static int version(String file) {
+        return Integer.parseInt(file.substring(1, file.indexOf("__")));
+    }
+
+    /** The newest schema version (versions may have gaps while issues that took a number are in flight). */
+    static int latest() {
+        return FILES.stream().mapToInt(Migrations::version).max().orElseThrow();
+    }
 
     private static final System.Logger LOG = System.getLogger(Migrations.class.getName());
 
@@ -60,7 +71,7 @@ final class Migrations {
             rows.forEach((DbRow row) -> applied.add(row.column("version").get(Number.class).intValue()));
         }
         for (String file : FILES) {
-            int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
+            int version = version(file);
             if (applied.contains(version)) {
                 continue;
             }

@@ -1,0 +1,205 @@
+package haia;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
+import com.openai.helpers.ResponseAccumulator;
+import com.openai.models.responses.FunctionTool;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseFunctionToolCall;
+import com.openai.models.responses.ResponseInputItem;
+import com.openai.models.responses.ResponseStatus;
+import com.openai.models.responses.ResponseStreamEvent;
+import com.openai.models.responses.inputitems.InputItemListParams;
+
+import haia.testing.FakeAnthropic;
+import haia.testing.Http;
+import haia.testing.TestHaia;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Responses API end to end with the official OpenAI Java client (its own Responses types and stream
+ * accumulator): the running HAIA in front of the fake Anthropic, which checks every request against Anthropic's rules.
+ */
+class ResponsesApiTest {
+
+    @TempDir
+    Path dir;
+    FakeAnthropic anthropic;
+    TestHaia haia;
+    OpenAIClient client;
+
+    @BeforeEach
+    void start() {
+        anthropic = FakeAnthropic.start();
+        haia = TestHaia.start(dir, anthropic);
+        client = OpenAIOkHttpClient.builder().baseUrl(haia.uri("/v1").toString()).apiKey("unused").maxRetries(0)
+                .build();
+    }
+
+    @AfterEach
+    void stop() {
+        haia.close();
+        assertEquals(List.of(), anthropic.violations(), "every upstream request valid");
+        anthropic.close();
+    }
+
+    private Response create(ResponseCreateParams params, boolean stream) {
+        if (!stream) {
+            return client.responses().create(params);
+        }
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        try (StreamResponse<ResponseStreamEvent> events = client.responses().createStreaming(params)) {
+            events.stream().forEach(accumulator::accumulate);
+        }
+        return accumulator.response();
+    }
+
+    /** The Python and Node SDKs' {@code output_text}: the output messages' texts. */
+    private static String text(Response response) {
+        StringBuilder text = new StringBuilder();
+        response.output().stream().filter(o -> o.isMessage()).forEach(o -> o.asMessage().content().forEach(c -> {
+            if (c.isOutputText()) {
+                text.append(c.asOutputText().text());
+            }
+        }));
+        return text.toString();
+    }
+
+    @Test
+    void aFollowUpWithPreviousResponseIdIsAnsweredFromHaiasMemory() {
+        for (boolean stream : List.of(false, true)) {
+            Response first = create(ResponseCreateParams.builder().model("haia")
+                                            .input("pve2 says quorum lost").build(), stream);
+            assertEquals("Echo: pve2 says quorum lost", text(first));
+            assertEquals(ResponseStatus.COMPLETED, first.status().orElseThrow());
+            assertTrue(first.usage().orElseThrow().inputTokens() > 0);
+
+            Response second = create(ResponseCreateParams.builder().model("haia").previousResponseId(first.id())
+                                             .input("and corosync shows link 0 down").build(), stream);
+            assertEquals("Echo: and corosync shows link 0 down", text(second));
+            JsonNode messages = anthropic.lastRequest().body().path("messages");
+            assertEquals(3, messages.size(), "the model saw the first exchange from HAIA's store: " + messages);
+            assertEquals("pve2 says quorum lost", FakeAnthropic.text(messages.get(0).path("content")));
+            assertEquals("Echo: pve2 says quorum lost", FakeAnthropic.text(messages.get(1).path("content")));
+
+            Response retrieved = client.responses().retrieve(second.id());
+            assertEquals(second.id(), retrieved.id());
+            assertEquals(text(second), text(retrieved));
+            assertEquals(first.id(), retrieved.previousResponseId().orElseThrow());
+            var items = client.responses().inputItems().list(second.id()).data();
+            assertEquals(1, items.size());
+            assertEquals("and corosync shows link 0 down",
+                         items.getFirst().asResponseInputMessageItem().content().getFirst().asInputText().text());
+        }
+    }
+
+    @Test
+    void streamedEventsComeInOpenAisOrderWithSequenceNumbers() {
+        anthropic.enqueue(FakeAnthropic.streamed(List.of("Check ", "the ", "ring."), java.time.Duration.ZERO));
+        List<String> types = new ArrayList<>();
+        List<Long> sequence = new ArrayList<>();
+        try (StreamResponse<ResponseStreamEvent> events = client.responses().createStreaming(
+                ResponseCreateParams.builder().model("haia").input("corosync?").build())) {
+            events.stream().forEach(e -> {
+                JsonNode json = Http.JSON.valueToTree(e);
+                types.add(json.path("type").asText());
+                sequence.add(json.path("sequence_number").asLong());
+            });
+        }
+        assertEquals(List.of("response.created", "response.in_progress", "response.output_item.added",
+                             "response.content_part.added", "response.output_text.delta", "response.output_text.delta",
+                             "response.output_text.delta", "response.output_text.done", "response.content_part.done",
+                             "response.output_item.done", "response.completed"), types);
+        for (int i = 0; i < sequence.size(); i++) {
+            assertEquals(i, sequence.get(i));
+        }
+    }
+
+    @Test
+    void aClientFunctionToolRoundTripThroughPreviousResponseId() {
+        for (boolean stream : List.of(false, true)) {
+            anthropic.enqueue(FakeAnthropic.toolUse(new FakeAnthropic.Call("toolu_01" + stream, "node_status",
+                                                                           "{\"node\":\"pve2\"}")));
+            FunctionTool tool = FunctionTool.builder().name("node_status").description("A Proxmox node's status")
+                    .strict(false)
+                    .parameters(FunctionTool.Parameters.builder()
+                                        .putAdditionalProperty("type", JsonValue.from("object"))
+                                        .putAdditionalProperty("properties", JsonValue.from(Map.of(
+                                                "node", Map.of("type", "string"))))
+                                        .build())
+                    .build();
+            Response first = create(ResponseCreateParams.builder().model("haia").addTool(tool)
+                                            .input("is pve2 up?").build(), stream);
+            ResponseFunctionToolCall call = first.output().stream().filter(o -> o.isFunctionCall())
+                    .findFirst().orElseThrow().asFunctionCall();
+            assertEquals("node_status", call.name());
+            assertEquals("{\"node\":\"pve2\"}", call.arguments());
+
+            Response answer = create(ResponseCreateParams.builder().model("haia").addTool(tool)
+                                             .previousResponseId(first.id())
+                                             .inputOfResponse(List.of(ResponseInputItem.ofFunctionCallOutput(
+                                                     ResponseInputItem.FunctionCallOutput.builder()
+                                                             .callId(call.callId())
+                                                             .output("pve2: online, uptime 3d").build())))
+                                             .build(), stream);
+            assertEquals("Echo: pve2: online, uptime 3d", text(answer));
+            JsonNode messages = anthropic.lastRequest().body().path("messages");
+            JsonNode result = messages.get(messages.size() - 1).path("content").get(0);
+            assertEquals("tool_result", result.path("type").asText());
+            assertEquals(call.callId(), result.path("tool_use_id").asText());
+        }
+    }
+
+    @Test
+    void storeFalseStoresNothingAndDeleteForgetsTheExchange() {
+        Response unstored = client.responses().create(ResponseCreateParams.builder().model("haia").store(false)
+                                                              .input("temporary question").build());
+        assertEquals("Echo: temporary question", text(unstored));
+        assertThrows(NotFoundException.class, () -> client.responses().retrieve(unstored.id()));
+        assertEquals(0, Http.get(haia.uri("/v1/conversations")).json().path("data").size());
+
+        Response stored = client.responses().create(ResponseCreateParams.builder().model("haia")
+                                                            .input("remember pve2").build());
+        assertEquals(1, Http.get(haia.uri("/v1/conversations")).json().path("data").size());
+        client.responses().delete(stored.id());
+        assertThrows(NotFoundException.class, () -> client.responses().retrieve(stored.id()));
+        BadRequestException gone = assertThrows(BadRequestException.class, () -> client.responses().create(
+                ResponseCreateParams.builder().model("haia").previousResponseId(stored.id()).input("and?").build()));
+        assertEquals("previous_response_not_found", gone.code().orElseThrow());
+        assertEquals("previous_response_id", gone.param().orElseThrow());
+    }
+
+    @Test
+    void fieldsHaiaCannotHonourAreRefusedByName() {
+        Http.Response background = Http.post(haia.uri("/v1/responses"),
+                                              "{\"model\":\"haia\",\"input\":\"hi\",\"background\":true}", Map.of());
+        assertEquals(400, background.status());
+        assertEquals("background", background.json().path("error").path("param").asText());
+        Http.Response unknown = Http.post(haia.uri("/v1/responses"),
+                                          "{\"model\":\"haia\",\"input\":\"hi\",\"colour\":\"blue\"}", Map.of());
+        assertEquals(400, unknown.status());
+        assertEquals("colour", unknown.json().path("error").path("param").asText());
+        assertFalse(unknown.json().path("error").path("message").asText().isEmpty());
+        assertEquals(0, anthropic.requests().size(), "nothing refused reached the model");
+    }
+}
