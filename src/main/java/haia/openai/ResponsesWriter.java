@@ -92,10 +92,8 @@ public final class ResponsesWriter {
             item(g, item, itemStatus);
         }
         g.writeEndArray();
-        if (outcome.usage().isPresent()) {
+        if (outcome.usage().isPresent()) {   // no usage yet (or none, for a failed response): no field
             usage(g, outcome.usage().get());
-        } else {
-            g.writeNullField("usage");
         }
         g.writeEndObject();
     }
