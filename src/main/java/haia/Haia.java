@@ -267,11 +267,12 @@ public final class Haia implements AutoCloseable {
                                             .build())
                     .build());
         }
+        ChatCompletionsService chat = new ChatCompletionsService(pipeline, config, errors, metrics, timers,
+                                                                 connections, memory, clock);
         routing.register("/v1",
-                         new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, memory,
-                                                    clock),
+                         chat,
                          new ResponsesService(pipeline, store, config, errors, metrics, timers, connections, memory,
-                                              clock),
+                                              chat, clock),
                          new ModelsService(models),
                          new ConversationsService(store),
                          new UsageService(store))

@@ -189,6 +189,33 @@ class ResponsesApiTest {
         assertEquals("previous_response_id", gone.param().orElseThrow());
     }
 
+    /**
+     * OpenWebUI with its connection's API type set to Responses sends each chat's whole branch as input, with the
+     * chat's id in a header: the chat is one conversation in HAIA, aligned as for chat completions, and each
+     * response is stored as its exchange.
+     */
+    @Test
+    void aClientNamingItsChatByHeaderGetsThatChatsMemory() {
+        Map<String, String> chat = Map.of("X-OpenWebUI-Chat-Id", "owui-chat-1");
+        Http.Response first = Http.post(haia.uri("/v1/responses"), "{\"model\":\"haia\",\"input\":[{\"type\":"
+                + "\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"ceph osd.3 is down\"}]}]}",
+                                        chat);
+        assertEquals(200, first.status(), first.body());
+        Http.Response second = Http.post(haia.uri("/v1/responses"), "{\"model\":\"haia\",\"input\":["
+                + "{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"ceph osd.3 is down\"}]},"
+                + "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\","
+                + "\"text\":\"Echo: ceph osd.3 is down\"}]},"
+                + "{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"it flaps hourly\"}]}]}",
+                                         chat);
+        assertEquals(200, second.status(), second.body());
+        JsonNode conversations = Http.get(haia.uri("/v1/conversations")).json().path("data");
+        assertEquals(1, conversations.size(), conversations.toString());
+        assertEquals("openwebui", conversations.get(0).path("kind").asText());
+        assertEquals(4, conversations.get(0).path("live_count").asInt(), "aligned: nothing imported twice");
+        Response stored = client.responses().retrieve(second.json().path("id").asText());
+        assertEquals("Echo: it flaps hourly", text(stored));
+    }
+
     @Test
     void fieldsHaiaCannotHonourAreRefusedByName() {
         Http.Response background = Http.post(haia.uri("/v1/responses"),

@@ -162,10 +162,14 @@ public final class ChatCompletionsService implements HttpService {
         ChatCommand.Generation generation = new ChatCommand.Generation(request.maxTokens(), request.sampling(),
                                                                        request.tools(), request.responseFormat(),
                                                                        request.reasoning());
-        ChatCommand.ConversationHint hint = new ChatCommand.ConversationHint(
-                header(req, conversationHeader), header(req, chatIdHeader), header(req, taskHeader));
         return new ChatCommand(request.model(), request.system(), request.messages(), generation, request.stream(),
-                               hint);
+                               hint(req));
+    }
+
+    /** What the request's headers say about its conversation (the Responses API reads them the same way). */
+    ChatCommand.ConversationHint hint(ServerRequest req) {
+        return new ChatCommand.ConversationHint(header(req, conversationHeader), header(req, chatIdHeader),
+                                                header(req, taskHeader));
     }
 
     /**

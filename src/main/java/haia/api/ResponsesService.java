@@ -59,10 +59,13 @@ public final class ResponsesService implements HttpService {
     private final ScheduledExecutorService timers;
     private final ClientConnections connections;
     private final MemoryBudget memory;
+    private final ChatCompletionsService chat;
 
+    /** @param chat the chat endpoint, whose reading of conversation headers this one shares */
     public ResponsesService(ChatPipeline pipeline, ConversationStore store, HaiaConfig config, ErrorMapper errors,
                             HaiaMetrics metrics, ScheduledExecutorService timers, ClientConnections connections,
-                            MemoryBudget memory, Clock clock) {
+                            MemoryBudget memory, ChatCompletionsService chat, Clock clock) {
+        this.chat = chat;
         this.pipeline = pipeline;
         this.parser = new ResponsesParser(config.chat().maxMessageChars(), config.chat().maxImageBytes());
         this.store = store;
@@ -109,7 +112,7 @@ public final class ResponsesService implements HttpService {
             byte[] bytes = RequestBodies.readJson(req, maxBodyBytes);
             connections.bodyReceived();
             request = parser.parse(bytes, stored::item);
-            command = command(id, request);
+            command = command(id, request, chat.hint(req));
         } catch (InvalidRequestException e) {
             metrics.request("responses", e.code());
             throw e;
@@ -152,7 +155,7 @@ public final class ResponsesService implements HttpService {
      * The request as the pipeline takes it. A continuation's response must exist and have been answered; tool
      * outputs whose call is not in the input must answer that response's calls (and so get their tools' names).
      */
-    private ChatCommand command(String id, ResponsesRequest request) {
+    private ChatCommand command(String id, ResponsesRequest request, ChatCommand.ConversationHint headers) {
         Optional<StoredResponses.Loaded> previous = request.previousResponseId().map(p -> stored.load(p)
                 .orElseThrow(() -> new InvalidRequestException(400, "Previous response with id '"
                         + QueryParams.abbreviate(p) + "' not found.", Optional.of("previous_response_id"),
@@ -175,12 +178,16 @@ public final class ResponsesService implements HttpService {
         ObjectNode echo = request.echo();
         echo.put("created_at", clock.millis() / 1000);
         echo.put("model", request.model().orElse("haia"));
+        // a first response from a client that names its conversation (OpenWebUI forwards its chat id) has that
+        // conversation's memory; store: false stays stateless whatever the headers say
+        boolean byHeaders = previous.isEmpty() && request.store() && !headers.equals(ChatCommand.ConversationHint.NONE);
         ResponseTurn turn = new ResponseTurn(id, previous.map(StoredResponses.Loaded::response), request.store(),
-                                             ResponsesWriter.text(echo));
+                                             ResponsesWriter.text(echo), byHeaders);
         return new ChatCommand(request.model(), request.system(), messages,
                                new ChatCommand.Generation(request.maxOutputTokens(), request.sampling(),
                                                           request.tools(), request.format(), request.reasoning()),
-                               request.stream(), ChatCommand.ConversationHint.NONE, Optional.of(turn));
+                               request.stream(), byHeaders ? headers : ChatCommand.ConversationHint.NONE,
+                               Optional.of(turn));
     }
 
     /** Tool results answering the previous response's calls, with those tools' names. */

@@ -188,7 +188,7 @@ public final class ChatPipeline {
         // a branch client's history is aligned with the stored branch, which needs the conversation's id; a thread
         // client's request reads only the window (found by identity in the same query)
         Conversation conversation = identified.identity().isPresent() && identified.mode() == HistoryAlignment.Mode.BRANCH
-                && command.response().isEmpty()
+                && !responseMemory(command)
                 ? new Conversation(identified.identity(), identified.mode(), store.findId(identified.identity().get()),
                                    false)
                 : identified;
@@ -275,7 +275,7 @@ public final class ChatPipeline {
     }
 
     private Conversation identify(ChatCommand command, ModelRegistry.Route requested) {
-        if (command.response().isPresent()) {
+        if (responseMemory(command)) {
             return responseConversation(command.response().get());
         }
         if (isTask(command)) {
@@ -319,6 +319,11 @@ public final class ChatPipeline {
                                                   HistoryAlignment.Mode.BRANCH, OptionalLong.empty(), false));
     }
 
+    /** Whether a Responses API request's memory is the response chain's (else its headers', as for chat). */
+    private static boolean responseMemory(ChatCommand command) {
+        return command.response().filter(r -> !r.byHeaders()).isPresent();
+    }
+
     private static boolean isTemporaryChat(String chatId) {
         return TEMPORARY_CHAT_PREFIXES.stream().anyMatch(chatId::startsWith);
     }
@@ -348,7 +353,7 @@ public final class ChatPipeline {
     }
 
     private TurnPlan plan(Conversation conversation, ChatCommand command) {
-        if (command.response().isPresent()) {
+        if (responseMemory(command)) {
             return responsePlan(command, command.response().get());
         }
         if (conversation.identity().isEmpty()) {
@@ -412,7 +417,7 @@ public final class ChatPipeline {
         WindowTail tail;
         // with the prompt cache on, the window moves in blocks so its start (the cached prefix) survives turns
         int step = chat.promptCache() ? chat.contextStep() : 0;
-        if (command.response().isPresent() && conversation.stored().isEmpty()) {
+        if (responseMemory(command) && conversation.stored().isEmpty()) {
             // a stateless continuation reads the response's conversation; a first response sends its input as is
             Optional<ResponseStore.StoredResponse> previous = command.response().get().previous();
             if (previous.isEmpty()) {

@@ -16,9 +16,13 @@ import haia.store.ResponseStore;
  * @param previous   the stored response it continues ({@code previous_response_id})
  * @param store      whether to store it ({@code store}, true unless the client said false)
  * @param request    what the response object echoes of the request, as JSON, stored with it
+ * @param byHeaders  a first response from a client that names its conversation with headers (OpenWebUI's chat id,
+ *                   HAIA's conversation header): its memory is that conversation's, exactly as for a chat request
+ *                   with those headers (aligned with the whole branch it sends, tasks and temporary chats stateless);
+ *                   the response is stored as that exchange
  */
 public record ResponseTurn(String responseId, Optional<ResponseStore.StoredResponse> previous, boolean store,
-                           String request) {
+                           String request, boolean byHeaders) {
 
     public ResponseTurn {
         Objects.requireNonNull(responseId, "responseId");
