@@ -412,6 +412,38 @@ class Scenario:
         assert node.returncode == 0, f'browser.mjs failed:\n{node.stdout}\n{node.stderr}'
         return node.stdout.strip().splitlines()[-1] + f'; screenshot {shot}'
 
+    def responses_api_type(self):
+        """Chat E with the connection's API type set to Responses (Admin Settings > Connections > the connection >
+        API Type; stored as api_type "responses" in its config): OpenWebUI 0.12.4 converts each chat request into a
+        POST /v1/responses with the branch as input items (routers/openai.py convert_to_responses_payload) and reads
+        the typed events back (utils/response.py handle_responses_streaming_event). HAIA keys it to the chat by the
+        forwarded chat id, as for chat completions; the API type is set back afterwards."""
+        config = self.owui.api('GET', '/openai/config')
+        configs = config.get('OPENAI_API_CONFIGS') or {}
+        before = dict(configs.get('0', {}))
+        configs['0'] = {**before, 'api_type': 'responses'}
+        self.owui.api('POST', '/openai/config/update', {**config, 'OPENAI_API_CONFIGS': configs})
+        try:
+            assert self.owui.api('GET', '/openai/config')['OPENAI_API_CONFIGS']['0']['api_type'] == 'responses'
+            log_before = len(self.stack.log('haia'))
+            self.begin()
+            reply = self.send('E', 'responses mode: is pve3 back?')
+            assert reply['content'] == 'Echo: responses mode: is pve3 back?', reply['content']
+            pieces = self.streamed_pieces(self.chats['E']['leaf'])
+            assert len(pieces) >= 2, f'the reply arrived in {len(pieces)} pieces, not streamed'
+            self.verify('E')
+            self.begin()
+            self.send('E', 'and the ceph health?')
+            detail = self.verify('E')
+            calls = self.stack.log('haia')[log_before:].count('path=/v1/responses ')
+            assert calls >= 2, f'{calls} requests reached POST /v1/responses'
+            stored = self.haia.conversation(self.chats['E']['id'])
+            assert stored and stored['message_count'] == 4, stored
+            return detail + f'; {calls} requests through POST /v1/responses, streamed in {len(pieces)} updates'
+        finally:
+            configs['0'] = before
+            self.owui.api('POST', '/openai/config/update', {**config, 'OPENAI_API_CONFIGS': configs})
+
     def fake_saw_valid_requests(self):
         violations = self.fake.violations()
         assert violations == [], violations
@@ -463,6 +495,7 @@ def main():
                 ('browser: log in, send, streamed answer, screenshot', s.browser),
                 ('chat D: the model calls one of HAIA\'s tools', s.tools_chat),
                 ('browser: HAIA\'s tool call rendered, screenshot', s.browser_tools),
+                ('chat E: the connection\'s API type set to Responses', s.responses_api_type),
                 ('the fake Anthropic saw only valid requests', s.fake_saw_valid_requests),
             ]
             try:

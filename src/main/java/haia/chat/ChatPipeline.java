@@ -30,7 +30,6 @@ import haia.store.Exchange;
 import haia.store.MessageKey;
 import haia.store.MessageStatus;
 import haia.store.NewMessage;
-import haia.store.ResponseStore;
 import haia.store.StoreException;
 import haia.store.WindowTail;
 import haia.tools.ToolCatalog;
@@ -69,6 +68,7 @@ public final class ChatPipeline {
     static final List<String> TEMPORARY_CHAT_PREFIXES = List.of("temporary:", "local:");
 
     private final ConversationStore store;
+    private final ResponseMemory responses;
     private final ModelRegistry models;
     private final Prompt prompt;
     private final ImageUrls imageUrls;
@@ -104,6 +104,7 @@ public final class ChatPipeline {
                         Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
                         Prices prices, MemoryBudget memory, Clock clock) {
         this.store = store;
+        this.responses = new ResponseMemory(store);
         this.models = models;
         this.prompt = new Prompt(personas, defaultPersona, config, store, clock);
         this.imageUrls = new ImageUrls(config.chat().imageFetch(), config.chat().maxImageBytes(), memory);
@@ -354,7 +355,7 @@ public final class ChatPipeline {
 
     private TurnPlan plan(Conversation conversation, ChatCommand command) {
         if (responseMemory(command)) {
-            return responsePlan(command, command.response().get());
+            return responses.plan(command, command.response().get());
         }
         if (conversation.identity().isEmpty()) {
             return TurnPlan.newTurn(command.userTurn());
@@ -364,24 +365,6 @@ public final class ChatPipeline {
             live = conversation.stored().isPresent() ? store.liveBranch(conversation.stored().getAsLong()) : List.of();
         }
         return HistoryAlignment.plan(conversation.mode(), live, command.history(), command.userTurn());
-    }
-
-    /**
-     * A Responses API turn appends its input (history it carries is imported, as the client sent it) to the
-     * conversation up to the response it continues; whatever followed that response leaves the live branch. A
-     * response that already left it cannot be continued: its conversation moved on without it.
-     */
-    private TurnPlan responsePlan(ChatCommand command, ResponseTurn turn) {
-        if (turn.previous().isPresent() && !store.responses().live(turn.previous().get().lastMessageId())) {
-            throw new RequestRefused("previous_response_id", "Response '" + turn.previous().get().id()
-                    + "' can no longer be continued: a later request continued an earlier response of its"
-                    + " conversation, which replaced it (or it failed). Continue from a later response, or send the"
-                    + " context again as input");
-        }
-        List<LlmMessage> history = command.history();
-        TurnPlan.Kind kind = history.isEmpty() ? TurnPlan.Kind.NEW_TURN : TurnPlan.Kind.IMPORT;
-        OptionalLong after = turn.previous().isPresent() ? OptionalLong.of(turn.after()) : OptionalLong.empty();
-        return new TurnPlan(kind, after, history, command.userTurn());
     }
 
     /**
@@ -414,19 +397,10 @@ public final class ChatPipeline {
     private List<LlmMessage> window(Conversation conversation, TurnPlan plan, ChatCommand command,
                                     ModelRegistry.Route route) {
         int size = windowSize(route);
-        WindowTail tail;
         // with the prompt cache on, the window moves in blocks so its start (the cached prefix) survives turns
         int step = chat.promptCache() ? chat.contextStep() : 0;
         if (responseMemory(command) && conversation.stored().isEmpty()) {
-            // a stateless continuation reads the response's conversation; a first response sends its input as is
-            Optional<ResponseStore.StoredResponse> previous = command.response().get().previous();
-            if (previous.isEmpty()) {
-                return ContextWindow.clientContext(command.history(), plan.userTurn());
-            }
-            tail = store.tail(previous.get().conversationId(), OptionalLong.of(command.response().get().after()),
-                              size + step);
-            return Ageing.aged(ContextWindow.assemble(tail.messages(), tail.before(), command.history(),
-                                                      plan.userTurn(), size, step));
+            return responses.window(command, plan, size, step);   // stateless, or a first response
         }
         if (conversation.identity().isEmpty()) {
             // a temporary chat sends its whole branch, of which the model gets the newest messages, as in a stored
@@ -436,6 +410,7 @@ public final class ChatPipeline {
                     : ContextWindow.clientContext(command.history(), plan.userTurn());
         }
         int limit = size + step;
+        WindowTail tail;
         if (conversation.stored().isPresent()) {
             tail = store.tail(conversation.stored().getAsLong(), plan.supersedeFrom(), limit);
         } else if (conversation.mode() == HistoryAlignment.Mode.THREAD) {
@@ -504,7 +479,7 @@ public final class ChatPipeline {
         long id;
         try {
             id = store.commit(new Exchange(conversation.identity().get(), supersede, messages, billed,
-                                           turn.map(r -> record(r, result))));
+                                           turn.map(r -> ResponseMemory.record(r, result))));
         } catch (StoreException e) {
             // the model has been called (and billed): its outcome still goes to the client; only the record is lost
             lost(conversation, result, messages, e);
@@ -513,16 +488,6 @@ public final class ChatPipeline {
         messages.forEach(m -> metrics.messagesStored(m.role() == LlmMessage.Role.USER ? "user" : "assistant",
                                                      m.status().dbValue(), 1));
         return Optional.of(id);
-    }
-
-    private static ResponseStore.NewResponse record(ResponseTurn turn, ModelResult result) {
-        ResponseStore.Outcome outcome = switch (result) {
-            case ModelResult.Answered ignored -> ResponseStore.Outcome.ANSWERED;
-            case ModelResult.Failed ignored -> ResponseStore.Outcome.FAILED;
-            case ModelResult.Cancelled ignored -> ResponseStore.Outcome.CANCELLED;
-        };
-        return new ResponseStore.NewResponse(turn.responseId(), turn.previous().map(ResponseStore.StoredResponse::id),
-                                             outcome, turn.request());
     }
 
     /** The usage ledger's row for a call no conversation stores; a failure to write it costs the reply nothing. */
