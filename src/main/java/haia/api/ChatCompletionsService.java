@@ -130,6 +130,17 @@ public final class ChatCompletionsService implements HttpService {
                 : new JsonReply(res, reply -> OpenAiWriter.completion(id, created, reply.model(), reply.parts(),
                                                                  reply.finishReason(), reply.usage()),
                                 errors, log.correlationId(), connection, timers);
+        answer(pipeline, command, sink, res, log, errors, metrics, "chat_completions", connection);
+    }
+
+    /**
+     * Runs a command through the pipeline into its sink (the error funnel too), logs and counts the outcome; a
+     * blocking client that left before its answer gets nginx's 499 "client closed request", which the request log
+     * then shows (Helidon wants a response all the same). Shared with the Responses API.
+     */
+    static void answer(ChatPipeline pipeline, ChatCommand command, ReplySink sink, ServerResponse res, RequestLog log,
+                       ErrorMapper errors, HaiaMetrics metrics, String endpoint,
+                       Optional<ClientConnections.Connection> connection) {
         String outcome;
         try {
             try {
@@ -144,14 +155,12 @@ public final class ChatCompletionsService implements HttpService {
                 outcome = errors.code(e);
                 sink.fail(e);
             }
-            if (!request.stream() && !res.isSent()) {
-                // the client left before its answer, so the pipeline answered nobody; Helidon wants a response all
-                // the same: nginx's 499 "client closed request", which the request log then shows too
+            if (!command.stream() && !res.isSent()) {
                 res.status(Status.create(499, "Client Closed Request"));
                 res.send();
             }
             log.put("outcome", outcome);
-            metrics.request("chat_completions", outcome);
+            metrics.request(endpoint, outcome);
         } finally {
             // whatever happened, a connection watched for its client leaving must not be read by anyone else
             connection.ifPresent(ClientConnections.Connection::finish);

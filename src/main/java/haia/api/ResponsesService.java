@@ -30,7 +30,6 @@ import haia.openai.ResponsesWriter;
 import haia.store.ConversationStore;
 import haia.store.ResponseStore;
 
-import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -126,29 +125,7 @@ public final class ResponsesService implements HttpService {
                 : new JsonReply(res, reply -> ResponsesWriter.response(echo, id, reply.model(), ResponseEvents.outcome(
                         reply.finishReason(), reply.usage(), clock.millis() / 1000),
                         ResponseItems.output(id, reply.parts())), errors, log.correlationId(), connection, timers);
-        String outcome;
-        try {
-            try {
-                ChatPipeline.Outcome result = pipeline.handle(command, sink);
-                result.conversationId().ifPresent(c -> log.put("conversation", c));
-                log.put("memory", result.memory().name().toLowerCase(Locale.ROOT));
-                log.put("model", result.model()).put("provider", result.provider());
-                result.upstreamRequestId().ifPresent(u -> log.put("upstream_request", u));
-                log.put("tokens_in", result.usage().inputTokens()).put("tokens_out", result.usage().outputTokens());
-                outcome = result.result();
-            } catch (RuntimeException e) {
-                outcome = errors.code(e);
-                sink.fail(e);
-            }
-            if (!request.stream() && !res.isSent()) {
-                res.status(Status.create(499, "Client Closed Request"));   // the client left before its answer
-                res.send();
-            }
-            log.put("outcome", outcome);
-            metrics.request("responses", outcome);
-        } finally {
-            connection.ifPresent(ClientConnections.Connection::finish);
-        }
+        ChatCompletionsService.answer(pipeline, command, sink, res, log, errors, metrics, "responses", connection);
     }
 
     /**

@@ -20,7 +20,6 @@ import haia.llm.Sampling;
 import haia.llm.ToolChoice;
 import haia.llm.ToolDefinition;
 import haia.llm.ToolUse;
-import haia.tools.ToolNames;
 
 /**
  * Turns a {@code POST /v1/responses} body into a {@link ResponsesRequest}, or an {@link InvalidRequestException}
@@ -181,23 +180,14 @@ public final class ResponsesParser {
                     throw new InvalidRequestException(at + ".type '" + Fields.abbreviate(type) + "' is not supported:"
                             + " HAIA offers function tools (and runs its own tools itself)", at + ".type");
                 }
-                String name = Fields.requiredString(tool, "name", at + ".name");
-                if (!ToolsParser.NAME.matcher(name).matches()) {
-                    throw new InvalidRequestException(at + ".name '" + Fields.abbreviate(name) + "' must be 1-64"
-                            + " letters, digits, underscores or dashes", at + ".name");
-                }
-                if (ToolNames.isReserved(name)) {
-                    throw new InvalidRequestException(at + ".name '" + name + "': names starting with "
-                            + ToolNames.PREFIX + " are reserved for HAIA's own tools; rename the tool", at + ".name");
-                }
+                String name = ToolsParser.checkedName(Fields.requiredString(tool, "name", at + ".name"), at + ".name");
                 if (!names.add(name)) {
                     throw new InvalidRequestException(at + ".name '" + name + "' is offered twice", at + ".name");
                 }
                 Optional<String> description = Fields.optionalString(tool, "description", at + ".description");
                 JsonNode parameters = tool.get("parameters");
                 if (parameters == null || parameters.isNull()) {
-                    parameters = JsonNodeFactory.instance.objectNode().put("type", "object");
-                    ((ObjectNode) parameters).putObject("properties");
+                    parameters = ToolsParser.emptyObjectSchema();
                 } else if (!parameters.isObject()) {
                     throw new InvalidRequestException(at + ".parameters must be a JSON Schema object",
                                                       at + ".parameters");

@@ -61,15 +61,7 @@ final class ToolsParser {
         }
         JsonNode function = Fields.object(node.get("function"), at + ".function",
                                           "an object with name, description and parameters");
-        String name = Fields.requiredString(function, "name", at + ".function.name");
-        if (!NAME.matcher(name).matches()) {
-            throw new InvalidRequestException(at + ".function.name '" + Fields.abbreviate(name) + "' must be 1-64"
-                    + " letters, digits, underscores or dashes", at + ".function.name");
-        }
-        if (ToolNames.isReserved(name)) {
-            throw new InvalidRequestException(at + ".function.name '" + name + "': names starting with "
-                    + ToolNames.PREFIX + " are reserved for HAIA's own tools; rename the tool", at + ".function.name");
-        }
+        String name = checkedName(Fields.requiredString(function, "name", at + ".function.name"), at + ".function.name");
         String description = Fields.optionalString(function, "description", at + ".function.description").orElse("");
         JsonNode parameters = function.get("parameters");
         if (parameters == null || parameters.isNull()) {
@@ -82,7 +74,20 @@ final class ToolsParser {
                                   Fields.optionalBoolean(function, "strict", at + ".function.strict"));
     }
 
-    private static JsonNode emptyObjectSchema() {
+    /** A client tool's name: what OpenAI accepts, and none of HAIA's reserved ones. */
+    static String checkedName(String name, String at) {
+        if (!NAME.matcher(name).matches()) {
+            throw new InvalidRequestException(at + " '" + Fields.abbreviate(name) + "' must be 1-64 letters, digits,"
+                    + " underscores or dashes", at);
+        }
+        if (ToolNames.isReserved(name)) {
+            throw new InvalidRequestException(at + " '" + name + "': names starting with " + ToolNames.PREFIX
+                    + " are reserved for HAIA's own tools; rename the tool", at);
+        }
+        return name;
+    }
+
+    static JsonNode emptyObjectSchema() {
         var schema = JsonNodeFactory.instance.objectNode().put("type", "object");
         schema.putObject("properties");
         return schema;
