@@ -23,7 +23,9 @@ import com.openai.models.responses.ResponseStreamEvent;
 import com.openai.models.responses.inputitems.InputItemListParams;
 
 import haia.testing.FakeAnthropic;
+import haia.testing.FakeProxmox;
 import haia.testing.Http;
+import haia.testing.SseClient;
 import haia.testing.TestHaia;
 
 import org.junit.jupiter.api.AfterEach;
@@ -214,6 +216,111 @@ class ResponsesApiTest {
         assertEquals(4, conversations.get(0).path("live_count").asInt(), "aligned: nothing imported twice");
         Response stored = client.responses().retrieve(second.json().path("id").asText());
         assertEquals("Echo: it flaps hourly", text(stored));
+    }
+
+    /**
+     * HAIA's own tools (here its Proxmox tools, against the fake Proxmox) run in the agent loop and come back as
+     * {@code mcp_call} items, streamed as {@code response.mcp_call.*} events, never as {@code function_call} items a
+     * client would run; a follow-up remembers the call and its result, and a client may send the items back as input.
+     */
+    @Test
+    void haiasOwnToolsAreMcpCallItemsNeverFunctionCalls() throws Exception {
+        haia.close();
+        try (FakeProxmox pve = FakeProxmox.start(dir)) {
+            Map<String, String> env = TestHaia.baseEnv(dir, anthropic);
+            env.put("HAIA_PROXMOX_URL", pve.url());
+            env.put("HAIA_PROXMOX_TOKEN", FakeProxmox.TOKEN);
+            env.put("HAIA_PROXMOX_FINGERPRINT", pve.fingerprint());
+            haia = TestHaia.start(dir, env);
+            client = OpenAIOkHttpClient.builder().baseUrl(haia.uri("/v1").toString()).apiKey("unused").maxRetries(0)
+                    .build();
+            for (boolean stream : List.of(false, true)) {
+                anthropic.enqueue(FakeAnthropic.toolUse(new FakeAnthropic.Call("toolu_pve" + stream,
+                                                                               "haia_pve_cluster_status", "{}")),
+                                  FakeAnthropic.reply("Two of three nodes are up."));
+                List<String> types = new ArrayList<>();
+                Response response;
+                if (stream) {
+                    ResponseAccumulator accumulator = ResponseAccumulator.create();
+                    try (StreamResponse<ResponseStreamEvent> events = client.responses().createStreaming(
+                            ResponseCreateParams.builder().model("haia").input("which nodes are up?").build())) {
+                        events.stream().forEach(e -> {
+                            types.add(Http.JSON.valueToTree(e).path("type").asText());
+                            accumulator.accumulate(e);
+                        });
+                    }
+                    response = client.responses().retrieve(accumulator.response().id());
+                } else {
+                    response = client.responses().create(ResponseCreateParams.builder().model("haia")
+                                                                 .input("which nodes are up?").build());
+                }
+                JsonNode output = Http.JSON.valueToTree(response.output());
+                assertEquals("mcp_call", output.get(0).path("type").asText(), output.toString());
+                assertEquals("haia", output.get(0).path("server_label").asText());
+                assertEquals("haia_pve_cluster_status", output.get(0).path("name").asText());
+                assertTrue(output.get(0).path("output").asText().contains("2 of 3 nodes online"), output.toString());
+                assertEquals("Two of three nodes are up.", text(response));
+                assertFalse(output.toString().contains("function_call"), "never a call the client would run");
+                if (stream) {
+                    assertTrue(types.containsAll(List.of("response.mcp_call.in_progress",
+                                                         "response.mcp_call.completed")), types.toString());
+                }
+                Response next = client.responses().create(ResponseCreateParams.builder().model("haia")
+                                                                   .previousResponseId(response.id())
+                                                                   .input("and which one is down?").build());
+                JsonNode window = anthropic.lastRequest().body().path("messages");
+                assertEquals("tool_use", window.get(1).path("content").get(0).path("type").asText(), window.toString());
+                assertEquals("tool_result", window.get(2).path("content").get(0).path("type").asText());
+                assertEquals("Echo: and which one is down?", text(next));
+            }
+            // a client that manages its own context sends the items back: they are read as what they were
+            Http.Response replay = Http.post(haia.uri("/v1/responses"), "{\"model\":\"haia\",\"store\":false,"
+                    + "\"input\":[{\"role\":\"user\",\"content\":\"which nodes are up?\"},"
+                    + "{\"type\":\"mcp_call\",\"id\":\"mcp_1\",\"server_label\":\"haia\",\"name\":\"haia_pve_cluster_status\","
+                    + "\"arguments\":\"{}\",\"output\":\"2 of 3 nodes online\"},"
+                    + "{\"role\":\"assistant\",\"content\":\"Two of three nodes are up.\"},"
+                    + "{\"role\":\"user\",\"content\":\"thanks\"}]}", Map.of());
+            assertEquals(200, replay.status(), replay.body());
+            JsonNode window = anthropic.lastRequest().body().path("messages");
+            assertEquals("tool_use", window.get(1).path("content").get(0).path("type").asText(), window.toString());
+        }
+    }
+
+    /** A streaming client that hangs up stops the model; the response is stored as cancelled, out of the window. */
+    @Test
+    void aClientThatHangsUpStopsTheModelAndTheResponseReadsCancelled() throws Exception {
+        List<String> pieces = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            pieces.add("token" + i + " ");
+        }
+        anthropic.enqueue(FakeAnthropic.streamed(pieces, java.time.Duration.ofMillis(100)));
+        String id;
+        try (SseClient sse = SseClient.post(haia.uri("/v1/responses"),
+                                            "{\"model\":\"haia\",\"input\":\"long answer please\",\"stream\":true}",
+                                            Map.of())) {
+            id = Http.JSON.readTree(sse.nextData()).path("response").path("id").asText();
+            for (int deltas = 0; deltas < 5; ) {
+                if (Http.JSON.readTree(sse.nextData()).path("type").asText().equals("response.output_text.delta")) {
+                    deltas++;
+                }
+            }
+        }
+        assertTrue(anthropic.awaitDisconnect(java.time.Duration.ofSeconds(5)), "HAIA closed the upstream connection");
+        assertTrue(anthropic.eventsWritten() < 40, "the upstream stopped early: " + anthropic.eventsWritten());
+        JsonNode stored = null;
+        for (int i = 0; i < 100; i++) {
+            Http.Response got = Http.get(haia.uri("/v1/responses/" + id));
+            if (got.status() == 200) {
+                stored = got.json();
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertEquals("cancelled", stored.path("status").asText(), String.valueOf(stored));
+        Http.Response next = Http.post(haia.uri("/v1/responses"), "{\"model\":\"haia\",\"previous_response_id\":\""
+                + id + "\",\"input\":\"go on\"}", Map.of());
+        assertEquals(400, next.status(), next.body());
+        assertEquals("previous_response_id", next.json().path("error").path("param").asText());
     }
 
     @Test
