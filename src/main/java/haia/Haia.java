@@ -56,6 +56,7 @@ import io.helidon.health.checks.DiskSpaceHealthCheck;
 import io.helidon.health.checks.HealthChecks;
 import io.helidon.http.media.MediaContext;
 import io.helidon.http.media.jackson.JacksonSupport;
+import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsSupport;
@@ -145,6 +146,9 @@ public final class Haia implements AutoCloseable {
                                         config.defaultModel());
 
         preRegisterMetrics();
+        models.all().forEach(route -> metrics.modelTokensGauges(route.provider(), route.id(),
+                                                                () -> models.measure(route).tokensPerCharacter(),
+                                                                () -> models.measure(route).context().orElse(0)));
         this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock, metrics::toolCall);
         this.store = ConversationStore.open(config.store(), clock);
         metrics.poolGauges(store::poolStats);
@@ -156,7 +160,7 @@ public final class Haia implements AutoCloseable {
         prices.warnings(config).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
     }
 
-    /** Every counter whose labels are known now starts at 0 (README "Metrics"). */
+    /** Every counter whose labels are known now starts at 0 (docs/operations.md "Metrics"). */
     private void preRegisterMetrics() {
         List<String> outcomes = new ArrayList<>(List.of("ok", "cancelled", "new_thread"));
         outcomes.addAll(ErrorMapper.codes());
@@ -193,6 +197,9 @@ public final class Haia implements AutoCloseable {
                 // over the limit before a byte of it is read, ending the connection with a lingering close
                 // (ClientConnections)
                 .addProtocol(Http1Config.builder().addReceiveListener(connections).build())
+                // a blocking socket per connection, as before Helidon 4.5 made NIO channels the default: the listener
+                // above half-closes it for a lingering close, and times out its reads (ClientConnections)
+                .useNio(false)
                 // Helidon's own limit stays as the backstop: it counts a chunked body's chunks as they arrive, so no
                 // chunk larger than the limit is ever buffered (a declared length never reaches it: see above)
                 .maxPayloadSize(config.server().maxBodyBytes())
@@ -201,6 +208,8 @@ public final class Haia implements AutoCloseable {
                 .idleConnectionTimeout(clientReadTimeout)
                 .idleConnectionPeriod(shorter(clientReadTimeout.dividedBy(4), Duration.ofSeconds(5)))
                 .directHandlers(TransportErrors.handlers(MAX_HEADER_BYTES, config.server().maxBodyBytes()))
+                // hands the parser's reason to those handlers, which put a short, escaped summary of it in the 400
+                .errorHandling(ErrorHandling.builder().includeEntity(true).build())
                 // stream chunks and small responses leave at once (no Nagle + delayed-ACK stalls of up to 40 ms)
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .mediaContext(MediaContext.builder()
@@ -235,9 +244,14 @@ public final class Haia implements AutoCloseable {
             try {
                 route.client().modelProblem(route.upstreamModel()).ifPresent(problem -> warnings.add(
                         model + ": " + problem));
+                // the model's real context, where its server says: the token budget plans within it
+                route.client().contextTokens(route.upstreamModel()).ifPresent(found -> models.tokens().context(
+                        route.provider(), route.upstreamModel(), found.tokens(), "said by its server: "
+                                + found.source()));
             } catch (LlmException e) {
                 String fix = switch (e.category()) {
                     case AUTHENTICATION -> " Check " + provider.keySetting() + ".";
+                    case PROTOCOL -> " Check " + provider.urlSetting() + " and the provider's type.";
                     case UNAVAILABLE, TIMEOUT -> " Check " + provider.urlSetting()
                             + "; HAIA tries again with each chat (a model host may boot after HAIA).";
                     default -> "";

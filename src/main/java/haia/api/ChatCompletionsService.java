@@ -128,7 +128,7 @@ public final class ChatCompletionsService implements HttpService {
                 ? new SseReply(res, id, created, requestedModel, request.includeUsage(), keepAlive, timers, errors,
                                log.correlationId(), command.hint().chatId().isPresent())
                 : new JsonReply(res, reply -> OpenAiWriter.completion(id, created, reply.model(), reply.parts(),
-                                                                 reply.finishReason(), reply.usage()),
+                                                                 reply.finishReason(), reply.usage(), reply.notes()),
                                 errors, log.correlationId(), connection, timers);
         answer(pipeline, command, sink, res, log, errors, metrics, "chat_completions", connection);
     }
@@ -172,7 +172,7 @@ public final class ChatCompletionsService implements HttpService {
                                                                        request.tools(), request.responseFormat(),
                                                                        request.reasoning());
         return new ChatCommand(request.model(), request.system(), request.messages(), generation, request.stream(),
-                               hint(req));
+                               hint(req), request.attachments());
     }
 
     /** What the request's headers say about its conversation (the Responses API reads them the same way). */

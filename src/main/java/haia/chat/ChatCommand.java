@@ -22,8 +22,9 @@ import haia.llm.ToolUse;
  * @param generation what the client asked of the reply beyond the messages
  * @param stream     whether the client wants the reply as it is generated
  * @param hint       what the request's headers say about its conversation
- * @param response   for a Responses API request: its id, what it continues and whether to store it (the hint is
- *                   then not consulted)
+ * @param attachments what the client attached beside the messages (OpenWebUI's documents): context for this request,
+ *                    not part of what the user said
+ * @param response   for a Responses API request: its id, what it continues and whether to store it
  */
 public record ChatCommand(Optional<String> model,
                           List<String> system,
@@ -31,7 +32,14 @@ public record ChatCommand(Optional<String> model,
                           Generation generation,
                           boolean stream,
                           ConversationHint hint,
+                          Attachments attachments,
                           Optional<ResponseTurn> response) {
+
+    /** A request without attachments. */
+    public ChatCommand(Optional<String> model, List<String> system, List<LlmMessage> messages, Generation generation,
+                       boolean stream, ConversationHint hint) {
+        this(model, system, messages, generation, stream, hint, Attachments.NONE);
+    }
 
     public ChatCommand {
         Objects.requireNonNull(model, "model");
@@ -39,6 +47,7 @@ public record ChatCommand(Optional<String> model,
         messages = List.copyOf(messages);
         Objects.requireNonNull(generation, "generation");
         Objects.requireNonNull(hint, "hint");
+        Objects.requireNonNull(attachments, "attachments");
         Objects.requireNonNull(response, "response");
         if (messages.isEmpty() || messages.getLast().role() != LlmMessage.Role.USER) {
             throw new IllegalArgumentException("a chat command ends with a user message");
@@ -47,8 +56,8 @@ public record ChatCommand(Optional<String> model,
 
     /** A chat completion request. */
     public ChatCommand(Optional<String> model, List<String> system, List<LlmMessage> messages, Generation generation,
-                       boolean stream, ConversationHint hint) {
-        this(model, system, messages, generation, stream, hint, Optional.empty());
+                       boolean stream, ConversationHint hint, Attachments attachments) {
+        this(model, system, messages, generation, stream, hint, attachments, Optional.empty());
     }
 
     /**
