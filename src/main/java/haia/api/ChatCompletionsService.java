@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 
 import haia.chat.ChatCommand;
 import haia.chat.ChatPipeline;
@@ -130,17 +131,19 @@ public final class ChatCompletionsService implements HttpService {
                 : new JsonReply(res, reply -> OpenAiWriter.completion(id, created, reply.model(), reply.parts(),
                                                                  reply.finishReason(), reply.usage(), reply.notes()),
                                 errors, log.correlationId(), connection, timers);
-        answer(pipeline, command, sink, res, log, errors, metrics, "chat_completions", connection);
+        answer(pipeline, command, sink, res, log, errors, metrics, "chat_completions", connection,
+               UnaryOperator.identity());
     }
 
     /**
      * Runs a command through the pipeline into its sink (the error funnel too), logs and counts the outcome; a
      * blocking client that left before its answer gets nginx's 499 "client closed request", which the request log
-     * then shows (Helidon wants a response all the same). Shared with the Responses API.
+     * then shows (Helidon wants a response all the same). Shared with the Responses API, whose refusals
+     * {@code inItsTerms} renames to its own request fields.
      */
     static void answer(ChatPipeline pipeline, ChatCommand command, ReplySink sink, ServerResponse res, RequestLog log,
                        ErrorMapper errors, HaiaMetrics metrics, String endpoint,
-                       Optional<ClientConnections.Connection> connection) {
+                       Optional<ClientConnections.Connection> connection, UnaryOperator<RuntimeException> inItsTerms) {
         String outcome;
         try {
             try {
@@ -153,7 +156,7 @@ public final class ChatCompletionsService implements HttpService {
                 outcome = result.result();
             } catch (RuntimeException e) {
                 outcome = errors.code(e);
-                sink.fail(e);
+                sink.fail(inItsTerms.apply(e));
             }
             if (!command.stream() && !res.isSent()) {
                 res.status(Status.create(499, "Client Closed Request"));

@@ -126,7 +126,8 @@ public final class ResponsesService implements HttpService {
                 : new JsonReply(res, reply -> ResponsesWriter.response(echo, id, reply.model(), ResponseEvents.outcome(
                         reply.finishReason(), reply.usage(), clock.millis() / 1000),
                         ResponseItems.output(id, reply.parts())), errors, log.correlationId(), connection, timers);
-        ChatCompletionsService.answer(pipeline, command, sink, res, log, errors, metrics, "responses", connection);
+        ChatCompletionsService.answer(pipeline, command, sink, res, log, errors, metrics, "responses", connection,
+                                      ResponsesParser::inItsTerms);
     }
 
     /**

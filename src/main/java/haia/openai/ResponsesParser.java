@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import haia.chat.RequestRefused;
 import haia.llm.ReasoningEffort;
 import haia.llm.ResponseFormat;
 import haia.llm.Sampling;
@@ -129,6 +130,26 @@ public final class ResponsesParser {
         echo.put("background", false);
         return new ResponsesRequest(model, system, input.messages(), input.items(), maxOutputTokens, sampling, tools,
                                     format, reasoning, stream, store, previous, input.unansweredCalls(), echo);
+    }
+
+    /**
+     * A refusal from the pipeline (a capability the model lacks, a combination its provider refuses) names the chat
+     * completion fields; a Responses API client gets the same refusal in terms of its own fields.
+     */
+    public static RuntimeException inItsTerms(RuntimeException e) {
+        if (!(e instanceof RequestRefused refused)) {
+            return e;
+        }
+        String param = refused.param();
+        String field = switch (param) {
+            case "messages" -> "input";
+            case "reasoning_effort" -> "reasoning.effort";
+            case "response_format" -> "text.format";
+            default -> param.startsWith("tools[") ? param.replace(".function.name", ".name") : param;
+        };
+        String message = refused.getMessage().replace("response_format.json_schema.schema", "text.format.schema")
+                .replace("response_format", "text.format").replace("reasoning_effort", "reasoning.effort");
+        return new RequestRefused(field, message);
     }
 
     /** Fields whose non-default values HAIA cannot honour. */

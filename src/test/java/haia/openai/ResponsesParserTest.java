@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 
+import haia.chat.RequestRefused;
 import haia.llm.LlmMessage;
 import haia.llm.Part;
 import haia.llm.ResponseFormat;
@@ -125,5 +126,27 @@ class ResponsesParserTest {
                 .orElseThrow(), "HAIA answers input, it does not continue a reply");
         assertEquals("input[0].name", refused("{\"input\":[{\"type\":\"mcp_call\",\"id\":\"m\",\"name\":\"web\","
                 + "\"server_label\":\"x\",\"arguments\":\"{}\"}]}").param().orElseThrow());
+    }
+
+    /** The pipeline's refusals name chat completion fields; a Responses client reads its own. */
+    @Test
+    void aModelsRefusalIsRetoldInTheResponsesFields() {
+        for (String[] names : List.of(new String[] {"messages", "input"},
+                                      new String[] {"reasoning_effort", "reasoning.effort"},
+                                      new String[] {"response_format", "text.format"},
+                                      new String[] {"tools[2].function.name", "tools[2].name"},
+                                      new String[] {"temperature", "temperature"})) {
+            RuntimeException told = ResponsesParser.inItsTerms(new RequestRefused(names[0], "leave " + names[0]
+                    + " out"));
+            RequestRefused refused = assertInstanceOf(RequestRefused.class, told);
+            assertEquals(names[1], refused.param());
+        }
+        RuntimeException told = ResponsesParser.inItsTerms(new RequestRefused("response_format", "Claude cannot use"
+                + " extended thinking (reasoning_effort) together with response_format: response_format.json_schema"
+                + ".schema must have type object"));
+        assertEquals("Claude cannot use extended thinking (reasoning.effort) together with text.format: "
+                             + "text.format.schema must have type object", told.getMessage());
+        IllegalStateException other = new IllegalStateException("x");
+        assertEquals(other, ResponsesParser.inItsTerms(other));
     }
 }
