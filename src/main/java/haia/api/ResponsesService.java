@@ -13,7 +13,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import haia.chat.ChatCommand;
-import haia.chat.Attachments;
 import haia.chat.ChatPipeline;
 import haia.chat.MemoryBudget;
 import haia.chat.ReplySink;
@@ -166,7 +165,7 @@ public final class ResponsesService implements HttpService {
                                new ChatCommand.Generation(request.maxOutputTokens(), request.sampling(),
                                                           request.tools(), request.format(), request.reasoning()),
                                request.stream(), byHeaders ? headers : ChatCommand.ConversationHint.NONE,
-                               Attachments.NONE, Optional.of(turn));
+                               request.attachments(), Optional.of(turn));
     }
 
     /** Tool results answering the previous response's calls, with those tools' names. */

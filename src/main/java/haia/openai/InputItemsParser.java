@@ -10,6 +10,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import haia.chat.Attachments;
 import haia.llm.LlmMessage;
 import haia.llm.Part;
 import haia.tools.ToolNames;
@@ -21,6 +22,8 @@ import haia.tools.ToolNames;
  * items, {@code reasoning} and {@code mcp_call} items HAIA gave earlier, and {@code item_reference} items naming a
  * stored item. Consecutive assistant-side items form one assistant turn; each tool output is a user turn of its own,
  * as {@code tool} messages are in chat completions. Other item types are OpenAI's own tools': a 400 naming them.
+ * OpenWebUI's wrappers around user texts (its documents, its file references) are taken off as for chat completions:
+ * what is stored is what the user typed, the documents go to the model as the request's attachments.
  */
 public final class InputItemsParser {
 
@@ -30,8 +33,12 @@ public final class InputItemsParser {
         Optional<ResponseItems.Item> item(String id);
     }
 
-    /** The input as turns: system texts apart, how many items came, tool outputs whose call is not in the input. */
-    record Parsed(List<String> system, List<LlmMessage> messages, int items, Set<String> unansweredCalls) {
+    /**
+     * The input as turns: system texts apart, how many items came, tool outputs whose call is not in the input, and
+     * what OpenWebUI attached to the user's words.
+     */
+    record Parsed(List<String> system, List<LlmMessage> messages, int items, Set<String> unansweredCalls,
+                  Attachments attachments) {
     }
 
     private final MessagesParser messages;
@@ -44,14 +51,15 @@ public final class InputItemsParser {
         if (input == null || input.isNull()) {
             throw new InvalidRequestException("input is required", "input");
         }
+        MessagesParser.Unwrapping unwrapping = new MessagesParser.Unwrapping();
         if (input.isTextual()) {
-            String text = Fields.checkedText(input.textValue(), "input");
+            String text = unwrapping.next().ownWords(Fields.checkedText(input.textValue(), "input"));
             messages.checkLength(text, "input");
             if (text.isBlank()) {
                 throw new InvalidRequestException("input is empty", "input");
             }
             return new Parsed(List.of(), List.of(new LlmMessage(LlmMessage.Role.USER, List.of(new Part.Text(text)))),
-                              1, Set.of());
+                              1, Set.of(), unwrapping.attachments());
         }
         if (!input.isArray() || input.isEmpty()) {
             throw new InvalidRequestException("input must be a string or a non-empty array of input items", "input");
@@ -62,7 +70,7 @@ public final class InputItemsParser {
             JsonNode item = Fields.object(input.get(i), at, "an input item (a message, function_call_output, ...)");
             String type = Fields.optionalString(item, "type", at + ".type").orElse("message");
             switch (type) {
-                case "message" -> message(item, at, turns);
+                case "message" -> message(item, at, turns, unwrapping);
                 case "function_call" -> {
                     String callId = Fields.requiredString(item, "call_id", at + ".call_id");
                     String name = Fields.requiredString(item, "name", at + ".name");
@@ -103,15 +111,15 @@ public final class InputItemsParser {
             throw new InvalidRequestException("input must end with a user message or a function_call_output: HAIA"
                     + " answers input and does not continue a reply", "input");
         }
-        return new Parsed(turns.system, turns.messages, input.size(), turns.unanswered);
+        return new Parsed(turns.system, turns.messages, input.size(), turns.unanswered, unwrapping.attachments());
     }
 
-    private void message(JsonNode item, String at, Turns turns) {
+    private void message(JsonNode item, String at, Turns turns, MessagesParser.Unwrapping unwrapping) {
         String role = Fields.requiredString(item, "role", at + ".role");
         JsonNode content = item.get("content");
         switch (role) {
             case "system", "developer" -> turns.system.add(text(content, at + ".content", "input_text"));
-            case "user" -> turns.user(userContent(content, at + ".content"));
+            case "user" -> turns.user(userContent(content, at + ".content", unwrapping.next()));
             case "assistant" -> {
                 String text = text(content, at + ".content", "output_text");
                 messages.checkLength(text, at + ".content");
@@ -125,24 +133,29 @@ public final class InputItemsParser {
         }
     }
 
-    private List<Part> userContent(JsonNode content, String at) {
+    /** A user's content, OpenWebUI's wrappers taken off its texts (the limit is on what the user typed). */
+    private List<Part> userContent(JsonNode content, String at, MessagesParser.Unwrapping unwrapping) {
         if (content != null && content.isTextual()) {
-            String text = Fields.checkedText(content.textValue(), at);
+            String text = unwrapping.ownWords(Fields.checkedText(content.textValue(), at));
             messages.checkLength(text, at);
             if (text.isBlank()) {
                 throw new InvalidRequestException(at + " is empty", at);
             }
             return List.of(new Part.Text(text));
         }
-        List<Part> parts = parts(content, at);
+        List<Part> parts = parts(content, at, unwrapping);
         if (parts.stream().allMatch(p -> p instanceof Part.Text t && t.text().isBlank())) {
             throw new InvalidRequestException(at + " is empty", at);
         }
         return parts;
     }
 
-    /** {@code input_text} and {@code input_image} parts; texts in a row are one text, as OpenAI joins them. */
-    private List<Part> parts(JsonNode content, String at) {
+    /**
+     * {@code input_text} and {@code input_image} parts; texts in a row are one text, as OpenAI joins them.
+     *
+     * @param unwrapping takes OpenWebUI's wrappers off a user's texts; null for a tool's output, which has none
+     */
+    private List<Part> parts(JsonNode content, String at, MessagesParser.Unwrapping unwrapping) {
         if (content == null || !content.isArray()) {
             throw new InvalidRequestException(at + " must be a string or an array of input_text and input_image"
                     + " parts", at);
@@ -154,7 +167,10 @@ public final class InputItemsParser {
             JsonNode part = Fields.object(content.get(p), partAt, "a content part like {\"type\":\"input_text\",...}");
             String type = Fields.requiredString(part, "type", partAt + ".type");
             switch (type) {
-                case "input_text" -> text.append(Fields.requiredString(part, "text", partAt + ".text"));
+                case "input_text" -> {
+                    String given = Fields.requiredString(part, "text", partAt + ".text");
+                    text.append(unwrapping == null ? given : unwrapping.ownWords(given));
+                }
                 case "input_image" -> {
                     if (part.hasNonNull("file_id")) {
                         throw new InvalidRequestException(partAt + ".file_id is not supported: HAIA has no file"
@@ -189,7 +205,7 @@ public final class InputItemsParser {
             messages.checkLength(text, at);
             return text.isEmpty() ? List.of() : List.of(new Part.Text(text));
         }
-        return parts(node, at);
+        return parts(node, at, null);
     }
 
     /** A content that may only be text: a string, or text parts of the given type joined (refusals skipped). */

@@ -130,8 +130,8 @@ final class MessagesParser {
         return new Parsed(system, messages, unwrapping.attachments());
     }
 
-    /** What the wrappers of a request's user messages held. */
-    private static final class Unwrapping {
+    /** What the wrappers of a request's user messages held (the Responses API's input items are read alike). */
+    static final class Unwrapping {
         private Optional<Attachments> newest = Optional.empty();
         private final List<List<String>> fileTags = new ArrayList<>();
         private List<String> current;

@@ -129,7 +129,8 @@ public final class ResponsesParser {
         include(root);
         echo.put("background", false);
         return new ResponsesRequest(model, system, input.messages(), input.items(), maxOutputTokens, sampling, tools,
-                                    format, reasoning, stream, store, previous, input.unansweredCalls(), echo);
+                                    format, reasoning, stream, store, previous, input.unansweredCalls(),
+                                    input.attachments(), echo);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import haia.chat.Attachments;
 import haia.llm.LlmMessage;
 import haia.llm.ReasoningEffort;
 import haia.llm.ResponseFormat;
@@ -30,6 +31,7 @@ import haia.llm.ToolUse;
  * @param stream             whether to answer with typed server-sent events
  * @param store              whether to store the response ({@code store}, true by default as at OpenAI)
  * @param previousResponseId the stored response this one continues
+ * @param attachments        what OpenWebUI wrapped around the user's words (its documents), taken off them
  * @param unansweredCalls    call ids of {@code function_call_output} items whose call is not in the input: they
  *                           must answer calls of the previous response
  * @param echo               what the response object repeats of the request ({@code instructions},
@@ -48,6 +50,7 @@ public record ResponsesRequest(Optional<String> model,
                                boolean store,
                                Optional<String> previousResponseId,
                                Set<String> unansweredCalls,
+                               Attachments attachments,
                                ObjectNode echo) {
 
     public ResponsesRequest {
@@ -61,6 +64,7 @@ public record ResponsesRequest(Optional<String> model,
         Objects.requireNonNull(reasoning, "reasoning");
         Objects.requireNonNull(previousResponseId, "previousResponseId");
         unansweredCalls = Set.copyOf(unansweredCalls);
+        Objects.requireNonNull(attachments, "attachments");
         Objects.requireNonNull(echo, "echo");
     }
 }
