@@ -1,6 +1,8 @@
 // OpenAI's Node SDK and the Vercel AI SDK's default openai() provider against HAIA's Responses API (driven by
 // ResponsesClientsIT, through schema-proxy.mjs). The fake Anthropic behind HAIA answers by the prompt's first word:
-// "TOOL:" calls node_status, "THINK:" thinks first, "JSON:" answers with the forced JSON, anything else is echoed.
+// "TOOL:" calls node_status, "THINK:" thinks first, "JSON:" answers with the forced JSON, "PVE:" makes HAIA run its
+// own Proxmox tool, "CUT:" stops at max_tokens, "FAIL:" breaks off mid-stream, "RECALL:" answers with the first user
+// message it was sent (what HAIA remembered), anything else is echoed.
 //
 //   node node-clients.mjs BASE_URL first STATE.json     the cases below; ids for later go into STATE.json
 //   node node-clients.mjs BASE_URL restarted STATE.json  a follow-up on a response made before HAIA restarted
@@ -115,10 +117,53 @@ const first = {
     });
     await assert.rejects(client.responses.retrieve('resp_nosuchresponse'), e => e.status === 404);
   },
+  async "sdk HAIA's own tool as an mcp_call item, blocking and streamed"() {
+    const r = await client.responses.create({model: 'haia', input: 'PVE: which nodes are up?'});
+    const call = r.output.find(o => o.type === 'mcp_call');
+    assert.equal(call.server_label, 'haia');
+    assert.equal(call.name, 'haia_pve_cluster_status');
+    assert.match(call.output, /2 of 3 nodes online/);
+    assert.ok(!r.output.some(o => o.type === 'function_call'), 'never a call the client would run');
+    const types = [];
+    for await (const event of await client.responses.create({model: 'haia', input: 'PVE: streamed, which nodes?',
+                                                             stream: true})) types.push(event.type);
+    assert.ok(types.includes('response.mcp_call.in_progress') && types.includes('response.mcp_call.completed'),
+              types.join());
+    assert.equal(types.at(-1), 'response.completed');
+  },
+  async 'sdk streamed replies that end incomplete or failed'() {
+    const cut = [];
+    for await (const event of await client.responses.create({model: 'haia', input: 'CUT: explain corosync',
+                                                             max_output_tokens: 16, stream: true})) cut.push(event);
+    assert.equal(cut.at(-1).type, 'response.incomplete');
+    assert.equal(cut.at(-1).response.incomplete_details.reason, 'max_output_tokens');
+    const blocking = await client.responses.create({model: 'haia', input: 'CUT: blocking', max_output_tokens: 16});
+    assert.equal(blocking.status, 'incomplete');
+    const failed = [];
+    for await (const event of await client.responses.create({model: 'haia', input: 'FAIL: and osd.4?',
+                                                             stream: true})) failed.push(event);
+    assert.equal(failed.at(-1).type, 'response.failed');
+    assert.ok(failed.at(-1).response.error.message.length > 0);
+  },
   async 'vercel generateText'() {
     const r = await generateText({model: openai('haia'), prompt: 'Vercel: hello from the default provider'});
     assert.equal(r.text, 'Echo: Vercel: hello from the default provider');
     assert.ok(r.response.id.startsWith('resp_'));
+    state.vercelFirst = r.response.id;
+  },
+  async 'vercel reasoning'() {
+    const r = await generateText({model: openai('haia'), prompt: 'THINK: Vercel: two-node quorum?',
+      providerOptions: {openai: {forceReasoning: true, reasoningEffort: 'low', reasoningSummary: 'auto'}}});
+    assert.equal(r.reasoningText, 'Quorum needs a majority.');
+    assert.equal(r.text, 'Add a qdevice.');
+  },
+  async 'vercel errors'() {
+    await assert.rejects(generateText({model: openai('haia'), prompt: 'hello?', maxRetries: 0,
+                                       providerOptions: {openai: {previousResponseId: 'resp_nosuchresponse'}}}), e => {
+      assert.equal(e.statusCode, 400, String(e));
+      assert.match(e.message, /not found/);
+      return true;
+    });
   },
   async 'vercel streamText'() {
     const r = streamText({model: openai('haia'), prompt: 'Vercel stream: ceph osd.3 flaps'});
@@ -150,6 +195,11 @@ const first = {
 };
 
 const restarted = {
+  async 'vercel follow-up with previousResponseId after a HAIA restart'() {
+    const r = await generateText({model: openai('haia'), prompt: 'RECALL: Vercel after restart',
+                                  providerOptions: {openai: {previousResponseId: state.vercelFirst}}});
+    assert.equal(r.text, 'Recalled: Vercel: hello from the default provider');
+  },
   async 'sdk follow-up with previous_response_id after a HAIA restart'() {
     const r = await client.responses.create({model: 'haia', previous_response_id: state.nodeFirst,
                                              input: 'Node after restart: what did I say first?'});

