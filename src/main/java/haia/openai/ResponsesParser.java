@@ -1,7 +1,6 @@
 package haia.openai;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -186,47 +185,34 @@ public final class ResponsesParser {
 
     /** {@code tools}: function tools, flat as the Responses API writes them; other kinds are OpenAI's own. */
     private static ToolUse tools(JsonNode root, ObjectNode echo) {
-        List<ToolDefinition> tools = new ArrayList<>();
+        List<ToolDefinition> tools = ToolsParser.definitions(root.get("tools"), ResponsesParser::tool, ".name");
         var echoed = echo.putArray("tools");
-        JsonNode node = root.get("tools");
-        if (node != null && !node.isNull()) {
-            if (!node.isArray()) {
-                throw new InvalidRequestException("tools must be an array of tools", "tools");
-            }
-            Set<String> names = new HashSet<>();
-            for (int i = 0; i < node.size(); i++) {
-                String at = "tools[" + i + "]";
-                JsonNode tool = Fields.object(node.get(i), at, "an object like {\"type\":\"function\",\"name\":...}");
-                String type = Fields.requiredString(tool, "type", at + ".type");
-                if (!type.equals("function")) {
-                    throw new InvalidRequestException(at + ".type '" + Fields.abbreviate(type) + "' is not supported:"
-                            + " HAIA offers function tools (and runs its own tools itself)", at + ".type");
-                }
-                String name = ToolsParser.checkedName(Fields.requiredString(tool, "name", at + ".name"), at + ".name");
-                if (!names.add(name)) {
-                    throw new InvalidRequestException(at + ".name '" + name + "' is offered twice", at + ".name");
-                }
-                Optional<String> description = Fields.optionalString(tool, "description", at + ".description");
-                JsonNode parameters = tool.get("parameters");
-                if (parameters == null || parameters.isNull()) {
-                    parameters = ToolsParser.emptyObjectSchema();
-                } else if (!parameters.isObject()) {
-                    throw new InvalidRequestException(at + ".parameters must be a JSON Schema object",
-                                                      at + ".parameters");
-                }
-                // the Responses API's function tools are strict unless the client says otherwise
-                boolean strict = Fields.optionalBoolean(tool, "strict", at + ".strict").orElse(true);
-                tools.add(new ToolDefinition(name, description.orElse(""), parameters, Optional.of(strict)));
-                ObjectNode out = echoed.addObject().put("type", "function").put("name", name);
-                out.put("description", description.orElse(null));
-                out.set("parameters", parameters);
-                out.put("strict", strict);
-            }
+        for (int i = 0; i < tools.size(); i++) {
+            ToolDefinition tool = tools.get(i);
+            ObjectNode out = echoed.addObject().put("type", "function").put("name", tool.name());
+            out.put("description", root.get("tools").get(i).hasNonNull("description") ? tool.description() : null);
+            out.set("parameters", tool.parameters());
+            out.put("strict", tool.strict().orElseThrow());
         }
         ToolChoice choice = choice(root.get("tool_choice"), tools, echo);
         Optional<Boolean> parallel = Fields.optionalBoolean(root, "parallel_tool_calls", "parallel_tool_calls");
         echo.put("parallel_tool_calls", parallel.orElse(true));
         return new ToolUse(tools, choice, parallel);
+    }
+
+    private static ToolDefinition tool(JsonNode node, String at) {
+        JsonNode tool = Fields.object(node, at, "an object like {\"type\":\"function\",\"name\":...}");
+        String type = Fields.requiredString(tool, "type", at + ".type");
+        if (!type.equals("function")) {
+            throw new InvalidRequestException(at + ".type '" + Fields.abbreviate(type) + "' is not supported: HAIA"
+                    + " offers function tools (and runs its own tools itself)", at + ".type");
+        }
+        String name = ToolsParser.checkedName(Fields.requiredString(tool, "name", at + ".name"), at + ".name");
+        String description = Fields.optionalString(tool, "description", at + ".description").orElse("");
+        JsonNode parameters = ToolsParser.parameters(tool.get("parameters"), at + ".parameters");
+        // the Responses API's function tools are strict unless the client says otherwise
+        boolean strict = Fields.optionalBoolean(tool, "strict", at + ".strict").orElse(true);
+        return new ToolDefinition(name, description, parameters, Optional.of(strict));
     }
 
     private static ToolChoice choice(JsonNode node, List<ToolDefinition> tools, ObjectNode echo) {
