@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import haia.testing.FakeAnthropic;
 import haia.testing.Http;
+import haia.testing.Scrape;
 import haia.testing.SseClient;
 import haia.testing.TestHaia;
 
@@ -125,6 +126,7 @@ class ResponsesFieldsTest {
     /** What Claude cannot do together is refused before the model is called, naming the Responses API's field. */
     @Test
     void aProviderRefusalNamesTheResponsesField() {
+        double before = requestsCounted("invalid_request");
         Http.Response refused = create("""
                 {"model":"haia","input":"is pve2 up?","reasoning":{"effort":"low"},
                  "text":{"format":{"type":"json_object"}}}""");
@@ -134,10 +136,12 @@ class ResponsesFieldsTest {
                     refused.body());
         assertEquals(0, anthropic.requests().size());
         assertEquals(0, liveMessages(), "nothing stored");
+        assertEquals(before + 1, requestsCounted("invalid_request"), "counted under endpoint responses");
     }
 
     @Test
     void usageCountsCachedTokensAndACutReplyIsIncomplete() throws Exception {
+        double before = requestsCounted(null);
         anthropic.enqueue(FakeAnthropic.reply("Check the ring.", 10, 5, 90, 0));
         JsonNode usage = create("{\"model\":\"haia\",\"input\":\"corosync?\"}").json().path("usage");
         assertEquals(100, usage.path("input_tokens").asInt(), "every input token, cached ones included: " + usage);
@@ -163,6 +167,7 @@ class ResponsesFieldsTest {
             assertEquals("incomplete", Http.get(haia.uri("/v1/responses/" + cut.path("id").asText())).json()
                     .path("status").asText(), "stored as it was answered");
         }
+        assertEquals(before + 3, requestsCounted(null), "haia_requests_total{endpoint=\"responses\"}");
     }
 
     /**
@@ -194,6 +199,15 @@ class ResponsesFieldsTest {
         assertEquals("previous_response_id", onward.json().path("error").path("param").asText());
         assertEquals(1, anthropic.requests().stream().filter(r -> r.lastUserText().equals("and osd.4?")).count(),
                      "a stream is never retried once a piece went out");
+    }
+
+    /** haia_requests_total of this endpoint, with this outcome or any (the registry is shared by this JVM's tests). */
+    private double requestsCounted(String outcome) {
+        return Scrape.parse(Http.get(haia.uri("/metrics")).body()).samples().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("haia_requests_total")
+                        && "responses".equals(e.getKey().labels().get("endpoint"))
+                        && (outcome == null || outcome.equals(e.getKey().labels().get("outcome"))))
+                .mapToDouble(Map.Entry::getValue).sum();
     }
 
     /** Streams {@code body}; the stream must end with an event of type {@code last}, which is returned. */
