@@ -529,10 +529,33 @@ class Scenario:
             assert calls >= 2, f'{calls} requests reached POST /v1/responses'
             stored = self.haia.conversation(self.chats['G']['id'])
             assert stored and stored['message_count'] == 4, stored
-            return detail + f'; {calls} requests through POST /v1/responses, streamed in {len(pieces)} updates'
+            documents = self.responses_document_chat()
+            return (detail + f'; {calls} requests through POST /v1/responses, streamed in {len(pieces)} updates; '
+                    + documents)
         finally:
             configs['0'] = before
             self.owui.api('POST', '/openai/config/update', {**config, 'OPENAI_API_CONFIGS': configs})
+    def responses_document_chat(self):
+        """Chat H, still in Responses mode: a document attached, then a second message. OpenWebUI converts the
+        messages it wrapped in its RAG template into input items: HAIA takes the wrappers off as for chat
+        completions, stores each turn once as the user typed it, and gives the model the document beside the chat."""
+        document = 'ring notes\n' + '\n'.join(f'node pve{i}: corosync ring1 10.20.0.{i}, mtu 1500' for i in range(1, 21))
+        item = self.owui.upload('ring-notes.txt', document)
+        self.begin()
+        self.send('H', 'Responses mode: what MTU does ring1 use?', files=[item])
+        self.verify('H')
+        self.send('H', 'And which subnet is ring1 on?', chat_files=[item])
+        detail = self.verify('H')
+        stored = self.haia.messages(self.haia.conversation(self.chats['H']['id'])['id'])
+        assert [(m['role'], m['status']) for m in stored] == [('user', 'ok'), ('assistant', 'ok')] * 2, \
+            f'not stored once: {[(m["role"], m["status"]) for m in stored]}'
+        assert not any('ring1 10.20.0.7' in m['content'] for m in stored), 'the document was stored'
+        turns = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)]
+        system = json.dumps(turns[-1]['body'].get('system'))
+        assert 'ring1 10.20.0.7' in system and 'ring-notes.txt' in system, 'the model did not get the document'
+        assert 'ring1 10.20.0.7' not in json.dumps(turns[-1]['body']['messages']), 'the document is in the messages'
+        return f'chat H with a document: {detail}; stored once each, the document beside the chat'
+
     def fake_saw_valid_requests(self):
         violations = self.fake.violations()
         assert violations == [], violations
@@ -589,7 +612,7 @@ def main():
                 ('chat E: a document attached, then the next turn', s.document_chat),
                 ('chat F: a 274,000-character document', s.large_document_chat),
                 ('save the document requests as fixtures', s.save_recordings),
-                ('chat G: the connection\'s API type set to Responses', s.responses_api_type),
+                ('chat G and H (a document): the connection\'s API type set to Responses', s.responses_api_type),
                 ('the fake Anthropic saw only valid requests', s.fake_saw_valid_requests),
             ]
             try:
