@@ -541,6 +541,7 @@ class Scenario:
         completions, stores each turn once as the user typed it, and gives the model the document beside the chat."""
         document = 'ring notes\n' + '\n'.join(f'node pve{i}: corosync ring1 10.20.0.{i}, mtu 1500' for i in range(1, 21))
         item = self.owui.upload('ring-notes.txt', document)
+        log_before = len(self.stack.log('haia'))
         self.begin()
         self.send('H', 'Responses mode: what MTU does ring1 use?', files=[item])
         self.verify('H')
@@ -554,7 +555,9 @@ class Scenario:
         system = json.dumps(turns[-1]['body'].get('system'))
         assert 'ring1 10.20.0.7' in system and 'ring-notes.txt' in system, 'the model did not get the document'
         assert 'ring1 10.20.0.7' not in json.dumps(turns[-1]['body']['messages']), 'the document is in the messages'
-        return f'chat H with a document: {detail}; stored once each, the document beside the chat'
+        calls = self.stack.log('haia')[log_before:].count('path=/v1/responses ')
+        assert calls >= 2, f'{calls} requests of chat H reached POST /v1/responses'
+        return f'chat H with a document: {detail}; stored once each, the document beside the chat ({calls} requests)'
 
     def fake_saw_valid_requests(self):
         violations = self.fake.violations()
