@@ -218,8 +218,8 @@ public final class ResponsesWriter {
 
     /**
      * OpenAI's {@code ResponseUsage}: every input token (cache reads included, and said apart), every output token.
-     * HAIA's providers count reasoning inside the output tokens without saying how many: {@code reasoning_tokens}
-     * is 0.
+     * HAIA keeps one output count per reply, reasoning included (Claude reports no separate figure; Gemini's thoughts
+     * are added in): {@code reasoning_tokens} is 0.
      */
     static void usage(JsonGenerator g, Usage usage) throws IOException {
         g.writeObjectFieldStart("usage");
