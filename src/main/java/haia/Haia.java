@@ -4,10 +4,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -35,6 +38,7 @@ import haia.chat.MemoryBudget;
 import haia.chat.Persona;
 import haia.config.HaiaConfig;
 import haia.json.Jackson;
+import haia.llm.ErrorCategory;
 import haia.llm.LlmClient;
 import haia.llm.LlmException;
 import haia.llm.ModelRegistry;
@@ -51,6 +55,7 @@ import haia.tools.ToolCatalog;
 import haia.tools.ToolSources;
 import haia.usage.Prices;
 
+import io.helidon.common.Weighted;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.health.checks.DiskSpaceHealthCheck;
 import io.helidon.health.checks.HealthChecks;
@@ -59,8 +64,7 @@ import io.helidon.http.media.jackson.JacksonSupport;
 import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.cors.CorsSupport;
-import io.helidon.cors.CrossOriginConfig;
+import io.helidon.webserver.cors.CorsFeature;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -156,7 +160,7 @@ public final class Haia implements AutoCloseable {
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, prices,
                                          memory, clock);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
-                + " " + store.location() + "; models: " + describeModels() + "; prices: " + prices.describe());
+                + " " + store.location() + "; models: " + models.describe() + "; prices: " + prices.describe());
         prices.warnings(config).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
     }
 
@@ -170,8 +174,8 @@ public final class Haia implements AutoCloseable {
             modelsByProvider.computeIfAbsent(route.provider(), p -> new ArrayList<>()).add(route.id());
             route.settings().fallback().ifPresent(to -> fallbacks.put(route.id(), to));
         }
-        List<String> retryReasons = java.util.Arrays.stream(haia.llm.ErrorCategory.values())
-                .filter(haia.llm.ErrorCategory::retryable).map(haia.llm.ErrorCategory::code).toList();
+        List<String> retryReasons = Arrays.stream(ErrorCategory.values())
+                .filter(ErrorCategory::retryable).map(ErrorCategory::code).toList();
         metrics.preRegister(outcomes, modelsByProvider, fallbacks, retryReasons);
     }
 
@@ -217,7 +221,30 @@ public final class Haia implements AutoCloseable {
                                       .addMediaSupport(JacksonSupport.create(json))
                                       .build())
                 .addFeature(observe())
+                .update(builder -> cors().ifPresent(builder::addFeature))
                 .routing(this::routing);
+    }
+
+    /**
+     * CORS for the configured browser origins, on {@code /v1} only. Weighted below the routing's own filters, so its
+     * filter runs after them: a request with a wrong key is refused by the access filter first (which lets
+     * preflights through: they never carry credentials), and the request log and the connection filter see every
+     * answer CORS gives. A preflight from a configured origin is answered, any other origin's requests get 403.
+     */
+    private Optional<CorsFeature> cors() {
+        List<String> origins = config.security().corsOrigins();
+        if (origins.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(CorsFeature.builder()
+                                   .weight(Weighted.DEFAULT_WEIGHT - 10)
+                                   .addDefaults(false)   // Helidon's default would open every path to any origin
+                                   .addPath(path -> path.pathPattern("/v1/*")
+                                           .allowOrigins(Set.copyOf(origins))
+                                           .allowMethods(Set.of("GET", "POST", "DELETE", "OPTIONS"))
+                                           .allowHeaders(Set.of("*"))
+                                           .exposeHeaders(Set.of("X-Request-Id", "X-Haia-Model")))
+                                   .build());
     }
 
     /** Starts the server, then checks the providers in the background (start-up never waits for an upstream). */
@@ -270,26 +297,15 @@ public final class Haia implements AutoCloseable {
                 .addFilter(drain)
                 .addFilter(new AccessFilter(config.security().apiKey(), config.security().metricsRequireKey(),
                                             connections));
-        if (!config.security().corsOrigins().isEmpty()) {
-            routing.register("/v1", CorsSupport.builder()
-                    .name("haia-cors")
-                    .addCrossOrigin(CrossOriginConfig.builder()
-                                            .allowOrigins(config.security().corsOrigins().toArray(String[]::new))
-                                            .allowMethods("GET", "POST", "DELETE", "OPTIONS")
-                                            .allowHeaders("*")
-                                            .exposeHeaders("X-Request-Id", "X-Haia-Model")
-                                            .build())
-                    .build());
-        }
         ChatCompletionsService chat = new ChatCompletionsService(pipeline, config, errors, metrics, timers,
                                                                  connections, memory, clock);
         routing.register("/v1",
                          chat,
-                         new ResponsesService(pipeline, store, config, errors, metrics, timers, connections, memory,
-                                              chat, clock),
+                         new ResponsesService(pipeline, store.responses(), store.windows(), config, errors, metrics,
+                                              timers, connections, memory, chat, clock),
                          new ModelsService(models),
-                         new ConversationsService(store),
-                         new UsageService(store))
+                         new ConversationsService(store.conversations()),
+                         new UsageService(store.ledger()))
                 .error(Throwable.class, new ErrorResponder(errors, connections));
     }
 
@@ -373,19 +389,5 @@ public final class Haia implements AutoCloseable {
 
     private static Duration shorter(Duration a, Duration b) {
         return a.compareTo(b) < 0 ? a : b;
-    }
-
-    private String describeModels() {
-        StringBuilder text = new StringBuilder();
-        for (ModelRegistry.Route route : models.all()) {
-            if (!text.isEmpty()) {
-                text.append(", ");
-            }
-            text.append(route.id()).append(" (").append(route.provider()).append(' ').append(route.upstreamModel());
-            route.settings().fallback().ifPresent(f -> text.append(", falls back to ").append(f));
-            text.append(')');
-        }
-        config.defaultModel().ifPresent(d -> text.append("; default model ").append(d));
-        return text.toString();
     }
 }

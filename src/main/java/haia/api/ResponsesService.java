@@ -27,8 +27,8 @@ import haia.openai.ResponseItems;
 import haia.openai.ResponsesParser;
 import haia.openai.ResponsesRequest;
 import haia.openai.ResponsesWriter;
-import haia.store.ConversationStore;
 import haia.store.ResponseStore;
+import haia.store.WindowReads;
 
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -49,7 +49,7 @@ public final class ResponsesService implements HttpService {
     private final ChatPipeline pipeline;
     private final ResponsesParser parser;
     private final StoredResponses stored;
-    private final ConversationStore store;
+    private final ResponseStore responses;
     private final ErrorMapper errors;
     private final HaiaMetrics metrics;
     private final Clock clock;
@@ -60,15 +60,20 @@ public final class ResponsesService implements HttpService {
     private final MemoryBudget memory;
     private final ChatCompletionsService chat;
 
-    /** @param chat the chat endpoint, whose reading of conversation headers this one shares */
-    public ResponsesService(ChatPipeline pipeline, ConversationStore store, HaiaConfig config, ErrorMapper errors,
-                            HaiaMetrics metrics, ScheduledExecutorService timers, ClientConnections connections,
-                            MemoryBudget memory, ChatCompletionsService chat, Clock clock) {
+    /**
+     * @param responses the store's stored responses
+     * @param windows   the store's reads of the request path (a stored response's pictures)
+     * @param chat      the chat endpoint, whose reading of conversation headers this one shares
+     */
+    public ResponsesService(ChatPipeline pipeline, ResponseStore responses, WindowReads windows, HaiaConfig config,
+                            ErrorMapper errors, HaiaMetrics metrics, ScheduledExecutorService timers,
+                            ClientConnections connections, MemoryBudget memory, ChatCompletionsService chat,
+                            Clock clock) {
         this.chat = chat;
         this.pipeline = pipeline;
         this.parser = new ResponsesParser(config.chat().maxMessageChars(), config.chat().maxImageBytes());
-        this.store = store;
-        this.stored = new StoredResponses(store);
+        this.responses = responses;
+        this.stored = new StoredResponses(responses, windows);
         this.errors = errors;
         this.metrics = metrics;
         this.clock = clock;
@@ -194,7 +199,7 @@ public final class ResponsesService implements HttpService {
     private void delete(ServerRequest req, ServerResponse res) {
         QueryParams.onlyKnown(req, "DELETE /v1/responses/{id}", Set.of());
         String id = req.path().pathParameters().get("id");
-        if (!store.responses().delete(id)) {
+        if (!responses.delete(id)) {
             stored.require(id);   // the 404
         }
         Responses.json(res, 200, ResponsesWriter.deleted(id));

@@ -14,10 +14,10 @@ import haia.openai.InvalidRequestException;
 import haia.openai.ResponseEvents;
 import haia.openai.ResponseItems;
 import haia.openai.ResponsesWriter;
-import haia.store.ConversationStore;
 import haia.store.MessageStatus;
 import haia.store.ResponseStore;
 import haia.store.StoredMessage;
+import haia.store.WindowReads;
 
 /**
  * Stored responses as the Responses API shows them, read back from their exchanges: the response object
@@ -25,10 +25,12 @@ import haia.store.StoredMessage;
  */
 final class StoredResponses {
 
-    private final ConversationStore store;
+    private final ResponseStore responses;
+    private final WindowReads windows;
 
-    StoredResponses(ConversationStore store) {
-        this.store = store;
+    StoredResponses(ResponseStore responses, WindowReads windows) {
+        this.responses = responses;
+        this.windows = windows;
     }
 
     /** A stored response with its exchange. */
@@ -44,8 +46,8 @@ final class StoredResponses {
     }
 
     Optional<Loaded> load(String id) {
-        return store.responses().find(id).map(response -> {
-            List<StoredMessage> exchange = store.responses().exchange(response);
+        return responses.find(id).map(response -> {
+            List<StoredMessage> exchange = responses.exchange(response);
             List<StoredMessage> input = new ArrayList<>(exchange);
             Optional<StoredMessage> reply = Optional.empty();
             if (!input.isEmpty() && input.getLast().role() == LlmMessage.Role.ASSISTANT
@@ -135,7 +137,7 @@ final class StoredResponses {
         if (ids.isEmpty()) {
             return messages;
         }
-        Map<Long, Part.Image.Inline> loaded = store.images(ids);
+        Map<Long, Part.Image.Inline> loaded = windows.images(ids);
         return messages.stream().map(m -> new LlmMessage(m.role(), m.parts().stream().map(p ->
                 p instanceof Part.Image i && i.source() instanceof Part.Image.Stored s && loaded.containsKey(s.id())
                         ? (Part) new Part.Image(loaded.get(s.id())) : p).toList())).toList();

@@ -19,7 +19,7 @@ import haia.llm.ModelRegistry;
 import haia.llm.Part;
 import haia.llm.Sampling;
 import haia.llm.TokenEstimate;
-import haia.store.ConversationStore;
+import haia.store.WindowReads;
 
 /**
  * Step 3 of the pipeline: the model request. The persona and the client's system texts become the system blocks;
@@ -35,17 +35,17 @@ final class Prompt {
     private final Persona defaultPersona;
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
-    private final ConversationStore store;
+    private final WindowReads windows;
     private final ModelRegistry models;
     private final Clock clock;
 
-    Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, ConversationStore store,
+    Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, WindowReads windows,
            ModelRegistry models, Clock clock) {
         this.personas = Map.copyOf(personas);
         this.defaultPersona = defaultPersona;
         this.chat = config.chat();
         this.tasks = config.tasks();
-        this.store = store;
+        this.windows = windows;
         this.models = models;
         this.clock = clock;
     }
@@ -190,7 +190,7 @@ final class Prompt {
         if (stored.isEmpty() && !urls) {
             return request;
         }
-        Map<Long, Part.Image.Inline> loaded = stored.isEmpty() ? Map.of() : store.images(stored);
+        Map<Long, Part.Image.Inline> loaded = stored.isEmpty() ? Map.of() : windows.images(stored);
         List<LlmMessage> messages = new ArrayList<>(request.messages().size());
         for (LlmMessage message : request.messages()) {
             messages.add(new LlmMessage(message.role(), resolved(message.parts(), loaded, route, images)));

@@ -34,4 +34,15 @@ public record ResponseTurn(String responseId, Optional<ResponseStore.StoredRespo
     long after() {
         return previous.orElseThrow().lastMessageId() + 1;
     }
+
+    /** The response's record, stored with its exchange. */
+    ResponseStore.NewResponse record(ModelResult result) {
+        ResponseStore.Outcome outcome = switch (result) {
+            case ModelResult.Answered ignored -> ResponseStore.Outcome.ANSWERED;
+            case ModelResult.Failed ignored -> ResponseStore.Outcome.FAILED;
+            case ModelResult.Cancelled ignored -> ResponseStore.Outcome.CANCELLED;
+        };
+        return new ResponseStore.NewResponse(responseId, previous.map(ResponseStore.StoredResponse::id), outcome,
+                                             request);
+    }
 }

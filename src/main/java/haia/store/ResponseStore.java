@@ -7,15 +7,16 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 
 /**
  * Stored Responses API responses: which exchange of which conversation each one is. A response's row is written in
- * its exchange's own transaction ({@link #insert}, called by {@link ConversationStore#commit}); its input items and
- * output are that exchange's messages, read back through the conversation store, so nothing is stored twice.
+ * its exchange's own transaction ({@link #insert}, called by {@link Exchanges#commit}, as the ledger's rows are); its
+ * input items and output are that exchange's messages, read back through {@link ConversationQueries}, so nothing is
+ * stored twice. Whether a response can still be continued is a read of the request path
+ * ({@link WindowReads#live}).
  */
-public final class ResponseStore {
+public final class ResponseStore extends StorePart {
 
     /** What a stored response's exchange came to. */
     public enum Outcome {
@@ -72,15 +73,10 @@ public final class ResponseStore {
             FROM responses r JOIN conversations c ON c.id = r.conversation_id
             WHERE r.id = ?""";
 
-    private final Dialect dialect;
-    private final DbClient db;
-    private final Writer writer;
-    private final ConversationStore conversations;
+    private final ConversationQueries conversations;
 
-    ResponseStore(Dialect dialect, DbClient db, Writer writer, ConversationStore conversations) {
-        this.dialect = dialect;
-        this.db = db;
-        this.writer = writer;
+    ResponseStore(Database database, ConversationQueries conversations) {
+        super(database);
         this.conversations = conversations;
     }
 
@@ -97,17 +93,6 @@ public final class ResponseStore {
     }
 
     /**
-     * Whether message {@code id} is on its conversation's live branch: a response can be continued while its reply
-     * is (a later continuation from an earlier response replaces it).
-     */
-    public boolean live(long messageId) {
-        return read("read the message's status", () -> db.execute().createNamedGet(
-                        "message-live", "SELECT status FROM messages WHERE id = ?").params(messageId).execute()
-                .map(row -> MessageStatus.fromDb(row.column("status").get(String.class)).live())
-                .orElse(false));
-    }
-
-    /**
      * Deletes a response and its exchange: its messages leave the conversation (later continuations no longer
      * remember them), its billed calls stay in the usage ledger, unlinked. One transaction.
      *
@@ -119,27 +104,20 @@ public final class ResponseStore {
             return false;
         }
         StoredResponse response = found.get();
-        try {
-            return writer.transaction(tx -> {
-                long conversation = response.conversationId();
-                long first = response.firstMessageId();
-                long last = response.lastMessageId();
-                tx.update("UPDATE model_calls SET conversation_id = NULL, message_id = NULL"
-                                  + " WHERE conversation_id = ? AND message_id BETWEEN ? AND ?", conversation, first, last);
-                // the conversation's count of live messages (the window's block position) loses the live ones
-                long live = tx.queryLong("SELECT count(*) FROM messages WHERE conversation_id = ? AND id BETWEEN ? AND ?"
-                                                 + " AND status IN ('ok', 'imported')", conversation, first, last)
-                        .orElse(0);
-                tx.update("DELETE FROM messages WHERE conversation_id = ? AND id BETWEEN ? AND ?", conversation, first,
-                          last);
-                tx.update("UPDATE conversations SET live_count = live_count - ? WHERE id = ?", live, conversation);
-                return tx.update("DELETE FROM responses WHERE id = ?", id) > 0;
-            });
-        } catch (SQLException e) {
-            throw dialect.translate("delete the response", new IllegalStateException(e.getMessage(), e));
-        } catch (RuntimeException e) {
-            throw dialect.translate("delete the response", e);
-        }
+        return write("delete the response", tx -> {
+            long conversation = response.conversationId();
+            long first = response.firstMessageId();
+            long last = response.lastMessageId();
+            tx.update("UPDATE model_calls SET conversation_id = NULL, message_id = NULL"
+                              + " WHERE conversation_id = ? AND message_id BETWEEN ? AND ?", conversation, first, last);
+            // the conversation's count of live messages (the window's block position) loses the live ones
+            long live = tx.queryLong("SELECT count(*) FROM messages WHERE conversation_id = ? AND id BETWEEN ? AND ?"
+                                             + " AND " + LIVE, conversation, first, last).orElse(0);
+            tx.update("DELETE FROM messages WHERE conversation_id = ? AND id BETWEEN ? AND ?", conversation, first,
+                      last);
+            tx.update("UPDATE conversations SET live_count = live_count - ? WHERE id = ?", live, conversation);
+            return tx.update("DELETE FROM responses WHERE id = ?", id) > 0;
+        });
     }
 
     /**
@@ -163,27 +141,15 @@ public final class ResponseStore {
         String key = row.column("external_key").get(String.class);
         return new StoredResponse(
                 row.column("id").get(String.class),
-                number(row, "conversation_id"),
+                longOf(row, "conversation_id"),
                 new ConversationIdentity(ConversationKind.fromDb(row.column("kind").get(String.class)),
                                          Optional.ofNullable(key)),
                 Optional.ofNullable(row.column("previous_response_id").get(String.class)),
-                number(row, "first_message_id"),
-                number(row, "last_message_id"),
-                (int) number(row, "message_count"),
+                longOf(row, "first_message_id"),
+                longOf(row, "last_message_id"),
+                (int) longOf(row, "message_count"),
                 Outcome.fromDb(row.column("status").get(String.class)),
                 dialect.decode(row.column("request").get(String.class)),
-                Instant.ofEpochMilli(number(row, "created_at")));
-    }
-
-    private static long number(DbRow row, String column) {
-        return row.column(column).get(Number.class).longValue();
-    }
-
-    private <T> T read(String what, java.util.function.Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (RuntimeException e) {
-            throw dialect.translate(what, e);
-        }
+                Instant.ofEpochMilli(longOf(row, "created_at")));
     }
 }

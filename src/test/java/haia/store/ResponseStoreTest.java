@@ -1,25 +1,14 @@
 package haia.store;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 import haia.llm.LlmMessage;
-import haia.llm.Usage;
-import haia.testing.StoreBackend;
-import haia.testing.TestClock;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,37 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * transaction, found with their conversation's identity, read back as their exchange, continued, and deleted with or
  * without their conversation.
  */
-@ParameterizedClass
-@EnumSource(StoreBackend.class)
-class ResponseStoreTest {
-
-    @Parameter
-    StoreBackend backend;
-    @TempDir
-    Path dir;
-    StoreBackend.Raw raw;
-    ConversationStore store;
-    final TestClock clock = new TestClock(Instant.parse("2026-11-20T09:00:00Z"));
-
-    @BeforeEach
-    void open() {
-        StoreBackend.Fresh fresh = backend.fresh(dir);
-        raw = fresh.raw();
-        store = ConversationStore.open(fresh.config(), clock);
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
+class ResponseStoreTest extends StoreTestCase {
 
     private static NewMessage user(String text, MessageStatus status) {
         return NewMessage.user(LlmMessage.user(text), status, Optional.empty());
-    }
-
-    private static NewMessage reply(String text) {
-        return NewMessage.text(LlmMessage.Role.ASSISTANT, text, MessageStatus.OK, Optional.of("haia"),
-                               Optional.of("stop"), Optional.of(new Usage(3, 4)), Optional.empty());
     }
 
     /** One answered exchange, stored as response {@code id} (continuing {@code previous}, from its last message on). */
@@ -68,8 +30,8 @@ class ResponseStoreTest {
         ConversationIdentity identity = previous.map(ResponseStore.StoredResponse::identity)
                 .orElse(ConversationIdentity.responses(id));
         OptionalLong after = previous.map(p -> OptionalLong.of(p.lastMessageId() + 1)).orElse(OptionalLong.empty());
-        return store.commit(new Exchange(identity, after, List.of(user(question, MessageStatus.OK),
-                                                                  reply("Echo: " + question)), List.of(),
+        return store.exchanges().commit(new Exchange(identity, after, List.of(user(question, MessageStatus.OK),
+                                                                  answer("Echo: " + question)), List.of(),
                                          Optional.of(new ResponseStore.NewResponse(
                                                  id, previous.map(ResponseStore.StoredResponse::id),
                                                  ResponseStore.Outcome.ANSWERED, "{\"model\":\"haia\"}"))));
@@ -86,8 +48,8 @@ class ResponseStoreTest {
         assertEquals("{\"model\":\"haia\"}", found.request());
         assertEquals(List.of("pve2 says quorum lost", "Echo: pve2 says quorum lost"),
                      store.responses().exchange(found).stream().map(StoredMessage::content).toList());
-        assertTrue(store.responses().live(found.lastMessageId()));
-        assertEquals(ConversationKind.RESPONSES, store.get(conversation).orElseThrow().kind(),
+        assertTrue(store.windows().live(found.lastMessageId()));
+        assertEquals(ConversationKind.RESPONSES, store.conversations().get(conversation).orElseThrow().kind(),
                      "the widened kind constraint takes 'responses'");
         assertTrue(store.responses().find("resp_missing").isEmpty());
     }
@@ -100,14 +62,14 @@ class ResponseStoreTest {
         ResponseStore.StoredResponse second = store.responses().find("resp_2").orElseThrow();
         assertEquals(first.conversationId(), second.conversationId());
         assertEquals(Optional.of("resp_1"), second.previousResponseId());
-        assertEquals(List.of("first", "Echo: first", "second", "Echo: second"), store
+        assertEquals(List.of("first", "Echo: first", "second", "Echo: second"), store.windows()
                 .window(first.conversationId(), OptionalLong.empty(), 10).stream().map(LlmMessage::text).toList());
 
         // continuing resp_1 again: resp_2's exchange leaves the live branch, and resp_2 can no longer be continued
         respond("resp_3", Optional.of(first), "another second");
-        assertFalse(store.responses().live(second.lastMessageId()));
-        assertTrue(store.responses().live(store.responses().find("resp_3").orElseThrow().lastMessageId()));
-        assertEquals(List.of("first", "Echo: first", "another second", "Echo: another second"), store
+        assertFalse(store.windows().live(second.lastMessageId()));
+        assertTrue(store.windows().live(store.responses().find("resp_3").orElseThrow().lastMessageId()));
+        assertEquals(List.of("first", "Echo: first", "another second", "Echo: another second"), store.windows()
                 .window(first.conversationId(), OptionalLong.empty(), 10).stream().map(LlmMessage::text).toList());
         assertEquals(List.of("second", "Echo: second"), store.responses().exchange(second).stream()
                 .map(StoredMessage::content).toList(), "a replaced response still reads back");
@@ -121,11 +83,11 @@ class ResponseStoreTest {
         assertTrue(store.responses().delete("resp_2"));
         assertFalse(store.responses().delete("resp_2"));
         assertTrue(store.responses().find("resp_2").isEmpty());
-        assertEquals(List.of("first", "Echo: first"), store.window(first.conversationId(), OptionalLong.empty(), 10)
+        assertEquals(List.of("first", "Echo: first"), store.windows().window(first.conversationId(), OptionalLong.empty(), 10)
                 .stream().map(LlmMessage::text).toList());
-        assertEquals(2, store.get(first.conversationId()).orElseThrow().liveCount(), "the live count follows");
+        assertEquals(2, store.conversations().get(first.conversationId()).orElseThrow().liveCount(), "the live count follows");
 
-        assertTrue(store.delete(first.conversationId()));
+        assertTrue(store.conversations().delete(first.conversationId()));
         assertTrue(store.responses().find("resp_1").isEmpty(), "deleted with its conversation");
         try (Connection c = raw.connect(); ResultSet rows = c.createStatement().executeQuery(
                 "SELECT count(*) FROM responses")) {
@@ -136,13 +98,13 @@ class ResponseStoreTest {
 
     @Test
     void aFailedResponseIsStoredButNotLive() {
-        store.commit(new Exchange(ConversationIdentity.responses("resp_f"), OptionalLong.empty(),
+        store.exchanges().commit(new Exchange(ConversationIdentity.responses("resp_f"), OptionalLong.empty(),
                                   List.of(user("doomed", MessageStatus.FAILED)), List.of(),
                                   Optional.of(new ResponseStore.NewResponse("resp_f", Optional.empty(),
                                                                             ResponseStore.Outcome.FAILED, "{}"))));
         ResponseStore.StoredResponse failed = store.responses().find("resp_f").orElseThrow();
         assertEquals(ResponseStore.Outcome.FAILED, failed.outcome());
         assertEquals(1, failed.messageCount());
-        assertFalse(store.responses().live(failed.lastMessageId()));
+        assertFalse(store.windows().live(failed.lastMessageId()));
     }
 }
