@@ -45,8 +45,8 @@ import haia.usage.Prices;
  * user's message is kept (as failed), and a reply its client never received does not enter the window.
  *
  * <p>The flow is chosen once, in step 1: a continuous thread, a branch its client sends whole, the client's own
- * context, a temporary chat, a background task, or a Responses API response chain ({@link Flow}). Steps 1, 2 and 5 ask the flow; the others are the
- * same for every request.
+ * context, a temporary chat, a background task, or a Responses API response chain ({@link Flow}). Steps 1, 2 and 5
+ * ask the flow; the others are the same for every request.
  */
 public final class ChatPipeline {
 
@@ -194,8 +194,8 @@ public final class ChatPipeline {
                 : agent.run(route, built.request(), sink, cancellation, calls);
         List<BilledCall> billed = billed(calls);   // every model call, whether or not anyone receives the reply
         result = received(result, cancellation);
-        Optional<Long> conversationId = flow.persist(command, plan, result, billed, persistence);   // 5
-        return respond(result, sink, conversationId, flow.memory(), built.notes());        // 6
+        Optional<Long> conversationId = flow.persist(command, plan, result, billed, persistence);  // 5
+        return respond(result, sink, conversationId, flow.memory(), built.notes());                // 6
     }
 
     /**

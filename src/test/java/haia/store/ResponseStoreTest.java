@@ -83,9 +83,10 @@ class ResponseStoreTest extends StoreTestCase {
         assertTrue(store.responses().delete("resp_2"));
         assertFalse(store.responses().delete("resp_2"));
         assertTrue(store.responses().find("resp_2").isEmpty());
-        assertEquals(List.of("first", "Echo: first"), store.windows().window(first.conversationId(), OptionalLong.empty(), 10)
-                .stream().map(LlmMessage::text).toList());
-        assertEquals(2, store.conversations().get(first.conversationId()).orElseThrow().liveCount(), "the live count follows");
+        assertEquals(List.of("first", "Echo: first"), store.windows()
+                .window(first.conversationId(), OptionalLong.empty(), 10).stream().map(LlmMessage::text).toList());
+        assertEquals(2, store.conversations().get(first.conversationId()).orElseThrow().liveCount(),
+                     "the live count follows");
 
         assertTrue(store.conversations().delete(first.conversationId()));
         assertTrue(store.responses().find("resp_1").isEmpty(), "deleted with its conversation");
