@@ -50,6 +50,8 @@ public final class ConversationStore implements AutoCloseable {
     private final Writer writer;
     private final ConversationLeases leases;
     private final Clock clock;
+    /** The watch's findings, on the same database and writer (their own tables). */
+    private final FindingStore findings;
     /** Why the last write failed, while no write has succeeded since (for {@code /health}). */
     private volatile Optional<String> writeProblem = Optional.empty();
     /**
@@ -69,6 +71,7 @@ public final class ConversationStore implements AutoCloseable {
         this.writer = writer;
         this.leases = leases;
         this.clock = clock;
+        this.findings = new FindingStore(dialect, db, writer, clock);
         String live = dialect.indexedBy("messages_live");
         // live_before: the live messages up to the window's newest, from the conversation's stored count (kept by
         // commit), less the few from beforeId on where there is one (a regenerated reply); subqueries that do not
@@ -135,6 +138,11 @@ public final class ConversationStore implements AutoCloseable {
     /** Claims on conversations across replicas sharing this database (none needed for SQLite). */
     public ConversationLeases leases() {
         return leases;
+    }
+
+    /** The findings of HAIA's watch and their investigations. */
+    public FindingStore findings() {
+        return findings;
     }
 
     /** The connection pool's current state, when the pool publishes it. */

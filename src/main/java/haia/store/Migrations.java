@@ -26,7 +26,8 @@ final class Migrations {
             "V1__conversations.sql",
             "V2__parts.sql",
             "V3__model_calls.sql",
-            "V4__live_count.sql");
+            "V4__live_count.sql",
+            "V6__findings.sql");
 
     private static final System.Logger LOG = System.getLogger(Migrations.class.getName());
 
