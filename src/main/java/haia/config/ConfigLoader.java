@@ -174,12 +174,14 @@ public final class ConfigLoader {
 
         ToolsConfig tools = new ToolsConfigLoader(config, problems, this::name, this::positiveInt, this::duration)
                 .read(workDir);
+        WatchConfig watch = new WatchConfigLoader(config, problems, this::name, this::positiveInt, this::duration,
+                                                  this::list).read(models);
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience, tools,
-                              new HaiaConfig.Origin(workDir.toAbsolutePath().normalize(),
+                              watch, new HaiaConfig.Origin(workDir.toAbsolutePath().normalize(),
                                                     Files.isRegularFile(dotEnv)
                                                             ? Optional.of(dotEnv.toAbsolutePath().normalize())
                                                             : Optional.empty(),
@@ -667,6 +669,7 @@ public final class ConfigLoader {
     /** Variables that may come from a file ({@code <NAME>_FILE}): HAIA's and the database's, and every provider key. */
     private static List<String> secretVariables() {
         List<String> names = new ArrayList<>(SecretFiles.HAIA_NAMES);
+        names.addAll(WatchConfigLoader.SECRET_VARIABLES);
         Providers.ALL.forEach(provider -> provider.apiKeyEnv().ifPresent(names::add));
         return names;
     }
@@ -722,6 +725,7 @@ public final class ConfigLoader {
         env.put("HAIA_MAX_REPLY_CHARS", "resilience.max-reply-chars");
         env.put("HAIA_MAX_UPSTREAM_BYTES", "resilience.max-upstream-bytes");
         env.putAll(ToolsConfigLoader.ENV);
+        env.putAll(WatchConfigLoader.ENV);
         return Map.copyOf(env);
     }
 }
