@@ -19,6 +19,8 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import haia.api.AccessFilter;
+import haia.api.AlertsService;
+import haia.api.FindingsService;
 import haia.api.ClientConnections;
 import haia.api.Drain;
 import haia.api.ChatCompletionsService;
@@ -49,6 +51,7 @@ import haia.store.ConversationStore;
 import haia.tools.ToolCatalog;
 import haia.tools.ToolSources;
 import haia.usage.Prices;
+import haia.watch.Watching;
 
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.health.checks.DiskSpaceHealthCheck;
@@ -92,6 +95,8 @@ public final class Haia implements AutoCloseable {
     private final MemoryBudget memory;
     /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers), which the pipeline's agent loop offers the models. */
     private final ToolCatalog tools;
+    /** Alerts in, scheduled checks, investigations through the pipeline, messages out (README "Watching"). */
+    private final Watching watching;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Haia(HaiaConfig config, Clock clock) {
@@ -144,12 +149,15 @@ public final class Haia implements AutoCloseable {
                                         config.defaultModel());
 
         preRegisterMetrics();
-        this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock, metrics::toolCall);
         this.store = ConversationStore.open(config.store(), clock);
         metrics.poolGauges(store::poolStats);
+        this.watching = Watching.of(config, store.findings(), metrics, redactor, clock);
+        this.tools = ToolSources.catalog(config.tools(), watching.toolSources(), redactor::redact, clock,
+                                         metrics::toolCall);
         Prices prices = Prices.of(config);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, prices,
-                                         memory, clock);
+                                         memory, watching.briefing(), clock);
+        watching.attach(pipeline, models);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
                 + " " + store.location() + "; models: " + describeModels() + "; prices: " + prices.describe());
         prices.warnings(config).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
@@ -215,6 +223,7 @@ public final class Haia implements AutoCloseable {
         WebServer server = configure(WebServer.builder()).build().start();
         Thread.ofVirtual().name("haia-provider-check").start(this::checkProviders);
         tools.start();   // connects MCP servers and checks the built-in sources in the background
+        watching.start();
         return server;
     }
 
@@ -271,7 +280,9 @@ public final class Haia implements AutoCloseable {
                                                     clock),
                          new ModelsService(models),
                          new ConversationsService(store),
-                         new UsageService(store))
+                         new UsageService(store),
+                         new AlertsService(watching.watch(), config.server().maxBodyBytes()),
+                         new FindingsService(store.findings()))
                 .error(Throwable.class, new ErrorResponder(errors, connections));
     }
 
@@ -347,6 +358,7 @@ public final class Haia implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             timers.shutdownNow();
+            watching.close();
             clients.forEach(ResilientLlmClient::close);
             tools.close();
             store.close();

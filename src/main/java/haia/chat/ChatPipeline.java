@@ -94,16 +94,19 @@ public final class ChatPipeline {
                         Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
                         Prices prices, Clock clock) {
         this(store, models, personas, defaultPersona, config, tools, metrics, prices,
-             new MemoryBudget(MemoryBudget.defaultBytes(), config.resilience().queueTimeout()), clock);
+             new MemoryBudget(MemoryBudget.defaultBytes(), config.resilience().queueTimeout()), Briefing.NONE, clock);
     }
 
-    /** @param memory what requests may hold in bodies and fetched pictures, shared with the HTTP layer */
+    /**
+     * @param memory   what requests may hold in bodies and fetched pictures, shared with the HTTP layer
+     * @param briefing what the watch tells the next chat (step 3's last system block)
+     */
     public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
                         Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
-                        Prices prices, MemoryBudget memory, Clock clock) {
+                        Prices prices, MemoryBudget memory, Briefing briefing, Clock clock) {
         this.store = store;
         this.models = models;
-        this.prompt = new Prompt(personas, defaultPersona, config, store, clock);
+        this.prompt = new Prompt(personas, defaultPersona, config, store, briefing, clock);
         this.imageUrls = new ImageUrls(config.chat().imageFetch(), config.chat().maxImageBytes(), memory);
         this.chat = config.chat();
         this.tasks = config.tasks();

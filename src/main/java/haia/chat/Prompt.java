@@ -36,15 +36,17 @@ final class Prompt {
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
     private final ConversationStore store;
+    private final Briefing briefing;
     private final Clock clock;
 
     Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, ConversationStore store,
-           Clock clock) {
+           Briefing briefing, Clock clock) {
         this.personas = Map.copyOf(personas);
         this.defaultPersona = defaultPersona;
         this.chat = config.chat();
         this.tasks = config.tasks();
         this.store = store;
+        this.briefing = briefing;
         this.clock = clock;
     }
 
@@ -125,14 +127,21 @@ final class Prompt {
                 + " to its capabilities (models[].capabilities in the YAML, or HAIA_CAPABILITIES)");
     }
 
-    /** The persona first (unless a task asks for none), then the client's own system texts, each its own block. */
+    /**
+     * The persona first (unless a task asks for none), then the client's own system texts, each its own block, then
+     * for a chat (not a task) the briefing, last: what changes from one request to the next comes after what does
+     * not (see {@link Briefing}).
+     */
     private List<String> system(ChatCommand command, boolean task, ModelRegistry.Route route) {
-        List<String> blocks = new ArrayList<>(command.system().size() + 1);
+        List<String> blocks = new ArrayList<>(command.system().size() + 2);
         if (!task || tasks.persona()) {
             Persona persona = personas.getOrDefault(route.id(), defaultPersona);
             blocks.add(persona.render(LocalDate.now(clock.withZone(ZoneId.systemDefault()))));
         }
         blocks.addAll(command.system());
+        if (!task) {
+            briefing.forRequest(command).ifPresent(blocks::add);
+        }
         return blocks;
     }
 

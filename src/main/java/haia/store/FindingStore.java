@@ -147,9 +147,25 @@ public final class FindingStore {
      * @param firing only firing ones (true), only resolved ones (false), or all
      */
     public List<Finding> list(Optional<Boolean> firing, int limit) {
-        String where = firing.map(f -> " WHERE f.status = '" + (f ? "firing" : "resolved") + "'").orElse("");
-        return rows("list findings", this::finding, SELECT + where + " ORDER BY f.last_seen DESC, f.id DESC LIMIT ?",
-                    limit);
+        return list(firing, Instant.EPOCH, limit);
+    }
+
+    /** The same, seen at or after {@code since}. */
+    public List<Finding> list(Optional<Boolean> firing, Instant since, int limit) {
+        String status = firing.map(f -> " AND f.status = '" + (f ? "firing" : "resolved") + "'").orElse("");
+        return rows("list findings", this::finding, SELECT + " WHERE f.last_seen >= ?" + status
+                + " ORDER BY f.last_seen DESC, f.id DESC LIMIT ?", since.toEpochMilli(), limit);
+    }
+
+    /**
+     * Closes investigations still running that started before {@code before}: their process stopped during them (an
+     * investigation is bounded by the agent loop's budget, minutes at most).
+     */
+    public int abandon(Instant before) {
+        return write("close abandoned investigations", tx -> tx.update(
+                "UPDATE investigations SET result = 'failed', finished_at = ?, answer = ?, summary = ? WHERE result ="
+                        + " 'running' AND started_at < ?", clock.millis(), "HAIA stopped during this investigation.",
+                "HAIA stopped during this investigation.", before.toEpochMilli()));
     }
 
     /** Findings resolved at or after {@code since}, most recent first. */
@@ -168,6 +184,13 @@ public final class FindingStore {
                                                       longOf(row, "n")),
                     "SELECT source, severity, count(*) AS n FROM findings WHERE status = 'firing' GROUP BY source,"
                             + " severity");
+    }
+
+    /** The fingerprints of the findings from {@code source} that are firing: what a check round may resolve. */
+    public java.util.Set<String> firing(String source) {
+        return java.util.Set.copyOf(rows("list firing findings", row -> row.column("fingerprint").get(String.class),
+                                         "SELECT fingerprint FROM findings WHERE status = 'firing' AND source = ?",
+                                         source));
     }
 
     /** Whether any finding ever came from {@code source} (has Alertmanager ever sent alerts?). */
