@@ -327,6 +327,11 @@ public final class Haia implements AutoCloseable {
         return tools;
     }
 
+    /** The watch: alerts, checks, investigations, messages. */
+    public Watching watching() {
+        return watching;
+    }
+
     /**
      * Graceful stop: refuse new requests and let every request already accepted finish (queued ones and retries
      * included: the upstream clients and the database stay open) within the grace period. Requests still running

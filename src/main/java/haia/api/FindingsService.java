@@ -85,7 +85,7 @@ public final class FindingsService implements HttpService {
             g.writeStartObject();
             fields(g, f);
             g.writeFieldName("detail");
-            g.writeTree(DETAIL.readTree(f.detail()));
+            DETAIL.writeTree(g, DETAIL.readTree(f.detail()));
             g.writeFieldName("investigation");
             if (f.investigationId().isPresent()) {
                 g.writeStartObject();
