@@ -29,7 +29,7 @@ public final class Board implements Briefing {
     /** How often the board is read again without a change of its own (another replica may have changed it). */
     static final Duration REFRESH = Duration.ofSeconds(30);
     /** Lines in the briefing; more are counted. */
-    static final int LINES = 8;
+    static final int LINES = 10;
     /** Findings the board holds of each kind. */
     static final int KEPT = 50;
     private static final Duration RESOLVED_WINDOW = Duration.ofDays(2);
@@ -62,7 +62,11 @@ public final class Board implements Briefing {
 
     /** Reads the findings again (after a change; off the request path). */
     synchronized void refresh() {
-        List<Finding> open = store.list(Optional.of(true), KEPT);
+        // the worst first, then the newest: what the briefing's few lines show
+        List<Finding> open = store.list(Optional.of(true), KEPT).stream()
+                .sorted(java.util.Comparator.comparing(Finding::severity)
+                                .thenComparing(Finding::firstSeen, java.util.Comparator.reverseOrder()))
+                .toList();
         List<FindingStore.Count> counts = store.firingCounts();
         long total = counts.stream().mapToLong(FindingStore.Count::findings).sum();
         snapshot = new Snapshot(open, total, store.resolvedSince(clock.instant().minus(RESOLVED_WINDOW), KEPT));

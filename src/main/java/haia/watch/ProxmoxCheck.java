@@ -126,7 +126,7 @@ final class ProxmoxCheck implements Check {
                 String node = s.path("node").asText();
                 found.fire("pve/storage/" + (shared ? name : node + "/" + name), fraction >= 0.95 ? Severity.CRITICAL
                         : Severity.WARNING, "Storage " + name + (shared ? "" : " on " + node) + " is "
-                        + Units.percent(fraction) + " full (" + Units.usage(used, size) + "; limit "
+                        + Units.percent(fraction) + " full (" + Units.bytes(used) + " of " + Units.bytes(size) + "; limit "
                         + storagePercent + "%)", "storage", s);
             }
         }
