@@ -27,7 +27,7 @@ import haia.store.ConversationStore;
  * file with the machine next to every figure.
  *
  * <pre>
- * java -cp ... haia.bench.Bench [all|quick|overhead|streams|history|startup|providers|postgres] [--jar target/haia.jar] [--out bench/results]
+ * java -cp ... haia.bench.Bench [all|quick|overhead|streams|history|startup|providers|postgres|cache|watch] [--jar target/haia.jar] [--out bench/results]
  * </pre>
  * {@code quick} is a smoke run (seconds, small numbers) that proves the suite works; its figures mean little.
  */
@@ -82,6 +82,7 @@ public final class Bench {
             case "providers" -> bench.providers();
             case "postgres" -> new PostgresBench(bench, home).run();
             case "cache" -> new CacheBench(report, work).run();
+            case "watch" -> new WatchBench(bench).run();
             case "all", "quick" -> {
                 bench.startup();
                 bench.overhead();
@@ -90,9 +91,10 @@ public final class Bench {
                 bench.providers();
                 new PostgresBench(bench, home).run();
                 new CacheBench(report, work).run();
+                new WatchBench(bench).run();
             }
             default -> throw new IllegalArgumentException("unknown mode " + mode
-                    + " (all, quick, overhead, streams, history, startup, providers, postgres, cache)");
+                    + " (all, quick, overhead, streams, history, startup, providers, postgres, cache, watch)");
         }
         Path file = report.write(out);
         System.out.println("\n== Summary\n" + report.summary() + "\nResults written to " + file);
