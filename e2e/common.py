@@ -1,10 +1,13 @@
-"""What the e2e drivers share (bin/e2e-openwebui, bin/e2e-container): the step runner that prints each step with its
-timing and counts passes and failures, a small JSON-over-HTTP helper, and the test suite's fake Anthropic run as a
-process of its own (haia.testing.FakeAnthropicMain) with its control API. Python's standard library only."""
+"""What the e2e drivers share (bin/e2e-openwebui, bin/e2e-container, bin/e2e-local-model): the step runner that prints
+each step with its timing and counts passes and failures, a small JSON-over-HTTP helper, the processes a run starts on
+loopback ports of their own and stops by pid, and the test suite's fake Anthropic run as a process of its own
+(haia.testing.FakeAnthropicMain) with its control API. Python's standard library only."""
 
 import json
 import os
+import signal
 import socket
+import subprocess
 import time
 import traceback
 import urllib.error
@@ -100,6 +103,71 @@ def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def clean_env(**extra):
+    """The parent's environment without anything that would configure HAIA or OpenWebUI behind our back."""
+    prefixes = ('HAIA_', 'ANTHROPIC_', 'OPENAI_', 'OLLAMA_', 'GEMINI_', 'SERVER_', 'WEBUI_', 'ENABLE_', 'DATA_DIR')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(extra)
+    return env
+
+
+class Processes:
+    """Processes of one run, each logging to WORK/<name>.log; stop() ends each by pid (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, work):
+        self.work = Path(work)
+        self.procs = []  # (name, Popen)
+
+    def _start(self, name, cmd, env, cwd):
+        log = open(self.work / f'{name}.log', 'wb')
+        # a process group of its own, so that stop() also reaches anything it forks (uvicorn, the JVM's helpers)
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        self.procs.append((name, proc))
+        return proc
+
+    def log(self, name):
+        path = self.work / f'{name}.log'
+        return path.read_text(errors='replace') if path.exists() else ''
+
+    def _await_healthy(self, name, proc, url, timeout):
+        def healthy():
+            with urllib.request.urlopen(url + '/health', timeout=2) as r:
+                return r.status == 200
+        self._await(name, proc, healthy, timeout)
+
+    def _await(self, name, proc, check, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f'{name} exited with {proc.returncode}:\n{self.log(name)[-4000:]}')
+            try:
+                if check():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f'{name} not ready within {timeout} s:\n{self.log(name)[-4000:]}')
+
+    def stop(self):
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for name, proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=10)
+        self.procs.clear()
 
 
 # ---- the fake Anthropic ----

@@ -3,8 +3,10 @@ OpenWebUI 0.12's source: routers/auths.py, routers/chats.py, main.py's /api/chat
 utils/middleware.py, and the front end's Chat.svelte / Messages.svelte) and HAIA's /v1/conversations API. The fake
 Anthropic's control API and the HTTP helper are in ../common.py (bin/e2e-container uses them too)."""
 
+import json
 import time
 import urllib.parse
+import urllib.request
 import uuid
 
 import socketio  # python-socketio, installed with open-webui
@@ -52,11 +54,13 @@ class OpenWebUI:
 
     # ---- chats (main.py chat_completion, models/chats.py insert_chat_turn) ----
 
-    def send(self, model, content, chat_id=None, parent_id=None, user_message_id=None, tasks=None, files=None):
+    def send(self, model, content, chat_id=None, parent_id=None, user_message_id=None, tasks=None, files=None,
+             chat_files=None):
         """Chat.svelte's submitMessage → sendMessage → sendMessageSocket, for one model: a user message (new, or an
         existing one to regenerate its reply) and a fresh id for the reply; `files` are the message's attachments as
-        the front end keeps them (a pasted picture: {'type': 'image', 'url': 'data:image/png;base64,...'}).
-        Returns (chat_id, user id, reply id)."""
+        the front end keeps them (a pasted picture: {'type': 'image', 'url': 'data:image/png;base64,...'}; a document:
+        upload()'s item). The request's own `files` are the chat's documents so far (`chat_files`) and the message's
+        (not pictures): OpenWebUI puts their text into the prompt. Returns (chat_id, user id, reply id)."""
         user_id = user_message_id or str(uuid.uuid4())
         reply_id = str(uuid.uuid4())
         user_message = {'id': user_id, 'parentId': parent_id, 'childrenIds': [], 'role': 'user',
@@ -88,9 +92,35 @@ class OpenWebUI:
         }
         if chat_id is None:
             del body['chat_id']
+        documents = [*(chat_files or []), *(f for f in files or [] if f.get('type') == 'file'
+                                            and not str(f.get('content_type', '')).startswith('image/'))]
+        if documents:
+            body['files'] = documents
         answer = self.api('POST', '/api/chat/completions', body)
         assert answer.get('status') is True and answer.get('chat_id'), answer
         return answer['chat_id'], user_id, reply_id, answer.get('task_ids', [])
+
+    def upload(self, name, text):
+        """MessageInput.svelte's uploadFileHandler: POST /api/v1/files/ (multipart), then the processing status until
+        OpenWebUI has the text. Returns the message's file item as the front end builds it once the upload is done."""
+        boundary = uuid.uuid4().hex
+        body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                f'Content-Type: text/plain\r\n\r\n').encode() + text.encode() + f'\r\n--{boundary}--\r\n'.encode()
+        req = urllib.request.Request(self.url + '/api/v1/files/?process=true', data=body,
+                                     method='POST', headers={'Authorization': f'Bearer {self.token}',
+                                                             'Content-Type': f'multipart/form-data; boundary={boundary}',
+                                                             'Accept': 'application/json'})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            uploaded = json.loads(r.read())
+        # as the front end does before it lets the message go: wait for OpenWebUI to have extracted the text
+        status = wait_for(f'OpenWebUI to process {name}', lambda: (lambda s: s if s in ('completed', 'failed') else None)(
+            self.api('GET', f'/api/v1/files/{uploaded["id"]}/process/status').get('status')), 120, 0.5)
+        assert status == 'completed', f'OpenWebUI could not process {name}: {status}'
+        meta = uploaded.get('meta') or {}
+        return {'type': 'file', 'file': uploaded, 'id': uploaded['id'], 'url': uploaded['id'], 'name': name,
+                'collection_name': meta.get('collection_name') or uploaded.get('collection_name', ''),
+                'content_type': meta.get('content_type', 'text/plain'), 'status': 'uploaded', 'size': len(text),
+                'error': '', 'itemId': str(uuid.uuid4())}
 
     def send_temporary(self, model, history, content):
         """A temporary chat (Chat.svelte with temporaryChatEnabled): the chat id is "temporary:" + the socket.io

@@ -10,6 +10,7 @@ Usage: python e2e.py --work DIR --venv DIR --java JAVA [--screenshot PATH]
 
 import argparse
 import base64
+import json
 import shutil
 import signal
 import struct
@@ -37,9 +38,11 @@ EMAIL, PASSWORD = 'admin@example.com', 'e2e-Passw0rd!'
 class Scenario:
     """The steps, and the checks they share."""
 
-    def __init__(self, stack, screenshot):
+    def __init__(self, stack, screenshot, record=None):
         self.stack = stack
         self.screenshot = screenshot
+        self.record = Path(record) if record else None
+        self.documents = []
         self.fake = FakeAnthropic(stack.fake_control)
         self.haia = Haia(stack.haia_url, stack.haia_key)
         self.owui = OpenWebUI(stack.owui_url)
@@ -78,11 +81,11 @@ class Scenario:
             for m in self.haia.messages(conversation['id']):
                 assert not m['content'].startswith('### Task:'), f'a task prompt was stored: {m["content"][:60]}'
 
-    def send(self, name, text, parent=None, regenerate_of=None, expect_error=False, files=None):
+    def send(self, name, text, parent=None, regenerate_of=None, expect_error=False, files=None, chat_files=None):
         """A message in chat `name` after `parent` (default: the leaf shown), streamed; waits for the reply."""
         chat = self.chats.get(name)
         if chat is None:
-            chat_id, user_id, reply_id, _ = self.owui.send(MODEL, text, files=files)
+            chat_id, user_id, reply_id, _ = self.owui.send(MODEL, text, files=files, chat_files=chat_files)
             chat = self.chats[name] = {'id': chat_id, 'users': []}
         elif regenerate_of:
             shown = self.owui.chat(chat['id'])['chat']['history']['messages']
@@ -91,7 +94,8 @@ class Scenario:
                                                      user_message_id=regenerate_of)
         else:
             _, user_id, reply_id, _ = self.owui.send(MODEL, text, chat_id=chat['id'],
-                                                     parent_id=parent or chat['leaf'], files=files)
+                                                     parent_id=parent or chat['leaf'], files=files,
+                                                     chat_files=chat_files)
         chat['users'].append(user_id)
         chat['leaf'] = reply_id
         reply = self.owui.wait_reply(chat['id'], reply_id)
@@ -233,13 +237,29 @@ class Scenario:
 
     def upstream_error(self):
         self.begin()
-        self.fake.script_error(400, 'invalid_request_error', 'prompt is too long: 215000 tokens > 200000 maximum')
+        self.fake.script_error(400, 'invalid_request_error', 'max_tokens: 64000 > 32000, which is the maximum allowed'
+                               ' number of output tokens for claude-haiku-4-5-20251001')
         before = self.haia.live_branch(self.chats['A']['id'])
         reply = self.send('A', 'paste of a huge log', expect_error=True)
         text = self.shown_error(reply)
-        assert 'prompt is too long' in text, text
+        assert 'maximum allowed number of output tokens' in text, text
         assert self.haia.live_branch(self.chats['A']['id']) == before, 'a failed turn changed the live branch'
         return f'OpenWebUI shows: {text[:80]}'
+
+    def prompt_too_long(self):
+        """Claude refuses the prompt as longer than its context: HAIA learns the sizes it names, drops older turns and
+        asks once more, and the user gets an answer instead of an error."""
+        self.begin()
+        self.fake.script_error(400, 'invalid_request_error', 'prompt is too long: 215000 tokens > 200000 maximum')
+        reply = self.send('A', 'and this log?')
+        assert reply['content'] == 'Echo: and this log?', reply['content']
+        turns = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)]
+        assert len(turns) == 2 and len(turns[1]['body']['messages']) < len(turns[0]['body']['messages']), \
+            [len(t['body']['messages']) for t in turns]
+        stored = self.haia.live_branch(self.chats['A']['id'])
+        assert stored == OpenWebUI.branch(self.owui.chat(self.chats['A']['id']), self.chats['A']['leaf'])
+        return (f'refused at {len(turns[0]["body"]["messages"])} messages, answered with'
+                f' {len(turns[1]["body"]["messages"])}; stored as OpenWebUI shows it')
 
     def retry_after_error(self):
         self.begin()
@@ -412,6 +432,76 @@ class Scenario:
         assert node.returncode == 0, f'browser.mjs failed:\n{node.stdout}\n{node.stderr}'
         return node.stdout.strip().splitlines()[-1] + f'; screenshot {shot}'
 
+    def document_chat(self):
+        """Chat E: a document attached to the first message, then a second message. OpenWebUI wraps the newest message
+        in its RAG template with the document (every turn), and resends the first one with only a reference to the
+        file: HAIA stores each turn once, as the user typed it, and the model gets the document beside the chat."""
+        document = 'pve cluster notes\n' + '\n'.join(f'node pve{i}: corosync ring0 10.10.0.{i}, mtu 9000, ceph osd.{i}'
+                                                    for i in range(1, 41))
+        item = self.owui.upload('cluster-notes.txt', document)
+        self.chat_files = {'E': [item]}
+        self.begin()
+        mark = self.stack.relay.mark()
+        self.send('E', 'What MTU does ring0 use?', files=[item])
+        first = self.verify('E')
+        self.send('E', 'And which subnet is ring0 on?', chat_files=[item])
+        detail = self.verify('E')
+        sent = [e for e in self.stack.relay.exchanges(mark) if e['request']['path'].endswith('/chat/completions')
+                and e['request']['json'].get('stream')]
+        assert len(sent) == 2, len(sent)
+        self.documents = sent
+        assert '<context>' in sent[0]['request']['json']['messages'][-1]['content'], 'OpenWebUI sent no template'
+        assert '<attached_files>' in sent[1]['request']['json']['messages'][0]['content']
+        stored = self.haia.messages(self.haia.conversation(self.chats['E']['id'])['id'])
+        assert [(m['role'], m['status']) for m in stored] == [('user', 'ok'), ('assistant', 'ok')] * 2, \
+            f'not stored once: {[(m["role"], m["status"]) for m in stored]}'
+        assert not any('corosync ring0 10.10.0.7' in m['content'] for m in stored), 'the document was stored'
+        turns = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)]
+        system = json.dumps(turns[-1]['body'].get('system'))
+        assert 'ring0 10.10.0.7' in system and 'cluster-notes.txt' in system, 'the model did not get the document'
+        assert 'ring0 10.10.0.7' not in json.dumps(turns[-1]['body']['messages']), 'the document is in the messages'
+        return f'{first}; then {detail}; stored once each (4 messages), the document beside the chat, never stored'
+
+    def large_document_chat(self):
+        """Chat F: a 274,000-character document, which OpenWebUI resends with every message: it is fitted to the
+        budget (head and tail, a marker), and the chat goes on."""
+        lines = [f'{i:06d} Dec 06 10:{i % 60:02d}:{i % 60:02d} pve2 kernel: nvme0n1: I/O {i} QID 3 timeout' for i in
+                 range(4000)]
+        document = '\n'.join(lines)
+        document = (document * (274000 // len(document) + 1))[:274000]
+        item = self.owui.upload('journal.txt', document)
+        self.begin()
+        self.send('F', 'Anything alarming in this journal?', files=[item])
+        self.send('F', 'and the nvme errors?', chat_files=[item])
+        detail = self.verify('F')
+        turns = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)]
+        system = turns[-1]['body'].get('system')
+        attached = system[-1]['text'] if isinstance(system, list) else ''
+        assert 'characters of journal.txt left out here by HAIA' in attached, \
+            f'{len(turns)} chat requests; the last system block: {attached[:300]!r} ... {attached[-300:]!r}'
+        stored = self.haia.messages(self.haia.conversation(self.chats['F']['id'])['id'])
+        assert max(len(m['content']) for m in stored) < 1000, 'the document was stored'
+        return detail + '; the document went to the model cut to its head and tail, the chat goes on'
+
+    def save_recordings(self):
+        if not self.record:
+            return 'not recording (--record DIR saves what OpenWebUI sent with the document)'
+        self.record.mkdir(parents=True, exist_ok=True)
+        for name, exchange in zip(('document-first-turn', 'document-next-turn'), self.documents):
+            request = exchange['request']
+            headers = {k: v for k, v in request['headers'].items() if k.lower() not in ('host', 'content-length')}
+            headers['Authorization'] = 'Bearer HAIA_API_KEY'
+            fixture = {'_comment': 'Recorded from OpenWebUI 0.12.4 (pip install open-webui==0.12.4) talking to HAIA'
+                                   ' through bin/e2e-openwebui\'s recording relay, ENABLE_FORWARD_USER_INFO_HEADERS=true,'
+                                   ' BYPASS_EMBEDDING_AND_RETRIEVAL=true, native function calling; only the bearer key is'
+                                   ' replaced. ' + ('The first message of a chat with the document cluster-notes.txt'
+                                                    ' attached.' if name.endswith('first-turn') else
+                                                    'The next message of that chat.'),
+                       'method': request['method'], 'path': request['path'], 'headers': headers,
+                       'body': request['json']}
+            (self.record / f'{name}.json').write_text(json.dumps(fixture, indent=1, ensure_ascii=False) + '\n')
+        return f'document-first-turn.json, document-next-turn.json in {self.record}'
+
     def fake_saw_valid_requests(self):
         violations = self.fake.violations()
         assert violations == [], violations
@@ -424,6 +514,7 @@ def main():
     args.add_argument('--venv', required=True)
     args.add_argument('--java', required=True)
     args.add_argument('--screenshot', default=str(REPO / 'target/e2e-openwebui/chat.png'))
+    args.add_argument('--record')
     options = args.parse_args()
 
     stack = Stack(options.work, options.venv, options.java)
@@ -438,7 +529,7 @@ def main():
                   stack.start_openwebui(), ['OPENAI_API_BASE_URL', 'OPENAI_API_KEY',
                                             'ENABLE_FORWARD_USER_INFO_HEADERS', 'ENABLE_OLLAMA_API'])))
         if ok:
-            s = Scenario(stack, Path(options.screenshot))
+            s = Scenario(stack, Path(options.screenshot), options.record)
             steps = [
                 ('sign up the first user (admin)', s.signup),
                 ('list models, open the socket.io session', s.models),
@@ -453,6 +544,7 @@ def main():
                 ('chat A: switch back to the first branch, continue', s.switch_branch),
                 ('chat A: upstream error shown in OpenWebUI', s.upstream_error),
                 ('chat A: regenerate the failed reply', s.retry_after_error),
+                ('chat A: prompt too long for Claude: shrunk, answered', s.prompt_too_long),
                 ('chat A: upstream fails mid-stream', s.midstream_error),
                 ('chat A: next message after the mid-stream failure', s.after_midstream_error),
                 ('chat B: a second chat', s.second_chat),
@@ -463,6 +555,9 @@ def main():
                 ('browser: log in, send, streamed answer, screenshot', s.browser),
                 ('chat D: the model calls one of HAIA\'s tools', s.tools_chat),
                 ('browser: HAIA\'s tool call rendered, screenshot', s.browser_tools),
+                ('chat E: a document attached, then the next turn', s.document_chat),
+                ('chat F: a 274,000-character document', s.large_document_chat),
+                ('save the document requests as fixtures', s.save_recordings),
                 ('the fake Anthropic saw only valid requests', s.fake_saw_valid_requests),
             ]
             try:

@@ -7,15 +7,12 @@ the internet.
 Every process is started here and stopped here, by its pid.
 """
 
-import os
 import secrets
-import signal
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
-from common import FAKE_ANTHROPIC_KEY, REPO, fake_anthropic_command, free_port, read_fake_ports
+from common import (FAKE_ANTHROPIC_KEY, REPO, Processes, clean_env, fake_anthropic_command, free_port,
+                    read_fake_ports)
+from relay import Relay
 
 DEPLOY = REPO / 'deploy'
 
@@ -25,6 +22,9 @@ OPENWEBUI_OFFLINE = {
     'HF_HUB_OFFLINE': '1',
     'TRANSFORMERS_OFFLINE': '1',
     'RAG_EMBEDDING_MODEL': '',  # no local embedding model at all
+    # so attached documents go to the model whole, in OpenWebUI's RAG template (its "full context" mode), as they do
+    # with retrieval, chunk by chunk
+    'BYPASS_EMBEDDING_AND_RETRIEVAL': 'true',
     'WHISPER_MODEL': '',
     'ENABLE_VERSION_UPDATE_CHECK': 'false',
     'ANONYMIZED_TELEMETRY': 'false',
@@ -85,55 +85,15 @@ def container_value(unit_file, key):
     return next(v for k, v in unit(unit_file)['Container'] if k == key)
 
 
-def clean_env(**extra):
-    """The parent's environment without anything that would configure HAIA or OpenWebUI behind our back."""
-    prefixes = ('HAIA_', 'ANTHROPIC_', 'OPENAI_', 'OLLAMA_', 'GEMINI_', 'SERVER_', 'WEBUI_', 'ENABLE_', 'DATA_DIR')
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env.update(extra)
-    return env
-
-
-class Stack:
+class Stack(Processes):
     """Starts the fake Anthropic, HAIA and OpenWebUI; stop() ends each by pid (SIGTERM, then SIGKILL)."""
 
     def __init__(self, work, venv, java):
-        self.work = Path(work)
+        super().__init__(work)
         self.venv = Path(venv)
         self.java = java
-        self.procs = []  # (name, Popen)
         self.haia_key = 'haia-e2e-' + secrets.token_hex(16)
         self.secret_values = {'anthropic-api-key': FAKE_ANTHROPIC_KEY, 'haia-api-key': self.haia_key}
-
-    def _start(self, name, cmd, env, cwd):
-        log = open(self.work / f'{name}.log', 'wb')
-        # a process group of its own, so that stop() also reaches anything it forks (uvicorn, the JVM's helpers)
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        self.procs.append((name, proc))
-        return proc
-
-    def log(self, name):
-        path = self.work / f'{name}.log'
-        return path.read_text(errors='replace') if path.exists() else ''
-
-    def _await_healthy(self, name, proc, url, timeout):
-        def healthy():
-            with urllib.request.urlopen(url + '/health', timeout=2) as r:
-                return r.status == 200
-        self._await(name, proc, healthy, timeout)
-
-    def _await(self, name, proc, check, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f'{name} exited with {proc.returncode}:\n{self.log(name)[-4000:]}')
-            try:
-                if check():
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f'{name} not ready within {timeout} s:\n{self.log(name)[-4000:]}')
 
     # ---- the fake Anthropic ----
 
@@ -179,7 +139,9 @@ class Stack:
         deployed_url = env['OPENAI_API_BASE_URL']
         expected = f'http://{haia_host}:8000/v1'
         assert deployed_url == expected, f'openwebui.container points at {deployed_url}, not {expected}'
-        env['OPENAI_API_BASE_URL'] = f'{self.haia_url}/v1'
+        # through a recording relay: the run sees (and --record saves) exactly what OpenWebUI sends HAIA
+        self.relay = Relay(self.haia_port)
+        env['OPENAI_API_BASE_URL'] = f'http://127.0.0.1:{self.relay.port}/v1'
         self.owui_port = free_port()
         env.update(OPENWEBUI_OFFLINE)
         env.update({
@@ -203,19 +165,6 @@ class Stack:
     # ---- stop ----
 
     def stop(self):
-        for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        for name, proc in reversed(self.procs):
-            try:
-                proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                proc.wait(timeout=10)
-        self.procs.clear()
+        super().stop()
+        if hasattr(self, 'relay'):
+            self.relay.close()

@@ -49,7 +49,6 @@ import haia.observe.ShutdownHealthCheck;
 import haia.observe.ToolsHealthCheck;
 import haia.store.ConversationStore;
 import haia.tools.ToolCatalog;
-import haia.tools.ToolSources;
 import haia.usage.Prices;
 import haia.watch.Watching;
 
@@ -58,6 +57,7 @@ import io.helidon.health.checks.DiskSpaceHealthCheck;
 import io.helidon.health.checks.HealthChecks;
 import io.helidon.http.media.MediaContext;
 import io.helidon.http.media.jackson.JacksonSupport;
+import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.cors.CorsSupport;
@@ -95,7 +95,6 @@ public final class Haia implements AutoCloseable {
     private final MemoryBudget memory;
     /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers), which the pipeline's agent loop offers the models. */
     private final ToolCatalog tools;
-    /** Alerts in, scheduled checks, investigations through the pipeline, messages out (README "Watching"). */
     private final Watching watching;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -149,11 +148,13 @@ public final class Haia implements AutoCloseable {
                                         config.defaultModel());
 
         preRegisterMetrics();
+        models.all().forEach(route -> metrics.modelTokensGauges(route.provider(), route.id(),
+                                                                () -> models.measure(route).tokensPerCharacter(),
+                                                                () -> models.measure(route).context().orElse(0)));
         this.store = ConversationStore.open(config.store(), clock);
         metrics.poolGauges(store::poolStats);
         this.watching = Watching.of(config, store.findings(), metrics, redactor, clock);
-        this.tools = ToolSources.catalog(config.tools(), watching.toolSources(), redactor::redact, clock,
-                                         metrics::toolCall);
+        this.tools = watching.catalog(metrics::toolCall);
         Prices prices = Prices.of(config);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, prices,
                                          memory, watching.briefing(), clock);
@@ -200,6 +201,9 @@ public final class Haia implements AutoCloseable {
                 // over the limit before a byte of it is read, ending the connection with a lingering close
                 // (ClientConnections)
                 .addProtocol(Http1Config.builder().addReceiveListener(connections).build())
+                // a blocking socket per connection, as before Helidon 4.5 made NIO channels the default: the listener
+                // above half-closes it for a lingering close, and times out its reads (ClientConnections)
+                .useNio(false)
                 // Helidon's own limit stays as the backstop: it counts a chunked body's chunks as they arrive, so no
                 // chunk larger than the limit is ever buffered (a declared length never reaches it: see above)
                 .maxPayloadSize(config.server().maxBodyBytes())
@@ -208,6 +212,8 @@ public final class Haia implements AutoCloseable {
                 .idleConnectionTimeout(clientReadTimeout)
                 .idleConnectionPeriod(shorter(clientReadTimeout.dividedBy(4), Duration.ofSeconds(5)))
                 .directHandlers(TransportErrors.handlers(MAX_HEADER_BYTES, config.server().maxBodyBytes()))
+                // hands the parser's reason to those handlers, which put a short, escaped summary of it in the 400
+                .errorHandling(ErrorHandling.builder().includeEntity(true).build())
                 // stream chunks and small responses leave at once (no Nagle + delayed-ACK stalls of up to 40 ms)
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .mediaContext(MediaContext.builder()
@@ -243,9 +249,14 @@ public final class Haia implements AutoCloseable {
             try {
                 route.client().modelProblem(route.upstreamModel()).ifPresent(problem -> warnings.add(
                         model + ": " + problem));
+                // the model's real context, where its server says: the token budget plans within it
+                route.client().contextTokens(route.upstreamModel()).ifPresent(found -> models.tokens().context(
+                        route.provider(), route.upstreamModel(), found.tokens(), "said by its server: "
+                                + found.source()));
             } catch (LlmException e) {
                 String fix = switch (e.category()) {
                     case AUTHENTICATION -> " Check " + provider.keySetting() + ".";
+                    case PROTOCOL -> " Check " + provider.urlSetting() + " and the provider's type.";
                     case UNAVAILABLE, TIMEOUT -> " Check " + provider.urlSetting()
                             + "; HAIA tries again with each chat (a model host may boot after HAIA).";
                     default -> "";
@@ -327,7 +338,6 @@ public final class Haia implements AutoCloseable {
         return tools;
     }
 
-    /** The watch: alerts, checks, investigations, messages. */
     public Watching watching() {
         return watching;
     }

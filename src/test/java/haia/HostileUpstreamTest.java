@@ -204,17 +204,21 @@ class HostileUpstreamTest {
                                                             Duration.ZERO));
         Http.Response blocking = chat("tokens", "count me");
         assertEquals(200, blocking.status(), blocking.body());
-        assertEquals(0, blocking.json().path("usage").path("completion_tokens").asInt());
+        // not the implausible count, and not a silent 0 either: HAIA's estimate, marked (issue 22)
+        JsonNode estimate = blocking.json().path("usage");
+        assertTrue(estimate.path("completion_tokens").asInt() > 0 && estimate.path("completion_tokens").asInt() < 100
+                           && estimate.path("estimated").asBoolean(), estimate.toString());
         try (SseClient client = SseClient.post(haia.uri("/v1/chat/completions"),
                                                Http.chat("haia", "count me again").put("stream", true).toString(),
                                                Map.of("X-Haia-Conversation", "tokens"))) {
             assertEquals("fine too", SseClient.text(client.chunksUntilDone()));
         }
         for (StoredMessage reply : stored("tokens").stream().filter(m -> m.model().isPresent()).toList()) {
-            assertEquals(0, reply.inputTokens().orElse(-1), reply.toString());
-            assertEquals(0, reply.outputTokens().orElse(-1), reply.toString());
+            assertTrue(reply.inputTokens().orElse(-1) > 0 && reply.inputTokens().orElse(-1) < 10_000, reply.toString());
+            assertTrue(reply.outputTokens().orElse(-1) > 0 && reply.outputTokens().orElse(-1) < 100, reply.toString());
         }
-        assertEquals(before, tokens("in") + tokens("out"), "nothing implausible was counted");
+        double counted = tokens("in") + tokens("out") - before;
+        assertTrue(counted > 0 && counted < 20_000, "nothing implausible was counted, only estimates: " + counted);
 
         // cache counts are parts of the prompt: a cache read larger than any prompt this request could have is
         // not counted, nor is the prompt it inflates
@@ -222,7 +226,8 @@ class HostileUpstreamTest {
         anthropic.enqueue(new FakeAnthropic.Behaviour.Reply(List.of("cached"), "end_turn", 10, 5, Duration.ZERO,
                                                             2_000_000_000, 0));
         JsonNode usage = chat("tokens", "count my cache").json().path("usage");
-        assertEquals(0, usage.path("prompt_tokens").asInt(), usage.toString());
+        assertTrue(usage.path("prompt_tokens").asInt() > 0 && usage.path("prompt_tokens").asInt() < 10_000
+                           && usage.path("estimated").asBoolean(), "the inflated prompt is estimated: " + usage);
         assertEquals(0, usage.path("prompt_tokens_details").path("cached_tokens").asInt(), usage.toString());
         assertEquals(5, usage.path("completion_tokens").asInt(), "the plausible count stays");
         assertEquals(cacheBefore, tokens("cache_read"));

@@ -99,7 +99,7 @@ class LongPasteTest {
         JsonNode error = refused.json().path("error");
         assertEquals("invalid_request_error", error.path("type").asText());
         assertEquals("messages", error.path("param").asText());
-        assertTrue(error.path("message").asText().contains("at most 10000"), error.toString());
+        assertTrue(error.path("message").asText().contains("at most 10,000"), error.toString());
         assertEquals(0, anthropic.requests().size(), "no model call");
         assertEquals(0, Http.get(haia.uri("/v1/conversations")).json().path("data").size(), "nothing stored");
     }

@@ -76,7 +76,10 @@ class OpenAiCompatibleProviderTest {
         assertEquals("system", sent.body().path("messages").get(0).path("role").asText());
         assertEquals(1.4, sent.body().path("temperature").asDouble(), "OpenAI's own 0..2 scale passes through");
         assertEquals(300, sent.body().path("max_tokens").asInt(), "local servers get max_tokens");
-        assertFalse(sent.body().has("stream_options"));
+        // called as a stream even for a blocking client: llama.cpp's server stops generating only a stream it loses
+        assertTrue(sent.body().path("stream").asBoolean(), "a blocking call goes to the server as a stream");
+        assertTrue(sent.body().path("stream_options").path("include_usage").asBoolean());
+        assertFalse(completion.path("usage").has("estimated"), "a server that reports usage in streams: its counts");
         assertEquals(List.of(), server.violations());
     }
 

@@ -136,7 +136,104 @@ class OpenWebUiRecordedRequestsTest {
         assertEquals(List.of(), haia.haia().store().list(10, 0));
     }
 
+    /**
+     * Regression (issue 22): a chat with an attached document. OpenWebUI wraps the newest message in its RAG template
+     * with the document, every turn, and resends the first message with only a reference to the file: each exchange
+     * was stored twice (once with the whole document). Now each is stored once, as the user typed it, and the model
+     * gets the document beside the chat, in the same place every turn (a prompt cache reads it back).
+     */
+    @Test
+    void aChatWithADocumentStoresEachExchangeOnceAsTheUserTypedIt() {
+        JsonNode first = fixture("document-first-turn.json");
+        JsonNode next = fixture("document-next-turn.json");
+        assertTrue(lastContent(first).startsWith("### Task:") && lastContent(first).contains("<context>"));
+        assertTrue(next.path("body").path("messages").get(0).path("content").asText().startsWith("<attached_files>"));
+        assertEquals(200, replay(first).status());
+        assertEquals(200, replay(next).status());
+
+        String chatId = first.path("headers").path("X-OpenWebUI-Chat-Id").asText();
+        assertEquals(List.of("user:What MTU does ring0 use?", "assistant:Echo: What MTU does ring0 use?",
+                             "user:And which subnet is ring0 on?", "assistant:Echo: And which subnet is ring0 on?"),
+                     storedLive(chatId));
+        long id = haia.haia().store().list(10, 0).getFirst().id();
+        assertEquals(4, haia.haia().store().messages(id, 0, 100).size(), "nothing superseded, nothing imported");
+
+        List<FakeAnthropic.Received> upstream = anthropic.requests().stream()
+                .filter(r -> !r.lastUserText().startsWith("### Task:")).toList();
+        assertEquals(2, upstream.size());
+        for (FakeAnthropic.Received request : upstream) {
+            assertTrue(request.systemText().contains("ring0 10.10.0.7") && request.systemText().contains(
+                    "name=\"cluster-notes.txt\""), "the document goes beside the chat");
+            assertFalse(request.body().path("messages").toString().contains("ring0 10.10.0.7"), "not in the messages");
+        }
+        assertEquals(List.of("user:What MTU does ring0 use?", "assistant:Echo: What MTU does ring0 use?",
+                             "user:And which subnet is ring0 on?"), window(upstream.get(1)));
+        assertEquals(documentBlock(upstream.get(0)), documentBlock(upstream.get(1)), "byte-stable for the prompt cache");
+    }
+
+    /**
+     * Regression (issue 22): a 274,000-character document locked its chat ("messages[0].content is 275892 characters
+     * long; the limit is 200000" on every later message, as OpenWebUI resends it). It is context, not a message: it
+     * goes to the model cut to its head and tail within the token budget, the reply's metadata says so, and the chat
+     * goes on.
+     */
+    @Test
+    void aDocumentLargerThanTheLimitsIsFittedToTheBudgetAndTheChatGoesOn() {
+        String journal = largeDocument(274_000);
+        Http.Response response = replay(withDocument(fixture("document-first-turn.json"), journal));
+        assertEquals(200, response.status(), response.body());
+        assertTrue(response.body().contains("\"haia\":{\"notes\":[\"The attached document cluster-notes.txt (274,000"
+                                                    + " characters) went to the model as its first and last"),
+                   response.body().lines().filter(l -> l.contains("finish_reason\":\"stop")).toList().toString());
+        String system = anthropic.lastRequest().systemText();
+        assertTrue(system.contains("characters of cluster-notes.txt left out here by HAIA"), system.substring(0, 300));
+        assertTrue(system.length() < 210_000, "within the budget: " + system.length());
+        assertTrue(system.contains(journal.substring(0, 2_000)) && system.contains(journal.substring(journal.length()
+                - 2_000)), "its head and its tail");
+
+        assertEquals(200, replay(withDocument(fixture("document-next-turn.json"), journal)).status());
+        String chatId = fixture("document-first-turn.json").path("headers").path("X-OpenWebUI-Chat-Id").asText();
+        assertEquals(4, storedLive(chatId).size());
+        assertTrue(storedLive(chatId).stream().allMatch(m -> m.length() < 200), "the document is stored nowhere");
+    }
+
     // ---- helpers ----
+
+    private static String lastContent(JsonNode request) {
+        JsonNode messages = request.path("body").path("messages");
+        return messages.get(messages.size() - 1).path("content").asText();
+    }
+
+    /** The system block HAIA gave the attachments (the last one). */
+    private static String documentBlock(FakeAnthropic.Received request) {
+        JsonNode system = request.body().path("system");
+        return system.get(system.size() - 1).path("text").asText();
+    }
+
+    /** A recorded request whose document ({@code <source>}'s text, wherever OpenWebUI put it) is {@code text}. */
+    private static JsonNode withDocument(JsonNode recorded, String text) {
+        ObjectNode copy = recorded.deepCopy();
+        for (JsonNode message : copy.path("body").path("messages")) {
+            String content = message.path("content").asText();
+            if (content.contains("<context>\n<source ")) {
+                // the template's own instructions show a <source> tag too: the document's is the one in <context>
+                int open = content.indexOf('>', content.indexOf("<source ", content.indexOf("<context>\n"))) + 1;
+                int close = content.indexOf("</source>", open);
+                ((ObjectNode) message).put("content", content.substring(0, open) + text + content.substring(close));
+            }
+        }
+        return copy;
+    }
+
+    /** A journal of a troubled node, {@code chars} long. */
+    private static String largeDocument(int chars) {
+        StringBuilder text = new StringBuilder(chars + 100);
+        for (int i = 0; text.length() < chars; i++) {
+            text.append(String.format("%06d Dec 06 10:%02d:%02d pve2 kernel: nvme0n1: I/O %d QID 3 timeout%n", i, i % 60,
+                                      i % 60, i));
+        }
+        return text.substring(0, chars);
+    }
 
     /** haia_task_requests_total over all labels (the meter registry is shared by the tests in this JVM). */
     private double taskRequestsCounted() {

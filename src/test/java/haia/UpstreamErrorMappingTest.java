@@ -105,10 +105,26 @@ class UpstreamErrorMappingTest {
 
     @Test
     void upstreamRejectingTheRequestIsA400WithItsReason() {
-        anthropic.enqueue(FakeAnthropic.error(400, "invalid_request_error", "prompt is too long: 205351 tokens > 200000"));
+        anthropic.enqueue(FakeAnthropic.error(400, "invalid_request_error", "max_tokens: 64000 > 32000, which is the"
+                + " maximum allowed number of output tokens"));
         Http.Response response = chat("hi");
         assertOpenAiError(response, 400, "upstream_invalid_request");
+        assertTrue(response.json().path("error").path("message").asText().contains("maximum allowed number"));
+    }
+
+    /**
+     * A prompt the provider calls too long for the model's context, when HAIA has nothing older to leave out (a
+     * single message): OpenAI's code for it, the provider's words in the message. (With older turns HAIA shrinks the
+     * window and asks once more: ContextOverflowTest.)
+     */
+    @Test
+    void aPromptTooLongThatCannotShrinkIsA400ContextLengthExceeded() {
+        anthropic.enqueue(FakeAnthropic.error(400, "invalid_request_error", "prompt is too long: 205351 tokens > 200000"));
+        anthropic.enqueue(FakeAnthropic.error(400, "invalid_request_error", "prompt is too long: 205351 tokens > 200000"));
+        Http.Response response = chat("hi");
+        assertOpenAiError(response, 400, "context_length_exceeded");
         assertTrue(response.json().path("error").path("message").asText().contains("prompt is too long"));
+        assertEquals("messages", response.json().path("error").path("param").asText());
     }
 
     @Test

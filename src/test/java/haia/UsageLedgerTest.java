@@ -304,10 +304,16 @@ class UsageLedgerTest {
         assertLines(group(saturday, Billed::model), usage("?from=2026-11-21&to=2026-11-21"), "model");
         assertLines(group(saturday, Billed::model),
                     usage("?from=2026-11-21T00%3A00%3A00Z&to=2026-11-22T00%3A00%3A00Z&group_by=model"), "model");
+        // RFC 3986 allows a bare ':' in a query, and Helidon 4.5 takes it (4.1 refused it, helidon-io/helidon#9862)
+        assertLines(group(saturday, Billed::model),
+                    usage("?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&group_by=model"), "model");
         assertLines(group(saturday, Billed::model), usage("?from=1795219200&to=1795305600"), "model");
         assertLines(group(billed.stream().filter(b -> !b.day().isBefore(LocalDate.of(2026, 11, 21))).toList(),
                           b -> b.day().toString()),
                     usage("?group_by=day&from=2026-11-21T01%3A00%3A00%2B01%3A00"), "day");
+        assertLines(group(billed.stream().filter(b -> !b.day().isBefore(LocalDate.of(2026, 11, 21))).toList(),
+                          b -> b.day().toString()),
+                    usage("?group_by=day&from=2026-11-21T01:00:00+01:00"), "day");
 
         // the metrics moved by exactly the same tokens, and by the same dollars
         Scrape after = Scrape.parse(Http.get(haia.uri("/metrics")).body());
@@ -392,10 +398,6 @@ class UsageLedgerTest {
             assertEquals(param, error.path("param").asText(), query + ": " + error);
             assertTrue(error.path("message").asText().contains(param), query + ": " + error);
         });
-        // a bare ':' never reaches HAIA's code (Helidon 4.1.7 refuses it): the 400 says what to do
-        Http.Response colon = Http.get(haia.uri("/v1/usage?from=2026-11-21T10:00:00Z"), AUTH);
-        assertEquals(400, colon.status());
-        assertTrue(colon.json().path("error").path("message").asText().contains("%3A"), colon.body());
         assertEquals(401, Http.get(haia.uri("/v1/usage")).status());
         assertEquals(405, Http.post(haia.uri("/v1/usage"), "{}", AUTH).status());
         JsonNode empty = Http.get(haia.uri("/v1/usage?group_by=day"), AUTH).json();

@@ -157,7 +157,7 @@ public final class ChatCompletionsService implements HttpService {
         ChatCommand.ConversationHint hint = new ChatCommand.ConversationHint(
                 header(req, conversationHeader), header(req, chatIdHeader), header(req, taskHeader));
         return new ChatCommand(request.model(), request.system(), request.messages(), generation, request.stream(),
-                               hint);
+                               hint, request.attachments());
     }
 
     /**

@@ -30,6 +30,9 @@ import io.helidon.http.Method;
  * unknown path / known path, wrong method      404 / 405 (+ Allow)         unknown_url / method_not_allowed   false
  * unknown model (and no default model)         404 invalid_request_error  model_not_found           false
  * upstream rejected the request                400 invalid_request_error  upstream_invalid_request  false
+ *   (also a 500 whose body says the request was invalid: llama.cpp's server on an image or a json_schema)
+ * the conversation does not fit the model      400 invalid_request_error  context_length_exceeded   false
+ *   (after HAIA shrank the window and tried once more)
  * upstream rejected HAIA's API key             502 upstream_error         upstream_auth_failed      false
  * upstream has no such model                   502 upstream_error         upstream_not_found        false
  * upstream answered nonsense                   502 upstream_error         upstream_protocol_error   false
@@ -149,6 +152,8 @@ public final class ErrorMapper {
         return switch (e.category()) {
             case INVALID_REQUEST -> new ApiError(400, "invalid_request_error", code, message, Optional.empty(),
                                                  Optional.empty(), Retry.USELESS);
+            case CONTEXT_TOO_LONG -> new ApiError(400, "invalid_request_error", code, message, Optional.of("messages"),
+                                                  Optional.empty(), Retry.USELESS);
             case AUTHENTICATION, NOT_FOUND, PROTOCOL -> new ApiError(502, "upstream_error", code, message,
                                                                      Optional.empty(), Optional.empty(), Retry.USELESS);
             case RATE_LIMITED -> new ApiError(429, "rate_limit_error", code, message, Optional.empty(),

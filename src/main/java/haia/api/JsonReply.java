@@ -75,7 +75,7 @@ final class JsonReply implements ReplySink {
         res.header(ChatCompletionsService.MODEL_HEADER, reply.model());
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         Responses.json(res, 200, OpenAiWriter.completion(id, created, reply.model(), reply.parts(),
-                                                         reply.finishReason(), reply.usage()));
+                                                         reply.finishReason(), reply.usage(), reply.notes()));
     }
 
     @Override

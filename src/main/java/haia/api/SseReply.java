@@ -175,8 +175,8 @@ final class SseReply implements ReplySink {
                 // a reply that did not come from a streaming model call (e.g. a chat command) arrives in one piece
                 whole(reply);
             }
-            write(OpenAiWriter.chunk(id, created, reply.model(), Optional.empty(), Optional.empty(),
-                                     Optional.of(reply.finishReason()), includeUsage));
+            write(OpenAiWriter.finishChunk(id, created, reply.model(), reply.finishReason(), includeUsage,
+                                           reply.notes()));
             if (includeUsage) {
                 write(OpenAiWriter.usageChunk(id, created, reply.model(), reply.usage()));
             }

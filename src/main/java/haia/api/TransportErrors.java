@@ -17,10 +17,16 @@ import io.helidon.webserver.http.DirectHandlers;
 
 /**
  * Answers requests that fail before routing (malformed HTTP, oversized headers, broken chunking) in OpenAI's error
- * shape too, so clients see one error format. Oversized headers, which Helidon's parser reports as an internal
- * error, become the client error they are.
+ * shape too, so clients see one error format. Oversized headers get a code of their own; internal failures are
+ * logged under the reference the client gets.
  */
 public final class TransportErrors implements DirectHandler {
+
+    private static final System.Logger LOG = System.getLogger(TransportErrors.class.getName());
+    /** What Helidon's HTTP/1 parser says of headers over its limit (which HAIA sets). */
+    private static final String HEADERS_TOO_LARGE = "Header size exceeded";
+    /** What Helidon passes instead of a message it deems unsafe to reflect to the client. */
+    private static final String UNSAFE_MESSAGE = "Bad request, see server log";
 
     private final int maxHeaderBytes;
     private final long maxBodyBytes;
@@ -40,13 +46,32 @@ public final class TransportErrors implements DirectHandler {
         return builder.build();
     }
 
+    /** Failures found while routing: Helidon hands over the exception. */
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
                                     ServerResponseHeaders responseHeaders, Throwable thrown, System.Logger logger) {
+        String reason = thrown instanceof RequestException && thrown.getMessage() != null ? thrown.getMessage() : null;
+        return respond(request, eventType, defaultStatus, reason, thrown);
+    }
+
+    /**
+     * Failures of the connection itself (a malformed request line or headers, too many requests): since Helidon 4.5
+     * only the parser's message comes, and only because {@code Haia} turns on its error handling's
+     * {@code includeEntity}; a message Helidon deems unsafe to reflect arrives as its generic "see server log".
+     */
+    @Override
+    public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
+                                    ServerResponseHeaders responseHeaders, String message) {
+        String reason = message == null || message.startsWith(UNSAFE_MESSAGE) ? null : message;
+        return respond(request, eventType, defaultStatus, reason, null);
+    }
+
+    private TransportResponse respond(TransportRequest request, EventType eventType, Status defaultStatus,
+                                      String reason, Throwable thrown) {
         // the request may never have reached the routing (and its log filter): take the client's id or make one
-        String id = RequestLog.idFrom(request == null ? java.util.Optional.empty()
+        String id = RequestLog.idFrom(request == null ? Optional.empty()
                                               : request.headers().first(RequestLogFilter.REQUEST_ID));
-        if (headersTooLarge(thrown)) {
+        if (mentions(reason, thrown, HEADERS_TOO_LARGE)) {
             return response(id, 400, "The request headers are larger than " + maxHeaderBytes + " bytes",
                             "headers_too_large");
         }
@@ -57,39 +82,30 @@ public final class TransportErrors implements DirectHandler {
             return tooLarge(id, maxBodyBytes);
         }
         if (status < 500) {
-            String summary = summary(thrown);
-            if (summary.contains("Query contains invalid char")) {
-                // Helidon 4.1.7 also refuses a bare ':', which RFC 3986 allows in a query (helidon-io/helidon#9862)
-                summary += "; percent-encode it (':' as %3A, e.g. in /v1/usage timestamps, '+' as %2B)";
-            }
-            return response(id, status, "Malformed HTTP request" + summary, "bad_request");
+            return response(id, status, "Malformed HTTP request" + summary(reason), "bad_request");
         }
-        if (logger != null) {
-            logger.log(System.Logger.Level.WARNING, "Request failed before routing [" + id + "]", thrown);
-        }
+        LOG.log(System.Logger.Level.WARNING, "Request failed before routing [" + id + "]"
+                + (reason == null ? "" : ": " + reason), thrown);
         return response(id, 500, "HAIA failed to process the request; the server log has details under reference "
                 + id, "internal_error");
     }
 
-    @Override
-    public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
-                                    ServerResponseHeaders responseHeaders, String message) {
-        return handle(request, eventType, defaultStatus, responseHeaders, new IllegalStateException(message), null);
-    }
-
-    /** The parser's reason, without the hex dump of the request it appends. */
-    private static String summary(Throwable thrown) {
-        if (!(thrown instanceof RequestException) || thrown.getMessage() == null) {
+    /** The parser's reason, without the hex dump of the request older Helidon versions appended. */
+    private static String summary(String reason) {
+        if (reason == null) {
             return "";
         }
-        String message = thrown.getMessage().split("[\\n:]|\\s\\+-", 2)[0].strip();
+        String message = reason.split("[\\n:]|\\s\\+-", 2)[0].strip();
         message = message.replaceAll("\\s+[0-9a-f]{2}( [0-9a-f]{2})+.*$", "");
         return message.isEmpty() ? "" : ": " + (message.length() <= 100 ? message : message.substring(0, 100));
     }
 
-    private static boolean headersTooLarge(Throwable thrown) {
+    private static boolean mentions(String reason, Throwable thrown, String text) {
+        if (reason != null && reason.contains(text)) {
+            return true;
+        }
         for (Throwable t = thrown; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("Header size exceeded")) {
+            if (t.getMessage() != null && t.getMessage().contains(text)) {
                 return true;
             }
         }

@@ -32,7 +32,8 @@ import io.helidon.webserver.http.ServerResponse;
  * {@code from} and {@code to} are ISO dates ({@code 2026-11-01}, whole days in UTC, both included), timestamps with
  * an offset ({@code 2026-11-01T08:00:00Z}, colons sent as {@code %3A}) or Unix seconds ({@code from} included,
  * {@code to} not); either may be left out. The
- * answer is one line per model, day (UTC) or conversation, with exact sums of the stored calls.
+ * answer is one line per model, day (UTC) or conversation, with exact sums of the stored calls;
+ * {@code estimated_requests} says how many of them HAIA had to estimate (their provider reported no token counts).
  */
 public final class UsageService implements HttpService {
 
@@ -107,6 +108,7 @@ public final class UsageService implements HttpService {
         g.writeFieldName("cost_usd");
         g.writeNumber(line.costUsd().toPlainString());
         g.writeNumberField("unpriced_requests", line.unpricedRequests());
+        g.writeNumberField("estimated_requests", line.estimatedRequests());
         g.writeEndObject();
     }
 

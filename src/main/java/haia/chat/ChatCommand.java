@@ -22,13 +22,22 @@ import haia.llm.ToolUse;
  * @param generation what the client asked of the reply beyond the messages
  * @param stream     whether the client wants the reply as it is generated
  * @param hint       what the request's headers say about its conversation
+ * @param attachments what the client attached beside the messages (OpenWebUI's documents): context for this request,
+ *                    not part of what the user said
  */
 public record ChatCommand(Optional<String> model,
                           List<String> system,
                           List<LlmMessage> messages,
                           Generation generation,
                           boolean stream,
-                          ConversationHint hint) {
+                          ConversationHint hint,
+                          Attachments attachments) {
+
+    /** A request without attachments. */
+    public ChatCommand(Optional<String> model, List<String> system, List<LlmMessage> messages, Generation generation,
+                       boolean stream, ConversationHint hint) {
+        this(model, system, messages, generation, stream, hint, Attachments.NONE);
+    }
 
     public ChatCommand {
         Objects.requireNonNull(model, "model");
@@ -36,6 +45,7 @@ public record ChatCommand(Optional<String> model,
         messages = List.copyOf(messages);
         Objects.requireNonNull(generation, "generation");
         Objects.requireNonNull(hint, "hint");
+        Objects.requireNonNull(attachments, "attachments");
         if (messages.isEmpty() || messages.getLast().role() != LlmMessage.Role.USER) {
             throw new IllegalArgumentException("a chat command ends with a user message");
         }

@@ -106,7 +106,7 @@ public final class ChatPipeline {
                         Prices prices, MemoryBudget memory, Briefing briefing, Clock clock) {
         this.store = store;
         this.models = models;
-        this.prompt = new Prompt(personas, defaultPersona, config, store, briefing, clock);
+        this.prompt = new Prompt(personas, defaultPersona, config, store, models, briefing, clock);
         this.imageUrls = new ImageUrls(config.chat().imageFetch(), config.chat().maxImageBytes(), memory);
         this.chat = config.chat();
         this.tasks = config.tasks();
@@ -163,7 +163,7 @@ public final class ChatPipeline {
                     ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
                     TurnPlan plan = TurnPlan.newTurn(command.userTurn());
                     return respond(stopped, sink, persist(conversation, plan, stopped, List.of()),
-                                   conversation.memory());
+                                   conversation.memory(), List.of());
                 }
                 try (ConversationLocks.Held ignored = held.get()) {
                     return run(command, sink, conversation, route, images, cancellation);
@@ -195,9 +195,10 @@ public final class ChatPipeline {
             return startNewThread(conversation, route, sink);                             // 1: "/new", no model call
         }
         List<LlmMessage> window = window(conversation, plan, command, route);             // 2
-        LlmRequest request = prompt.request(command, conversation.task(), route, window,  // 3
+        Prompt.Built built = prompt.request(command, conversation.task(), route, window,   // 3
                                             agent.offer(command.generation().tools(), route, conversation.task()),
                                             images);
+        LlmRequest request = built.request();
         List<ModelResult.Answered> calls = new ArrayList<>();   // every model call a provider answered (and billed)
         ModelResult result = cancellation.isCancelled()                                   // 4: nobody to answer
                 ? ModelCall.cancelled(route, "", cancellation)
@@ -205,7 +206,7 @@ public final class ChatPipeline {
         List<BilledCall> billed = billed(calls);   // every model call, whether or not anyone receives the reply
         result = received(result, cancellation);
         Optional<Long> conversationId = persist(conversation, plan, result, billed);      // 5
-        return respond(result, sink, conversationId, conversation.memory());              // 6
+        return respond(result, sink, conversationId, conversation.memory(), built.notes()); // 6
     }
 
     /**
@@ -482,12 +483,15 @@ public final class ChatPipeline {
 
     // ---- step 6: respond ----
 
-    private Outcome respond(ModelResult result, ReplySink sink, Optional<Long> conversationId, Memory memory) {
+    /** @param notes what HAIA changed about the request to answer it, for the reply's metadata */
+    private Outcome respond(ModelResult result, ReplySink sink, Optional<Long> conversationId, Memory memory,
+                            List<String> notes) {
         ModelRegistry.Route route = result.route();
         return switch (result) {
             case ModelResult.Answered answered -> {
                 LlmResponse response = answered.response();
-                sink.complete(new Reply(route.id(), response.parts(), response.finishReason(), response.usage()));
+                sink.complete(new Reply(route.id(), response.parts(), response.finishReason(), response.usage(),
+                                        notes));
                 yield new Outcome(conversationId, memory, route.id(), route.provider(), response.upstreamRequestId(),
                                   response.usage(), "ok");
             }

@@ -11,13 +11,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import haia.llm.Cancellation;
+import haia.llm.ContextTooLongException;
 import haia.llm.ErrorCategory;
 import haia.llm.LlmEvent;
 import haia.llm.LlmException;
+import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.LlmResponse;
 import haia.llm.ModelRegistry;
+import haia.llm.ModelTokens;
 import haia.llm.ReplyTooLargeException;
+import haia.llm.TokenEstimate;
 import haia.observe.HaiaMetrics;
 
 /**
@@ -69,9 +73,7 @@ final class ModelCall {
                     continue;
                 }
                 Instant start = clock.instant();
-                result = sink.streaming()
-                        ? streamOnce(candidate, attempt, sink, cancellation, start)
-                        : chatOnce(candidate, attempt, cancellation);
+                result = fitted(candidate, attempt, sink, cancellation, start);
                 metrics.llmCall(candidate.provider(), candidate.id(), outcome(result),
                                 Duration.between(start, clock.instant()));
                 if (result instanceof ModelResult.Failed failed
@@ -107,6 +109,98 @@ final class ModelCall {
     static ModelResult.Cancelled cancelled(ModelRegistry.Route route, String partialText, Cancellation cancellation) {
         return new ModelResult.Cancelled(route, partialText,
                                          cancellation.reason().orElse(Cancellation.Reason.CLIENT_GONE));
+    }
+
+    /**
+     * One model's call, self-correcting where the model's context is smaller than HAIA planned for: a "context too
+     * long" answer teaches HAIA the model's context and tokens per character ({@link ModelTokens}), the window is
+     * shrunk to fit them (older turns dropped, long old messages shortened, as the token budget does) and the call
+     * made once more. When even that does not fit, the user is told so plainly. An answered call's usage is what its
+     * provider reported, with HAIA's estimate (marked) for what it did not report.
+     */
+    private ModelResult fitted(ModelRegistry.Route route, LlmRequest request, ReplySink sink,
+                               Cancellation cancellation, Instant start) {
+        ModelResult result = once(route, request, sink, cancellation, start);
+        LlmRequest sent = request;
+        if (result instanceof ModelResult.Failed failed && failed.error() instanceof ContextTooLongException overflow
+                && failed.partialText().isEmpty() && !cancellation.isCancelled()) {
+            models.tokens().overflowed(route.provider(), request, overflow);
+            ModelTokens.Measure measure = models.measure(route);
+            TokenBudget.Budget budget = afterOverflow(request, measure);
+            List<LlmMessage> messages;
+            try {
+                messages = TokenBudget.fit(request.messages(), fixed(request), budget, route.id());
+                if (TokenEstimate.ofMessages(messages) >= TokenEstimate.ofMessages(request.messages())) {
+                    // what the provider said does not square with what HAIA sent: send less all the same
+                    messages = TokenBudget.fit(request.messages(), fixed(request), smaller(request, measure),
+                                               route.id());
+                }
+            } catch (RequestRefused alone) {
+                return new ModelResult.Failed(route, tooLong(route, overflow, measure, "your message alone (with the"
+                        + " system prompt) is longer than that: shorten it, or send it in parts"), "");
+            }
+            LOG.log(System.Logger.Level.INFO, "Model " + route.id() + " refused a prompt as too long for its context ("
+                    + overflow.getMessage() + "); trying once more with " + messages.size() + " of "
+                    + request.messages().size() + " messages in the window");
+            metrics.contextShrunk(route.provider(), route.id());
+            sent = request.withMessages(messages).withMaxTokens(budget.maxTokens());
+            result = once(route, sent, sink, cancellation, start);
+            if (result instanceof ModelResult.Failed again && again.error() instanceof ContextTooLongException more) {
+                models.tokens().overflowed(route.provider(), sent, more);
+                return new ModelResult.Failed(route, tooLong(route, more, models.measure(route), "HAIA dropped older"
+                        + " messages and tried again, and it still did not fit: start a new chat (or send /new),"
+                        + " or shorten your message"), again.partialText());
+            }
+        }
+        if (result instanceof ModelResult.Answered answered) {
+            return new ModelResult.Answered(route, models.tokens().accounted(route.provider(), sent,
+                                                                              answered.response()));
+        }
+        return result;
+    }
+
+    private ModelResult once(ModelRegistry.Route route, LlmRequest request, ReplySink sink, Cancellation cancellation,
+                             Instant start) {
+        return sink.streaming() ? streamOnce(route, request, sink, cancellation, start)
+                : chatOnce(route, request, cancellation);
+    }
+
+    /**
+     * The budget after an overflow: within the model's context as HAIA now knows it (the provider's answer may just
+     * have named it), at the tokens per character it learned; without a known context, the refused prompt less a
+     * third of its messages.
+     */
+    private static TokenBudget.Budget afterOverflow(LlmRequest request, ModelTokens.Measure measure) {
+        if (measure.context().isPresent()) {
+            return TokenBudget.Budget.of(measure.context().getAsInt(), request.maxTokens(), measure);
+        }
+        return smaller(request, measure);
+    }
+
+    /** The refused prompt with a third of its messages' share left out (the system prompt and tools stay whole). */
+    private static TokenBudget.Budget smaller(LlmRequest request, ModelTokens.Measure measure) {
+        long estimate = fixed(request) + TokenEstimate.ofMessages(request.messages()) * 2 / 3;
+        return new TokenBudget.Budget((int) Math.min(Integer.MAX_VALUE, measure.tokens(estimate)),
+                                      measure.scale(), request.maxTokens(), "the refused prompt less a third of its"
+                                              + " messages");
+    }
+
+    private static long fixed(LlmRequest request) {
+        return TokenEstimate.ofSystem(request.system()) + TokenEstimate.ofTools(request.tools());
+    }
+
+    /** The plain answer when a conversation cannot be made to fit the model's context. */
+    private static LlmException tooLong(ModelRegistry.Route route, ContextTooLongException overflow,
+                                        ModelTokens.Measure measure, String what) {
+        String context = measure.context().isPresent()
+                ? "its context of " + TokenBudget.thousands(measure.context().getAsInt()) + " tokens"
+                : "its context";
+        return new ContextTooLongException(overflow.provider(), overflow.upstreamStatus(),
+                                           "This conversation does not fit model '" + route.id() + "' ("
+                                                   + route.upstreamModel() + "): " + context + " is too small, and "
+                                                   + what + ". (The model server said: " + overflow.getMessage() + ")",
+                                           overflow.contextTokens(), overflow.promptTokens(),
+                                           overflow.upstreamRequestId());
     }
 
     private static ModelResult chatOnce(ModelRegistry.Route route, LlmRequest request, Cancellation cancellation) {

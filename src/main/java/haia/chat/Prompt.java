@@ -36,26 +36,35 @@ final class Prompt {
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
     private final ConversationStore store;
+    private final ModelRegistry models;
     private final Briefing briefing;
     private final Clock clock;
 
     Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, ConversationStore store,
-           Briefing briefing, Clock clock) {
+           ModelRegistry models, Briefing briefing, Clock clock) {
         this.personas = Map.copyOf(personas);
         this.defaultPersona = defaultPersona;
         this.chat = config.chat();
         this.tasks = config.tasks();
         this.store = store;
+        this.models = models;
         this.briefing = briefing;
         this.clock = clock;
+    }
+
+    /**
+     * The model request, and what HAIA had to change about the client's request to make it (for the reply's
+     * metadata).
+     */
+    record Built(LlmRequest request, List<String> notes) {
     }
 
     /**
      * @param tools  what the request offers: the client's tools, and HAIA's when the agent loop offers them
      * @param images the pictures fetched by URL for this request before it took its conversation
      */
-    LlmRequest request(ChatCommand command, boolean task, ModelRegistry.Route route, List<LlmMessage> window,
-                       haia.llm.ToolUse tools, FetchedImages images) {
+    Built request(ChatCommand command, boolean task, ModelRegistry.Route route, List<LlmMessage> window,
+                  haia.llm.ToolUse tools, FetchedImages images) {
         ChatCommand.Generation generation = command.generation();
         refuseWhatTheModelCannot(command, route);
         List<LlmMessage> shaped = window;
@@ -67,9 +76,17 @@ final class Prompt {
         }
         HaiaConfig.Model settings = route.settings();
         List<String> system = system(command, task, route);
-        shaped = TokenBudget.fit(shaped, TokenEstimate.ofSystem(system) + TokenEstimate.ofTools(tools),
-                                 budget(route), route.id());
-        int maxTokens = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
+        int asked = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
+        TokenBudget.Budget budget = TokenBudget.Budget.of(budget(route), asked, models.measure(route));
+        List<String> notes = List.of();
+        if (!command.attachments().isEmpty()) {
+            Attachments.Fitted attached = attached(command.attachments(), shaped, system, tools, budget, route);
+            system.add(attached.block());
+            notes = attached.notes();
+        }
+        shaped = TokenBudget.fit(shaped, TokenEstimate.ofSystem(system) + TokenEstimate.ofTools(tools), budget,
+                                 route.id());
+        int maxTokens = budget.maxTokens();
         Sampling sampling = generation.sampling();
         boolean thinks = generation.reasoning().filter(haia.llm.ReasoningEffort::thinks).isPresent();
         if (sampling.temperature().isEmpty() && sampling.topP().isEmpty() && !thinks) {
@@ -86,10 +103,27 @@ final class Prompt {
             throw new RequestRefused(problem.param(), "Model '" + route.id() + "' (" + route.provider() + "): "
                     + problem.message());
         });
-        return request;
+        return new Built(request, notes);
     }
 
-    /** The request's token budget: the model's own, else HAIA_CONTEXT_TOKENS, else one from its context size. */
+    /**
+     * The attachments within the budget: at most three quarters of what the system prompt, tools and the current turn
+     * leave (the rest stays for the conversation before it).
+     */
+    private static Attachments.Fitted attached(Attachments attachments, List<LlmMessage> window, List<String> system,
+                                               haia.llm.ToolUse tools, TokenBudget.Budget budget,
+                                               ModelRegistry.Route route) {
+        long taken = TokenEstimate.ofSystem(system) + TokenEstimate.ofTools(tools)
+                + TokenEstimate.ofMessages(window.subList(TokenBudget.currentTurnStart(window), window.size()));
+        long room = (budget.estimated() - taken) * 3 / 4;
+        return attachments.fitted(room, "model '" + route.id() + "' takes about "
+                + TokenBudget.thousands(budget.tokens()) + " tokens per request (" + budget.source() + ")");
+    }
+
+    /**
+     * The request's configured token budget: the model's own, else HAIA_CONTEXT_TOKENS, else one from its context
+     * size (by name); {@link TokenBudget.Budget#of} keeps it within the model's real context once that is known.
+     */
     private int budget(ModelRegistry.Route route) {
         return route.settings().contextTokens()
                 .orElse(chat.contextTokens().orElse(TokenBudget.defaultBudget(route.upstreamModel())));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import haia.llm.LlmMessage;
+import haia.llm.ModelTokens;
 import haia.llm.Part;
 import haia.llm.TokenEstimate;
 
@@ -53,18 +54,71 @@ final class TokenBudget {
     }
 
     /**
-     * The window within {@code budget} tokens, {@code fixed} of which the system prompt and tools take.
+     * A request's budget in the model's tokens, and how HAIA's estimate (characters / 4) converts to them.
+     *
+     * @param tokens    what the request's prompt may take
+     * @param scale     the model's tokens per estimated token ({@link ModelTokens}: 1 until learned)
+     * @param maxTokens the reply's token limit to send with it
+     * @param source    where the budget comes from, for the message that refuses a turn too long for it
+     */
+    record Budget(int tokens, double scale, int maxTokens, String source) {
+
+        /** The budget in HAIA's estimate (characters / 4). */
+        int estimated() {
+            return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (long) (tokens / scale)));
+        }
+
+        /**
+         * The budget for a model: the configured one ({@code HAIA_CONTEXT_TOKENS}, the model's
+         * {@code context-tokens}, or the default from its context size) and, when the model's real context is known,
+         * within it: the context less room for the reply (the reply's limit, at most a quarter of the context, which
+         * the reply's limit is then capped to: servers that count the reply's limit against the context, such as
+         * vLLM, refuse a request whose limit does not fit).
+         */
+        static Budget of(int configured, int maxTokens, ModelTokens.Measure measure) {
+            if (measure.context().isEmpty()) {
+                return new Budget(configured, measure.scale(), maxTokens, "HAIA_CONTEXT_TOKENS, or the model's"
+                        + " context-tokens");
+            }
+            int context = measure.context().getAsInt();
+            int reply = Math.max(1, Math.min(maxTokens, context / 4));
+            int room = Math.max(1, context - reply);
+            return room < configured
+                    ? new Budget(room, measure.scale(), reply, "the model's context of " + thousands(context)
+                            + " tokens, less " + thousands(reply) + " for the reply")
+                    : new Budget(configured, measure.scale(), reply, "HAIA_CONTEXT_TOKENS, or the model's"
+                            + " context-tokens");
+        }
+    }
+
+    /**
+     * The window within {@code budget} estimated tokens (characters / 4), {@code fixed} of which the system prompt
+     * and tools take.
      *
      * @throws RequestRefused when the current turn alone does not fit
      */
     static List<LlmMessage> fit(List<LlmMessage> window, long fixed, int budget, String model) {
+        return fit(window, fixed, new Budget(budget, 1, 1, "HAIA_CONTEXT_TOKENS, or the model's context-tokens"),
+                   model);
+    }
+
+    /**
+     * The window within {@code budget}, {@code fixed} estimated tokens of which the system prompt and tools take.
+     *
+     * @throws RequestRefused when the current turn alone does not fit
+     */
+    static List<LlmMessage> fit(List<LlmMessage> window, long fixed, Budget budgeted, String model) {
+        int budget = budgeted.estimated();
         int turn = currentTurnStart(window);
         long current = fixed + TokenEstimate.ofMessages(window.subList(turn, window.size()));
         if (current > budget) {
             throw new RequestRefused("messages", "The message is too long for model '" + model + "': about "
-                    + current + " tokens with the system prompt (estimated as characters / 4), and a request may"
-                    + " take at most " + budget + " (HAIA_CONTEXT_TOKENS, or the model's context-tokens). Shorten"
-                    + " it, or send it in parts; nothing was stored.");
+                    + thousands((long) Math.ceil(current * budgeted.scale())) + " tokens with the system prompt ("
+                    + (budgeted.scale() == 1 ? "estimated as characters / 4"
+                            : String.format(java.util.Locale.ROOT, "at the %.2f tokens per character HAIA learned of"
+                                    + " this model", budgeted.scale() / 4))
+                    + "), and a request may take at most " + thousands(budgeted.tokens()) + " (" + budgeted.source()
+                    + "). Shorten it, or send it in parts; nothing was stored.");
         }
         int cap = Math.max(1, budget / SHARE);
         List<LlmMessage> fitted = new ArrayList<>(window.size());
@@ -113,21 +167,38 @@ final class TokenBudget {
         return new LlmMessage(message.role(), parts);
     }
 
+    static String thousands(long value) {
+        return String.format(java.util.Locale.ROOT, "%,d", value);
+    }
+
     static String shortened(String text, int cap) {
         if (TokenEstimate.of(text) <= cap) {
             return text;
         }
-        int keep = Math.max(2, cap * 4 - 200) / 2;   // the marker's ~200 characters come out of the same allowance
-        int head = keep;
-        int tail = text.length() - keep;
+        // the marker's ~200 characters come out of the same allowance
+        return headAndTail(text, Math.max(2, cap * 4 - 200), "\n\n[... %s characters left out here by HAIA to keep the"
+                + " request within its token budget; the whole message is stored ...]\n\n");
+    }
+
+    /**
+     * {@code text} as its first and last {@code keep / 2} characters around {@code marker}, whose first {@code %s}
+     * says how many characters were left out (never splitting a surrogate pair); whole when it is no longer than
+     * {@code keep}.
+     */
+    static String headAndTail(String text, int keep, String marker) {
+        if (text.length() <= keep) {
+            return text;
+        }
+        int half = Math.max(1, keep / 2);
+        int head = half;
+        int tail = text.length() - half;
         if (Character.isHighSurrogate(text.charAt(head - 1))) {
             head--;
         }
         if (Character.isLowSurrogate(text.charAt(tail))) {
             tail++;
         }
-        return text.substring(0, head) + "\n\n[... " + String.format(java.util.Locale.ROOT, "%,d", tail - head) + " characters left out here"
-                + " by HAIA to keep the request within its token budget; the whole message is stored ...]\n\n"
-                + text.substring(tail);
+        // the first %s is the count (a document's name later in the marker may hold one of its own)
+        return text.substring(0, head) + marker.replaceFirst("%s", thousands(tail - head)) + text.substring(tail);
     }
 }

@@ -9,6 +9,11 @@ package haia.llm;
 public enum ErrorCategory {
     /** The provider rejected the request itself (400, 413, 422): retrying the same request will not help. */
     INVALID_REQUEST("upstream_invalid_request", false, false),
+    /**
+     * The prompt is longer than the model's context ({@link ContextTooLongException}): HAIA shrinks the window and
+     * tries once more before this reaches a client. Retrying the same request will not help.
+     */
+    CONTEXT_TOO_LONG("context_length_exceeded", false, false),
     /** The provider rejected HAIA's credentials (401, 403). */
     AUTHENTICATION("upstream_auth_failed", false, false),
     /** The configured upstream model or endpoint does not exist (404). */

@@ -49,6 +49,15 @@ public interface LlmClient extends AutoCloseable {
      */
     Optional<String> modelProblem(String upstreamModel);
 
+    /**
+     * Asks the provider's server, once at start-up, how many tokens of context the model holds, where it can tell
+     * (llama.cpp's {@code /props}, vLLM's and LM Studio's model lists, Ollama's {@code /api/show}). Never throws: a
+     * server that cannot tell, or fails, leaves it empty.
+     */
+    default java.util.Optional<ContextQuery.Found> contextTokens(String upstreamModel) {
+        return java.util.Optional.empty();
+    }
+
     /** Releases the client's connections (after the shutdown drain: nothing may need them any more). */
     @Override
     default void close() {

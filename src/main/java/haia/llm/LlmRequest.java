@@ -87,6 +87,12 @@ public record LlmRequest(String model,
                               cachePrefix, background);
     }
 
+    /** The same request with another limit on the reply (one that fits the model's context). */
+    public LlmRequest withMaxTokens(int otherMaxTokens) {
+        return new LlmRequest(model, system, messages, otherMaxTokens, sampling, tools, responseFormat, reasoning,
+                              cachePrefix, background);
+    }
+
     /** The same request addressed to another upstream model (used when a fallback model answers). */
     public LlmRequest withModel(String otherModel) {
         return new LlmRequest(otherModel, system, messages, maxTokens, sampling, tools, responseFormat, reasoning,

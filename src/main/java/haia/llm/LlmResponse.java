@@ -48,6 +48,11 @@ public record LlmResponse(List<Part> parts,
         return new LlmMessage(LlmMessage.Role.ASSISTANT, parts);
     }
 
+    /** The same reply with other token counts (HAIA's estimate of what the provider did not report). */
+    public LlmResponse withUsage(Usage otherUsage) {
+        return new LlmResponse(parts, finishReason, otherUsage, upstreamModel, upstreamRequestId);
+    }
+
     public LlmResponse withParts(List<Part> otherParts) {
         return new LlmResponse(otherParts, finishReason, usage, upstreamModel, upstreamRequestId);
     }

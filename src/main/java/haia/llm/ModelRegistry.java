@@ -56,10 +56,21 @@ public final class ModelRegistry {
 
     private final Map<String, Route> routes = new LinkedHashMap<>();
     private final Optional<String> defaultModel;
+    private final ModelTokens tokens = new ModelTokens();
 
     public ModelRegistry(List<Route> routes, Optional<String> defaultModel) {
         routes.forEach(route -> this.routes.put(route.id(), route));
         this.defaultModel = defaultModel;
+    }
+
+    /** What HAIA has learned of the models' tokens and context sizes since it started. */
+    public ModelTokens tokens() {
+        return tokens;
+    }
+
+    /** What HAIA has learned of one model's tokens and context size. */
+    public ModelTokens.Measure measure(Route route) {
+        return tokens.of(route.provider(), route.upstreamModel());
     }
 
     /** Every model, in configuration order. */

@@ -20,6 +20,24 @@ public interface ProviderProtocol {
         return Optional.empty();
     }
 
+    /**
+     * Whether HAIA calls this provider streaming even for a blocking client, collecting the reply itself. A server
+     * that notices a client leaving only in streams (llama.cpp's: a blocking request it generates to the end, however
+     * long, after HAIA hung up) then stops generating as soon as HAIA stops the call.
+     */
+    default boolean streamsBlockingCalls() {
+        return false;
+    }
+
+    /**
+     * Whether a stream that ends before its first event ({@link EmptyStreamException}) is asked once more without
+     * streaming, to hear why: servers that refuse a streamed request with an empty 200 (llama.cpp's Python server)
+     * say why only to a blocking one.
+     */
+    default boolean explainsEmptyStreams() {
+        return false;
+    }
+
     /** The HTTP request for a model call, blocking or streaming. */
     UpstreamRequest request(LlmRequest request, boolean stream);
 
@@ -45,4 +63,12 @@ public interface ProviderProtocol {
 
     /** The start-up check for {@code upstreamModel}. */
     ModelCheck modelCheck(String upstreamModel);
+
+    /**
+     * How to ask the server, at start-up, how many tokens of context {@code upstreamModel} holds: queries tried in
+     * order until one tells. None for providers whose context HAIA knows by name, or whose servers cannot say.
+     */
+    default java.util.List<ContextQuery> contextQueries(String upstreamModel) {
+        return java.util.List.of();
+    }
 }

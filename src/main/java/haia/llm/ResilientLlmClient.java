@@ -358,6 +358,11 @@ public final class ResilientLlmClient implements LlmClient {
      * and must not tip the breaker either way); its outcome counts as a sighting of the provider for {@code /health}.
      */
     @Override
+    public Optional<ContextQuery.Found> contextTokens(String upstreamModel) {
+        return delegate.contextTokens(upstreamModel);
+    }
+
+    @Override
     public Optional<String> modelProblem(String upstreamModel) {
         try {
             Optional<String> problem = delegate.modelProblem(upstreamModel);

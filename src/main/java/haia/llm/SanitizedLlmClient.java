@@ -123,6 +123,11 @@ public final class SanitizedLlmClient implements LlmClient {
     }
 
     @Override
+    public Optional<ContextQuery.Found> contextTokens(String upstreamModel) {
+        return delegate.contextTokens(upstreamModel);
+    }
+
+    @Override
     public Optional<String> modelProblem(String upstreamModel) {
         try {
             return delegate.modelProblem(upstreamModel).map(problem -> line(problem, MAX_MESSAGE));
@@ -160,6 +165,10 @@ public final class SanitizedLlmClient implements LlmClient {
         Optional<String> requestId = e.upstreamRequestId().map(this::id);
         if (e instanceof ReplyTooLargeException tooLarge) {
             return new ReplyTooLargeException(e.provider(), message, redactor.redact(tooLarge.partialText()), requestId);
+        }
+        if (e instanceof ContextTooLongException overflow) {
+            return new ContextTooLongException(e.provider(), e.upstreamStatus(), message, overflow.contextTokens(),
+                                               overflow.promptTokens(), requestId);
         }
         return new LlmException(e.category(), e.provider(), e.upstreamStatus(), message, e.retryAfter(), requestId,
                                 null);

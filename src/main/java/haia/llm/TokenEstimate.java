@@ -48,6 +48,22 @@ public final class TokenEstimate {
         return system.stream().mapToLong(TokenEstimate::of).sum();
     }
 
+    /** A whole model request: its system prompt, messages and tools. */
+    public static long of(LlmRequest request) {
+        return ofSystem(request.system()) + ofMessages(request.messages()) + ofTools(request.tools());
+    }
+
+    /** Whether a request holds pictures, whose estimate ({@value #IMAGE} each) says nothing of a tokenizer. */
+    static boolean hasImages(LlmRequest request) {
+        for (LlmMessage message : request.messages()) {
+            if (message.has(Part.Image.class) || message.parts(Part.ToolResult.class).stream()
+                    .anyMatch(r -> r.content().stream().anyMatch(Part.Image.class::isInstance))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static long ofTools(ToolUse tools) {
         return tools.tools().stream()
                 .mapToLong(t -> of(t.name()) + of(t.description()) + of(t.parameters().toString()))

@@ -45,6 +45,10 @@ public final class UpstreamClient implements LlmClient {
 
     @Override
     public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
+        return protocol.streamsBlockingCalls() ? collected(request, cancellation) : blocking(request, cancellation);
+    }
+
+    private LlmResponse blocking(LlmRequest request, Cancellation cancellation) {
         UpstreamRequest upstream = protocol.request(request, false);
         // the whole body first: Jackson reading Helidon's entity stream directly pulls it in tiny pieces
         return call.reply(() -> http.send(upstream), cancellation, response -> failure(request.model(), response),
@@ -55,9 +59,66 @@ public final class UpstreamClient implements LlmClient {
     @Override
     public void stream(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
         UpstreamRequest upstream = protocol.request(request, true);
-        call.streaming(() -> http.send(upstream), cancellation, events, response -> failure(request.model(), response),
+        java.util.concurrent.atomic.AtomicBoolean empty = new java.util.concurrent.atomic.AtomicBoolean();
+        Consumer<LlmEvent> target = !protocol.explainsEmptyStreams() ? events : event -> {
+            if (event instanceof LlmEvent.Failed failed && failed.error() instanceof EmptyStreamException) {
+                empty.set(true);
+            } else {
+                events.accept(event);
+            }
+        };
+        call.streaming(() -> http.send(upstream), cancellation, target, response -> failure(request.model(), response),
                        (headers, body, reply) -> read(protocol.decoder(request, UpstreamHead.of(200, headers)), body,
                                                       reply));
+        if (empty.get()) {
+            explained(request, cancellation, events);
+        }
+    }
+
+    /**
+     * The same request once more, not streamed, after its stream was empty: the server's error says why it refused
+     * (or, should it answer after all, its reply comes whole).
+     */
+    private void explained(LlmRequest request, Cancellation cancellation, Consumer<LlmEvent> events) {
+        try {
+            events.accept(new LlmEvent.Completed(blocking(request, cancellation)));
+        } catch (LlmException e) {
+            if (!cancellation.isCancelled()) {
+                events.accept(new LlmEvent.Failed(e));
+            }
+        }
+    }
+
+    /**
+     * A blocking call made as a stream ({@link ProviderProtocol#streamsBlockingCalls}): the reply the stream completes,
+     * or its failure as a blocking call's (a reply past HAIA's limit keeps the text up to it), or
+     * {@link ErrorCategory#CANCELLED} when it was stopped.
+     */
+    private LlmResponse collected(LlmRequest request, Cancellation cancellation) {
+        StringBuilder text = new StringBuilder();
+        java.util.concurrent.atomic.AtomicReference<LlmEvent> terminal =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        stream(request, cancellation, event -> {
+            switch (event) {
+                case LlmEvent.TextDelta delta -> text.append(delta.text());
+                case LlmEvent.Delta other -> {
+                    // kept by the stream for its final reply
+                }
+                case LlmEvent.Completed completed -> terminal.set(completed);
+                case LlmEvent.Failed failed -> terminal.set(failed);
+            }
+        });
+        return switch (terminal.get()) {
+            case LlmEvent.Completed completed -> completed.response();
+            case LlmEvent.Failed failed when failed.error() instanceof ReplyTooLargeException tooLarge ->
+                    throw new ReplyTooLargeException(name, tooLarge.getMessage(), text.toString(),
+                                                     tooLarge.upstreamRequestId());
+            case LlmEvent.Failed failed -> throw failed.error();
+            case null -> throw LlmException.of(ErrorCategory.CANCELLED, name, "The " + name + " call was stopped ("
+                    + cancellation.reason().map(r -> r.name().toLowerCase(java.util.Locale.ROOT)).orElse("cancelled")
+                    + ")");
+            default -> throw new IllegalStateException("unexpected terminal event " + terminal.get());
+        };
     }
 
     /** Feeds the stream to the decoder, event by event (SSE) or line by line (NDJSON), as each arrives. */
@@ -98,6 +159,25 @@ public final class UpstreamClient implements LlmClient {
             }
             throw e;
         }
+    }
+
+    /** The first of the protocol's context queries that tells; failures (a 404 from a server without it) skipped. */
+    @Override
+    public Optional<ContextQuery.Found> contextTokens(String upstreamModel) {
+        for (ContextQuery query : protocol.contextQueries(upstreamModel)) {
+            try {
+                java.util.OptionalInt tokens = call.blocking(() -> http.send(query.request()), new Cancellation(),
+                                                             response -> failure(upstreamModel, response),
+                                                             (headers, body) -> query.answer()
+                                                                     .apply(body.readAllBytes()));
+                if (tokens.isPresent() && tokens.getAsInt() > 0) {
+                    return Optional.of(new ContextQuery.Found(tokens.getAsInt(), query.source()));
+                }
+            } catch (LlmException | java.io.UncheckedIOException cannotTell) {
+                // this server does not answer that way: try the next
+            }
+        }
+        return Optional.empty();
     }
 
     /** A non-200 answer, classified by the protocol from its status, headers and (at most 64 KB of) body. */

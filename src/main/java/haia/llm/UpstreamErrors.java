@@ -76,7 +76,9 @@ public final class UpstreamErrors {
             case UNAVAILABLE -> "The " + provider + " upstream failed (HTTP " + status + "): " + detail;
             default -> "The " + provider + " upstream rejected the request (HTTP " + status + "): " + detail;
         };
-        return new LlmException(category, provider, status, message, retryAfter(head), requestId, null);
+        // a prompt longer than the model's context is told in words (each provider's own): recognised here, once
+        return ContextTooLongException.of(new LlmException(category, provider, status, message, retryAfter(head),
+                                                           requestId, null), false);
     }
 
     /** A failure for a connection that broke or never formed. */

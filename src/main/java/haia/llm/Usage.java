@@ -14,15 +14,27 @@ package haia.llm;
  *
  * <p>No checks here: a provider's counts come from outside, and {@link SanitizedLlmClient} decides what is plausible.
  *
+ * <p>A provider that reports no counts (llama.cpp's server in streams, whatever {@code stream_options} asks) does not
+ * make a call free: HAIA then estimates the missing figures ({@link ModelTokens#accounted}) and marks them
+ * {@code estimated}, in the reply's {@code usage}, in the usage ledger and in {@code /v1/usage}. A 0 is stored only
+ * where a provider said 0.
+ *
  * @param inputTokens      every prompt token, cache reads and writes included (OpenAI's {@code prompt_tokens})
  * @param outputTokens     generated tokens, a reasoning model's thinking included
  * @param cacheReadTokens  the part of {@code inputTokens} served from the provider's prompt cache
  * @param cacheWriteTokens the part of {@code inputTokens} written to the provider's prompt cache (Anthropic bills
  *                         these above the normal input price)
+ * @param estimated        some of the counts are HAIA's estimate, not the provider's (it reported none for them)
  */
-public record Usage(int inputTokens, int outputTokens, int cacheReadTokens, int cacheWriteTokens) {
+public record Usage(int inputTokens, int outputTokens, int cacheReadTokens, int cacheWriteTokens, boolean estimated) {
 
+    /** No tokens: HAIA's own answers (to {@code /new}), and the start of a sum. */
     public static final Usage NONE = new Usage(0, 0, 0, 0);
+
+    /** Counts as the provider reported them. */
+    public Usage(int inputTokens, int outputTokens, int cacheReadTokens, int cacheWriteTokens) {
+        this(inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, false);
+    }
 
     /** A call without prompt caching. */
     public Usage(int inputTokens, int outputTokens) {
@@ -46,7 +58,8 @@ public record Usage(int inputTokens, int outputTokens, int cacheReadTokens, int 
     /** Both together, cache counts included: what the model calls of one agent loop were billed. */
     public Usage plus(Usage other) {
         return new Usage(inputTokens + other.inputTokens, outputTokens + other.outputTokens,
-                         cacheReadTokens + other.cacheReadTokens, cacheWriteTokens + other.cacheWriteTokens);
+                         cacheReadTokens + other.cacheReadTokens, cacheWriteTokens + other.cacheWriteTokens,
+                         estimated || other.estimated);
     }
 
     /** What OpenAI's {@code total_tokens} says: input (cached included) plus output. */

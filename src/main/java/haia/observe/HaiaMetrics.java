@@ -97,6 +97,7 @@ public final class HaiaMetrics {
                     tokenCounter(provider, model, direction);
                 }
                 costCounter(provider, model);
+                contextShrunkCounter(provider, model);
                 cancelled(provider, model);
                 tasks(model);
             });
@@ -257,6 +258,36 @@ public final class HaiaMetrics {
     private Counter retries(String provider, String reason) {
         return counter("haia_upstream_retries", "Upstream call retries",
                        Tag.create("provider", provider), Tag.create("reason", reason));
+    }
+
+    /**
+     * A model refused a prompt as longer than its context, and HAIA shrank the window to what it learned of the model
+     * and tried once more.
+     */
+    public void contextShrunk(String provider, String model) {
+        contextShrunkCounter(provider, model).increment();
+    }
+
+    private Counter contextShrunkCounter(String provider, String model) {
+        return counter("haia_context_shrunk", "Prompts a model refused as too long for its context, sent again with a"
+                + " smaller window", Tag.create("provider", provider), Tag.create("model", model));
+    }
+
+    /**
+     * What HAIA learned of a model's tokens ({@code haia.llm.ModelTokens}): its tokens per character (0.25, HAIA's
+     * default estimate, until learned) and its context in tokens (0 while unknown).
+     */
+    public void modelTokensGauges(String provider, String model, Supplier<Double> tokensPerCharacter,
+                                  Supplier<Integer> contextTokens) {
+        List<Tag> tags = List.of(Tag.create("provider", provider), Tag.create("model", model));
+        gauge(Gauge.builder("haia_model_tokens_per_char", tokensPerCharacter::get)
+                      .description("Tokens per character HAIA learned of the model (0.25 until learned)")
+                      .tags(tags),
+              "haia_model_tokens_per_char", tags);
+        gauge(Gauge.builder("haia_model_context_tokens", () -> (double) contextTokens.get())
+                      .description("The model's context in tokens, as its server said (0 while unknown)")
+                      .tags(tags),
+              "haia_model_context_tokens", tags);
     }
 
     public void fallback(String from, String to) {

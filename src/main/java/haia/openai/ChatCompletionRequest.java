@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 
+import haia.chat.Attachments;
 import haia.llm.LlmMessage;
 import haia.llm.ReasoningEffort;
 import haia.llm.ResponseFormat;
@@ -27,6 +28,7 @@ import haia.llm.ToolUse;
  * @param reasoning      {@code reasoning_effort}
  * @param stream         whether to answer with server-sent events
  * @param includeUsage   {@code stream_options.include_usage}
+ * @param attachments    what OpenWebUI wrapped around the user messages (its documents), taken off them
  */
 public record ChatCompletionRequest(Optional<String> model,
                                     List<String> system,
@@ -38,7 +40,8 @@ public record ChatCompletionRequest(Optional<String> model,
                                     ResponseFormat responseFormat,
                                     Optional<ReasoningEffort> reasoning,
                                     boolean stream,
-                                    boolean includeUsage) {
+                                    boolean includeUsage,
+                                    Attachments attachments) {
 
     public ChatCompletionRequest {
         Objects.requireNonNull(model, "model");
@@ -49,5 +52,6 @@ public record ChatCompletionRequest(Optional<String> model,
         Objects.requireNonNull(tools, "tools");
         Objects.requireNonNull(responseFormat, "responseFormat");
         Objects.requireNonNull(reasoning, "reasoning");
+        Objects.requireNonNull(attachments, "attachments");
     }
 }

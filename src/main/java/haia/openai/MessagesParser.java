@@ -13,6 +13,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import haia.chat.Attachments;
 import haia.llm.ImageFormats;
 import haia.llm.LlmMessage;
 import haia.llm.Part;
@@ -25,8 +26,8 @@ import haia.llm.Part;
  */
 final class MessagesParser {
 
-    /** The result: system texts, the conversation, how many messages came. */
-    record Parsed(List<String> system, List<LlmMessage> messages) {
+    /** The result: system texts, the conversation, what OpenWebUI attached to it (its documents). */
+    record Parsed(List<String> system, List<LlmMessage> messages, Attachments attachments) {
     }
 
     /**
@@ -60,6 +61,8 @@ final class MessagesParser {
         List<LlmMessage> messages = new ArrayList<>(node.size());
         // the calls of the latest assistant message, by id: what tool messages may answer
         Map<String, String> openCalls = new HashMap<>();
+        // OpenWebUI's wrappers, taken off the user messages: the newest one's documents, everyone's file references
+        Unwrapping unwrapping = new Unwrapping();
         String lastRole = null;
         for (int i = 0; i < node.size(); i++) {
             String at = "messages[" + i + "]";
@@ -85,7 +88,7 @@ final class MessagesParser {
             switch (role) {
                 case "system", "developer" -> system.add(text(message.get("content"), at + ".content", false));
                 case "user" -> {
-                    List<Part> parts = userContent(message.get("content"), at + ".content");
+                    List<Part> parts = userContent(message.get("content"), at + ".content", unwrapping.next());
                     messages.add(new LlmMessage(LlmMessage.Role.USER, parts));
                     openCalls.clear();
                 }
@@ -124,18 +127,47 @@ final class MessagesParser {
             throw new InvalidRequestException("The last message must be from the user or a tool (it is "
                     + lastRole + ")", "messages");
         }
-        return new Parsed(system, messages);
+        return new Parsed(system, messages, unwrapping.attachments());
+    }
+
+    /** What the wrappers of a request's user messages held. */
+    private static final class Unwrapping {
+        private Optional<Attachments> newest = Optional.empty();
+        private final List<List<String>> fileTags = new ArrayList<>();
+        private List<String> current;
+
+        /** The next user message starts: its template replaces the previous one's. */
+        Unwrapping next() {
+            newest = Optional.empty();
+            current = new ArrayList<>();
+            fileTags.add(current);
+            return this;
+        }
+
+        String ownWords(String text) {
+            OpenWebUiWrappers.Unwrapped unwrapped = OpenWebUiWrappers.unwrap(text);
+            if (unwrapped.template().isPresent()) {
+                newest = unwrapped.template();
+            }
+            current.addAll(unwrapped.fileTags());
+            return unwrapped.ownWords();
+        }
+
+        Attachments attachments() {
+            return OpenWebUiWrappers.of(newest, fileTags);
+        }
     }
 
     // ---- user content: text and images ----
 
-    private List<Part> userContent(JsonNode node, String at) {
+    private List<Part> userContent(JsonNode node, String at, Unwrapping unwrapping) {
         if (node == null || node.isNull()) {
             throw new InvalidRequestException(at + " is required", at);
         }
         List<Part> parts = new ArrayList<>(1);
         if (node.isTextual()) {
-            String text = Fields.checkedText(node.textValue(), at);
+            // the limit is on what the user typed: an attached document is context, fitted to the token budget
+            String text = unwrapping.ownWords(Fields.checkedText(node.textValue(), at));
             checkLength(text, at);
             if (text.isBlank()) {
                 throw new InvalidRequestException(at + " is empty", at);
@@ -152,7 +184,7 @@ final class MessagesParser {
             String partAt = at + "[" + p + "]";
             JsonNode part = node.get(p);
             switch (partType(part, partAt)) {
-                case "text" -> text.append(partText(part, partAt));
+                case "text" -> text.append(unwrapping.ownWords(partText(part, partAt)));
                 case "image_url" -> {
                     flush(text, parts);
                     parts.add(image(part, partAt));

@@ -45,6 +45,12 @@ public final class OpenAiWriter {
      */
     public static byte[] completion(String id, long created, String model, List<Part> parts, FinishReason finish,
                                     Usage usage) {
+        return completion(id, created, model, parts, finish, usage, List.of());
+    }
+
+    /** @param notes what HAIA changed about the request to answer it: {@code "haia": {"notes": [...]}} when any */
+    public static byte[] completion(String id, long created, String model, List<Part> parts, FinishReason finish,
+                                    Usage usage, List<String> notes) {
         return write(g -> {
             g.writeStartObject();
             header(g, id, "chat.completion", created, model);
@@ -76,8 +82,36 @@ public final class OpenAiWriter {
             g.writeEndObject();
             g.writeEndArray();
             usage(g, usage);
+            notes(g, notes);
             g.writeEndObject();
         });
+    }
+
+    /**
+     * The chunk that ends a stream's choice: its finish reason, and HAIA's notes on the request when there are any
+     * ({@link #notes}).
+     */
+    public static byte[] finishChunk(String id, long created, String model, FinishReason finish, boolean usageNull,
+                                     List<String> notes) {
+        return deltaChunk(id, created, model, usageNull, Optional.of(finish), notes, g -> {
+        });
+    }
+
+    /**
+     * HAIA's own metadata of a reply, a field clients ignore or show: {@code "haia": {"notes": [...]}}, what HAIA had
+     * to change about the request to answer it (an attached document cut to the model's budget). Nothing when none.
+     */
+    private static void notes(JsonGenerator g, List<String> notes) throws IOException {
+        if (notes.isEmpty()) {
+            return;
+        }
+        g.writeObjectFieldStart("haia");
+        g.writeArrayFieldStart("notes");
+        for (String note : notes) {
+            g.writeString(note);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
     }
 
     /**
@@ -138,6 +172,11 @@ public final class OpenAiWriter {
     /** One {@code chat.completion.chunk} with a single choice whose delta {@code delta} writes. */
     private static byte[] deltaChunk(String id, long created, String model, boolean usageNull,
                                      Optional<FinishReason> finish, Jackson.Document delta) {
+        return deltaChunk(id, created, model, usageNull, finish, List.of(), delta);
+    }
+
+    private static byte[] deltaChunk(String id, long created, String model, boolean usageNull,
+                                     Optional<FinishReason> finish, List<String> notes, Jackson.Document delta) {
         return write(g -> {
             g.writeStartObject();
             header(g, id, "chat.completion.chunk", created, model);
@@ -158,6 +197,7 @@ public final class OpenAiWriter {
             if (usageNull) {
                 g.writeNullField("usage");
             }
+            notes(g, notes);
             g.writeEndObject();
         });
     }
@@ -281,7 +321,9 @@ public final class OpenAiWriter {
     /**
      * OpenAI's {@code CompletionUsage}: {@code prompt_tokens} counts every input token, those read from the
      * provider's prompt cache included, and {@code prompt_tokens_details} says how many were read from
-     * ({@code cached_tokens}) and written to ({@code cache_write_tokens}) the cache.
+     * ({@code cached_tokens}) and written to ({@code cache_write_tokens}) the cache. Counts HAIA had to estimate
+     * (the provider reported none) say so: {@code "estimated": true}, a field of HAIA's own that clients ignore or
+     * show.
      */
     private static void usage(JsonGenerator g, Usage usage) throws IOException {
         g.writeObjectFieldStart("usage");
@@ -292,6 +334,9 @@ public final class OpenAiWriter {
         g.writeNumberField("cached_tokens", usage.cacheReadTokens());
         g.writeNumberField("cache_write_tokens", usage.cacheWriteTokens());
         g.writeEndObject();
+        if (usage.estimated()) {
+            g.writeBooleanField("estimated", true);
+        }
         g.writeEndObject();
     }
 

@@ -139,7 +139,7 @@ public final class RequestParser {
         return new ChatCompletionRequest(model, conversation.system(), conversation.messages(),
                                          root.path("messages").size(), maxTokens, sampling, ToolsParser.tools(root),
                                          ToolsParser.responseFormat(root), ToolsParser.reasoning(root), stream,
-                                         includeUsage);
+                                         includeUsage, conversation.attachments());
     }
 
     /** Fields OpenAI does not know, and fields HAIA cannot honour: each a 400 naming it. */

@@ -4,16 +4,14 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import haia.config.HaiaConfig;
 
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.helidon.dbclient.DbClient;
+
+import com.zaxxer.hikari.HikariConfig;
 
 /**
  * A PostgreSQL server that several HAIA replicas share. Reads and writes use pooled connections, one short
@@ -81,26 +79,18 @@ final class PostgresDialect implements Dialect {
 
     @Override
     public DbClient connect() {
-        Map<String, String> config = new HashMap<>();
-        config.put("source", "jdbc");
-        config.put("connection.url", server.url());
-        server.user().ifPresent(user -> config.put("connection.username", user));
-        server.password().ifPresent(password -> config.put("connection.password", password.reveal()));
-        config.put("connection.poolName", poolName);
-        config.put("connection.maximumPoolSize", Integer.toString(pool.maxSize()));
-        config.put("connection.minimumIdle", Integer.toString(Math.min(2, pool.maxSize())));
-        long connectMillis = Math.max(250, pool.connectTimeout().toMillis());
-        config.put("connection.connectionTimeout", Long.toString(connectMillis));
-        config.put("connection.validationTimeout", Long.toString(Math.min(connectMillis, 5000)));
-        config.put("connection.registerMbeans", "true");
+        HikariConfig settings = HikariPool.settings(poolName, server.url(), pool);
+        server.user().ifPresent(settings::setUsername);
+        server.password().ifPresent(password -> settings.setPassword(password.reveal()));
+        settings.setValidationTimeout(Math.min(settings.getConnectionTimeout(), 5000));
         // driver settings: a server that vanished without closing the connection (a pulled cable, a frozen VM)
         // ends in an error after these, instead of a request that hangs
-        config.put("connection.dataSource.connectTimeout", Long.toString(seconds(pool.connectTimeout())));
-        config.put("connection.dataSource.socketTimeout", Long.toString(seconds(pool.queryTimeout())));
-        config.put("connection.dataSource.tcpKeepAlive", "true");
-        config.put("connection.dataSource.ApplicationName", "haia");
-        config.put("connection.dataSource.options", "-c plan_cache_mode=" + PLAN_CACHE_MODE);
-        return DbClient.create(Config.just(ConfigSources.create(config)));
+        settings.addDataSourceProperty("connectTimeout", Long.toString(seconds(pool.connectTimeout())));
+        settings.addDataSourceProperty("socketTimeout", Long.toString(seconds(pool.queryTimeout())));
+        settings.addDataSourceProperty("tcpKeepAlive", "true");
+        settings.addDataSourceProperty("ApplicationName", "haia");
+        settings.addDataSourceProperty("options", "-c plan_cache_mode=" + PLAN_CACHE_MODE);
+        return HikariPool.open(settings);
     }
 
     private static long seconds(java.time.Duration duration) {

@@ -8,7 +8,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -16,8 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import haia.config.HaiaConfig;
 
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.helidon.dbclient.DbClient;
 
 import org.sqlite.SQLiteErrorCode;
@@ -88,14 +85,7 @@ final class SqliteDialect implements Dialect {
     @Override
     public DbClient connect() {
         prepareFile(file);
-        return DbClient.create(Config.just(ConfigSources.create(Map.of(
-                "source", "jdbc",
-                "connection.url", url(),
-                "connection.poolName", poolName,
-                "connection.maximumPoolSize", Integer.toString(pool.maxSize()),
-                "connection.minimumIdle", Integer.toString(Math.min(2, pool.maxSize())),
-                "connection.connectionTimeout", Long.toString(Math.max(250, pool.connectTimeout().toMillis())),
-                "connection.registerMbeans", "true"))));
+        return HikariPool.open(HikariPool.settings(poolName, url(), pool));
     }
 
     private String url() {

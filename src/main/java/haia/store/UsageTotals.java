@@ -15,9 +15,10 @@ import java.util.Objects;
  * @param cacheWriteTokens prompt tokens written to the provider's cache
  * @param costUsd          the exact sum of the calls' costs at the prices in force when they were answered
  * @param unpricedRequests calls whose model had no known price (their cost is not in {@code costUsd})
+ * @param estimatedRequests calls whose provider reported no token counts: HAIA's estimates are in the sums
  */
 public record UsageTotals(UsageGroup group, long requests, long inputTokens, long outputTokens, long cacheReadTokens,
-                          long cacheWriteTokens, BigDecimal costUsd, long unpricedRequests) {
+                          long cacheWriteTokens, BigDecimal costUsd, long unpricedRequests, long estimatedRequests) {
 
     public UsageTotals {
         Objects.requireNonNull(group, "group");

@@ -17,7 +17,9 @@ import haia.observe.HaiaMetrics;
 import haia.observe.Redactor;
 import haia.observe.WatchMetrics;
 import haia.store.FindingStore;
+import haia.tools.ToolCatalog;
 import haia.tools.ToolSource;
+import haia.tools.ToolSources;
 import haia.tools.docker.DockerClient;
 import haia.tools.prometheus.PromClient;
 import haia.tools.prometheus.PromTools;
@@ -25,8 +27,8 @@ import haia.tools.proxmox.PveClient;
 
 /**
  * The watch, wired from HAIA's configuration by hand, in the two steps {@code Haia} needs: first what the chat
- * pipeline takes from it (the {@link Briefing}) and what the tool catalog gets ({@link #toolSources()}: Prometheus's
- * tools, and {@code haia_watch_findings}), then, once the pipeline exists, the {@link Watch} that investigates with
+ * pipeline takes from it (the {@link Briefing}) and the tool catalog with its sources in it ({@link #catalog}:
+ * Prometheus's tools, and {@code haia_watch_findings}), then, once the pipeline exists, the {@link Watch} that investigates with
  * it ({@link #attach}). Nothing runs before {@link #start()}.
  */
 public final class Watching implements AutoCloseable {
@@ -72,11 +74,12 @@ public final class Watching implements AutoCloseable {
     }
 
     /**
-     * Tool sources for the catalog: Prometheus's when it is configured, and the findings tool when HAIA watches
-     * anything (a tool source, Prometheus, or someone to notify); without either a chat is offered no tool more.
+     * HAIA's tool catalog: the configured sources, with the watch's among them: Prometheus's tools when it is
+     * configured, and the findings tool when HAIA watches anything (a tool source, Prometheus, or someone to notify);
+     * without either a chat is offered no tool more.
      */
-    public List<ToolSource> toolSources() {
-        return List.copyOf(sources);
+    public ToolCatalog catalog(ToolCatalog.CallListener listener) {
+        return ToolSources.catalog(config.tools(), List.copyOf(sources), redactor::redact, clock, listener);
     }
 
     /** Builds the watch around the pipeline its investigations run through. */

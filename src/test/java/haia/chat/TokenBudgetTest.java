@@ -60,7 +60,7 @@ class TokenBudgetTest {
         RequestRefused refused = assertThrows(RequestRefused.class, () -> TokenBudget.fit(
                 List.of(LlmMessage.assistant("hi"), LlmMessage.user("w".repeat(50_000))), 100, 10_000, "haia"));
         assertEquals("messages", refused.param());
-        assertTrue(refused.getMessage().contains("at most 10000"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("at most 10,000"), refused.getMessage());
     }
 
     @Test

@@ -364,13 +364,14 @@ class ConversationStoreTest {
     }
 
     /** One line of expected totals, added up here from the calls the test made. */
-    private record Expected(long requests, long in, long out, long read, long write, long picoUsd, long unpriced) {
+    private record Expected(long requests, long in, long out, long read, long write, long picoUsd, long unpriced,
+                            long estimated) {
         Expected plus(BilledCall call) {
             Usage u = call.charge().usage();
             return new Expected(requests + 1, in + u.inputTokens(), out + u.outputTokens(), read + u.cacheReadTokens(),
                                 write + u.cacheWriteTokens(),
                                 picoUsd + call.charge().cost().map(Cost::picoUsd).orElse(0L),
-                                unpriced + (call.charge().price().isEmpty() ? 1 : 0));
+                                unpriced + (call.charge().price().isEmpty() ? 1 : 0), estimated + (u.estimated() ? 1 : 0));
         }
 
         void check(UsageTotals line) {
@@ -381,10 +382,11 @@ class ConversationStoreTest {
             assertEquals(write, line.cacheWriteTokens(), line.toString());
             assertEquals(0, Cost.usd(BigDecimal.valueOf(picoUsd)).compareTo(line.costUsd()), line.toString());
             assertEquals(unpriced, line.unpricedRequests(), line.toString());
+            assertEquals(estimated, line.estimatedRequests(), "estimated counts are marked: " + line);
         }
     }
 
-    private static final Expected NONE = new Expected(0, 0, 0, 0, 0, 0, 0);
+    private static final Expected NONE = new Expected(0, 0, 0, 0, 0, 0, 0, 0);
 
     @Test
     void theUsageLedgerAddsUpExactlyByModelDayAndConversation() {
@@ -393,8 +395,9 @@ class ConversationStoreTest {
         Map<Long, Expected> byConversation = new TreeMap<>();
         Expected stateless = NONE;
         Expected all = NONE;
+        // one of them HAIA's estimate (a local server that reports no usage in streams): marked in the ledger
         List<Usage> usages = List.of(new Usage(12_345, 678, 10_000, 0), new Usage(4_321, 99, 0, 4_000),
-                                     new Usage(7, 1, 0, 0), new Usage(250_000, 8_000, 200_000, 30_000));
+                                     new Usage(7, 1, 0, 0, true), new Usage(250_000, 8_000, 200_000, 30_000));
         int n = 0;
         for (int day = 0; day < 3; day++) {
             for (String key : List.of("a", "b")) {

@@ -22,7 +22,7 @@ import io.helidon.webserver.http.ServerResponse;
  * or older vLLM (a top-level {@code {"object":"error",...}}), with or without a required bearer key, and can leave
  * out the {@code [DONE]} line as some local servers do.
  */
-public final class FakeOpenAiServer extends FakeUpstream {
+public class FakeOpenAiServer extends FakeUpstream {
 
     /** The error body shape the server uses. */
     public enum ErrorShape { NESTED, VLLM_LEGACY }
@@ -33,7 +33,7 @@ public final class FakeOpenAiServer extends FakeUpstream {
     private volatile boolean listsModels = true;
     private volatile List<String> served = List.of("qwen2.5-coder-32b", "gpt-4o-mini");
 
-    private FakeOpenAiServer(Optional<String> apiKey) {
+    protected FakeOpenAiServer(Optional<String> apiKey) {
         this.apiKey = apiKey;
     }
 

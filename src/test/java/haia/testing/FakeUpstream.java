@@ -73,6 +73,15 @@ public abstract class FakeUpstream implements AutoCloseable {
         /** A reply that reasons first (shown where the protocol has a field for it), then answers with {@code text}. */
         record Thought(String thinking, String text) implements Behaviour {
         }
+
+        /**
+         * An answer a real server was recorded sending, byte for byte: a body, or (when {@code events} is not null)
+         * a stream of SSE {@code data:} events, one every {@code perEvent}. An {@code interruptible} stream ends with
+         * {@code [DONE]} as soon as another model call arrives, as llama.cpp's server does by default.
+         */
+        record Recorded(int status, String contentType, String body, List<String> events, Duration perEvent,
+                        boolean interruptible) implements Behaviour {
+        }
     }
 
     /** One tool call of a scripted reply: its id, the tool, the arguments object as JSON text. */
@@ -110,6 +119,8 @@ public abstract class FakeUpstream implements AutoCloseable {
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Behaviour> script = new ConcurrentLinkedQueue<>();
     private volatile CountDownLatch disconnected = new CountDownLatch(1);
+    /** Model calls that arrived so far (a recorded interruptible stream watches it). */
+    private final java.util.concurrent.atomic.AtomicInteger arrivals = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Starts the server on a free loopback port; each fake's factory calls it once it is fully built. */
     protected final <T extends FakeUpstream> T listen() {
@@ -176,6 +187,12 @@ public abstract class FakeUpstream implements AutoCloseable {
     /** Whether the request asks for a stream. */
     protected abstract boolean streaming(String path, JsonNode body);
 
+    /** How the fake answers a request its script says nothing about: "Echo: " and the last user message. */
+    protected Behaviour unscripted(String path, JsonNode body) {
+        String echo = "Echo: " + lastUserText(body);
+        return new Behaviour.Reply(List.of(echo.split("(?<= )")), Finish.STOP, 12, 7, Duration.ZERO);
+    }
+
     /** The text of the last user message, for the echo reply; this reads the {@code messages} role/content shape. */
     protected String lastUserText(JsonNode body) {
         JsonNode messages = body.path("messages");
@@ -211,6 +228,7 @@ public abstract class FakeUpstream implements AutoCloseable {
             return;
         }
         received.add(new Received(path, headers, body));
+        int arrival = arrivals.incrementAndGet();
         List<String> problems = check(path, headers, body);
         if (!problems.isEmpty()) {
             violations.addAll(problems);
@@ -219,8 +237,7 @@ public abstract class FakeUpstream implements AutoCloseable {
         }
         Behaviour behaviour = script.poll();
         if (behaviour == null) {
-            String echo = "Echo: " + lastUserText(body);
-            behaviour = new Behaviour.Reply(List.of(echo.split("(?<= )")), Finish.STOP, 12, 7, Duration.ZERO);
+            behaviour = unscripted(path, body);
         }
         boolean stream = streaming(path, body);
         try {
@@ -235,9 +252,30 @@ public abstract class FakeUpstream implements AutoCloseable {
                 case Behaviour.StreamThenCut c -> sendStream(res, body, c.pieces(), Duration.ZERO, c);
                 case Behaviour.ToolCalls t -> sendParts(res, body, t.thinking(), t.text(), t.calls(), stream);
                 case Behaviour.Thought t -> sendParts(res, body, t.thinking(), t.text(), List.of(), stream);
+                case Behaviour.Recorded r -> sendRecorded(res, r, arrival);
             }
         } catch (java.io.UncheckedIOException | java.io.IOException closed) {
             disconnected.countDown();   // HAIA closed the connection (the client left, or a deadline passed)
+        }
+    }
+
+    /** A recorded answer as it was recorded; a stream cut with {@code [DONE]} when another call arrives meanwhile. */
+    private void sendRecorded(ServerResponse res, Behaviour.Recorded recorded, int arrival) throws Exception {
+        res.status(Status.create(recorded.status()));
+        res.header(HeaderNames.CONTENT_TYPE, recorded.contentType());
+        if (recorded.events() == null) {
+            res.send(recorded.body().getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        try (OutputStream out = res.outputStream()) {
+            for (String event : recorded.events()) {
+                write(out, "data: " + event + "\n\n");
+                Thread.sleep(recorded.perEvent());
+                if (recorded.interruptible() && arrivals.get() > arrival) {
+                    write(out, "data: [DONE]\n\n");
+                    return;
+                }
+            }
         }
     }
 

@@ -45,12 +45,14 @@ final class OllamaProtocol implements ProviderProtocol {
     private final URI tagsUri;
     private final Optional<Secret> apiKey;
     private final Optional<String> keepAlive;
+    private final URI baseUrl;
 
     OllamaProtocol(HaiaConfig.Provider settings) {
         this.name = settings.name();
         this.where = settings.where();
         this.chatUri = UpstreamHttp.endpoint(settings.baseUrl(), "/api/chat");
         this.tagsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/api/tags");
+        this.baseUrl = settings.baseUrl();
         this.apiKey = settings.apiKey();
         this.keepAlive = Optional.ofNullable(settings.options().get(OllamaProvider.KEEP_ALIVE.key()))
                 .filter(s -> !s.isBlank());
@@ -127,8 +129,13 @@ final class OllamaProtocol implements ProviderProtocol {
     @Override
     public LlmException failure(String model, UpstreamHead head, byte[] body) {
         ErrorBody error = ErrorBody.of(body);
-        LlmException failure = UpstreamErrors.httpFailure(name, head, error.detail(ProtocolJson.text(
-                error.root().path("error"))), Optional.empty());
+        Optional<String> ollamaError = ProtocolJson.text(error.root().path("error"));
+        if (head.status() == 404 && ollamaError.isEmpty()) {
+            // Ollama's own 404s say {"error": "..."} (a model not pulled); anything else is not Ollama's API here
+            return new LlmException(ErrorCategory.PROTOCOL, name, 404, notOllama(error.text()), Optional.empty(),
+                                    Optional.empty(), null);
+        }
+        LlmException failure = UpstreamErrors.httpFailure(name, head, error.detail(ollamaError), Optional.empty());
         if (failure.category() == ErrorCategory.NOT_FOUND) {
             // Ollama's 404 is "model not found": say how to fix it
             return new LlmException(failure.category(), name, failure.upstreamStatus(),
@@ -136,6 +143,19 @@ final class OllamaProtocol implements ProviderProtocol {
                                     failure.retryAfter(), failure.upstreamRequestId(), null);
         }
         return failure;
+    }
+
+    /**
+     * The server at the configured URL answered 404 to Ollama's own API without Ollama's error shape: it is another
+     * kind of server (llama.cpp's and LM Studio's answer {@code {"detail":"Not Found"}} or an HTML page), or Ollama
+     * behind a path it does not have (a base URL ending in {@code /v1}).
+     */
+    private String notOllama(String answer) {
+        return "The server at " + where + " does not look like Ollama: it has no Ollama API (HTTP 404: "
+                + (answer.length() > 80 ? answer.substring(0, 80) + "…" : answer) + "). If it is llama.cpp, LM Studio,"
+                + " vLLM or another OpenAI-compatible server, use the OpenAI-compatible provider instead (type openai;"
+                + " HAIA_PROVIDER=openai, OPENAI_BASE_URL=<its URL>/v1); if it is Ollama, give its address without a"
+                + " path (http://host:11434)";
     }
 
     /**
@@ -161,6 +181,33 @@ final class OllamaProtocol implements ProviderProtocol {
             return Optional.of("Ollama at " + where + " has no model '" + upstreamModel + "'; pull it on the Ollama"
                                        + " host: ollama pull " + upstreamModel);
         }, Optional.empty());
+    }
+
+    /**
+     * Ollama states a model's context where its Modelfile sets it: {@code num_ctx} in {@code POST /api/show}'s
+     * {@code parameters}. Otherwise Ollama runs it with its server's default ({@code OLLAMA_CONTEXT_LENGTH}), which
+     * its API does not say, and it cuts a longer prompt's start itself instead of refusing it.
+     */
+    @Override
+    public java.util.List<haia.llm.ContextQuery> contextQueries(String upstreamModel) {
+        Map<String, String> headers = headers();
+        headers.put("content-type", "application/json");
+        byte[] body = ProtocolJson.compact(ProtocolJson.READER.createObjectNode().put("model", upstreamModel))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return java.util.List.of(new haia.llm.ContextQuery(
+                UpstreamRequest.post(UpstreamHttp.endpoint(baseUrl, "/api/show"), headers, body),
+                answer -> numCtx(answer), "num_ctx in POST /api/show"));
+    }
+
+    static java.util.OptionalInt numCtx(byte[] show) {
+        try {
+            String parameters = ProtocolJson.READER.readTree(show).path("parameters").asText("");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^num_ctx\\s+(\\d{1,9})\\s*$")
+                    .matcher(parameters);
+            return m.find() ? java.util.OptionalInt.of(Integer.parseInt(m.group(1))) : java.util.OptionalInt.empty();
+        } catch (IOException notJson) {
+            return java.util.OptionalInt.empty();
+        }
     }
 
     private static String withTag(String model) {

@@ -11,7 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import haia.config.HaiaConfig;
 import haia.config.Secret;
+import haia.llm.ContextQuery;
+import haia.llm.ContextTooLongException;
 import haia.llm.ErrorBody;
+import haia.llm.ErrorCategory;
 import haia.llm.FinishReason;
 import haia.llm.LlmException;
 import haia.llm.LlmRequest;
@@ -45,6 +48,7 @@ final class OpenAiProtocol implements ProviderProtocol {
     private final URI modelsUri;
     private final Optional<Secret> apiKey;
     private final String tokenLimitField;
+    private final boolean openAi;
 
     OpenAiProtocol(HaiaConfig.Provider settings) {
         this.name = settings.name();
@@ -52,10 +56,26 @@ final class OpenAiProtocol implements ProviderProtocol {
         this.completionsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/chat/completions");
         this.modelsUri = UpstreamHttp.endpoint(settings.baseUrl(), "/models");
         this.apiKey = settings.apiKey();
-        boolean openAi = "api.openai.com".equals(settings.baseUrl().getHost());
+        this.openAi = "api.openai.com".equals(settings.baseUrl().getHost());
         this.tokenLimitField = Optional.ofNullable(settings.options().get(OpenAiProvider.TOKEN_LIMIT_FIELD.key()))
                 .filter(s -> !s.isBlank())
                 .orElse(openAi ? "max_completion_tokens" : "max_tokens");
+    }
+
+    /**
+     * Always: llama.cpp's server generates a blocking reply to its end after HAIA hung up (it notices a client leaving
+     * only in a stream), holding the model for whoever is next; streamed, it stops when HAIA stops the call. Servers
+     * that report no usage in streams (llama.cpp's) get theirs estimated ({@link haia.llm.ModelTokens}).
+     */
+    @Override
+    public boolean streamsBlockingCalls() {
+        return true;
+    }
+
+    /** llama.cpp's Python server refuses a streamed request with an empty 200, a blocking one with its reason. */
+    @Override
+    public boolean explainsEmptyStreams() {
+        return true;
     }
 
     @Override
@@ -113,8 +133,23 @@ final class OpenAiProtocol implements ProviderProtocol {
     @Override
     public LlmException failure(String model, UpstreamHead head, byte[] body) {
         ErrorBody error = ErrorBody.of(body);
-        return UpstreamErrors.httpFailure(name, head, error.detail(errorMessage(error.root())),
-                                          head.header("x-request-id"));
+        String detail = error.detail(errorMessage(error.root()));
+        Optional<String> requestId = head.header("x-request-id");
+        if (head.status() >= 500) {
+            Optional<String> invalid = OpenAiErrors.invalidRequest(detail);
+            if (invalid.isPresent()) {
+                return new LlmException(ErrorCategory.INVALID_REQUEST, name, head.status(), "The " + name
+                        + " upstream refused the request as invalid (it reports that as HTTP " + head.status()
+                        + "): " + invalid.get(), Optional.empty(), requestId, null);
+            }
+        }
+        LlmException failure = UpstreamErrors.httpFailure(name, head, detail, requestId);
+        JsonNode fields = error.root().path("error").isObject() ? error.root().path("error") : error.root();
+        if (OpenAiErrors.contextTooLong(fields)) {
+            return ((ContextTooLongException) ContextTooLongException.of(failure, true))
+                    .withSizes(OpenAiErrors.count(fields, "n_ctx"), OpenAiErrors.count(fields, "n_prompt_tokens"));
+        }
+        return failure;
     }
 
     /** The message of any of the error shapes these servers send. */
@@ -150,6 +185,59 @@ final class OpenAiProtocol implements ProviderProtocol {
                     : String.join(", ", ids.subList(0, Math.min(10, ids.size()))))
                                        + "); chats may fail: check HAIA_MODEL or upstream-model");
         }, Optional.empty());
+    }
+
+    /**
+     * Where these servers state a model's context: llama.cpp's llama-server at {@code GET /props}
+     * ({@code default_generation_settings.n_ctx}, or {@code n_ctx} in newer versions), vLLM in its model list
+     * ({@code max_model_len}), LM Studio at {@code GET /api/v0/models/{model}} ({@code loaded_context_length}, else
+     * {@code max_context_length}). llama.cpp's Python server and OpenAI say nowhere: HAIA learns it from their first
+     * "context too long" answer. Context sizes of OpenAI's own models are known by name.
+     */
+    @Override
+    public List<ContextQuery> contextQueries(String upstreamModel) {
+        if (openAi) {
+            return List.of();
+        }
+        String root = completionsUri.toString().replaceFirst("/chat/completions$", "").replaceFirst("/v1$", "");
+        return List.of(
+                new ContextQuery(UpstreamRequest.get(URI.create(root + "/props"), headers()), body -> {
+                    JsonNode props = json(body);
+                    return positive(props.path("default_generation_settings").path("n_ctx"), props.path("n_ctx"));
+                }, "GET /props"),
+                new ContextQuery(UpstreamRequest.get(modelsUri, headers()), body -> {
+                    for (JsonNode model : json(body).path("data")) {
+                        if (upstreamModel.equals(model.path("id").asText())) {
+                            return positive(model.path("max_model_len"));
+                        }
+                    }
+                    return java.util.OptionalInt.empty();
+                }, "max_model_len in GET /v1/models"),
+                new ContextQuery(UpstreamRequest.get(URI.create(root + "/api/v0/models/"
+                        + java.net.URLEncoder.encode(upstreamModel, java.nio.charset.StandardCharsets.UTF_8)
+                                .replace("+", "%20")), headers()), body -> {
+                    JsonNode model = json(body);
+                    return positive(model.path("loaded_context_length"), model.path("max_context_length"));
+                }, "GET /api/v0/models (LM Studio)"));
+    }
+
+    private static JsonNode json(byte[] body) {
+        try {
+            JsonNode node = ProtocolJson.READER.readTree(body);
+            return node == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : node;
+        } catch (IOException notJson) {
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
+    }
+
+    /** The first of the values that is a positive whole number. */
+    private static java.util.OptionalInt positive(JsonNode... values) {
+        for (JsonNode value : values) {
+            if (value.isIntegralNumber() && value.asLong() > 0 && value.asLong() <= Integer.MAX_VALUE) {
+                return java.util.OptionalInt.of(value.asInt());
+            }
+        }
+        return java.util.OptionalInt.empty();
     }
 
     static FinishReason finishReason(String finish) {

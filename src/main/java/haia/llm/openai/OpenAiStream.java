@@ -7,6 +7,8 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import haia.llm.EmptyStreamException;
+import haia.llm.ErrorCategory;
 import haia.llm.LlmException;
 import haia.llm.ProtocolJson;
 import haia.llm.StreamDecoder;
@@ -34,6 +36,8 @@ final class OpenAiStream implements StreamDecoder {
     private Optional<String> id = Optional.empty();
     private String finish;
     private Usage usage = Usage.NONE;
+    /** Whether any chunk came. */
+    private boolean began;
 
     OpenAiStream(String provider, String model) {
         this.provider = provider;
@@ -48,9 +52,10 @@ final class OpenAiStream implements StreamDecoder {
     @Override
     public boolean event(String name, String data, StreamedReply reply) throws IOException {
         if (data.equals("[DONE]")) {
-            return end(reply);
+            return began && finish == null ? reply.fail(interrupted()) : end(reply);
         }
         JsonNode chunk = ProtocolJson.READER.readTree(data);
+        began = true;
         if (chunk.has("error") || "error".equals(chunk.path("object").asText())) {
             return reply.fail(error(chunk));
         }
@@ -89,10 +94,29 @@ final class OpenAiStream implements StreamDecoder {
         }
     }
 
-    /** {@code [DONE]} or the end of the body: complete when the finish chunk came, else the reply was cut off. */
+    /**
+     * {@code [DONE]} or the end of the body: complete when the finish chunk came, else the reply was cut off; a body
+     * that ends before its first chunk is an empty stream (llama.cpp's Python server refusing a streamed request).
+     */
     @Override
     public boolean end(StreamedReply reply) {
+        if (!began) {
+            return reply.fail(new EmptyStreamException(provider));
+        }
         return finish != null && reply.complete(OpenAiProtocol.finishReason(finish), usage, model, id);
+    }
+
+    /**
+     * {@code [DONE]} before any finish reason: the server ended the reply early on purpose, without saying why.
+     * llama.cpp's Python server does it to a stream as soon as another request arrives, unless it runs with
+     * {@code --interrupt_requests False} (recorded: src/test/resources/llamacpp/interrupted-stream.json). Not
+     * retried: a retry would in turn cut the other request's reply.
+     */
+    private LlmException interrupted() {
+        return new LlmException(ErrorCategory.PROTOCOL, provider, 0, "The " + provider + " upstream stopped this"
+                + " reply before it was finished, without saying why ([DONE] without a finish reason): llama.cpp's"
+                + " server does that to a reply when another request arrives, unless it runs with --interrupt_requests"
+                + " False (see HAIA's README). Send your message again", Optional.empty(), Optional.empty(), null);
     }
 
     /**

@@ -89,4 +89,36 @@ class OllamaProtocolTest {
         assertEquals(Optional.empty(), check.answer().apply(tags));
         assertTrue(protocol.modelCheck("qwen3:8b").answer().apply(tags).orElseThrow().contains("ollama pull qwen3:8b"));
     }
+
+    /**
+     * A server without Ollama's API at the configured URL (llama.cpp's, as recorded: src/test/resources/llamacpp/
+     * not-ollama.json) is not a missing model: no "ollama pull", but what to configure instead.
+     */
+    @Test
+    void aServerWithoutOllamasApiSaysSoAndNamesTheOpenAiCompatibleProvider() {
+        LlmException notOllama = protocol.failure("qwen3:8b", new UpstreamHead(404, Map.of()),
+                                                  "{\"detail\":\"Not Found\"}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(ErrorCategory.PROTOCOL, notOllama.category());
+        assertTrue(notOllama.getMessage().contains("does not look like Ollama")
+                           && notOllama.getMessage().contains("HAIA_PROVIDER=openai")
+                           && !notOllama.getMessage().contains("ollama pull"), notOllama.getMessage());
+        LlmException page = protocol.failure("qwen3:8b", new UpstreamHead(404, Map.of()),
+                                             "404 page not found".getBytes(StandardCharsets.UTF_8));
+        assertEquals(ErrorCategory.PROTOCOL, page.category(), "Ollama itself at a wrong path (a base URL with /v1)");
+
+        LlmException missing = protocol.failure("qwen3:8b", new UpstreamHead(404, Map.of()),
+                "{\"error\":\"model \\\"qwen3:8b\\\" not found, try pulling it first\"}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(ErrorCategory.NOT_FOUND, missing.category());
+        assertTrue(missing.getMessage().contains("ollama pull qwen3:8b"), missing.getMessage());
+    }
+
+    @Test
+    void theContextIsReadFromTheModelfilesNumCtx() {
+        assertEquals(java.util.OptionalInt.of(16384), OllamaProtocol.numCtx(
+                "{\"parameters\":\"num_ctx                        16384\\nstop \\\"<|im_end|>\\\"\"}"
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertEquals(java.util.OptionalInt.empty(), OllamaProtocol.numCtx("{\"parameters\":\"temperature 0.7\"}"
+                .getBytes(StandardCharsets.UTF_8)), "not set: Ollama's server default, which its API does not say");
+        assertEquals("/api/show", protocol.contextQueries("qwen3:8b").getFirst().request().uri().getPath());
+    }
 }

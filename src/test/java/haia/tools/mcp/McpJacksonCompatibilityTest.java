@@ -25,10 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The MCP SDK is built on Jackson 2.21; HAIA's build holds Jackson at its managed 2.18 line. This reads the
- * bytecode of the SDK's Jackson-using jars and checks that every Jackson class, method and field they reference
- * exists in the Jackson on HAIA's class path, so an SDK upgrade that needs a newer Jackson fails here, not at run
- * time in a rarely used path.
+ * The MCP SDK is built against a Jackson of its own choosing; HAIA's build manages Jackson itself (pom.xml's
+ * jackson-bom, the line Helidon uses). This reads the bytecode of the SDK's Jackson-using jars and checks that every
+ * Jackson class, method and field they reference exists in the Jackson on HAIA's class path, so an SDK upgrade that
+ * needs a newer Jackson fails here, not at run time in a rarely used path.
  */
 class McpJacksonCompatibilityTest {
 
