@@ -37,6 +37,8 @@ import haia.store.StoreException;
 public final class Watch implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Watch.class.getName());
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
     /** Alerts accepted and not yet recorded, at most. */
     public static final int MAX_PENDING = 100_000;
 
@@ -198,8 +200,10 @@ public final class Watch implements AutoCloseable {
         }
         if (round.problem().isPresent()) {
             String problem = SafeText.oneLine(round.problem().get(), 400);
+            String detail = JSON.createObjectNode().put("source", source).put("check", "reachability")
+                    .put("problem", problem).toString();
             sightings.add(new Sighting(self, source, "HAIA cannot check " + source + ": " + problem, Severity.WARNING,
-                                       "{\"source\":\"" + source + "\",\"check\":\"reachability\"}", true));
+                                       detail, true));
         } else if (open.contains(self)) {
             sightings.add(new Sighting(self, source, self, Severity.INFO, "{}", false));
         }
