@@ -5,24 +5,29 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 import haia.config.Secret;
 import haia.config.WatchConfig;
+import haia.testing.FakeProxmox;
 import haia.testing.PrometheusStack;
 import haia.testing.RecordingProxy;
 import haia.tools.ToolCatalog;
+import haia.tools.ToolException;
 import haia.tools.ToolResult;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -95,6 +100,32 @@ class PromToolsTest {
         if (prometheus != null) {
             prometheus.close();
         }
+    }
+
+    @Test
+    void anHttpsPrometheusIsTrustedByItsPinnedFingerprintOnly() {
+        // any HTTPS server with a self-signed certificate will do: the fake Proxmox's
+        try (FakeProxmox tls = FakeProxmox.start(dir)) {
+            byte[] pin = HexFormat.ofDelimiter(":").parseHex(tls.fingerprint());
+            PromClient pinned = new PromClient(new WatchConfig.Prometheus(URI.create(tls.url()), Optional.empty(),
+                                                                          Optional.of("haia"),
+                                                                          Optional.of(new Secret("pw")),
+                                                                          Optional.of(pin)), Duration.ofSeconds(5));
+            String answer = assertThrowsTool(() -> pinned.get(new PromEndpoint.BuildInfo()));
+            assertTrue(answer.startsWith("Prometheus at " + tls.url() + " refused HAIA (401)"), answer);
+            byte[] other = pin.clone();
+            other[0] ^= 1;
+            PromClient wrong = new PromClient(new WatchConfig.Prometheus(URI.create(tls.url()), Optional.empty(),
+                                                                         Optional.empty(), Optional.empty(),
+                                                                         Optional.of(other)), Duration.ofSeconds(5));
+            String refused = assertThrowsTool(() -> wrong.get(new PromEndpoint.BuildInfo()));
+            assertTrue(refused.contains("certificate fingerprint mismatch") && refused.contains(
+                    "HAIA_PROMETHEUS_FINGERPRINT"), refused);
+        }
+    }
+
+    private static String assertThrowsTool(Executable call) {
+        return assertThrows(ToolException.class, call).getMessage();
     }
 
     private static ToolResult call(String tool, String arguments) {
