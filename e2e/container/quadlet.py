@@ -47,7 +47,7 @@ def exec_start(service):
 
 
 def check_promises(argv):
-    """What deploy/haia.container and the README promise, in the command Quadlet generated from it."""
+    """What deploy/haia.container and docs/deployment.md promise, in the command Quadlet generated from it."""
     options, image = parse_run(argv)
     values = lambda flag: [v for f, v in options if f == flag]  # noqa: E731
     env = dict(v.split('=', 1) for v in values('--env'))

@@ -164,7 +164,7 @@ public final class Haia implements AutoCloseable {
         prices.warnings(config).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
     }
 
-    /** Every counter whose labels are known now starts at 0 (README "Metrics"). */
+    /** Every counter whose labels are known now starts at 0 (docs/operations.md "Metrics"). */
     private void preRegisterMetrics() {
         List<String> outcomes = new ArrayList<>(List.of("ok", "cancelled", "new_thread"));
         outcomes.addAll(ErrorMapper.codes());

@@ -45,7 +45,7 @@ public final class Main {
         } catch (ConfigException e) {
             System.err.println("HAIA cannot start: the configuration has " + e.problems().size() + " problem(s):");
             e.problems().forEach(problem -> System.err.println("  config error: " + problem));
-            System.err.println("See README.md \"Configuration\" and .env.example.");
+            System.err.println("See docs/configuration.md and .env.example.");
             System.exit(CONFIG_ERROR);
             return;
         }

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The files users deploy HAIA and OpenWebUI with ({@code deploy/}): the Quadlet units parse as systemd units and use
- * only keys podman-systemd.unit(5) documents, they carry the wiring the README promises, the compose file says the
+ * only keys podman-systemd.unit(5) documents, they carry the wiring the docs promise, the compose file says the
  * same, and the health command is one the image provides. {@code bin/e2e-openwebui} runs OpenWebUI and HAIA with
  * the Environment= and Secret= lines of these units, and {@code bin/e2e-container} runs the image with the podman
  * command Quadlet's own generator makes of haia.container (checking there what this test checks here, and what only

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code deploy/grafana-haia.json}, the dashboard the README tells users to import: it parses as a Grafana dashboard
+ * {@code deploy/grafana-haia.json}, the dashboard docs/operations.md has users import: it parses as a Grafana dashboard
  * (classic JSON model: panels with ids, positions on the 24-column grid, the Prometheus data source as a variable,
  * queries), and every PromQL expression in it, and every variable query, names only metrics a real HAIA exports,
  * with labels and label values they really have: checked against a scrape of {@code /metrics} after a blocking

@@ -64,6 +64,7 @@ class MainProcessTest {
         assertTrue(exit.stderr().contains(
                 "config error: HAIA_CONTEXT_WINDOW (chat.context-window) must be a positive integer, got '0'"),
                    exit.stderr());
+        assertTrue(exit.stderr().contains("See docs/configuration.md and .env.example."), exit.stderr());
         assertFalse(exit.all().contains("bound for socket"), "never started listening");
     }
 

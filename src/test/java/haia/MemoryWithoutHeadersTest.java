@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Requests that name no conversation (README "How memory works"): curl and OpenWebUI without headers share one
+ * Requests that name no conversation (docs/memory.md): curl and OpenWebUI without headers share one
  * remembered thread; a client that sends history of its own (few-shot examples, an SDK app's earlier turns) is
  * answered from exactly that history, with nothing of the thread in front and nothing stored.
  */

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The start-up check of every provider (README "Models and providers"): reachability, the key, the model, each
+ * The start-up check of every provider (docs/providers.md): reachability, the key, the model, each
  * against a fake serving the provider's documented model endpoint. Problems are warnings naming the setting and the
  * URL; HAIA starts anyway (a GPU box may boot later).
  */

@@ -191,7 +191,7 @@ class WatchApiTest {
 
     @Test
     void aProxmoxWebhookTargetsAlertRepeatsAndResolves() throws Exception {
-        // the body the README's PVE webhook target sends (Handlebars filled in by Proxmox VE 8.2+)
+        // the body docs/watching.md's PVE webhook target sends (Handlebars filled in by Proxmox VE 8.2+)
         String pve = """
                 {"title":"vzdump backup status (pve1.lan): backup failed","message":"Details\\n101: error",
                  "severity":"error","source":"proxmox","labels":{"type":"vzdump","hostname":"pve1","job-id":"backup-7"}}""";

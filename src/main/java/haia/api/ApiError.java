@@ -31,7 +31,7 @@ public record ApiError(int status, String type, String code, String message, Opt
     /** {@code x-should-retry}: the OpenAI and Anthropic SDKs obey it before any rule of their own. */
     public static final HeaderName SHOULD_RETRY = HeaderNames.create("x-should-retry");
 
-    /** What HAIA tells clients about retrying (see README "Errors"). */
+    /** What HAIA tells clients about retrying (see docs/api.md "Errors"). */
     public enum Retry {
         /** No advice: the client's own rules apply (the SDKs retry 408, 409, 429 and 5xx, honouring Retry-After). */
         CLIENT_RULES,

@@ -96,7 +96,7 @@ final class ToolsConfigLoader {
         if (token.isEmpty()) {
             if (file.isEmpty()) {
                 problems.add(name.apply("tools.proxmox.token") + " is required with HAIA_PROXMOX_URL: an API token"
-                                     + " as Proxmox shows it, user@realm!tokenid=secret (README \"Tools\")");
+                                     + " as Proxmox shows it, user@realm!tokenid=secret (docs/tools.md)");
             }
             return Optional.empty();
         }

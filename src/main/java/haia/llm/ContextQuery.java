@@ -11,7 +11,7 @@ import java.util.function.Function;
  *
  * @param request the lookup
  * @param answer  the context size its body states
- * @param source  how the log and the README name it (e.g. {@code GET /props})
+ * @param source  how the log and docs/memory.md name it (e.g. {@code GET /props})
  */
 public record ContextQuery(UpstreamRequest request, Function<byte[], OptionalInt> answer, String source) {
 

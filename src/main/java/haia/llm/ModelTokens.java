@@ -49,7 +49,7 @@ public final class ModelTokens {
 
         public static final Measure UNKNOWN = new Measure(1, OptionalInt.empty(), false);
 
-        /** The model's tokens per character, as the README and the logs state it. */
+        /** The model's tokens per character, as docs/memory.md and the logs state it. */
         public double tokensPerCharacter() {
             return scale / 4;
         }

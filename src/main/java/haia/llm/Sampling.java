@@ -7,8 +7,8 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 /**
- * How to sample the reply, as far as the client chose (each provider translates what it has and says in the README
- * what it ignores).
+ * How to sample the reply, as far as the client chose (each provider translates what it has; docs/providers.md says
+ * what each ignores).
  *
  * @param temperature      OpenAI's scale 0..2
  * @param topP             nucleus sampling 0..1

@@ -22,7 +22,7 @@ import haia.store.Finding;
  *         {@code extras}: {@code client::display} {@code contentType: text/markdown},
  *         {@code client::notification} {@code click.url}; the application token in {@code X-Gotify-Key} (not in the
  *         URL, where proxies log it).</li>
- *     <li>JSON: HAIA's own body (README "Watching"), with the target's headers and basic credentials.</li>
+ *     <li>JSON: HAIA's own body (docs/watching.md), with the target's headers and basic credentials.</li>
  * </ul>
  *
  * @param headers header name to value

@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * HAIA's built-in prices: the default model of each paid provider and the Claude models people commonly choose, in
  * US dollars per million tokens, standard (not batch) API prices. Read from the providers' published prices on
- * {@link #AS_OF}; the README's "Usage and cost" section lists them with their sources and says which could not be
+ * {@link #AS_OF}; docs/operations.md ("Prices") lists them with their sources and says which could not be
  * checked against the provider's own page. Prices change: {@code models[].price} in the YAML overrides any of them,
  * and the price in force is stored with each call, so a change never rewrites earlier costs.
  *
@@ -69,7 +69,7 @@ public final class PriceTable {
                                                                         Rate.usdPerMillion(cacheRead), in), source));
     }
 
-    /** Every built-in entry, in the README's order. */
+    /** Every built-in entry, in docs/operations.md's order. */
     public static List<Entry> entries() {
         return List.copyOf(ENTRIES.values());
     }

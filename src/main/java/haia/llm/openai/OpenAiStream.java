@@ -116,7 +116,7 @@ final class OpenAiStream implements StreamDecoder {
         return new LlmException(ErrorCategory.PROTOCOL, provider, 0, "The " + provider + " upstream stopped this"
                 + " reply before it was finished, without saying why ([DONE] without a finish reason): llama.cpp's"
                 + " server does that to a reply when another request arrives, unless it runs with --interrupt_requests"
-                + " False (see HAIA's README). Send your message again", Optional.empty(), Optional.empty(), null);
+                + " False (see docs/providers.md). Send your message again", Optional.empty(), Optional.empty(), null);
     }
 
     /**

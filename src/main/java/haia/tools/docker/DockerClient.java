@@ -144,7 +144,7 @@ public final class DockerClient {
         }
         String message = String.valueOf(e.getMessage());
         if (e instanceof AccessDeniedException || message.contains("Permission denied")) {
-            return "HAIA may not open " + where + " (permission denied): see README \"Tools\" for the user and"
+            return "HAIA may not open " + where + " (permission denied): see docs/tools.md for the user and"
                     + " group HAIA needs.";
         }
         if (message.contains("Connection refused")) {

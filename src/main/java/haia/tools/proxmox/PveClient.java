@@ -127,7 +127,7 @@ public final class PveClient {
                     + " (user@realm!tokenid=secret) and that the token still exists and has not expired.";
             case 403 -> "Proxmox refused " + target + said + ": the token lacks a privilege. Grant the HaiaRead"
                     + " role (Sys.Audit, Sys.Syslog, VM.Audit, Datastore.Audit, Pool.Audit) on / to the token;"
-                    + " a privilege-separated token needs its own ACL (README \"Tools\").";
+                    + " a privilege-separated token needs its own ACL (docs/tools.md).";
             case 404, 501 -> "Proxmox does not know " + target + said + " (a wrong node name, guest id or task id,"
                     + " or a Proxmox VE version without this API).";
             case 595, 596 -> "Proxmox could not reach the node for " + target + said

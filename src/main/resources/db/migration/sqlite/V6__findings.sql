@@ -1,4 +1,4 @@
--- HAIA's watch (README "Watching"). A finding is one problem seen: an alert that came in (Alertmanager's webhook,
+-- HAIA's watch (docs/watching.md). A finding is one problem seen: an alert that came in (Alertmanager's webhook,
 -- POST /v1/alerts) or something HAIA's own scheduled checks found. It is identified by its fingerprint: while it is
 -- firing, repeats update last_seen and start nothing new; once resolved, the same fingerprint firing again is a new
 -- finding (a new row). Times are epoch milliseconds.
