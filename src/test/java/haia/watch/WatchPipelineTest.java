@@ -1,5 +1,6 @@
 package haia.watch;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -31,8 +32,10 @@ import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
 import haia.llm.ModelRegistry;
 import haia.llm.Part;
+import haia.llm.ToolChoice;
 import haia.notify.Notifier;
 import haia.observe.HaiaMetrics;
+import haia.observe.Redactor;
 import haia.observe.WatchMetrics;
 import haia.store.ConversationIdentity;
 import haia.store.ConversationStore;
@@ -146,6 +149,8 @@ class WatchPipelineTest {
         if (watch != null) {
             watch.close();
             notifier.close();
+        }
+        if (catalog != null) {
             catalog.close();
             store.close();
         }
@@ -227,6 +232,60 @@ class WatchPipelineTest {
         assertTrue(resolved.message().contains("resolved at"), resolved.message());
         Thread.sleep(500);
         assertEquals(2, ntfy.messages().size());
+    }
+
+    /**
+     * Wired as {@code Haia} wires it ({@link Watching}): {@code HAIA_WATCH_MODEL} picks the model that investigates,
+     * not the chat's default, and {@code HAIA_TOOLS_MAX_STEPS} bounds the investigation's agent loop as a chat's.
+     */
+    @Test
+    void theWatchModelInvestigatesWithinTheChatsToolBounds() throws Exception {
+        // two models, the chat's default first: only HAIA_WATCH_MODEL sends the investigation to the other
+        Path yaml = Files.writeString(dir.resolve("models.yaml"), """
+                models:
+                  - id: haia
+                    provider: anthropic
+                    upstream-model: chat-upstream
+                  - id: watcher
+                    provider: anthropic
+                    upstream-model: watcher-upstream
+                default-model: haia
+                """);
+        Map<String, String> env = Map.of("ANTHROPIC_API_KEY", "k", "HAIA_DB_PATH", dir.resolve("haia.db").toString(),
+                                         "HAIA_CONFIG", yaml.toString(), "HAIA_WATCH_GROUP_WAIT", "100ms",
+                                         "HAIA_WATCH_MODEL", "watcher", "HAIA_TOOLS_MAX_STEPS", "2",
+                                         "HAIA_NOTIFY", "ntfy://127.0.0.1:" + ntfy.port() + "/homelab");
+        HaiaConfig config = ConfigLoader.load(env, dir);
+        assertEquals(Optional.of("haia"), config.defaultModel());
+        Clock clock = Clock.systemUTC();
+        ScriptedLlmClient watchModel = new ScriptedLlmClient("anthropic");
+        // it keeps asking for tools: the second call reaches the bound and must answer
+        watchModel.reply(new Part.ToolCall("toolu_1", "haia_lab_nodes", "{}"))
+                .reply(new Part.Text("pve3 is offline; the bound made me answer."));
+        store = ConversationStore.open(config.store(), clock);
+        catalog = new ToolCatalog(List.of(new Lab()), config.tools().timeout(), config.tools().maxOutputChars(),
+                                  t -> t, clock);
+        ModelRegistry models = new ModelRegistry(List.of(
+                new ModelRegistry.Route(config.models().get(0), model, EnumSet.allOf(Capability.class), true),
+                new ModelRegistry.Route(config.models().get(1), watchModel, EnumSet.allOf(Capability.class), true)),
+                                                 config.defaultModel());
+        HaiaMetrics metrics = new HaiaMetrics();
+        try (Watching watching = Watching.of(config, store.findings(), metrics, new Redactor(List.of()), clock)) {
+            ChatPipeline chats = new ChatPipeline(store, models, Map.of(), Persona.of(PERSONA), config, catalog,
+                                                  metrics, Prices.of(config), new MemoryBudget(
+                    MemoryBudget.defaultBytes(), Duration.ofSeconds(2)), watching.briefing(), clock);
+            watching.attach(chats, models).start();
+            assertTrue(watching.watch().accept(AlertPayloads.alertmanager(webhook("firing", "NodeDown", "pve3"))));
+            await(() -> ntfy.messages().size() == 1);
+        }
+        assertEquals(List.of(), model.requests(), "the chat's default model is not asked");
+        assertEquals(2, watchModel.requests().size(), "HAIA_TOOLS_MAX_STEPS=2: two model calls");
+        assertEquals("watcher-upstream", watchModel.requests().getFirst().model());
+        assertEquals(ToolChoice.AUTO, watchModel.requests().getFirst().tools().choice());
+        assertEquals(ToolChoice.NONE, watchModel.requests().getLast().tools().choice(),
+                     "the call at the bound may not call tools");
+        assertTrue(ntfy.messages().getFirst().message().startsWith("pve3 is offline; the bound made me answer."),
+                   ntfy.messages().getFirst().message());
     }
 
     @Test

@@ -154,6 +154,8 @@ class WatchPrometheusTest {
     void anAlertFiredByARealPrometheusReachesThePhoneOnceInvestigatedWithRealResults() throws Exception {
         Instant begin = Instant.now();
         int haiaPort = PrometheusStack.freePort();
+        // the receiver as docs/watching.md writes it: the key read from a file
+        Path keyFile = Files.writeString(dir.resolve("haia-api-key"), KEY);
         alertmanager = PrometheusStack.alertmanager(dir, """
                 route:
                   receiver: haia
@@ -168,8 +170,8 @@ class WatchPrometheusTest {
                         send_resolved: true
                         http_config:
                           authorization:
-                            credentials: %s
-                """.formatted(haiaPort, KEY));
+                            credentials_file: %s
+                """.formatted(haiaPort, keyFile));
         startPrometheus(Optional.of(alertmanager.port()));
         startHaia(haiaPort, "0");
 
