@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import haia.json.Jackson;
 import haia.openai.InvalidRequestException;
 import haia.store.Finding;
+import haia.store.FindingJson;
 import haia.store.FindingStore;
 
 import io.helidon.webserver.http.HttpRules;
@@ -101,15 +102,8 @@ public final class FindingsService implements HttpService {
 
     /** The fields of a finding in a list (as the issue names them), and when it resolved. */
     private static void fields(JsonGenerator g, Finding f) throws IOException {
-        g.writeNumberField("id", f.id());
         g.writeStringField("object", "finding");
-        g.writeStringField("fingerprint", f.fingerprint());
-        g.writeStringField("source", f.source());
-        g.writeStringField("title", f.title());
-        g.writeStringField("severity", f.severity().dbValue());
-        g.writeStringField("status", f.status());
-        g.writeStringField("first_seen", f.firstSeen().toString());
-        g.writeStringField("last_seen", f.lastSeen().toString());
+        FindingJson.fields(g, f);
         nullable(g, "resolved_at", f.resolvedAt().map(Instant::toString));
         nullable(g, "summary", f.summary());
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 
 import haia.json.Jackson;
 import haia.store.Finding;
+import haia.store.FindingJson;
 
 /**
  * One message as one target's API takes it: the headers and body of a POST. Pure, so each protocol's rules can be
@@ -99,14 +100,7 @@ public record Delivery(Map<String, String> headers, byte[] body) {
             g.writeArrayFieldStart("findings");
             for (Finding f : message.findings()) {
                 g.writeStartObject();
-                g.writeNumberField("id", f.id());
-                g.writeStringField("fingerprint", f.fingerprint());
-                g.writeStringField("source", f.source());
-                g.writeStringField("title", f.title());
-                g.writeStringField("severity", f.severity().dbValue());
-                g.writeStringField("status", f.status());
-                g.writeStringField("first_seen", f.firstSeen().toString());
-                g.writeStringField("last_seen", f.lastSeen().toString());
+                FindingJson.fields(g, f);
                 if (f.resolvedAt().isPresent()) {
                     g.writeStringField("resolved_at", f.resolvedAt().get().toString());
                 }

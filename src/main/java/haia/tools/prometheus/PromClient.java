@@ -21,7 +21,6 @@ import haia.tools.Contact;
 import haia.tools.ToolException;
 import haia.tools.proxmox.PinnedTrustManager;
 
-import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
@@ -49,14 +48,7 @@ public final class PromClient {
         this.authorization = config.token().map(t -> "Bearer " + t.reveal())
                 .or(() -> config.password().map(p -> "Basic " + Base64.getEncoder().encodeToString(
                         (config.user().orElse("") + ":" + p.reveal()).getBytes(StandardCharsets.UTF_8))));
-        this.http = WebClient.builder()
-                .tls(PinnedTrustManager.tls(config.fingerprint(), "HAIA_PROMETHEUS_FINGERPRINT"))
-                .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                .connectTimeout(Duration.ofSeconds(Math.min(5, Math.max(1, timeout.toSeconds()))))
-                .readTimeout(timeout)
-                .followRedirects(false)
-                .sendExpectContinue(false)
-                .build();
+        this.http = PinnedTrustManager.client(config.fingerprint(), "HAIA_PROMETHEUS_FINGERPRINT", timeout);
     }
 
     public URI base() {

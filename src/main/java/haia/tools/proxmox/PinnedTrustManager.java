@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Optional;
 
@@ -15,7 +16,9 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.common.tls.Tls;
+import io.helidon.webclient.api.WebClient;
 
 /**
  * Trusts exactly one server certificate: the leaf whose SHA-256 fingerprint the user copied from Proxmox's
@@ -33,6 +36,21 @@ public final class PinnedTrustManager extends X509ExtendedTrustManager {
     PinnedTrustManager(byte[] sha256, String setting) {
         this.pin = sha256.clone();
         this.setting = setting;
+    }
+
+    /**
+     * The web client of a read-only HTTPS API in the homelab (Proxmox, Prometheus): TLS as {@link #tls}, no redirects
+     * followed (a redirect would carry the credentials elsewhere), a short connect timeout and {@code timeout} per read.
+     */
+    public static WebClient client(Optional<byte[]> fingerprint, String setting, Duration timeout) {
+        return WebClient.builder()
+                .tls(tls(fingerprint, setting))
+                .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
+                .connectTimeout(Duration.ofSeconds(Math.min(5, Math.max(1, timeout.toSeconds()))))
+                .readTimeout(timeout)
+                .followRedirects(false)
+                .sendExpectContinue(false)
+                .build();
     }
 
     /**

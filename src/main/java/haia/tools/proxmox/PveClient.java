@@ -18,7 +18,6 @@ import haia.config.ToolsConfig;
 import haia.tools.Contact;
 import haia.tools.ToolException;
 
-import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
@@ -44,14 +43,7 @@ public final class PveClient {
         this.base = config.url();
         this.authorization = "PVEAPIToken=" + config.token().reveal();
         this.pinned = config.fingerprint().isPresent();
-        this.http = WebClient.builder()
-                .tls(PinnedTrustManager.tls(config.fingerprint(), "HAIA_PROXMOX_FINGERPRINT"))
-                .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                .connectTimeout(Duration.ofSeconds(Math.min(5, Math.max(1, timeout.toSeconds()))))
-                .readTimeout(timeout)
-                .followRedirects(false)
-                .sendExpectContinue(false)
-                .build();
+        this.http = PinnedTrustManager.client(config.fingerprint(), "HAIA_PROXMOX_FINGERPRINT", timeout);
     }
 
     public URI base() {
