@@ -86,16 +86,40 @@ public final class PrometheusStack {
      * itself), scraping and evaluating as fast as the config says, resending alerts to Alertmanager every second.
      */
     public static Server prometheus(Path dir, String config) throws Exception {
+        return prometheus(dir, config, Optional.empty());
+    }
+
+    /** The password of {@link #prometheusBehindBasicAuth}'s user. */
+    public static final String BASIC_PASSWORD = "test";
+
+    /**
+     * Prometheus as {@link #prometheus}, in a folder of its own below {@code dir}, with its web configuration
+     * asking every request for HTTP basic authentication as {@code user} with {@link #BASIC_PASSWORD} (Prometheus
+     * keeps a bcrypt hash: this one is of "test", checked against Prometheus 2.42).
+     */
+    public static Server prometheusBehindBasicAuth(Path dir, String config, String user) throws Exception {
+        Path home = Files.createDirectories(dir.resolve("basic-auth"));
+        Path web = Files.writeString(home.resolve("web.yml"), """
+                basic_auth_users:
+                  %s: $2b$12$hNf2lSsxfm0.i4a.1kVpSOVyBCfIB51VRjgBUyv6kdnyTlgWj81Ay
+                """.formatted(user));
+        return prometheus(home, config, Optional.of(web));
+    }
+
+    private static Server prometheus(Path dir, String config, Optional<Path> webConfig) throws Exception {
         Path home = Files.createDirectories(dir.resolve("prometheus"));
         int port = freePort();
         Files.writeString(home.resolve("prometheus.yml"), config.replace("%PORT%", Integer.toString(port)));
-        return start(binary("prometheus"), home, port, List.of(
+        List<String> flags = new ArrayList<>(List.of(
                 "--config.file=" + home.resolve("prometheus.yml"),
                 "--storage.tsdb.path=" + home.resolve("data"),
                 "--web.listen-address=127.0.0.1:" + port,
                 // a first notification that went out before the Alertmanager was discovered is sent again in 1 s,
                 // not the default minute (../shared/notes/real-upstreams.md)
                 "--rules.alert.resend-delay=1s"));
+        webConfig.ifPresent(web -> flags.add("--web.config.file=" + web));
+        // behind basic authentication even /-/ready asks for it: its 401 says the server answers
+        return start(binary("prometheus"), home, port, flags, webConfig.isPresent() ? 401 : 200);
     }
 
     /** Starts Alertmanager with {@code config} (its YAML), without clustering. */
@@ -111,7 +135,7 @@ public final class PrometheusStack {
                 "--config.file=" + home.resolve("alertmanager.yml"),
                 "--storage.path=" + home.resolve("data"),
                 "--web.listen-address=127.0.0.1:" + port,
-                "--cluster.listen-address="));
+                "--cluster.listen-address="), 200);
     }
 
     /** A loopback port nothing listens on (taken and released: a target that is down). */
@@ -121,7 +145,7 @@ public final class PrometheusStack {
         }
     }
 
-    private static Server start(Path binary, Path home, int port, List<String> flags) throws Exception {
+    private static Server start(Path binary, Path home, int port, List<String> flags, int ready) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
         command.addAll(flags);
@@ -136,7 +160,7 @@ public final class PrometheusStack {
                                                         + "):\n" + server.log());
             }
             try {
-                if (Http.get(server.uri("/-/ready")).status() == 200) {
+                if (Http.get(server.uri("/-/ready")).status() == ready) {
                     return server;
                 }
             } catch (Exception notYet) {

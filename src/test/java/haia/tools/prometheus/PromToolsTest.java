@@ -124,6 +124,25 @@ class PromToolsTest {
         }
     }
 
+    @Test
+    void basicAuthenticationAsARealPrometheusAsksForIt() throws Exception {
+        try (PrometheusStack.Server guarded = PrometheusStack.prometheusBehindBasicAuth(
+                dir, "global: {scrape_interval: 15s}\n", "haia")) {
+            PromClient right = new PromClient(new WatchConfig.Prometheus(URI.create(guarded.url()), Optional.empty(),
+                                                                         Optional.of("haia"), Optional.of(new Secret(
+                    PrometheusStack.BASIC_PASSWORD)), Optional.empty()), Duration.ofSeconds(10));
+            assertTrue(right.get(new PromEndpoint.BuildInfo()).path("version").asText().matches("\\d+\\.\\d+.*"));
+            PromClient wrong = new PromClient(new WatchConfig.Prometheus(URI.create(guarded.url()), Optional.empty(),
+                                                                         Optional.of("haia"),
+                                                                         Optional.of(new Secret("not-it")),
+                                                                         Optional.empty()), Duration.ofSeconds(10));
+            String refused = assertThrowsTool(() -> wrong.get(new PromEndpoint.BuildInfo()));
+            assertEquals("Prometheus at " + guarded.url() + " refused HAIA (401): check HAIA_PROMETHEUS_TOKEN, or"
+                                 + " HAIA_PROMETHEUS_USER and HAIA_PROMETHEUS_PASSWORD.", refused);
+            assertFalse(refused.contains("not-it"));
+        }
+    }
+
     private static String assertThrowsTool(Executable call) {
         return assertThrows(ToolException.class, call).getMessage();
     }
