@@ -162,6 +162,12 @@ public final class FindingStore {
      * investigation is bounded by the agent loop's budget, minutes at most).
      */
     public int abandon(Instant before) {
+        // read first: a start with nothing to close writes nothing (and opens no write connection)
+        int running = rows("find abandoned investigations", row -> (int) longOf(row, "n"), "SELECT count(*) AS n FROM"
+                + " investigations WHERE result = 'running' AND started_at < ?", before.toEpochMilli()).getFirst();
+        if (running == 0) {
+            return 0;
+        }
         return write("close abandoned investigations", tx -> tx.update(
                 "UPDATE investigations SET result = 'failed', finished_at = ?, answer = ?, summary = ? WHERE result ="
                         + " 'running' AND started_at < ?", clock.millis(), "HAIA stopped during this investigation.",

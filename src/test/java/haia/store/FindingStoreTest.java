@@ -159,6 +159,19 @@ class FindingStoreTest {
     }
 
     @Test
+    void investigationsAStoppedHaiaLeftRunningAreClosedAtTheNextStart() {
+        List<Long> ids = findings.record(List.of(firing("am/c", "C"))).opened().stream().map(Finding::id).toList();
+        long running = findings.startInvestigation(ids, FindingStore.Result.RUNNING, Optional.empty());
+        assertEquals(0, findings.abandon(clock.instant().minus(Duration.ofHours(1))), "still within its bounds");
+        clock.advance(Duration.ofMinutes(61));
+        assertEquals(1, findings.abandon(clock.instant().minus(Duration.ofHours(1))));
+        assertEquals(Optional.of("HAIA stopped during this investigation."), findings.answer(running));
+        assertEquals(Optional.of("HAIA stopped during this investigation."),
+                     findings.get(ids.getFirst()).orElseThrow().summary());
+        assertEquals(0, findings.abandon(clock.instant()), "nothing left to close");
+    }
+
+    @Test
     void staleGenericAlertsExpireAndSourcesAreRemembered() {
         findings.record(List.of(new Sighting("alert/1", "uptime-kuma", "site down", Severity.CRITICAL, "{}", true),
                                 firing("am/keep", "Keep")));
