@@ -121,6 +121,19 @@ class WatchChecksTest {
                 assertTrue(system.contains("OPEN critical: Proxmox node pve3 is offline (pve, since")
                                    && system.contains("OPEN warning: Ceph HEALTH_WARN: OSD_DOWN"), system);
 
+                // the gauge counts what /v1/findings lists as firing, by source and severity
+                for (String severity : List.of("critical", "warning")) {
+                    long listed = 0;
+                    for (JsonNode f : list.path("data")) {
+                        listed += f.path("source").asText().equals("pve") && f.path("severity").asText()
+                                .equals(severity) ? 1 : 0;
+                    }
+                    assertTrue(listed > 0, severity + ": " + titles);
+                    String series = "haia_findings_open{severity=\"" + severity + "\",source=\"pve\",} " + listed
+                            + ".0";
+                    await(() -> Http.get(haia.uri("/metrics")).body().contains(series));
+                }
+
                 // fixed: the node is back, the next backup worked
                 ArrayNode status = (ArrayNode) pve.answer("/cluster/status").deepCopy();
                 ((ObjectNode) status.get(3)).put("online", 1);
