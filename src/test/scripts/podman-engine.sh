@@ -14,6 +14,9 @@ cmd=${1:?usage: podman-engine.sh start|stop|trouble DIR}
 dir=${2:?usage: podman-engine.sh start|stop|trouble DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+# podman's conmon writes a file "oom" into its working directory when a container is killed at its memory
+# limit ("hog" below): that is the engine's folder, never the caller's (the repository)
+cd "$dir"
 # crun refuses this kind of machine's hybrid cgroup layout; runc with cgroupfs works (podman-for-tests.md)
 P=(podman --root "$dir/root" --runroot "$dir/runroot" --tmpdir "$dir/tmp" --runtime runc --cgroup-manager cgroupfs
    --events-backend file)
