@@ -4,10 +4,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -19,8 +22,6 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import haia.api.AccessFilter;
-import haia.api.AlertsService;
-import haia.api.FindingsService;
 import haia.api.ClientConnections;
 import haia.api.Drain;
 import haia.api.ChatCompletionsService;
@@ -31,11 +32,13 @@ import haia.api.ModelsService;
 import haia.api.RequestLogFilter;
 import haia.api.TransportErrors;
 import haia.api.UsageService;
+import haia.api.WatchService;
 import haia.chat.ChatPipeline;
 import haia.chat.MemoryBudget;
 import haia.chat.Persona;
 import haia.config.HaiaConfig;
 import haia.json.Jackson;
+import haia.llm.ErrorCategory;
 import haia.llm.LlmClient;
 import haia.llm.LlmException;
 import haia.llm.ModelRegistry;
@@ -52,6 +55,7 @@ import haia.tools.ToolCatalog;
 import haia.usage.Prices;
 import haia.watch.Watching;
 
+import io.helidon.common.Weighted;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.health.checks.DiskSpaceHealthCheck;
 import io.helidon.health.checks.HealthChecks;
@@ -60,8 +64,7 @@ import io.helidon.http.media.jackson.JacksonSupport;
 import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.cors.CorsSupport;
-import io.helidon.cors.CrossOriginConfig;
+import io.helidon.webserver.cors.CorsFeature;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -160,7 +163,7 @@ public final class Haia implements AutoCloseable {
                                          memory, watching.briefing(), clock);
         watching.attach(pipeline, models);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
-                + " " + store.location() + "; models: " + describeModels() + "; prices: " + prices.describe());
+                + " " + store.location() + "; models: " + models.describe() + "; prices: " + prices.describe());
         prices.warnings(config).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
     }
 
@@ -174,8 +177,8 @@ public final class Haia implements AutoCloseable {
             modelsByProvider.computeIfAbsent(route.provider(), p -> new ArrayList<>()).add(route.id());
             route.settings().fallback().ifPresent(to -> fallbacks.put(route.id(), to));
         }
-        List<String> retryReasons = java.util.Arrays.stream(haia.llm.ErrorCategory.values())
-                .filter(haia.llm.ErrorCategory::retryable).map(haia.llm.ErrorCategory::code).toList();
+        List<String> retryReasons = Arrays.stream(ErrorCategory.values())
+                .filter(ErrorCategory::retryable).map(ErrorCategory::code).toList();
         metrics.preRegister(outcomes, modelsByProvider, fallbacks, retryReasons);
     }
 
@@ -221,7 +224,30 @@ public final class Haia implements AutoCloseable {
                                       .addMediaSupport(JacksonSupport.create(json))
                                       .build())
                 .addFeature(observe())
+                .update(builder -> cors().ifPresent(builder::addFeature))
                 .routing(this::routing);
+    }
+
+    /**
+     * CORS for the configured browser origins, on {@code /v1} only. Weighted below the routing's own filters, so its
+     * filter runs after them: a request with a wrong key is refused by the access filter first (which lets
+     * preflights through: they never carry credentials), and the request log and the connection filter see every
+     * answer CORS gives. A preflight from a configured origin is answered, any other origin's requests get 403.
+     */
+    private Optional<CorsFeature> cors() {
+        List<String> origins = config.security().corsOrigins();
+        if (origins.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(CorsFeature.builder()
+                                   .weight(Weighted.DEFAULT_WEIGHT - 10)
+                                   .addDefaults(false)   // Helidon's default would open every path to any origin
+                                   .addPath(path -> path.pathPattern("/v1/*")
+                                           .allowOrigins(Set.copyOf(origins))
+                                           .allowMethods(Set.of("GET", "POST", "DELETE", "OPTIONS"))
+                                           .allowHeaders(Set.of("*"))
+                                           .exposeHeaders(Set.of("X-Request-Id", "X-Haia-Model")))
+                                   .build());
     }
 
     /** Starts the server, then checks the providers in the background (start-up never waits for an upstream). */
@@ -275,25 +301,13 @@ public final class Haia implements AutoCloseable {
                 .addFilter(drain)
                 .addFilter(new AccessFilter(config.security().apiKey(), config.security().metricsRequireKey(),
                                             connections));
-        if (!config.security().corsOrigins().isEmpty()) {
-            routing.register("/v1", CorsSupport.builder()
-                    .name("haia-cors")
-                    .addCrossOrigin(CrossOriginConfig.builder()
-                                            .allowOrigins(config.security().corsOrigins().toArray(String[]::new))
-                                            .allowMethods("GET", "POST", "DELETE", "OPTIONS")
-                                            .allowHeaders("*")
-                                            .exposeHeaders("X-Request-Id", "X-Haia-Model")
-                                            .build())
-                    .build());
-        }
         routing.register("/v1",
                          new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, memory,
                                                     clock),
                          new ModelsService(models),
-                         new ConversationsService(store),
-                         new UsageService(store),
-                         new AlertsService(watching.watch(), config.server().maxBodyBytes()),
-                         new FindingsService(store.findings()))
+                         new ConversationsService(store.conversations()),
+                         new UsageService(store.ledger()),
+                         new WatchService(watching.watch(), store.findings(), config.server().maxBodyBytes()))
                 .error(Throwable.class, new ErrorResponder(errors, connections));
     }
 
@@ -382,19 +396,5 @@ public final class Haia implements AutoCloseable {
 
     private static Duration shorter(Duration a, Duration b) {
         return a.compareTo(b) < 0 ? a : b;
-    }
-
-    private String describeModels() {
-        StringBuilder text = new StringBuilder();
-        for (ModelRegistry.Route route : models.all()) {
-            if (!text.isEmpty()) {
-                text.append(", ");
-            }
-            text.append(route.id()).append(" (").append(route.provider()).append(' ').append(route.upstreamModel());
-            route.settings().fallback().ifPresent(f -> text.append(", falls back to ").append(f));
-            text.append(')');
-        }
-        config.defaultModel().ifPresent(d -> text.append("; default model ").append(d));
-        return text.toString();
     }
 }

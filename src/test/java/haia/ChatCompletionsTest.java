@@ -178,7 +178,7 @@ class ChatCompletionsTest {
 
         JsonNode messages = anthropic.lastRequest().body().path("messages");
         assertEquals(3, messages.size(), messages.toString());
-        assertEquals(4, haia.haia().store().list(10, 0).getFirst().messageCount());
+        assertEquals(4, haia.haia().store().conversations().list(10, 0).getFirst().messageCount());
     }
 
     @Test
@@ -223,7 +223,7 @@ class ChatCompletionsTest {
         assertEquals(400, roleResponse.status());
         assertEquals("messages[0].role", roleResponse.json().path("error").path("param").asText());
         assertEquals(0, anthropic.requests().size());
-        assertEquals(List.of(), haia.haia().store().list(10, 0), "bad input stores nothing");
+        assertEquals(List.of(), haia.haia().store().conversations().list(10, 0), "bad input stores nothing");
     }
 
     @Test

@@ -79,7 +79,7 @@ class ConcurrentStreamsTest {
                     assertEquals(200, response.get().statusCode());
                     assertTrue(response.get().body().endsWith("data: [DONE]\n\n"), response.get().body());
                 }
-                assertEquals(streams, haia.haia().store().list(streams + 10, 0).size(), "every exchange stored");
+                assertEquals(streams, haia.haia().store().conversations().list(streams + 10, 0).size(), "every exchange stored");
             }
             assertEquals(List.of(), anthropic.violations());
         }

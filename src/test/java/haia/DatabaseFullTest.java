@@ -56,7 +56,7 @@ class DatabaseFullTest {
                     response = Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", i + " " + big),
                                          Map.of("X-Haia-Conversation", "c" + i));
                     assertEquals(200, response.status(), response.body());
-                    if (haia.haia().store().list(500, 0).size() == stored) {
+                    if (haia.haia().store().conversations().list(500, 0).size() == stored) {
                         break;   // answered, but not stored: the database is full
                     }
                     stored++;
@@ -74,13 +74,13 @@ class DatabaseFullTest {
 
                 // make room: deleting conversations frees pages inside the file
                 for (int i = 0; i < 10; i++) {
-                    long id = haia.haia().store().list(1, 0).getFirst().id();
+                    long id = haia.haia().store().conversations().list(1, 0).getFirst().id();
                     assertEquals(204, Http.delete(haia.uri("/v1/conversations/" + id)).status());
                 }
-                int before = haia.haia().store().list(500, 0).size();
+                int before = haia.haia().store().conversations().list(500, 0).size();
                 assertEquals(200, Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "after cleanup"),
                                             Map.of("X-Haia-Conversation", "after")).status());
-                assertEquals(before + 1, haia.haia().store().list(500, 0).size(), "stored again, without a restart");
+                assertEquals(before + 1, haia.haia().store().conversations().list(500, 0).size(), "stored again, without a restart");
                 assertEquals(200, Http.get(haia.uri("/health")).status(), "and healthy again");
             }
             assertIntact(dir.resolve("data/haia.db"));
@@ -100,11 +100,11 @@ class DatabaseFullTest {
                 Http.Response health = Http.get(haia.uri("/health"));
                 assertEquals(503, health.status(), health.body());
                 assertTrue(health.body().contains("read-only"), health.body());
-                assertEquals(List.of(), haia.haia().store().list(10, 0));
+                assertEquals(List.of(), haia.haia().store().conversations().list(10, 0));
             }
             // writable again: the next exchange is stored, no restart needed
             assertEquals(200, Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "writable again")).status());
-            assertEquals(1, haia.haia().store().list(10, 0).size(), "stored");
+            assertEquals(1, haia.haia().store().conversations().list(10, 0).size(), "stored");
             assertEquals(200, Http.get(haia.uri("/health")).status());
         }
         assertIntact(dir.resolve("data/haia.db"));

@@ -480,10 +480,10 @@ class HostileClientTest {
         List<StoredMessage> stored = List.of();
         for (int i = 0; i < 300 && stored.size() < count; i++) {
             Thread.sleep(50);
-            stored = haia.haia().store().list(100, 0).stream()
+            stored = haia.haia().store().conversations().list(100, 0).stream()
                     .filter(c -> c.key().orElse("").equals(conversation))
                     .findFirst()
-                    .map(c -> haia.haia().store().messages(c.id(), 0, 100))
+                    .map(c -> haia.haia().store().conversations().messages(c.id(), 0, 100))
                     .orElse(List.of());
         }
         assertEquals(count, stored.size(), stored.toString());

@@ -63,7 +63,7 @@ class HostileInputTest {
         assertTrue(error.path("message").asText().contains(expected), error.toString());
         assertTrue(error.has("type") && error.has("param") && error.has("code"), error.toString());
         assertEquals(0, anthropic.requests().size(), "nothing reached the model");
-        assertEquals(List.of(), haia.haia().store().list(10, 0), "nothing was stored");
+        assertEquals(List.of(), haia.haia().store().conversations().list(10, 0), "nothing was stored");
     }
 
     @Test
@@ -191,8 +191,8 @@ class HostileInputTest {
         String text = "tab\there, nul \u0000, bell \u0007, esc \u001b[31m, RTL \u202e, emoji 🐧🔥, CRLF\r\nend";
         ObjectNode request = Http.chat("haia", text);
         assertEquals(200, Http.post(haia.uri("/v1/chat/completions"), request).status());
-        long id = haia.haia().store().list(1, 0).getFirst().id();
-        List<StoredMessage> stored = haia.haia().store().messages(id, 0, 10);
+        long id = haia.haia().store().conversations().list(1, 0).getFirst().id();
+        List<StoredMessage> stored = haia.haia().store().conversations().messages(id, 0, 10);
         assertEquals(text, stored.getFirst().content());
         assertTrue(java.util.Arrays.equals(text.getBytes(StandardCharsets.UTF_8),
                                            stored.getFirst().content().getBytes(StandardCharsets.UTF_8)));
@@ -229,13 +229,13 @@ class HostileInputTest {
             assertTrue(rawChat(header, new byte[] {(byte) 0xFC}).startsWith("HTTP/1.1 400"));
         }
         assertEquals(0, anthropic.requests().size());
-        assertEquals(List.of(), haia.haia().store().list(10, 0), "nothing was stored, nothing merged");
+        assertEquals(List.of(), haia.haia().store().conversations().list(10, 0), "nothing was stored, nothing merged");
         // ASCII keys, percent-encoded ones included, are distinct conversations as before
         assertTrue(rawChat("X-Haia-Conversation", "%E6%97%A5%E6%9C%AC".getBytes(StandardCharsets.US_ASCII))
                            .startsWith("HTTP/1.1 200"));
         assertTrue(rawChat("X-Haia-Conversation", "%E4%B8%AD%E5%9B%BD".getBytes(StandardCharsets.US_ASCII))
                            .startsWith("HTTP/1.1 200"));
-        assertEquals(2, haia.haia().store().list(10, 0).size());
+        assertEquals(2, haia.haia().store().conversations().list(10, 0).size());
     }
 
     private String rawChat(String header, byte[] value) throws IOException {

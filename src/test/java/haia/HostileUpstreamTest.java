@@ -78,9 +78,9 @@ class HostileUpstreamTest {
     }
 
     private List<StoredMessage> stored(String conversation) {
-        long id = haia.haia().store().list(100, 0).stream()
+        long id = haia.haia().store().conversations().list(100, 0).stream()
                 .filter(c -> c.key().orElse("").equals(conversation)).findFirst().orElseThrow().id();
-        return haia.haia().store().messages(id, 0, 100);
+        return haia.haia().store().conversations().messages(id, 0, 100);
     }
 
     // ---- item 2: replies are bounded ----

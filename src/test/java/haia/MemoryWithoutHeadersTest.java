@@ -56,8 +56,8 @@ class MemoryWithoutHeadersTest {
     }
 
     private List<String> thread() {
-        long id = haia.haia().store().list(1, 0).getFirst().id();
-        return haia.haia().store().messages(id, 0, 100).stream().map(StoredMessage::content).toList();
+        long id = haia.haia().store().conversations().list(1, 0).getFirst().id();
+        return haia.haia().store().conversations().messages(id, 0, 100).stream().map(StoredMessage::content).toList();
     }
 
     private List<String> sentToTheModel() {
@@ -110,7 +110,7 @@ class MemoryWithoutHeadersTest {
         List<String> sent = sentToTheModel();
         assertEquals(15, sent.size(), "all of it, though HAIA_CONTEXT_WINDOW is 6: " + sent);
         assertEquals("user: question 0", sent.getFirst());
-        assertTrue(haia.haia().store().list(10, 0).isEmpty(), "nothing stored");
+        assertTrue(haia.haia().store().conversations().list(10, 0).isEmpty(), "nothing stored");
     }
 
     @Test

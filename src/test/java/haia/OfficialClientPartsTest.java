@@ -219,9 +219,9 @@ class OfficialClientPartsTest {
         var last = anthropic.lastRequest().body().path("messages");
         assertEquals("tool_result", last.get(last.size() - 1).path("content").get(0).path("type").asText());
         assertTrue(last.size() >= 15, "the window holds earlier rounds: " + last.size());
-        long conversations = haia.haia().store().list(10, 0).size();
+        long conversations = haia.haia().store().conversations().list(10, 0).size();
         assertEquals(1, conversations);
-        long stored = haia.haia().store().messages(haia.haia().store().list(10, 0).getFirst().id(), 0, 1000).stream()
+        long stored = haia.haia().store().conversations().messages(haia.haia().store().conversations().list(10, 0).getFirst().id(), 0, 1000).stream()
                 .filter(m -> m.status().live()).count();
         assertEquals(60, stored, "each round: question, call, result, answer");
     }

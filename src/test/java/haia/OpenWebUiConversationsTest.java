@@ -108,13 +108,13 @@ class OpenWebUiConversationsTest {
         }
 
         long conversationId() {
-            return haia.haia().store().list(100, 0).stream()
+            return haia.haia().store().conversations().list(100, 0).stream()
                     .filter(c -> c.key().orElse("").equals(id)).findFirst().orElseThrow().id();
         }
 
         /** The stored live branch, as role:content lines. */
         List<String> storedLive() {
-            return haia.haia().store().messages(conversationId(), 0, 1000).stream()
+            return haia.haia().store().conversations().messages(conversationId(), 0, 1000).stream()
                     .filter(m -> m.status().live())
                     .map(m -> (m.role().name().toLowerCase()) + ":" + m.content())
                     .toList();
@@ -144,7 +144,7 @@ class OpenWebUiConversationsTest {
 
         assertEquals(proxmox.seen(), proxmox.storedLive());
         assertEquals(ceph.seen(), ceph.storedLive());
-        assertEquals(6, haia.haia().store().get(proxmox.conversationId()).orElseThrow().messageCount(),
+        assertEquals(6, haia.haia().store().conversations().get(proxmox.conversationId()).orElseThrow().messageCount(),
                      "the full branch re-sent each turn is stored once");
         assertEquals(proxmox.seen().subList(0, 5), upstreamWindow().subList(0, 5));
     }
@@ -159,7 +159,7 @@ class OpenWebUiConversationsTest {
         assertEquals("better answer", chat.regenerate());
 
         assertEquals(chat.seen(), chat.storedLive());
-        List<StoredMessage> all = haia.haia().store().messages(chat.conversationId(), 0, 100);
+        List<StoredMessage> all = haia.haia().store().conversations().messages(chat.conversationId(), 0, 100);
         assertEquals(5, all.size());
         assertTrue(all.stream().anyMatch(m -> m.content().equals("first answer") && m.status() == MessageStatus.SUPERSEDED));
 
@@ -177,7 +177,7 @@ class OpenWebUiConversationsTest {
         chat.edit(2, "error: port 443 in use");
 
         assertEquals(chat.seen(), chat.storedLive());
-        List<StoredMessage> all = haia.haia().store().messages(chat.conversationId(), 0, 100);
+        List<StoredMessage> all = haia.haia().store().conversations().messages(chat.conversationId(), 0, 100);
         assertEquals(4, all.stream().filter(m -> m.status() == MessageStatus.SUPERSEDED).count());
         chat.send("still failing");
         assertFalse(upstreamWindow().contains("user:error: port 80 in use"));
@@ -205,18 +205,18 @@ class OpenWebUiConversationsTest {
 
         assertEquals(chat.seen(), chat.storedLive());
         assertEquals("user:my NAS is 192.168.1.20", upstreamWindow().getFirst(), "the model sees the imported history");
-        List<StoredMessage> all = haia.haia().store().messages(chat.conversationId(), 0, 100);
+        List<StoredMessage> all = haia.haia().store().conversations().messages(chat.conversationId(), 0, 100);
         assertEquals(4, all.stream().filter(m -> m.status() == MessageStatus.IMPORTED).count());
 
         chat.send("and the OS?");
-        assertEquals(8, haia.haia().store().messages(chat.conversationId(), 0, 100).size(), "imported once");
+        assertEquals(8, haia.haia().store().conversations().messages(chat.conversationId(), 0, 100).size(), "imported once");
     }
 
     @Test
     void taskRequestsAreAnsweredAndStoredNowhere() {
         Chat chat = new Chat("chat-tasks");
         chat.send("backup job to PBS times out");
-        int stored = haia.haia().store().messages(chat.conversationId(), 0, 100).size();
+        int stored = haia.haia().store().conversations().messages(chat.conversationId(), 0, 100).size();
 
         String title = "### Task:\nGenerate a concise, 3-5 word title with an emoji summarizing the chat history.\n"
                 + "### Chat History:\n<chat_history>\nUSER: backup job to PBS times out\n</chat_history>";
@@ -236,8 +236,8 @@ class OpenWebUiConversationsTest {
         Http.post(haia.uri("/v1/chat/completions"), byHeader,
                   Map.of("X-OpenWebUI-Chat-Id", chat.id, "X-OpenWebUI-Task", "follow_up_generation"));
 
-        assertEquals(stored, haia.haia().store().messages(chat.conversationId(), 0, 100).size(), "nothing stored");
-        assertEquals(1, haia.haia().store().list(100, 0).size(), "no conversation created");
+        assertEquals(stored, haia.haia().store().conversations().messages(chat.conversationId(), 0, 100).size(), "nothing stored");
+        assertEquals(1, haia.haia().store().conversations().list(100, 0).size(), "no conversation created");
         assertTrue(Http.get(haia.uri("/metrics")).body().contains("haia_task_requests_total{"));
 
         chat.send("the datastore is on NFS");
@@ -342,7 +342,7 @@ class OpenWebUiConversationsTest {
     @Test
     void postingToConversationsArchivesTheDefaultThread() {
         Http.post(haia.uri("/v1/chat/completions"), Http.chat("haia", "thread one"));
-        long old = haia.haia().store().list(10, 0).getFirst().id();
+        long old = haia.haia().store().conversations().list(10, 0).getFirst().id();
         Http.Response created = Http.post(haia.uri("/v1/conversations"), "", Map.of());
         assertEquals(201, created.status(), created.body());
         assertEquals("default", created.json().path("kind").asText());

@@ -98,9 +98,9 @@ class OpenWebUiPartsTest {
 
     private List<StoredMessage> stored() {
         String chatId = recorded.path("headers").path("X-OpenWebUI-Chat-Id").asText();
-        long id = haia.haia().store().list(10, 0).stream().filter(c -> c.key().orElse("").equals(chatId))
+        long id = haia.haia().store().conversations().list(10, 0).stream().filter(c -> c.key().orElse("").equals(chatId))
                 .findFirst().orElseThrow().id();
-        return haia.haia().store().messages(id, 0, 1000);
+        return haia.haia().store().conversations().messages(id, 0, 1000);
     }
 
     /** The text a streamed answer carried. */
@@ -146,7 +146,7 @@ class OpenWebUiPartsTest {
                    "the fifth turn shows a note of it: " + requests.get(4).path("messages").get(0));
 
         // the conversation API and the export show the picture as what it is, never its bytes
-        long id = haia.haia().store().list(10, 0).getFirst().id();
+        long id = haia.haia().store().conversations().list(10, 0).getFirst().id();
         JsonNode first = Http.get(haia.uri("/v1/conversations/" + id + "/messages")).json().path("data").get(0);
         assertEquals("proxmox shows this error", first.path("content").asText());
         assertEquals("image", first.path("parts").get(1).path("type").asText());

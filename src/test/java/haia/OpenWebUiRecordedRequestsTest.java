@@ -74,7 +74,7 @@ class OpenWebUiRecordedRequestsTest {
         List<String> expected = branchOf(sequence.get(4).path("body"));
         expected.add("assistant:Echo: corosync link 0 down");
         assertEquals(expected, storedLive(chatId));
-        assertEquals(1, haia.haia().store().list(10, 0).size(), "tasks created no conversation");
+        assertEquals(1, haia.haia().store().conversations().list(10, 0).size(), "tasks created no conversation");
 
         List<FakeAnthropic.Received> upstream = anthropic.requests();
         assertEquals(6, upstream.size());
@@ -113,7 +113,7 @@ class OpenWebUiRecordedRequestsTest {
         assertEquals(List.of("user:temporary: what is my NAS IP?", "assistant:Echo: temporary: what is my NAS IP?",
                              "user:and its gateway?"), window(anthropic.lastRequest()));
 
-        assertEquals(List.of(), haia.haia().store().list(10, 0), "no conversation for a temporary chat");
+        assertEquals(List.of(), haia.haia().store().conversations().list(10, 0), "no conversation for a temporary chat");
         assertEquals(tasksBefore, taskRequestsCounted(), "not counted as a background task");
     }
 
@@ -133,7 +133,7 @@ class OpenWebUiRecordedRequestsTest {
         assertTrue(message.contains("does not continue a reply") && message.contains("Regenerate"), message);
         assertEquals("messages", response.json().path("error").path("param").asText());
         assertEquals(0, anthropic.requests().size());
-        assertEquals(List.of(), haia.haia().store().list(10, 0));
+        assertEquals(List.of(), haia.haia().store().conversations().list(10, 0));
     }
 
     /**
@@ -155,8 +155,8 @@ class OpenWebUiRecordedRequestsTest {
         assertEquals(List.of("user:What MTU does ring0 use?", "assistant:Echo: What MTU does ring0 use?",
                              "user:And which subnet is ring0 on?", "assistant:Echo: And which subnet is ring0 on?"),
                      storedLive(chatId));
-        long id = haia.haia().store().list(10, 0).getFirst().id();
-        assertEquals(4, haia.haia().store().messages(id, 0, 100).size(), "nothing superseded, nothing imported");
+        long id = haia.haia().store().conversations().list(10, 0).getFirst().id();
+        assertEquals(4, haia.haia().store().conversations().messages(id, 0, 100).size(), "nothing superseded, nothing imported");
 
         List<FakeAnthropic.Received> upstream = anthropic.requests().stream()
                 .filter(r -> !r.lastUserText().startsWith("### Task:")).toList();
@@ -274,9 +274,9 @@ class OpenWebUiRecordedRequestsTest {
     }
 
     private List<String> storedLive(String chatId) {
-        long id = haia.haia().store().list(10, 0).stream()
+        long id = haia.haia().store().conversations().list(10, 0).stream()
                 .filter(c -> c.key().orElse("").equals(chatId)).findFirst().orElseThrow().id();
-        return haia.haia().store().messages(id, 0, 100).stream()
+        return haia.haia().store().conversations().messages(id, 0, 100).stream()
                 .filter(m -> m.status().live())
                 .map(m -> m.role().name().toLowerCase(java.util.Locale.ROOT) + ":" + m.content())
                 .toList();

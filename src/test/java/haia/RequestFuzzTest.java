@@ -93,8 +93,8 @@ class RequestFuzzTest {
                 // the database holds exactly the answered exchanges
                 List<String> storedUserTurns = new ArrayList<>();
                 int replies = 0;
-                for (ConversationSummary conversation : haia.haia().store().list(100, 0)) {
-                    for (StoredMessage message : haia.haia().store().messages(conversation.id(), 0, 100_000)) {
+                for (ConversationSummary conversation : haia.haia().store().conversations().list(100, 0)) {
+                    for (StoredMessage message : haia.haia().store().conversations().messages(conversation.id(), 0, 100_000)) {
                         assertEquals(MessageStatus.OK, message.status(), "seed=" + seed);
                         if (message.role() == LlmMessage.Role.USER) {
                             storedUserTurns.add(message.content());

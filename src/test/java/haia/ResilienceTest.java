@@ -242,8 +242,8 @@ class ResilienceTest {
             assertTrue(body.contains("\"code\":\"upstream_timeout\"") && body.contains("did not finish within 1 s"), body);
             assertTrue(body.strip().endsWith("data: [DONE]"));
         }
-        long id = haia.haia().store().list(1, 0).getFirst().id();
-        List<StoredMessage> stored = haia.haia().store().messages(id, 0, 10);
+        long id = haia.haia().store().conversations().list(1, 0).getFirst().id();
+        List<StoredMessage> stored = haia.haia().store().conversations().messages(id, 0, 10);
         assertEquals(MessageStatus.INCOMPLETE, stored.get(1).status());
     }
 
@@ -419,9 +419,9 @@ class ResilienceTest {
         assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() >= 1400, "one after the other");
         JsonNode window = anthropic.lastRequest().body().path("messages");
         assertEquals(3, window.size(), "the second request saw the first exchange: " + window);
-        long id = haia.haia().store().list(1, 0).getFirst().id();
+        long id = haia.haia().store().conversations().list(1, 0).getFirst().id();
         assertEquals(List.of("first question", "first answer", "second question", "second answer"),
-                     haia.haia().store().messages(id, 0, 10).stream().map(StoredMessage::content).toList());
+                     haia.haia().store().conversations().messages(id, 0, 10).stream().map(StoredMessage::content).toList());
 
         anthropic.enqueue(new FakeAnthropic.Behaviour.Reply(List.of("a"), "end_turn", 1, 1, Duration.ofMillis(700)),
                           new FakeAnthropic.Behaviour.Reply(List.of("b"), "end_turn", 1, 1, Duration.ofMillis(700)));

@@ -178,7 +178,7 @@ class StreamingTest {
         assertTrue(anthropic.eventsWritten() < 40, "the upstream stopped early: " + anthropic.eventsWritten() + " events");
 
         long conversation = awaitStored(2);
-        List<StoredMessage> stored = haia.haia().store().messages(conversation, 0, 10);
+        List<StoredMessage> stored = haia.haia().store().conversations().messages(conversation, 0, 10);
         assertEquals(MessageStatus.FAILED, stored.get(0).status(), "the question stays in history, out of the window");
         assertEquals(MessageStatus.INCOMPLETE, stored.get(1).status());
         assertTrue(stored.get(1).content().startsWith("token0 token1 token2 token3 token4 "), stored.get(1).content());
@@ -213,7 +213,7 @@ class StreamingTest {
             assertEquals("Let me check ", text(chunks));
         }
         long conversation = awaitStored(2);
-        List<StoredMessage> stored = haia.haia().store().messages(conversation, 0, 10);
+        List<StoredMessage> stored = haia.haia().store().conversations().messages(conversation, 0, 10);
         assertEquals(MessageStatus.INCOMPLETE, stored.get(1).status());
         assertEquals("Let me check ", stored.get(1).content());
     }
@@ -252,7 +252,7 @@ class StreamingTest {
     private long awaitStored(int messages) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
-            var conversations = haia.haia().store().list(1, 0);
+            var conversations = haia.haia().store().conversations().list(1, 0);
             if (!conversations.isEmpty() && conversations.getFirst().messageCount() >= messages) {
                 return conversations.getFirst().id();
             }

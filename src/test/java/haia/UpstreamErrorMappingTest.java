@@ -211,8 +211,8 @@ class UpstreamErrorMappingTest {
 
         JsonNode sent = anthropic.lastRequest().body().path("messages");
         assertEquals(1, sent.size(), "the failed attempt is not in the window: " + sent);
-        long conversation = haia.haia().store().list(1, 0).getFirst().id();
-        List<StoredMessage> stored = haia.haia().store().messages(conversation, 0, 100);
+        long conversation = haia.haia().store().conversations().list(1, 0).getFirst().id();
+        List<StoredMessage> stored = haia.haia().store().conversations().messages(conversation, 0, 100);
         assertEquals(List.of(MessageStatus.FAILED, MessageStatus.OK, MessageStatus.OK),
                      stored.stream().map(StoredMessage::status).toList());
         assertEquals("the ZFS pool is degraded", stored.getFirst().content());

@@ -35,7 +35,7 @@ import io.helidon.webserver.http.ServerResponse;
  * answered {@code 202} while the watch records it in the background. When too many alerts wait already the answer
  * is {@code 503} with {@code Retry-After}, which Alertmanager retries.
  */
-public final class AlertsService implements HttpService {
+final class AlertsService implements HttpService {
 
     private static final Duration RETRY_AFTER = Duration.ofSeconds(30);
 
@@ -48,7 +48,7 @@ public final class AlertsService implements HttpService {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    public AlertsService(Watch watch, long maxBodyBytes) {
+    AlertsService(Watch watch, long maxBodyBytes) {
         this.watch = watch;
         this.maxBodyBytes = maxBodyBytes;
     }

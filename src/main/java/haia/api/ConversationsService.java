@@ -17,7 +17,7 @@ import haia.llm.LlmMessage;
 import haia.llm.Part;
 import haia.openai.InvalidRequestException;
 import haia.store.ConversationIdentity;
-import haia.store.ConversationStore;
+import haia.store.ConversationQueries;
 import haia.store.ConversationSummary;
 import haia.store.StoredMessage;
 import haia.usage.Cost;
@@ -46,10 +46,10 @@ public final class ConversationsService implements HttpService {
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
             .withZone(ZoneOffset.UTC);
 
-    private final ConversationStore store;
+    private final ConversationQueries conversations;
 
-    public ConversationsService(ConversationStore store) {
-        this.store = store;
+    public ConversationsService(ConversationQueries conversations) {
+        this.conversations = conversations;
     }
 
     @Override
@@ -156,14 +156,14 @@ public final class ConversationsService implements HttpService {
         QueryParams.onlyKnown(req, "GET /v1/conversations", Set.of("limit", "offset"));
         int limit = intParam(req, "limit", 50, 1, MAX_LIMIT);
         int offset = intParam(req, "offset", 0, 0, Integer.MAX_VALUE);
-        List<ConversationSummary> page = store.list(limit + 1, offset);
+        List<ConversationSummary> page = conversations.list(limit + 1, offset);
         res.send(new ConversationList("list", page.stream().limit(limit).map(ConversationJson::of).toList(),
                                       page.size() > limit));
     }
 
     private void startNew(ServerRequest req, ServerResponse res) {
         QueryParams.onlyKnown(req, "POST /v1/conversations", Set.of());
-        ConversationSummary fresh = store.startNew(ConversationIdentity.DEFAULT);
+        ConversationSummary fresh = conversations.startNew(ConversationIdentity.DEFAULT);
         res.status(Status.CREATED_201);
         res.header(HeaderNames.LOCATION, "/v1/conversations/" + fresh.id());
         res.send(ConversationJson.of(fresh));
@@ -179,7 +179,7 @@ public final class ConversationsService implements HttpService {
         ConversationSummary conversation = conversation(req);
         long after = longParam(req, "after", 0);
         int limit = intParam(req, "limit", 100, 1, MAX_LIMIT);
-        List<StoredMessage> page = store.messages(conversation.id(), after, limit + 1);
+        List<StoredMessage> page = conversations.messages(conversation.id(), after, limit + 1);
         List<MessageJson> data = page.stream().limit(limit).map(MessageJson::of).toList();
         res.send(new MessagePage("list", data, page.size() > limit, data.isEmpty() ? null : data.getLast().id()));
     }
@@ -208,7 +208,7 @@ public final class ConversationsService implements HttpService {
     private void delete(ServerRequest req, ServerResponse res) {
         QueryParams.onlyKnown(req, "DELETE /v1/conversations/{id}", Set.of());
         ConversationSummary conversation = conversation(req);
-        store.delete(conversation.id());
+        conversations.delete(conversation.id());
         res.status(Status.NO_CONTENT_204);
         res.send();
     }
@@ -217,7 +217,7 @@ public final class ConversationsService implements HttpService {
         List<StoredMessage> all = new ArrayList<>();
         long after = 0;
         while (true) {
-            List<StoredMessage> page = store.messages(conversationId, after, MAX_LIMIT);
+            List<StoredMessage> page = conversations.messages(conversationId, after, MAX_LIMIT);
             all.addAll(page);
             if (page.size() < MAX_LIMIT) {
                 return all;
@@ -281,7 +281,7 @@ public final class ConversationsService implements HttpService {
         String raw = req.path().pathParameters().get("id");
         Optional<ConversationSummary> found = Optional.empty();
         if (raw.matches("\\d{1,18}")) {
-            found = store.get(Long.parseLong(raw));
+            found = conversations.get(Long.parseLong(raw));
         }
         return found.orElseThrow(() -> new InvalidRequestException(404, "No conversation with id '" + QueryParams.abbreviate(raw) + "'",
                                                                    Optional.of("id"), "conversation_not_found"));

@@ -28,7 +28,7 @@ import io.helidon.webserver.http.ServerResponse;
  * GET /findings/{id}                              one, with the alert as received and its investigation's answer
  * </pre>
  */
-public final class FindingsService implements HttpService {
+final class FindingsService implements HttpService {
 
     private static final JsonFactory JSON = Jackson.factory();
     private static final ObjectMapper DETAIL = new ObjectMapper();
@@ -36,7 +36,7 @@ public final class FindingsService implements HttpService {
 
     private final FindingStore store;
 
-    public FindingsService(FindingStore store) {
+    FindingsService(FindingStore store) {
         this.store = store;
     }
 

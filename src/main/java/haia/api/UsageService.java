@@ -15,7 +15,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 
 import haia.json.Jackson;
 import haia.openai.InvalidRequestException;
-import haia.store.ConversationStore;
+import haia.store.Ledger;
 import haia.store.UsageGroup;
 import haia.store.UsageTotals;
 
@@ -46,10 +46,10 @@ public final class UsageService implements HttpService {
      */
     static final Instant YEAR_10000 = Instant.parse("+10000-01-01T00:00:00Z");
 
-    private final ConversationStore store;
+    private final Ledger ledger;
 
-    public UsageService(ConversationStore store) {
-        this.store = store;
+    public UsageService(Ledger ledger) {
+        this.ledger = ledger;
     }
 
     @Override
@@ -70,7 +70,7 @@ public final class UsageService implements HttpService {
         if (from.isPresent() && to.isPresent() && !from.get().isBefore(to.get())) {
             throw new InvalidRequestException("from (" + from.get() + ") must be before to (" + to.get() + ")", "from");
         }
-        List<UsageTotals> lines = store.usage(from.orElse(Instant.EPOCH), to.orElse(OPEN_END), by);
+        List<UsageTotals> lines = ledger.usage(from.orElse(Instant.EPOCH), to.orElse(OPEN_END), by);
         Responses.json(res, 200, Jackson.write(JSON, 256 + lines.size() * 256, g -> {
             g.writeStartObject();
             g.writeStringField("object", "list");

@@ -159,6 +159,7 @@ final class ImageUrls {
                 }
             });
         }
+        Set<URI> stillRunning = new LinkedHashSet<>();
         try (Cancellation.Interruption ignored = cancellation.interruptOnCancel()) {
             CompletableFuture.allOf(running.values().toArray(CompletableFuture[]::new))
                     .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -169,6 +170,13 @@ final class ImageUrls {
                 Thread.currentThread().interrupt();
             }
         } finally {
+            // what still runs now is late, whatever its thread ends with once stopped (an interrupted socket read
+            // throws "Closed by interrupt", possibly before the failures are read below)
+            running.forEach((url, done) -> {
+                if (!done.isDone()) {
+                    stillRunning.add(url);
+                }
+            });
             fetching.cancellation().cancel(Cancellation.Reason.OVERALL_TIMEOUT);   // stops what is still running
             fetching.detach();
         }
@@ -183,7 +191,7 @@ final class ImageUrls {
                     failures.putIfAbsent(url, new ImageFetch.Failed("stopped: the request is refused for "
                             + ImageFetch.shown(refused)));
                 }
-            } else if (!done.isDone() || done.isCancelled()) {
+            } else if (stillRunning.contains(url) || done.isCancelled()) {
                 failures.put(url, new ImageFetch.Failed("it did not arrive within " + human(settings.timeout())
                         + " (HAIA_IMAGE_FETCH_TIMEOUT)"));
             } else if (done.isCompletedExceptionally()) {

@@ -17,7 +17,6 @@ import haia.llm.LlmEvent;
 import haia.llm.LlmException;
 import haia.llm.LlmMessage;
 import haia.llm.LlmRequest;
-import haia.llm.LlmResponse;
 import haia.llm.ModelRegistry;
 import haia.llm.ModelTokens;
 import haia.llm.ReplyTooLargeException;

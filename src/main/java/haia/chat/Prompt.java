@@ -19,7 +19,7 @@ import haia.llm.ModelRegistry;
 import haia.llm.Part;
 import haia.llm.Sampling;
 import haia.llm.TokenEstimate;
-import haia.store.ConversationStore;
+import haia.store.WindowReads;
 
 /**
  * Step 3 of the pipeline: the model request. The persona and the client's system texts become the system blocks;
@@ -35,18 +35,18 @@ final class Prompt {
     private final Persona defaultPersona;
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
-    private final ConversationStore store;
+    private final WindowReads windows;
     private final ModelRegistry models;
     private final Briefing briefing;
     private final Clock clock;
 
-    Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, ConversationStore store,
+    Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, WindowReads windows,
            ModelRegistry models, Briefing briefing, Clock clock) {
         this.personas = Map.copyOf(personas);
         this.defaultPersona = defaultPersona;
         this.chat = config.chat();
         this.tasks = config.tasks();
-        this.store = store;
+        this.windows = windows;
         this.models = models;
         this.briefing = briefing;
         this.clock = clock;
@@ -63,8 +63,9 @@ final class Prompt {
      * @param tools  what the request offers: the client's tools, and HAIA's when the agent loop offers them
      * @param images the pictures fetched by URL for this request before it took its conversation
      */
-    Built request(ChatCommand command, boolean task, ModelRegistry.Route route, List<LlmMessage> window,
+    Built request(ChatCommand command, Flow flow, ModelRegistry.Route route, List<LlmMessage> window,
                   haia.llm.ToolUse tools, FetchedImages images) {
+        boolean task = flow.task();
         ChatCommand.Generation generation = command.generation();
         refuseWhatTheModelCannot(command, route);
         List<LlmMessage> shaped = window;
@@ -75,7 +76,7 @@ final class Prompt {
             shaped = ToolHistory.asText(shaped);
         }
         HaiaConfig.Model settings = route.settings();
-        List<String> system = system(command, task, route);
+        List<String> system = system(command, flow, route);
         int asked = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
         TokenBudget.Budget budget = TokenBudget.Budget.of(budget(route), asked, models.measure(route));
         List<String> notes = List.of();
@@ -163,17 +164,17 @@ final class Prompt {
 
     /**
      * The persona first (unless a task asks for none), then the client's own system texts, each its own block, then
-     * for a chat (not a task) the briefing, last: what changes from one request to the next comes after what does
-     * not (see {@link Briefing}).
+     * for a flow the user reads ({@link Flow#briefed()}: not a task, not an investigation) the briefing, last: what
+     * changes from one request to the next comes after what does not (see {@link Briefing}).
      */
-    private List<String> system(ChatCommand command, boolean task, ModelRegistry.Route route) {
+    private List<String> system(ChatCommand command, Flow flow, ModelRegistry.Route route) {
         List<String> blocks = new ArrayList<>(command.system().size() + 2);
-        if (!task || tasks.persona()) {
+        if (!flow.task() || tasks.persona()) {
             Persona persona = personas.getOrDefault(route.id(), defaultPersona);
             blocks.add(persona.render(LocalDate.now(clock.withZone(ZoneId.systemDefault()))));
         }
         blocks.addAll(command.system());
-        if (!task) {
+        if (flow.briefed()) {
             briefing.forRequest(command).ifPresent(blocks::add);
         }
         return blocks;
@@ -199,7 +200,7 @@ final class Prompt {
         if (stored.isEmpty() && !urls) {
             return request;
         }
-        Map<Long, Part.Image.Inline> loaded = stored.isEmpty() ? Map.of() : store.images(stored);
+        Map<Long, Part.Image.Inline> loaded = stored.isEmpty() ? Map.of() : windows.images(stored);
         List<LlmMessage> messages = new ArrayList<>(request.messages().size());
         for (LlmMessage message : request.messages()) {
             messages.add(new LlmMessage(message.role(), resolved(message.parts(), loaded, route, images)));

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Keys read from files: {@code ANTHROPIC_API_KEY_FILE=/run/secrets/anthropic} instead of the key itself, the
@@ -27,10 +29,13 @@ final class SecretFiles {
     /**
      * Replaces each {@code <NAME>_FILE} in {@code env} by {@code <NAME>} holding the file's content (trailing line
      * breaks and spaces removed, as a shell's {@code $(cat file)} does). Problems never quote a file's content.
+     *
+     * @return the names whose value now comes from a file
      */
-    static void resolve(Map<String, String> env, Path workDir, List<String> problems, List<String> names) {
+    static Set<String> resolve(Map<String, String> env, Path workDir, List<String> problems, List<String> names) {
+        Set<String> resolved = new HashSet<>();
         for (String name : names) {
-            String fileVariable = name + "_FILE";
+            String fileVariable = name + Variables.FILE_SUFFIX;
             String file = env.remove(fileVariable);
             if (file == null || file.isBlank()) {
                 continue;
@@ -48,11 +53,13 @@ final class SecretFiles {
                     problems.add(fileVariable + ": " + path + " holds more than one line; it must hold the key alone");
                 } else {
                     env.put(name, value);
+                    resolved.add(name);
                 }
             } catch (IOException e) {
                 problems.add(fileVariable + ": cannot read " + path + " (" + reason(e) + ")");
             }
         }
+        return resolved;
     }
 
     private static String reason(IOException e) {

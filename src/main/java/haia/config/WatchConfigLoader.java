@@ -7,17 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
-import java.util.function.ToIntFunction;
 
 import haia.notify.NotifyTarget;
 
-import io.helidon.config.Config;
-
 /**
  * Reads the {@code watch:} section and {@code tools.prometheus:} into a {@link WatchConfig}, beside
- * {@link ToolsConfigLoader} and in the same way: {@link ConfigLoader} hands it the merged configuration, its problem
- * list and its typed readers; every problem is one line naming the variable or key, and no credential is quoted.
+ * {@link ModelsConfigLoader} and in the same way: through {@link ConfigValues}, whose typed reads know each value's
+ * source, into {@link ConfigLoader}'s problem list; every problem is one line naming the variable or key, and no
+ * credential is quoted. Its variables are in the register ({@link Variables}).
  */
 final class WatchConfigLoader {
 
@@ -38,96 +35,86 @@ final class WatchConfigLoader {
             Map.entry("HAIA_PROMETHEUS_FINGERPRINT", "tools.prometheus.fingerprint"));
 
     /** Variables that may come from a file ({@code <NAME>_FILE}): they hold credentials. */
-    static final List<String> SECRET_VARIABLES = List.of("HAIA_NOTIFY", "HAIA_PROMETHEUS_TOKEN",
+    static final List<String> FROM_FILE = List.of("HAIA_NOTIFY", "HAIA_PROMETHEUS_TOKEN",
                                                          "HAIA_PROMETHEUS_PASSWORD");
 
-    private final Config config;
+    private final ConfigValues values;
     private final List<String> problems;
-    private final Function<String, String> name;
-    private final ToIntFunction<String> positiveInt;
-    private final Function<String, Duration> duration;
-    private final Function<String, List<String>> list;
 
-    WatchConfigLoader(Config config, List<String> problems, Function<String, String> name,
-                      ToIntFunction<String> positiveInt, Function<String, Duration> duration,
-                      Function<String, List<String>> list) {
-        this.config = config;
+    WatchConfigLoader(ConfigValues values, List<String> problems) {
+        this.values = values;
         this.problems = problems;
-        this.name = name;
-        this.positiveInt = positiveInt;
-        this.duration = duration;
-        this.list = list;
     }
 
     /** @param models the configured models, which {@code HAIA_WATCH_MODEL} must name one of */
     WatchConfig read(List<HaiaConfig.Model> models) {
-        Duration interval = string("watch.interval").filter(v -> !v.equals("0"))
-                .map(v -> duration.apply("watch.interval")).orElse(Duration.ZERO);
-        int storage = positiveInt.applyAsInt("watch.storage-pct");
+        Duration interval = values.optionalString("watch.interval").filter(v -> !v.equals("0"))
+                .map(v -> values.duration("watch.interval")).orElse(Duration.ZERO);
+        int storage = values.positiveInt("watch.storage-pct");
         if (storage > 100) {
-            problems.add(name.apply("watch.storage-pct") + " is a percentage of a storage's size: 1 to 100, got "
+            problems.add(values.name("watch.storage-pct") + " is a percentage of a storage's size: 1 to 100, got "
                                  + storage);
         }
-        Optional<String> model = string("watch.model");
+        Optional<String> model = values.optionalString("watch.model");
         model.ifPresent(id -> {
             if (models.stream().noneMatch(m -> m.id().equals(id))) {
-                problems.add(name.apply("watch.model") + ": '" + id + "' is not one of the configured models ("
+                problems.add(values.name("watch.model") + ": '" + id + "' is not one of the configured models ("
                                      + String.join(", ", models.stream().map(HaiaConfig.Model::id).toList()) + ")");
             }
         });
-        return new WatchConfig(interval, storage, investigations(), model, duration.apply("watch.group-wait"),
-                               duration.apply("watch.alert-expiry"), targets(), url("watch.public-url",
+        return new WatchConfig(interval, storage, investigations(), model, values.duration("watch.group-wait"),
+                               values.duration("watch.alert-expiry"), targets(), url("watch.public-url",
                                                                                  "https://haia.example.lan"),
                                prometheus());
     }
 
     /** Investigations per hour: 0 turns them off (every finding is notified uninvestigated). */
     private int investigations() {
-        String raw = string("watch.max-investigations").orElse("");
+        String raw = values.optionalString("watch.max-investigations").orElse("");
         if (raw.matches("\\d{1,6}")) {
             return Integer.parseInt(raw);
         }
-        problems.add(name.apply("watch.max-investigations") + " must be a whole number of investigations per hour"
+        problems.add(values.name("watch.max-investigations") + " must be a whole number of investigations per hour"
                              + " (0 for none), got '" + raw + "'");
         return 0;
     }
 
     private List<NotifyTarget> targets() {
         List<NotifyTarget> targets = new ArrayList<>();
-        for (String url : list.apply("watch.notify")) {
+        for (String url : values.list("watch.notify")) {
             NotifyTarget.Parsed parsed = NotifyTarget.parse(url);
-            parsed.problem().ifPresent(problem -> problems.add(name.apply("watch.notify") + ": " + problem));
+            parsed.problem().ifPresent(problem -> problems.add(values.name("watch.notify") + ": " + problem));
             targets.addAll(parsed.targets());
         }
         return targets;
     }
 
     private Optional<WatchConfig.Prometheus> prometheus() {
-        Optional<String> raw = string("tools.prometheus.url");
-        Optional<Secret> token = string("tools.prometheus.token").map(Secret::new);
-        Optional<String> user = string("tools.prometheus.user");
-        Optional<Secret> password = string("tools.prometheus.password").map(Secret::new);
-        Optional<String> fingerprint = string("tools.prometheus.fingerprint");
+        Optional<String> raw = values.optionalString("tools.prometheus.url");
+        Optional<Secret> token = values.secret("tools.prometheus.token");
+        Optional<String> user = values.optionalString("tools.prometheus.user");
+        Optional<Secret> password = values.secret("tools.prometheus.password");
+        Optional<String> fingerprint = values.optionalString("tools.prometheus.fingerprint");
         if (raw.isEmpty()) {
             if (token.isPresent() || user.isPresent() || password.isPresent() || fingerprint.isPresent()) {
-                problems.add(name.apply("tools.prometheus.url") + " is missing: Prometheus credentials are set, but"
+                problems.add(values.name("tools.prometheus.url") + " is missing: Prometheus credentials are set, but"
                                      + " not its address (e.g. http://prometheus:9090)");
             }
             return Optional.empty();
         }
         Optional<URI> url = url("tools.prometheus.url", "http://prometheus:9090");
         if (token.isPresent() && (user.isPresent() || password.isPresent())) {
-            problems.add("set " + name.apply("tools.prometheus.token") + " or " + name.apply("tools.prometheus.user")
-                                 + " and " + name.apply("tools.prometheus.password") + ", not both");
+            problems.add("set " + values.name("tools.prometheus.token") + " or " + values.name("tools.prometheus.user")
+                                 + " and " + values.name("tools.prometheus.password") + ", not both");
         }
         if (user.isPresent() != password.isPresent()) {
-            problems.add(name.apply("tools.prometheus.user") + " and " + name.apply("tools.prometheus.password")
+            problems.add(values.name("tools.prometheus.user") + " and " + values.name("tools.prometheus.password")
                                  + " go together (HTTP basic authentication)");
         }
         Optional<byte[]> pin = fingerprint.flatMap(f -> ToolsConfigLoader.fingerprint(
-                f, name.apply("tools.prometheus.fingerprint"), problems));
+                f, values.name("tools.prometheus.fingerprint"), problems));
         if (pin.isPresent() && url.filter(u -> u.getScheme().equals("https")).isEmpty()) {
-            problems.add(name.apply("tools.prometheus.fingerprint") + " pins an HTTPS certificate: the URL must be"
+            problems.add(values.name("tools.prometheus.fingerprint") + " pins an HTTPS certificate: the URL must be"
                                  + " https://...");
         }
         return url.map(u -> new WatchConfig.Prometheus(u, token, user, password, pin));
@@ -135,7 +122,7 @@ final class WatchConfigLoader {
 
     /** An http(s) URL without a query, its trailing slash removed. */
     private Optional<URI> url(String key, String example) {
-        Optional<String> raw = string(key);
+        Optional<String> raw = values.optionalString(key);
         if (raw.isEmpty()) {
             return Optional.empty();
         }
@@ -148,12 +135,8 @@ final class WatchConfigLoader {
         } catch (URISyntaxException ignored) {
             // reported below
         }
-        problems.add(name.apply(key) + " must be an http(s) URL without credentials or query, such as " + example
-                             + ", got " + ConfigLoader.masked(raw.get()));
+        problems.add(values.name(key) + " must be an http(s) URL without credentials or query, such as " + example
+                             + ", got " + ConfigValues.masked(raw.get()));
         return Optional.empty();
-    }
-
-    private Optional<String> string(String key) {
-        return config.get(key).asString().map(String::strip).filter(s -> !s.isEmpty());
     }
 }

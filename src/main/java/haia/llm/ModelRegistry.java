@@ -106,4 +106,19 @@ public final class ModelRegistry {
         }
         return chain;
     }
+
+    /** The models for the start-up log: id, provider and upstream model, fallback, and the default model. */
+    public String describe() {
+        StringBuilder text = new StringBuilder();
+        for (Route route : routes.values()) {
+            if (!text.isEmpty()) {
+                text.append(", ");
+            }
+            text.append(route.id()).append(" (").append(route.provider()).append(' ').append(route.upstreamModel());
+            route.settings().fallback().ifPresent(f -> text.append(", falls back to ").append(f));
+            text.append(')');
+        }
+        defaultModel.ifPresent(d -> text.append("; default model ").append(d));
+        return text.toString();
+    }
 }

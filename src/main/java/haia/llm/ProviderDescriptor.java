@@ -6,13 +6,15 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 import haia.config.HaiaConfig;
+import haia.usage.ProviderPrices;
 
 /**
  * Everything HAIA needs to know about one upstream protocol before it talks to it: how it is configured (its type
- * name, default URL and model, whether it needs a key, the environment variables that set them, its own options)
- * and how to build its {@link ProviderProtocol} from a configured provider. Each provider package exports one;
+ * name, default URL and model, whether it needs a key, the environment variables that set them, its own options),
+ * what its calls cost, and how to build its {@link ProviderProtocol} from a configured provider. Each provider package exports one;
  * {@link Providers#ALL} lists them, and configuration loading reads nothing about providers but these.
  *
  * @param type           the protocol's name in configuration ({@code HAIA_PROVIDER}, {@code providers.x.type})
@@ -26,6 +28,9 @@ import haia.config.HaiaConfig;
  * @param capabilities   what its models can do unless a model's {@code capabilities} say otherwise
  * @param imageUrls      whether the provider takes http(s) image URLs itself (else HAIA fetches the image and sends
  *                       its bytes)
+ * @param prices         its models' built-in prices, and how a configured price gets its cache rates
+ * @param local          whether a server at this base URL runs on the operator's own machines, so that its calls
+ *                       cost nothing (unless the model's price is configured)
  * @param protocol       the protocol mapping for one configured provider
  */
 public record ProviderDescriptor(String type,
@@ -37,6 +42,8 @@ public record ProviderDescriptor(String type,
                                  List<ProviderOption> options,
                                  Set<Capability> capabilities,
                                  boolean imageUrls,
+                                 ProviderPrices prices,
+                                 Predicate<URI> local,
                                  Function<HaiaConfig.Provider, ProviderProtocol> protocol) {
 
     public ProviderDescriptor {
@@ -47,6 +54,8 @@ public record ProviderDescriptor(String type,
         Objects.requireNonNull(apiKeyEnv, "apiKeyEnv");
         options = List.copyOf(options);
         capabilities = Set.copyOf(capabilities);
+        Objects.requireNonNull(prices, "prices");
+        Objects.requireNonNull(local, "local");
         Objects.requireNonNull(protocol, "protocol");
     }
 

@@ -2,7 +2,6 @@ package haia.llm;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -45,12 +44,8 @@ public final class ResilientLlmClient implements LlmClient {
     private final HaiaConfig.Resilience settings;
     private final ScheduledExecutorService timers;
     private final RetryListener listener;
-    private final Clock clock;
     private final ProviderBreaker breaker;
-    private final AtomicReference<Instant> lastSuccess = new AtomicReference<>();
-    private final AtomicReference<Instant> lastFailure = new AtomicReference<>();
-    private final AtomicReference<String> lastError = new AtomicReference<>();
-    private final AtomicReference<Boolean> reachable = new AtomicReference<>();
+    private final ProviderSightings sightings;
     /**
      * The call running on the current thread. Helidon's {@link Retry} asks its policy for the next delay without
      * the exception or the call, and the delay depends on both (retry-after, retryable or not, time left); calls run
@@ -66,8 +61,8 @@ public final class ResilientLlmClient implements LlmClient {
         this.settings = settings;
         this.timers = timers;
         this.listener = listener;
-        this.clock = clock;
         this.breaker = new ProviderBreaker(settings.breakerFailures(), settings.breakerDelay(), clock);
+        this.sightings = new ProviderSightings(clock);
         this.retry = Retry.builder()
                 .name("retry-" + delegate.provider())
                 .overallTimeout(settings.retryDeadline())
@@ -125,7 +120,7 @@ public final class ResilientLlmClient implements LlmClient {
     public LlmResponse chat(LlmRequest request, Cancellation cancellation) {
         ProviderBreaker.Ticket ticket = admit();
         try (Call call = new Call(cancellation)) {
-            LlmResponse response = withRetries(call, () -> attempt(() -> {
+            LlmResponse response = withRetries(call, () -> sightings.attempt(() -> {
                 try {
                     return delegate.chat(request, call.cancellation());
                 } catch (LlmException e) {
@@ -161,7 +156,7 @@ public final class ResilientLlmClient implements LlmClient {
             events.accept(event);
         };
         try (Call call = new Call(cancellation)) {
-            withRetries(call, () -> attempt(() -> {
+            withRetries(call, () -> sightings.attempt(() -> {
                 streamAttempt(request, call.cancellation(), watched, started);
                 return Boolean.TRUE;
             }));
@@ -190,7 +185,7 @@ public final class ResilientLlmClient implements LlmClient {
             return new LlmException(ErrorCategory.CIRCUIT_OPEN, provider(), 0,
                                     "The " + provider() + " upstream failed repeatedly; HAIA stops calling it for up"
                                             + " to " + human(settings.breakerDelay()) + " (last error: "
-                                            + Optional.ofNullable(lastError.get()).orElse("unknown") + ")",
+                                            + sightings.lastError().orElse("unknown") + ")",
                                     Optional.of(Duration.ofSeconds(left.toSeconds() + (left.toMillisPart() > 0 ? 1 : 0))),
                                     Optional.empty(), null);
         });
@@ -276,33 +271,6 @@ public final class ResilientLlmClient implements LlmClient {
         };
     }
 
-    /** Runs one attempt and notes what it showed of the provider, for {@code /health}. */
-    private <T> T attempt(Supplier<T> attempt) {
-        T result;
-        try {
-            result = attempt.get();
-        } catch (LlmException e) {
-            record(e);
-            throw e;
-        }
-        lastSuccess.set(clock.instant());
-        reachable.set(true);
-        return result;
-    }
-
-    private void record(LlmException e) {
-        if (e.category() == ErrorCategory.CIRCUIT_OPEN || e.category() == ErrorCategory.BUSY
-                || e.category() == ErrorCategory.CANCELLED) {
-            return;   // says nothing about the provider
-        }
-        boolean answered = e.upstreamStatus() > 0;
-        reachable.set(answered);
-        if (e.category().providerFault()) {
-            lastFailure.set(clock.instant());
-            lastError.set(e.getMessage());
-        }
-    }
-
     private <T> T withRetries(Call call, Supplier<T> attempt) {
         currentCall.set(call);
         try {
@@ -366,23 +334,17 @@ public final class ResilientLlmClient implements LlmClient {
     public Optional<String> modelProblem(String upstreamModel) {
         try {
             Optional<String> problem = delegate.modelProblem(upstreamModel);
-            lastSuccess.set(clock.instant());
-            reachable.set(true);
+            sightings.answered();
             return problem;
         } catch (LlmException e) {
-            record(e);
+            sightings.record(e);
             throw e;
         }
     }
 
     /** What HAIA last saw of this provider, for {@code /health}. */
     public ProviderHealth health() {
-        return new ProviderHealth(provider(),
-                                  Optional.ofNullable(reachable.get()),
-                                  Optional.ofNullable(lastSuccess.get()),
-                                  Optional.ofNullable(lastFailure.get()),
-                                  Optional.ofNullable(lastError.get()),
-                                  breaker.describe());
+        return sightings.health(provider(), breaker.describe());
     }
 
     @Override

@@ -49,14 +49,18 @@ final class UpstreamConnections implements AutoCloseable {
     private final AtomicInteger pooled = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    UpstreamConnections(WebClient client, URI upstream, Duration readTimeout) {
+    /**
+     * The read timeout is no part of the key: Helidon sets each request's own on the connection it is sent on
+     * ({@link UpstreamHttp}'s client's), pooled or not.
+     */
+    UpstreamConnections(WebClient client, URI upstream) {
         this.client = client;
         var config = client.prototype();
         int port = upstream.getPort() >= 0 ? upstream.getPort() : "https".equals(upstream.getScheme()) ? 443 : 80;
         boolean https = "https".equals(upstream.getScheme());
-        this.key = new ConnectionKey(upstream.getScheme(), upstream.getHost(), port, readTimeout,
-                                     https ? config.tls() : Tls.builder().enabled(false).build(),
-                                     config.dnsResolver(), config.dnsAddressLookup(), config.proxy());
+        this.key = ConnectionKey.create(upstream.getScheme(), upstream.getHost(), port,
+                                        https ? config.tls() : Tls.builder().enabled(false).build(),
+                                        config.dnsResolver(), config.dnsAddressLookup(), config.proxy());
     }
 
     /** A pooled connection that is still open and not idle for too long, else a new one. */

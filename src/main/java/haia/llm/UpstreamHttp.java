@@ -54,7 +54,7 @@ public final class UpstreamHttp implements AutoCloseable {
     private final UpstreamConnections connections;
 
     private UpstreamHttp(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
-        // readTimeout is a backstop (see Settings); the pool's connections get it as their socket timeout
+        // readTimeout is a backstop (see Settings): each request sets it on the pooled connection it is sent on
         this.provider = settings.name();
         this.where = settings.where();
         URI upstream = settings.baseUrl();
@@ -66,7 +66,7 @@ public final class UpstreamHttp implements AutoCloseable {
                 .sendExpectContinue(false)
                 .build();
         this.http = client.client(Http1Client.PROTOCOL);
-        this.connections = new UpstreamConnections(client, upstream, readTimeout);
+        this.connections = new UpstreamConnections(client, upstream);
     }
 
     /** A client for the provider's server (every request goes to its base URL's scheme, host and port). */

@@ -21,6 +21,7 @@ import io.helidon.metrics.api.ScopingConfig;
 import io.helidon.metrics.api.SystemTagsManager;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
+import io.helidon.service.registry.Services;
 
 /**
  * Every metric HAIA publishes, named in one place. All are {@code haia_*} in {@code /metrics} (Prometheus text);
@@ -66,10 +67,12 @@ public final class HaiaMetrics {
 
     /**
      * Helidon's global registry with HAIA's settings. Helidon keeps the scope tag's name in a singleton that its
-     * factory sets up from the default settings the first time: set again with HAIA's before any meter exists.
+     * factory sets up from the default settings the first time: set again with HAIA's before any meter exists. The
+     * factory is Helidon's current one, as its service registry hands it out (what the deprecated
+     * {@code MetricsFactory.getInstance()} returned).
      */
     private static MeterRegistry haiaRegistry() {
-        MetricsFactory factory = MetricsFactory.getInstance();
+        MetricsFactory factory = Services.get(MetricsFactory.class);
         SystemTagsManager.instance(CONFIG);
         return factory.globalRegistry(CONFIG);
     }

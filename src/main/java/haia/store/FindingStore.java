@@ -1,7 +1,6 @@
 package haia.store;
 
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,16 +10,15 @@ import java.util.OptionalLong;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
-import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 
 /**
- * The findings of HAIA's watch and their investigations ({@code findings}, {@code investigations}; V6), on the same
- * database, pool and writer as the conversations. Sightings are written in short transactions of at most
- * {@value #CHUNK} each, so a webhook of thousands of alerts never holds SQLite's one writer for long: a chat's commit
- * waits for one chunk at most.
+ * The findings of HAIA's watch and their investigations ({@code findings}, {@code investigations}; V6): a part of
+ * the store, on the same {@link Database} (pool and writer) as the conversations. Sightings are written in short
+ * transactions of at most {@value #CHUNK} each, so a webhook of thousands of alerts never holds SQLite's one writer
+ * for long: a chat's commit waits for one chunk at most.
  */
-public final class FindingStore {
+public final class FindingStore extends StorePart {
 
     /** Sightings per write transaction. */
     static final int CHUNK = 200;
@@ -33,16 +31,8 @@ public final class FindingStore {
             FROM findings f LEFT JOIN investigations i ON i.id = f.investigation_id
             """;
 
-    private final Dialect dialect;
-    private final DbClient db;
-    private final Writer writer;
-    private final Clock clock;
-
-    FindingStore(Dialect dialect, DbClient db, Writer writer, Clock clock) {
-        this.dialect = dialect;
-        this.db = db;
-        this.writer = writer;
-        this.clock = clock;
+    FindingStore(Database database) {
+        super(database);
     }
 
     /**
@@ -310,34 +300,16 @@ public final class FindingStore {
                            Optional.ofNullable(summary).map(dialect::decode));
     }
 
-    private String text(DbRow row, String column) {
-        return dialect.decode(row.column(column).get(String.class));
-    }
-
-    private static long longOf(DbRow row, String column) {
-        return row.column(column).get(Number.class).longValue();
-    }
-
     private static String marks(int n) {
         return String.join(", ", Collections.nCopies(n, "?"));
     }
 
     /** A query's rows, mapped; a failure is a {@link StoreException} saying what was being done. */
     private <T> List<T> rows(String what, Function<DbRow, T> map, String sql, Object... params) {
-        try (Stream<DbRow> rows = db.execute().query(sql, params)) {
-            return rows.map(map).toList();
-        } catch (RuntimeException e) {
-            throw dialect.translate(what, e);
-        }
-    }
-
-    private <T> T write(String what, Writer.Work<T> work) {
-        try {
-            return writer.transaction(work);
-        } catch (SQLException e) {
-            throw dialect.translate(what, new IllegalStateException(e.getMessage(), e));
-        } catch (RuntimeException e) {
-            throw dialect.translate(what, e);
-        }
+        return read(what, () -> {
+            try (Stream<DbRow> rows = db.execute().query(sql, params)) {
+                return rows.map(map).toList();
+            }
+        });
     }
 }

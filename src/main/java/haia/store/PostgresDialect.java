@@ -65,7 +65,7 @@ final class PostgresDialect implements Dialect {
      * None: PostgreSQL has no index hints, and for a join (or a subquery) its planner cannot know which
      * conversation it will read, so it assumes an average one (see {@link #PLAN_CACHE_MODE}) and may walk all
      * messages by id. Looked up by id first, the window's statement names the conversation and walks its live
-     * messages (checked in ConversationStoreTest).
+     * messages (checked in WindowReadsTest).
      */
     @Override
     public Optional<String> windowByIdentitySql(String live) {

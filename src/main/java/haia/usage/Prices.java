@@ -7,14 +7,17 @@ import java.util.Map;
 import java.util.Optional;
 
 import haia.config.HaiaConfig;
+import haia.llm.ProviderDescriptor;
+import haia.llm.Providers;
 
 /**
  * The price of every configured model, decided once at start:
  * <ol>
- *     <li>{@code models[].price} in the YAML, when set (cache prices left out: Anthropic's multipliers for a Claude
- *         model, else the input price);</li>
- *     <li>free for local models: Ollama, and OpenAI-compatible servers other than {@code api.openai.com};</li>
- *     <li>the built-in {@link PriceTable};</li>
+ *     <li>{@code models[].price} in the YAML, when set (cache prices left out: as the provider bills them, for
+ *         example Anthropic's multipliers for a Claude model);</li>
+ *     <li>free for a model on a local server: what the provider's descriptor says is local (Ollama, an
+ *         OpenAI-compatible server other than OpenAI's own API);</li>
+ *     <li>the provider's built-in prices ({@link ProviderDescriptor#prices()});</li>
  *     <li>otherwise unknown: the model's tokens are counted, its cost is not, and start-up logs a warning saying how
  *         to set the price.</li>
  * </ol>
@@ -29,8 +32,6 @@ public final class Prices {
     /** A model's price and its source; {@code price} is empty when the source is {@link Source#UNKNOWN}. */
     public record Resolved(Optional<Price> price, Source source) {
     }
-
-    private static final String OPENAI_HOST = "api.openai.com";
 
     private final Map<String, Resolved> byModel;
 
@@ -47,24 +48,29 @@ public final class Prices {
     }
 
     static Resolved resolve(HaiaConfig.Model model, HaiaConfig.Provider provider) {
-        String type = provider == null ? "" : provider.type();
+        Optional<ProviderDescriptor> descriptor = Optional.ofNullable(provider)
+                .flatMap(p -> Providers.byType(p.type()));
+        ProviderPrices prices = descriptor.map(ProviderDescriptor::prices).orElse(ProviderPrices.NONE);
         if (model.price().isPresent()) {
-            return new Resolved(Optional.of(configured(model.price().get(), type)), Source.CONFIGURED);
+            return new Resolved(Optional.of(configured(model.price().get(), prices)), Source.CONFIGURED);
         }
-        boolean local = type.equals("ollama")
-                || type.equals("openai") && !OPENAI_HOST.equalsIgnoreCase(provider.baseUrl().getHost());
-        if (local) {
+        if (descriptor.filter(d -> d.local().test(provider.baseUrl())).isPresent()) {
             return new Resolved(Optional.of(Price.FREE), Source.LOCAL);
         }
-        return PriceTable.find(type, model.upstreamModel())
-                .map(entry -> new Resolved(Optional.of(entry.price()), Source.BUILT_IN))
+        return prices.find(model.upstreamModel())
+                .map(price -> new Resolved(Optional.of(price), Source.BUILT_IN))
                 .orElse(new Resolved(Optional.empty(), Source.UNKNOWN));
     }
 
-    private static Price configured(HaiaConfig.PriceSetting setting, String type) {
+    /** The built-in price of a provider type's model, if it has one. */
+    public static Optional<Price> builtIn(String providerType, String upstreamModel) {
+        return Providers.byType(providerType).flatMap(descriptor -> descriptor.prices().find(upstreamModel));
+    }
+
+    private static Price configured(HaiaConfig.PriceSetting setting, ProviderPrices prices) {
         Rate input = Rate.usdPerMillion(setting.input());
         Rate output = Rate.usdPerMillion(setting.output());
-        Price filled = type.equals("anthropic") ? Price.anthropic(input, output) : new Price(input, output, input, input);
+        Price filled = prices.cacheRates().price(input, output);
         return new Price(input, output, setting.cacheRead().map(Rate::usdPerMillion).orElse(filled.cacheRead()),
                          setting.cacheWrite().map(Rate::usdPerMillion).orElse(filled.cacheWrite()));
     }
@@ -84,7 +90,7 @@ public final class Prices {
         List<String> parts = new ArrayList<>();
         byModel.forEach((id, resolved) -> parts.add(id + ": " + switch (resolved.source()) {
             case CONFIGURED -> "configured, " + resolved.price().orElseThrow();
-            case BUILT_IN -> "built-in (" + PriceTable.AS_OF + "), " + resolved.price().orElseThrow();
+            case BUILT_IN -> "built-in (" + ProviderPrices.AS_OF + "), " + resolved.price().orElseThrow();
             case LOCAL -> "local, free";
             case UNKNOWN -> "unknown";
         }));

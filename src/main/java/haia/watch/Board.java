@@ -81,9 +81,6 @@ public final class Board implements Briefing {
 
     @Override
     public Optional<String> forRequest(ChatCommand command) {
-        if (command.hint().conversationKey().filter(k -> k.startsWith(FindingStore.CONVERSATION_PREFIX)).isPresent()) {
-            return Optional.empty();   // an investigation: it has the alert itself, and nobody looked
-        }
         Snapshot now = snapshot;
         Instant since = lastLooked.getAndSet(clock.instant());
         List<Finding> resolved = now.resolved().stream()

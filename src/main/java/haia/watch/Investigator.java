@@ -35,7 +35,7 @@ import haia.store.StoreException;
 /**
  * Turns new findings into investigations and messages. Findings that open within the group wait of each other (a
  * storm: hundreds of alerts in one webhook, or a node going down with everything on it) are one investigation and one
- * message. An investigation is a caller of the one chat pipeline ({@link ChatPipeline#handle} with
+ * message. An investigation is a caller of the one chat pipeline ({@link ChatPipeline#investigate} with
  * {@link WatchPrompt}'s command and a {@link CollectingSink}): the agent loop with HAIA's read-only tools, within
  * {@code HAIA_TOOLS_MAX_STEPS}/{@code HAIA_TOOLS_BUDGET}, each model call in the usage ledger.
  *
@@ -165,7 +165,7 @@ final class Investigator implements AutoCloseable {
         CollectingSink sink = new CollectingSink();
         OptionalLong conversation = OptionalLong.empty();
         try {
-            ChatPipeline.Outcome outcome = pipeline.handle(WatchPrompt.command(model, investigation, group), sink);
+            ChatPipeline.Outcome outcome = pipeline.investigate(WatchPrompt.command(model, investigation, group), sink);
             if (outcome.conversationId().isPresent()) {
                 conversation = OptionalLong.of(outcome.conversationId().get());
             }

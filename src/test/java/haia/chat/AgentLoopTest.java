@@ -178,8 +178,8 @@ class AgentLoopTest {
     }
 
     private List<Part> storedReply() {
-        long id = store.list(10, 0).getFirst().id();
-        List<StoredMessage> messages = store.messages(id, 0, 50);
+        long id = store.conversations().list(10, 0).getFirst().id();
+        List<StoredMessage> messages = store.conversations().messages(id, 0, 50);
         return messages.getLast().parts();
     }
 
@@ -213,7 +213,7 @@ class AgentLoopTest {
                                             + " result=\"&quot;pve1 online, pve2 online, pve3 OFFLINE&quot;\""), shown);
         assertTrue(shown.endsWith("</details>\npve1 and pve2 are up; pve3 is offline."), shown);
         assertEquals(reply.parts(), storedReply(), "the whole loop is stored as the reply");
-        List<haia.store.UsageTotals> totals = store.usage(java.time.Instant.EPOCH,
+        List<haia.store.UsageTotals> totals = store.ledger().usage(java.time.Instant.EPOCH,
                                                           java.time.Instant.now().plusSeconds(60),
                                                           haia.store.UsageGroup.By.MODEL);
         assertEquals(1, totals.size(), totals.toString());
@@ -333,8 +333,8 @@ class AgentLoopTest {
         send(command("claude", false, ToolUse.NONE, Optional.of("owui-chat-1"), LlmMessage.user("which nodes are up?"),
                      resentReply, LlmMessage.user("which one was down?")));
 
-        long id = store.list(10, 0).getFirst().id();
-        List<StoredMessage> stored = store.messages(id, 0, 50);
+        long id = store.conversations().list(10, 0).getFirst().id();
+        List<StoredMessage> stored = store.conversations().messages(id, 0, 50);
         assertEquals(4, stored.size(), "a new turn: nothing imported, nothing superseded " + stored);
         assertEquals(ContentHash.of(resentReply), ContentHash.of(new LlmMessage(LlmMessage.Role.ASSISTANT,
                                                                                stored.get(1).parts())));
@@ -414,8 +414,8 @@ class AgentLoopTest {
                                               Map.of("role", "tool", "tool_call_id", "c1",
                                                      "content", "offline since 09:12")));
         send(command(false, client, sent.toArray(LlmMessage[]::new)));
-        long id = store.list(10, 0).getFirst().id();
-        assertEquals(4, store.messages(id, 0, 50).size(), "aligned: the client's result is a new turn");
+        long id = store.conversations().list(10, 0).getFirst().id();
+        assertEquals(4, store.conversations().messages(id, 0, 50).size(), "aligned: the client's result is a new turn");
         List<LlmMessage> window = model.lastRequest().messages();
         assertTrue(window.stream().anyMatch(m -> m.parts(Part.ToolResult.class).stream()
                 .anyMatch(r -> r.callId().equals("h1"))), window.toString());

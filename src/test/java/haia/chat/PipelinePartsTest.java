@@ -103,13 +103,13 @@ class PipelinePartsTest {
         assertEquals("messages", refused.param());
         assertTrue(refused.getMessage().contains("'local'") && refused.getMessage().contains("'images'"),
                    refused.getMessage());
-        assertEquals(List.of(), store.list(10, 0), "nothing stored");
+        assertEquals(List.of(), store.conversations().list(10, 0), "nothing stored");
         assertEquals(List.of(), local.requests(), "no model called");
         RequestRefused tools = assertThrows(RequestRefused.class, () -> send(command(
                 "text", tools(), LlmMessage.user("status of pve1?"))));
         assertEquals("tools", tools.param());
         assertTrue(tools.getMessage().contains("Function Calling"), tools.getMessage());
-        assertEquals(List.of(), store.list(10, 0), "nothing stored");
+        assertEquals(List.of(), store.conversations().list(10, 0), "nothing stored");
     }
 
     /** The picture's bytes stay in the database; a text-only model reads a note of it, Claude the picture. */
@@ -136,8 +136,8 @@ class PipelinePartsTest {
     }
 
     private List<Part> firstUserParts() {
-        long id = store.list(10, 0).getFirst().id();
-        StoredMessage first = store.messages(id, 0, 10).getFirst();
+        long id = store.conversations().list(10, 0).getFirst().id();
+        StoredMessage first = store.conversations().messages(id, 0, 10).getFirst();
         return first.parts();
     }
 
@@ -158,7 +158,7 @@ class PipelinePartsTest {
         List<LlmMessage> window = claude.lastRequest().messages();
         assertEquals(3, window.size());
         assertEquals(List.of(thinking, call), window.get(1).parts(), "the thinking, signed, before the call");
-        assertEquals(1, store.list(10, 0).size());
+        assertEquals(1, store.conversations().list(10, 0).size());
     }
 
     /** Without tools in the request, earlier calls and results reach the model as text (Claude refuses them bare). */

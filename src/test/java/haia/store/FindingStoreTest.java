@@ -1,6 +1,5 @@
 package haia.store;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,43 +11,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import haia.testing.StoreBackend;
-import haia.testing.TestClock;
-
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The watch's findings and investigations on a real SQLite file and on a real PostgreSQL server. */
-@ParameterizedClass
-@EnumSource(StoreBackend.class)
-class FindingStoreTest {
+class FindingStoreTest extends StoreTestCase {
 
-    @Parameter
-    StoreBackend backend;
-    @TempDir
-    Path dir;
-    ConversationStore store;
     FindingStore findings;
-    final TestClock clock = new TestClock(Instant.parse("2026-12-06T03:00:00Z"));
 
     @BeforeEach
-    void open() {
-        store = ConversationStore.open(backend.fresh(dir).config(), clock);
+    void findings() {
         findings = store.findings();
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
     }
 
     private static Sighting firing(String fingerprint, String title) {
@@ -189,12 +166,12 @@ class FindingStoreTest {
     @Test
     void theLastChatLeavesInvestigationsOut() {
         assertEquals(Optional.empty(), findings.lastChat());
-        store.commit(new Exchange(ConversationIdentity.keyed("ops"), OptionalLong.empty(),
+        store.exchanges().commit(new Exchange(ConversationIdentity.keyed("ops"), OptionalLong.empty(),
                                   List.of(NewMessage.user(haia.llm.LlmMessage.user("hi"), MessageStatus.OK,
                                                           Optional.empty())), List.of()));
         Instant chatted = findings.lastChat().orElseThrow();
         clock.advance(Duration.ofMinutes(3));
-        store.commit(new Exchange(ConversationIdentity.keyed(FindingStore.CONVERSATION_PREFIX + "7"),
+        store.exchanges().commit(new Exchange(ConversationIdentity.keyed(FindingStore.CONVERSATION_PREFIX + "7"),
                                   OptionalLong.empty(), List.of(NewMessage.user(haia.llm.LlmMessage.user("alert"),
                                                                                MessageStatus.OK, Optional.empty())),
                                   List.of()));

@@ -248,8 +248,8 @@ public final class FakeGemini extends FakeUpstream {
         if (schema.path("type").isArray()) {
             problems.add(at + ".type: a single type (use nullable for null)");
         }
-        schema.path("properties").fields().forEachRemaining(f -> schema(problems, f.getValue(),
-                                                                        at + ".properties[" + f.getKey() + "]"));
+        schema.path("properties").properties().forEach(f -> schema(problems, f.getValue(),
+                                                                   at + ".properties[" + f.getKey() + "]"));
         if (schema.has("items")) {
             schema(problems, schema.get("items"), at + ".items");
         }

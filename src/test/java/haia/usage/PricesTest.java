@@ -1,6 +1,7 @@
 package haia.usage;
 
 import java.math.BigDecimal;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,12 +11,19 @@ import java.util.Optional;
 import haia.config.ConfigException;
 import haia.config.ConfigLoader;
 import haia.config.HaiaConfig;
+import haia.llm.ProviderDescriptor;
+import haia.llm.Providers;
 import haia.llm.Usage;
+import haia.llm.anthropic.AnthropicProvider;
+import haia.llm.gemini.GeminiProvider;
+import haia.llm.ollama.OllamaProvider;
+import haia.llm.openai.OpenAiProvider;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,26 +68,36 @@ class PricesTest {
     @Test
     void theBuiltInTableKnowsEachProvidersDefaultModelAndItsSnapshots() {
         for (String model : List.of("claude-haiku-4-5", "claude-haiku-4-5-20251001")) {
-            Price haiku = PriceTable.find("anthropic", model).orElseThrow().price();
+            Price haiku = Prices.builtIn("anthropic", model).orElseThrow();
             assertEquals(Price.anthropic(Rate.usdPerMillion("1"), Rate.usdPerMillion("5")), haiku, model);
         }
-        assertEquals(Rate.usdPerMillion("3"), PriceTable.find("anthropic", "claude-sonnet-4-5-20250929")
-                .orElseThrow().price().input());
-        assertEquals(Rate.usdPerMillion("25"), PriceTable.find("anthropic", "claude-opus-4-5-20251101")
-                .orElseThrow().price().output());
-        Price mini = PriceTable.find("openai", "gpt-4o-mini-2024-07-18").orElseThrow().price();
+        assertEquals(Rate.usdPerMillion("3"), Prices.builtIn("anthropic", "claude-sonnet-4-5-20250929")
+                .orElseThrow().input());
+        assertEquals(Rate.usdPerMillion("25"), Prices.builtIn("anthropic", "claude-opus-4-5-20251101")
+                .orElseThrow().output());
+        Price mini = Prices.builtIn("openai", "gpt-4o-mini-2024-07-18").orElseThrow();
         assertEquals(new Price(Rate.usdPerMillion("0.15"), Rate.usdPerMillion("0.6"), Rate.usdPerMillion("0.075"),
                                Rate.usdPerMillion("0.15")), mini);
-        assertEquals(Rate.usdPerMillion("2.5"), PriceTable.find("gemini", "models/gemini-2.5-flash")
-                .orElseThrow().price().output());
-        assertTrue(PriceTable.find("anthropic", "claude-3-opus-20240229").isEmpty());
-        assertTrue(PriceTable.find("openai", "claude-haiku-4-5").isEmpty(), "a price belongs to its provider");
-        // every default model of a paid provider is in the table (ConfigLoader's defaults)
-        for (Map.Entry<String, String> defaults : Map.of("anthropic", "claude-haiku-4-5-20251001",
-                                                         "openai", "gpt-4o-mini",
-                                                         "gemini", "gemini-2.5-flash").entrySet()) {
-            assertTrue(PriceTable.find(defaults.getKey(), defaults.getValue()).isPresent(), defaults.toString());
+        assertEquals(Rate.usdPerMillion("2.5"), Prices.builtIn("gemini", "models/gemini-2.5-flash")
+                .orElseThrow().output());
+        assertTrue(Prices.builtIn("anthropic", "claude-3-opus-20240229").isEmpty());
+        assertTrue(Prices.builtIn("openai", "claude-haiku-4-5").isEmpty(), "a price belongs to its provider");
+        // every paid provider's default model (the environment-only set-up's) has its price
+        for (ProviderDescriptor provider : Providers.ALL) {
+            if (!provider.local().test(provider.defaultBaseUrl())) {
+                assertTrue(provider.prices().find(provider.defaultModel()).isPresent(), provider.type());
+            }
         }
+    }
+
+    @Test
+    void eachProviderSaysWhichOfItsServersAreLocal() {
+        assertFalse(OpenAiProvider.DESCRIPTOR.local().test(URI.create("https://API.openai.com/v1")), "OpenAI bills");
+        assertTrue(OpenAiProvider.DESCRIPTOR.local().test(URI.create("http://desk.lan:8080/v1")), "llama.cpp at home");
+        assertTrue(OllamaProvider.DESCRIPTOR.local().test(OllamaProvider.DESCRIPTOR.defaultBaseUrl()));
+        assertFalse(AnthropicProvider.DESCRIPTOR.local().test(URI.create("http://127.0.0.1:8080")),
+                    "a proxy in front of Anthropic still bills");
+        assertFalse(GeminiProvider.DESCRIPTOR.local().test(GeminiProvider.DESCRIPTOR.defaultBaseUrl()));
     }
 
     private HaiaConfig load(String yaml) throws Exception {

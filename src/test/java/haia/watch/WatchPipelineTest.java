@@ -211,9 +211,10 @@ class WatchPipelineTest {
         Finding finding = store.findings().list(Optional.of(true), 10).getFirst();
         assertEquals(Optional.of("Node pve3 is offline since 03:11"), finding.summary());
         long investigation = finding.investigationId().orElseThrow();
-        assertTrue(store.find(ConversationIdentity.keyed(FindingStore.CONVERSATION_PREFIX + investigation))
+        assertTrue(store.conversations()
+                           .find(ConversationIdentity.keyed(FindingStore.CONVERSATION_PREFIX + investigation))
                            .isPresent(), "the loop is stored as a conversation of its own");
-        assertEquals(2, store.usage(Instant.EPOCH, Instant.now().plusSeconds(60), UsageGroup.By.MODEL)
+        assertEquals(2, store.ledger().usage(Instant.EPOCH, Instant.now().plusSeconds(60), UsageGroup.By.MODEL)
                 .getFirst().requests(), "both model calls are in the usage ledger");
 
         // Alertmanager repeats the firing alert: nothing new
@@ -352,6 +353,12 @@ class WatchPipelineTest {
         watch.accept(AlertPayloads.alertmanager(webhook("firing", "DiskFull", "nas")));
         await(() -> board.snapshot().open().size() == 1);
         settle();
+        List<LlmRequest> investigations = model.requests().stream()
+                .filter(r -> r.system().stream().anyMatch(s -> s.contains("investigating, in the background"))).toList();
+        assertFalse(investigations.isEmpty());
+        assertTrue(investigations.stream().noneMatch(r -> r.system().stream()
+                           .anyMatch(s -> s.startsWith("Since you last looked"))),
+                   "an investigation gets no briefing (Flow.Investigation): it has the alert, and nobody is looking");
         try (Connection raw = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("haia.db"));
              Statement sql = raw.createStatement()) {
             sql.execute("DROP TABLE findings");   // a chat that queried the findings would fail from here on

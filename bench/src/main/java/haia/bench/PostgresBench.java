@@ -124,8 +124,8 @@ final class PostgresBench {
                 int replicas = run.getKey().endsWith("2 replicas") ? 2 : 1;
                 List<Proc> haias = start(upstream, replicas, run.getValue(), "history-" + results.size());
                 try {
-                    LoadClient.Result r = bench.historyLoad(haias.stream().mapToInt(Proc::port).toArray(), conversations,
-                                                            bench.warm, bench.measure);
+                    LoadClient.Result r = new HistoryBench(bench).historyLoad(
+                            haias.stream().mapToInt(Proc::port).toArray(), conversations, bench.warm, bench.measure);
                     results.put(run.getKey(), r);
                     rows.add(List.of(run.getKey(), Report.num(r.throughput()), Report.ms(r.millis(0.5)),
                                      Report.ms(r.millis(0.9)), Report.ms(r.millis(0.99)), Integer.toString(r.errors())));
@@ -185,7 +185,7 @@ final class PostgresBench {
         try (Connection c = DriverManager.getConnection(env.get("HAIA_DB_URL") + "?reWriteBatchedInserts=true",
                                                         "haia", haiaPassword)) {
             c.setAutoCommit(false);
-            Bench.prefill(c, conversations, perConversation);
+            HistoryBench.prefill(c, conversations, perConversation);
             c.commit();
             c.setAutoCommit(true);
             try (Statement s = c.createStatement()) {

@@ -1,6 +1,5 @@
 package haia.llm.gemini;
 
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -97,9 +96,7 @@ final class GeminiSchema {
         }
         if (schema.path("properties").isObject()) {
             ObjectNode properties = out.putObject("properties");
-            Iterator<Map.Entry<String, JsonNode>> fields = schema.get("properties").fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
+            for (Map.Entry<String, JsonNode> field : schema.get("properties").properties()) {
                 properties.set(field.getKey(), convert(field.getValue(), root, depth + 1));
             }
         }
@@ -125,7 +122,7 @@ final class GeminiSchema {
                 }
             }
             if (anyOf.size() == 1 && !out.has("type")) {
-                anyOf.get(0).fields().forEachRemaining(f -> out.set(f.getKey(), f.getValue()));
+                anyOf.get(0).properties().forEach(f -> out.set(f.getKey(), f.getValue()));
             } else if (!anyOf.isEmpty()) {
                 out.set("anyOf", anyOf);
             }

@@ -8,6 +8,7 @@ import java.util.Optional;
 import haia.llm.Capability;
 import haia.llm.ProviderDescriptor;
 import haia.llm.ProviderOption;
+import haia.usage.ProviderPrices;
 
 /** A local model through Ollama's native chat API: how it is configured. */
 public final class OllamaProvider {
@@ -29,6 +30,8 @@ public final class OllamaProvider {
             // qwen3, gpt-oss): say so in the model's capabilities
             EnumSet.of(Capability.TOOLS, Capability.JSON),
             false,
+            ProviderPrices.NONE,
+            baseUrl -> true,   // models on the operator's own hardware: free (ollama.com's paid ones: priced in the YAML)
             OllamaProtocol::new);
 
     private OllamaProvider() {

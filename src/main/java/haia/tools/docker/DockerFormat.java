@@ -90,7 +90,7 @@ final class DockerFormat {
         }
         c.path("Mounts").forEach(m -> out.append("\n- mount ").append(m.path("Source").asText()).append(" -> ")
                 .append(m.path("Destination").asText()).append(m.path("RW").asBoolean(true) ? "" : " (read-only)"));
-        c.path("NetworkSettings").path("Ports").fields().forEachRemaining(p -> {
+        c.path("NetworkSettings").path("Ports").properties().forEach(p -> {
             if (p.getValue().isArray()) {
                 p.getValue().forEach(b -> out.append("\n- port ").append(b.path("HostIp").asText())
                         .append(':').append(b.path("HostPort").asText()).append(" -> ").append(p.getKey()));

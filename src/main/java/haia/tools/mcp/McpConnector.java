@@ -144,7 +144,7 @@ final class McpConnector {
                 .endpoint(endpoint)
                 .jsonMapper(McpJsonDefaults.getMapper())
                 .connectTimeout(Duration.ofSeconds(Math.max(1, Math.min(5, timeout.toSeconds()))))
-                .httpRequestCustomizer((request, method, uri, body, context) -> headers.forEach(request::header))
+                .addHttpRequestCustomizer((request, method, uri, body, context) -> headers.forEach(request::header))
                 .build();
     }
 }

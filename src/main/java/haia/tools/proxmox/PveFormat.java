@@ -153,7 +153,7 @@ final class PveFormat {
     static String ceph(JsonNode s) {
         JsonNode health = s.path("health");
         StringBuilder out = new StringBuilder("Ceph: ").append(health.path("status").asText("unknown"));
-        health.path("checks").fields().forEachRemaining(check -> {
+        health.path("checks").properties().forEach(check -> {
             JsonNode c = check.getValue();
             out.append("\n- ").append(check.getKey()).append(" (").append(c.path("severity").asText()).append("): ")
                     .append(c.path("summary").path("message").asText());

@@ -56,7 +56,7 @@ public class WindowQueryBenchmark {
             for (int c = 0; c < CONVERSATIONS; c++) {
                 ConversationIdentity identity = ConversationIdentity.keyed("jmh-" + c);
                 String question = "question " + e + " about pve" + c;
-                store.commit(new Exchange(identity, OptionalLong.empty(), List.of(
+                store.exchanges().commit(new Exchange(identity, OptionalLong.empty(), List.of(
                         NewMessage.user(LlmMessage.user(question), MessageStatus.OK, Optional.empty()),
                         NewMessage.text(LlmMessage.Role.ASSISTANT, "answer " + e + ": `qm status 10" + c + "`",
                                        MessageStatus.OK, Optional.of("haia"), Optional.of("stop"),
@@ -64,7 +64,7 @@ public class WindowQueryBenchmark {
             }
         }
         for (int c = 0; c < CONVERSATIONS; c++) {
-            conversationIds[c] = store.findId(ConversationIdentity.keyed("jmh-" + c)).orElseThrow();
+            conversationIds[c] = store.windows().findId(ConversationIdentity.keyed("jmh-" + c)).orElseThrow();
         }
     }
 
@@ -79,6 +79,6 @@ public class WindowQueryBenchmark {
     @Benchmark
     public List<LlmMessage> lastTwentyMessages() {
         long id = conversationIds[ThreadLocalRandom.current().nextInt(CONVERSATIONS)];
-        return store.window(id, OptionalLong.empty(), 20);
+        return store.windows().window(id, OptionalLong.empty(), 20);
     }
 }

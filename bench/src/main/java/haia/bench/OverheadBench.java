@@ -1,0 +1,77 @@
+package haia.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Scenario 1: non-streaming requests through HAIA against the same requests sent to the fast upstream directly,
+ * at concurrency 1, 16 and 64: what HAIA adds to latency, its throughput, its CPU per request and its memory.
+ */
+final class OverheadBench {
+
+    private final Bench bench;
+
+    OverheadBench(Bench bench) {
+        this.bench = bench;
+    }
+
+    void run() throws Exception {
+        Duration warmup = bench.warm;
+        Duration duration = bench.measure;
+        List<List<String>> rows = new ArrayList<>();
+        try (Proc upstream = bench.upstream(0, 8, 0)) {
+            Path db = bench.work.resolve("overhead/haia.db");
+            try (Proc haia = bench.haia(upstream, db, Map.of())) {
+                long idleRss = haia.rssBytes();
+                haia.resetPeakRss();
+                for (int concurrency : new int[] {1, 16, 64}) {
+                    LoadClient.Result direct = LoadClient.closedLoop(upstream.port(), concurrency, warmup, duration,
+                                                                     (c, s) -> Bench.directRequest(c, s, false));
+                    Duration cpuBefore = haia.cpu();
+                    LoadClient.Result viaHaia = LoadClient.closedLoop(haia.port(), concurrency, warmup, duration,
+                                                                      (c, s) -> Bench.haiaRequest(c, s, false));
+                    Duration cpu = haia.cpu().minus(cpuBefore);
+                    double addedP50 = viaHaia.millis(0.5) - direct.millis(0.5);
+                    double addedP99 = viaHaia.millis(0.99) - direct.millis(0.99);
+                    rows.add(List.of(Integer.toString(concurrency), "direct", Report.num(direct.throughput()),
+                                     Report.ms(direct.millis(0.5)), Report.ms(direct.millis(0.9)),
+                                     Report.ms(direct.millis(0.99)), Report.ms(direct.maxMillis()),
+                                     Integer.toString(direct.errors()), "", ""));
+                    rows.add(List.of(Integer.toString(concurrency), "HAIA", Report.num(viaHaia.throughput()),
+                                     Report.ms(viaHaia.millis(0.5)), Report.ms(viaHaia.millis(0.9)),
+                                     Report.ms(viaHaia.millis(0.99)), Report.ms(viaHaia.maxMillis()),
+                                     Integer.toString(viaHaia.errors()),
+                                     String.format(Locale.ROOT, "%s / %s (ratio %.2f)", Report.ms(addedP50),
+                                                   Report.ms(addedP99), viaHaia.throughput() / direct.throughput()),
+                                     String.format(Locale.ROOT, "%.2f s (%.0f µs/request)", cpu.toMillis() / 1000.0,
+                                                   cpu.toNanos() / 1000.0 / Math.max(1, viaHaia.count()))));
+                    if (concurrency == 16) {
+                        bench.report.verdict("overhead c16: HAIA adds ≤ 1 ms at p50", Report.ms(addedP50), addedP50 <= 1.0);
+                        bench.report.verdict("overhead c16: HAIA adds ≤ 5 ms at p99", Report.ms(addedP99), addedP99 <= 5.0);
+                    }
+                    if (concurrency == 64 || concurrency == 16) {
+                        bench.report.verdict("throughput c" + concurrency + " ≥ 2,000 requests/s (zero-latency upstream)",
+                                       Report.num(viaHaia.throughput()) + " requests/s",
+                                       viaHaia.throughput() >= 2000);
+                    }
+                    if (viaHaia.errors() > 0) {
+                        bench.report.verdict("overhead c" + concurrency + ": no errors", viaHaia.errors() + " errors", false);
+                    }
+                }
+                long peak = haia.peakRssBytes();
+                bench.report.section("1. Overhead (non-streaming, zero-latency upstream)",
+                               Report.table(List.of("concurrency", "target", "requests/s", "p50", "p90", "p99", "max",
+                                                    "errors", "HAIA adds p50 / p99 (throughput ratio)", "HAIA CPU"), rows)
+                                       + "\nEach request is a new user turn in one of `concurrency` conversations: HAIA"
+                                       + " parses it, reads the window, calls the upstream, stores the exchange in one"
+                                       + " transaction and maps the answer. HAIA RSS: " + Report.mb(idleRss)
+                                       + " before the runs, peak " + Report.mb(peak) + " during them.");
+                bench.report.verdict("RSS under scenario 1 (for reference)", Report.mb(peak), true);
+            }
+        }
+    }
+}

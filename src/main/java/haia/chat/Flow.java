@@ -1,0 +1,245 @@
+package haia.chat;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import haia.llm.LlmMessage;
+import haia.store.BilledCall;
+import haia.store.ConversationIdentity;
+import haia.store.WindowReads;
+import haia.store.WindowTail;
+
+/**
+ * How a request is answered and what it leaves behind: chosen once, in step 1, from the request and its headers
+ * ({@link ChatPipeline}'s {@code identify}). The steps that differ between flows are each flow's own:
+ * <pre>
+ *   flow            1 what the request adds           2 the window                            5 what is stored
+ *   Thread          the trailing user turn            the stored window, the turn appended     the exchange
+ *   Branch          the history aligned with the      the stored branch up to what the         the exchange, with what
+ *                   stored branch (HistoryAlignment)  request replaces, the turn appended     it supersedes or imports
+ *   ClientContext   the trailing user turn            all the client sent                      the ledger row only
+ *   TemporaryChat   the trailing user turn            the newest of what the chat sent         the ledger row only
+ *   Task            the trailing user turn            all the task's prompt (no persona)       the ledger row only
+ *   Investigation   the trailing user turn            the stored window, the turn appended     the exchange
+ * </pre>
+ * Thread, Branch and Investigation are {@link Stored} flows: their conversation is held from step 1 to step 5. An
+ * Investigation is chosen by its caller, HAIA's watch ({@link ChatPipeline#investigate}), never from a request.
+ */
+sealed interface Flow {
+
+    /** For the request log: where the context came from and where the exchange went. */
+    ChatPipeline.Memory memory();
+
+    /** An OpenWebUI background task: the task model, the persona only when configured so, no tools of HAIA's. */
+    default boolean task() {
+        return false;
+    }
+
+    /**
+     * Whether step 3 adds the watch's briefing ("since you last looked", {@link Briefing}): for the chats a user
+     * reads, not for a task or an investigation.
+     */
+    default boolean briefed() {
+        return !task();
+    }
+
+    /**
+     * The thread this request archives to start a fresh one, when it is that command (a {@link Thread}'s user sent
+     * {@value ChatPipeline#NEW_THREAD_COMMAND}): no model call then.
+     */
+    default Optional<ConversationIdentity> newThread(TurnPlan plan) {
+        return Optional.empty();
+    }
+
+    /** Step 1, once the conversation is held: what the request adds to it. */
+    default TurnPlan plan(ChatCommand command, WindowReads windows) {
+        return TurnPlan.newTurn(command.userTurn());
+    }
+
+    /** Step 2: the messages the model gets, {@code size} of them at least and growing by {@code step} (0: none). */
+    List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step);
+
+    /** Step 5: what the exchange leaves behind; the conversation's id when it is stored. */
+    default Optional<Long> persist(TurnPlan plan, ModelResult result, List<BilledCall> billed,
+                                   Persistence persistence) {
+        return persistence.ledgerOnly(billed);
+    }
+
+    /** A conversation kept in the store: its requests run one at a time, and each exchange is committed. */
+    sealed interface Stored extends Flow {
+
+        ConversationIdentity identity();
+
+        /** The stored conversation's id, when known. */
+        OptionalLong stored();
+
+        /** The flow once its conversation is held (a branch then looks up its stored id). */
+        default Stored held(WindowReads windows) {
+            return this;
+        }
+
+        @Override
+        default Optional<Long> persist(TurnPlan plan, ModelResult result, List<BilledCall> billed,
+                                       Persistence persistence) {
+            return persistence.commit(identity(), stored(), plan, result, billed);
+        }
+
+        /** The stored messages before the turn, and the turn, as the model gets them. */
+        static List<LlmMessage> window(WindowTail tail, TurnPlan plan, int size, int step) {
+            return Ageing.aged(ContextWindow.assemble(tail.messages(), tail.before(), plan.imports(),
+                                                      plan.userTurn(), size, step));
+        }
+    }
+
+    /**
+     * The default thread, or a thread keyed by HAIA's header from a client that sends only what is new: the stored
+     * window, the turn appended. The window is found by the conversation's identity (one query).
+     */
+    record Thread(ConversationIdentity identity) implements Stored {
+
+        @Override
+        public OptionalLong stored() {
+            return OptionalLong.empty();
+        }
+
+        @Override
+        public ChatPipeline.Memory memory() {
+            return ChatPipeline.Memory.THREAD;
+        }
+
+        /**
+         * {@value ChatPipeline#NEW_THREAD_COMMAND} alone as the user's message archives the thread and starts a fresh
+         * one: how OpenWebUI users without forwarded headers start over.
+         */
+        @Override
+        public Optional<ConversationIdentity> newThread(TurnPlan plan) {
+            boolean command = plan.userTurn().size() == 1
+                    && plan.userTurn().getFirst().textOnly()
+                    && plan.userTurn().getFirst().text().strip().equalsIgnoreCase(ChatPipeline.NEW_THREAD_COMMAND);
+            return command ? Optional.of(identity) : Optional.empty();
+        }
+
+        @Override
+        public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
+            return Stored.window(windows.tail(identity, size + step), plan, size, step);
+        }
+    }
+
+    /**
+     * A conversation whose client sends its whole branch with every request (OpenWebUI, or a client of HAIA's header
+     * that sends history): aligned with the stored branch, which needs the stored conversation's id.
+     */
+    record Branch(ConversationIdentity identity, OptionalLong stored) implements Stored {
+
+        Branch(ConversationIdentity identity) {
+            this(identity, OptionalLong.empty());
+        }
+
+        @Override
+        public ChatPipeline.Memory memory() {
+            return ChatPipeline.Memory.BRANCH;
+        }
+
+        @Override
+        public Branch held(WindowReads windows) {
+            return new Branch(identity, windows.findId(identity));
+        }
+
+        @Override
+        public TurnPlan plan(ChatCommand command, WindowReads windows) {
+            return HistoryAlignment.plan(HistoryAlignment.Mode.BRANCH,
+                                         stored.isPresent() ? windows.liveBranch(stored.getAsLong()) : List.of(),
+                                         command.history(), command.userTurn());
+        }
+
+        @Override
+        public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
+            WindowTail tail = stored.isPresent()
+                    ? windows.tail(stored.getAsLong(), plan.supersedeFrom(), size + step)
+                    : WindowTail.EMPTY;   // a conversation that does not exist yet
+            return Stored.window(tail, plan, size, step);
+        }
+    }
+
+    /**
+     * A request without a conversation header whose history is not the default thread's (few-shot examples, an SDK
+     * app's own turns): the model gets exactly what the client sent, nothing is stored.
+     */
+    record ClientContext() implements Flow {
+
+        @Override
+        public ChatPipeline.Memory memory() {
+            return ChatPipeline.Memory.CLIENT;
+        }
+
+        @Override
+        public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
+            return ContextWindow.clientContext(command.history(), plan.userTurn());
+        }
+    }
+
+    /**
+     * An OpenWebUI temporary chat: answered like any chat (persona, its own history as the window, the newest
+     * messages of it as in a stored chat), stored nowhere, as OpenWebUI stores nothing of it.
+     */
+    record TemporaryChat() implements Flow {
+
+        @Override
+        public ChatPipeline.Memory memory() {
+            return ChatPipeline.Memory.CLIENT;
+        }
+
+        @Override
+        public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
+            return Ageing.aged(ContextWindow.assemble(command.history(), 0, List.of(), plan.userTurn(), size, step));
+        }
+    }
+
+    /** An OpenWebUI background task (titles, tags, follow-ups): answered from its own prompt, nothing stored. */
+    record Task() implements Flow {
+
+        @Override
+        public ChatPipeline.Memory memory() {
+            return ChatPipeline.Memory.TASK;
+        }
+
+        @Override
+        public boolean task() {
+            return true;
+        }
+
+        @Override
+        public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
+            return ContextWindow.clientContext(command.history(), plan.userTurn());
+        }
+    }
+
+    /**
+     * An investigation of HAIA's watch: the watch's prompt and the alerts as the turn, in a conversation of its own
+     * ({@code haia-watch-<id>}) stored like a thread, so the whole agent loop can be read afterwards. No briefing: it
+     * carries the alerts themselves, and nobody is looking.
+     */
+    record Investigation(ConversationIdentity identity) implements Stored {
+
+        @Override
+        public OptionalLong stored() {
+            return OptionalLong.empty();
+        }
+
+        @Override
+        public ChatPipeline.Memory memory() {
+            return ChatPipeline.Memory.THREAD;
+        }
+
+        @Override
+        public boolean briefed() {
+            return false;
+        }
+
+        @Override
+        public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
+            return Stored.window(windows.tail(identity, size + step), plan, size, step);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package haia.store;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import io.helidon.dbclient.DbClient;
+
+/**
+ * The one database every part of the store works on: its {@link Dialect}, its pool ({@link DbClient}), its one
+ * {@link Writer}, the clock that dates rows, and whether writes currently fail. Reads and writes go through here, so
+ * a failure is always a {@link StoreException} saying what was being done, and {@code /health} sees every write.
+ */
+final class Database {
+
+    final Dialect dialect;
+    final DbClient db;
+    final Writer writer;
+    final Clock clock;
+    /** Why the last write failed, while no write has succeeded since (for {@code /health}). */
+    private volatile Optional<String> writeProblem = Optional.empty();
+
+    Database(Dialect dialect, DbClient db, Writer writer, Clock clock) {
+        this.dialect = dialect;
+        this.db = db;
+        this.writer = writer;
+        this.clock = clock;
+    }
+
+    Optional<String> writeProblem() {
+        return writeProblem;
+    }
+
+    <T> T read(String what, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (RuntimeException e) {
+            throw dialect.translate(what, e);
+        }
+    }
+
+    <T> T write(String what, Writer.Work<T> work) {
+        return write(what, writer::transaction, work);
+    }
+
+    /** How a write transaction is run: once, or retried through an outage. */
+    @FunctionalInterface
+    interface Transaction<T> {
+        T run(Writer.Work<T> work) throws SQLException;
+    }
+
+    <T> T write(String what, Transaction<T> transaction, Writer.Work<T> work) {
+        StoreException failure;
+        try {
+            T result = transaction.run(work);
+            writeProblem = Optional.empty();
+            return result;
+        } catch (SQLException e) {
+            failure = dialect.translate(what, new IllegalStateException(e.getMessage(), e));
+        } catch (RuntimeException e) {
+            failure = dialect.translate(what, e);
+        }
+        if (failure.unavailable()) {
+            writeProblem = Optional.of(failure.getMessage());
+        }
+        throw failure;
+    }
+}

@@ -1,0 +1,156 @@
+package haia.store;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+
+import haia.llm.LlmMessage;
+import haia.llm.Part;
+
+import io.helidon.dbclient.DbRow;
+
+/**
+ * The reads of the request path, before the model is called: which conversation, its live branch (for aligning a
+ * client's history), the context window, the pictures it shows. Each one round trip on a pooled connection, its cost
+ * independent of how long the conversation is.
+ */
+public final class WindowReads extends StorePart {
+
+    /**
+     * The hot query of every request. Pinned to the partial index of live messages: it walks backwards from the
+     * newest live message and stops after {@code limit} rows, so its cost does not depend on history size.
+     */
+    final String windowSql;
+    /** The same, up to a message that is being replaced (a regenerated reply). */
+    private final String windowBeforeSql;
+    /** The same window, found by the conversation's identity: one round trip for the common request (SQLite). */
+    final Optional<String> windowByIdentitySql;
+    private final String liveBranchSql;
+
+    WindowReads(Database database) {
+        super(database);
+        String live = dialect.indexedBy("messages_live");
+        // live_before: the live messages up to the window's newest, from the conversation's stored count (kept by
+        // commit), less the few from beforeId on where there is one (a regenerated reply); subqueries that do not
+        // depend on the row, so the database runs them once, in the same round trip as the window
+        String liveCount = "(SELECT live_count FROM conversations WHERE id = ?)";
+        String window = " FROM messages" + live + " WHERE conversation_id = ? AND " + LIVE
+                + " AND id < ? ORDER BY id DESC LIMIT ?";
+        this.windowSql = "SELECT role, content, parts, " + liveCount + " AS live_before" + window;
+        this.windowBeforeSql = "SELECT role, content, parts, " + liveCount + " - (SELECT count(*) FROM messages" + live
+                + " WHERE conversation_id = ? AND " + LIVE + " AND id >= ?) AS live_before" + window;
+        this.windowByIdentitySql = dialect.windowByIdentitySql(LIVE);
+        this.liveBranchSql = "SELECT id, role, content_hash FROM messages" + live
+                + " WHERE conversation_id = ? AND " + LIVE + " ORDER BY id";
+    }
+
+    /** The id of the live conversation with this identity (one indexed lookup: the request path uses this). */
+    public OptionalLong findId(ConversationIdentity identity) {
+        // named statements: for unnamed ones DbClient derives a name by hashing the SQL, on every call
+        return read("find conversation", () -> db.execute().createNamedGet("find-id", FIND_ID_SQL)
+                        .params(identity.kind().dbValue(), identity.key().orElse("")).execute()
+                .map(row -> OptionalLong.of(longOf(row, "id")))
+                .orElse(OptionalLong.empty()));
+    }
+
+    /** Role and content hash of every live message, oldest first (for aligning a client's history). */
+    public List<MessageKey> liveBranch(long conversationId) {
+        return read("read conversation branch", () -> {
+            try (Stream<DbRow> rows = db.execute().createNamedQuery("live-branch", liveBranchSql)
+                    .params(conversationId).execute()) {
+                return rows.map(row -> new MessageKey(
+                        longOf(row, "id"), role(row), longOf(row, "content_hash"))).toList();
+            }
+        });
+    }
+
+    /**
+     * The newest {@code limit} live messages, oldest first.
+     *
+     * @param beforeId only messages older than this id (the part of the branch a regenerate or edit keeps)
+     */
+    public List<LlmMessage> window(long conversationId, OptionalLong beforeId, int limit) {
+        return tail(conversationId, beforeId, limit).messages();
+    }
+
+    /** The newest {@code limit} live messages of the live conversation with this identity, oldest first. */
+    public List<LlmMessage> window(ConversationIdentity identity, int limit) {
+        return tail(identity, limit).messages();
+    }
+
+    /**
+     * The newest {@code limit} live messages before message {@code beforeId} (all of them when empty), and how many
+     * live messages come before those: one round trip, whose cost does not grow with the conversation.
+     */
+    public WindowTail tail(long conversationId, OptionalLong beforeId, int limit) {
+        return read("load context window", () -> {
+            try (Stream<DbRow> rows = beforeId.isEmpty()
+                    ? db.execute().createNamedQuery("window", windowSql)
+                            .params(conversationId, conversationId, Long.MAX_VALUE, limit).execute()
+                    : db.execute().createNamedQuery("window-before", windowBeforeSql)
+                            .params(conversationId, conversationId, beforeId.getAsLong(), conversationId,
+                                    beforeId.getAsLong(), limit).execute()) {
+                return tailOf(rows);
+            }
+        });
+    }
+
+    /** The same for the live conversation with this identity (empty when there is none). */
+    public WindowTail tail(ConversationIdentity identity, int limit) {
+        if (windowByIdentitySql.isEmpty()) {
+            OptionalLong id = findId(identity);
+            return id.isPresent() ? tail(id.getAsLong(), OptionalLong.empty(), limit) : WindowTail.EMPTY;
+        }
+        return read("load context window", () -> {
+            try (Stream<DbRow> rows = db.execute().createNamedQuery("window-by-identity", windowByIdentitySql.get())
+                    .params(identity.kind().dbValue(), identity.key().orElse(""), limit).execute()) {
+                return tailOf(rows);
+            }
+        });
+    }
+
+    /** Rows newest first, each carrying {@code live_before}: the live messages up to the newest of them. */
+    private WindowTail tailOf(Stream<DbRow> newestFirst) {
+        long[] liveUpToTail = {0};
+        List<LlmMessage> messages = new ArrayList<>(newestFirst
+                .map(row -> {
+                    liveUpToTail[0] = longOf(row, "live_before");
+                    return new LlmMessage(role(row), parts(row));
+                })
+                .toList());
+        Collections.reverse(messages);
+        return new WindowTail(messages, Math.max(0, liveUpToTail[0] - messages.size()));
+    }
+
+    /** A row's parts: its parts column when it has one, else its text (images stay references). */
+    private List<Part> parts(DbRow row) {
+        String parts = text(row, "parts");
+        return parts == null ? List.of(new Part.Text(text(row, "content"))) : PartsJson.read(parts);
+    }
+
+    /**
+     * The bytes of stored images, by id: the window's pictures it still shows, loaded after the window query (which
+     * reads references only).
+     */
+    public Map<Long, Part.Image.Inline> images(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        String marks = String.join(", ", Collections.nCopies(ids.size(), "?"));
+        return read("load images", () -> {
+            try (Stream<DbRow> rows = db.execute().query(
+                    "SELECT id, media_type, data FROM images WHERE id IN (" + marks + ")", ids.toArray())) {
+                Map<Long, Part.Image.Inline> images = new HashMap<>();
+                rows.forEach(row -> images.put(longOf(row, "id"), new Part.Image.Inline(
+                        row.column("media_type").get(String.class), row.column("data").get(byte[].class))));
+                return images;
+            }
+        });
+    }
+}
