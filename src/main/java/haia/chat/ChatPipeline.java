@@ -143,13 +143,14 @@ public final class ChatPipeline {
     }
 
     /**
-     * Runs an investigation of HAIA's watch through the pipeline ({@link Flow.Investigation}): the command names its
-     * conversation ({@code conversationKey}), where the whole agent loop is stored; the reply goes to {@code sink}.
+     * Runs an investigation of HAIA's watch through the pipeline, as a thread without the briefing
+     * ({@link Flow.Thread#investigation}): the command names its conversation ({@code conversationKey}), where the
+     * whole agent loop is stored; the reply goes to {@code sink}.
      */
     public Outcome investigate(ChatCommand command, ReplySink sink) {
         ConversationIdentity identity = command.hint().conversationKey().map(ConversationIdentity::keyed)
                 .orElseThrow(() -> new IllegalArgumentException("an investigation names its conversation"));
-        return handle(command, new Flow.Investigation(identity), models.resolve(command.model()), sink);
+        return handle(command, Flow.Thread.investigation(identity), models.resolve(command.model()), sink);
     }
 
     private Outcome handle(ChatCommand command, Flow flow, ModelRegistry.Route requested, ReplySink sink) {

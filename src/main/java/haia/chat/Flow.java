@@ -21,10 +21,10 @@ import haia.store.WindowTail;
  *   ClientContext   the trailing user turn            all the client sent                      the ledger row only
  *   TemporaryChat   the trailing user turn            the newest of what the chat sent         the ledger row only
  *   Task            the trailing user turn            all the task's prompt (no persona)       the ledger row only
- *   Investigation   the trailing user turn            the stored window, the turn appended     the exchange
  * </pre>
- * Thread, Branch and Investigation are {@link Stored} flows: their conversation is held from step 1 to step 5. An
- * Investigation is chosen by its caller, HAIA's watch ({@link ChatPipeline#investigate}), never from a request.
+ * Thread and Branch are {@link Stored} flows: their conversation is held from step 1 to step 5. An investigation of
+ * HAIA's watch is a Thread of its own without the briefing ({@link Thread#investigation}), chosen by its caller
+ * ({@link ChatPipeline#investigate}), never from a request.
  */
 sealed interface Flow {
 
@@ -96,7 +96,20 @@ sealed interface Flow {
      * The default thread, or a thread keyed by HAIA's header from a client that sends only what is new: the stored
      * window, the turn appended. The window is found by the conversation's identity (one query).
      */
-    record Thread(ConversationIdentity identity) implements Stored {
+    record Thread(ConversationIdentity identity, boolean briefed) implements Stored {
+
+        Thread(ConversationIdentity identity) {
+            this(identity, true);
+        }
+
+        /**
+         * An investigation of HAIA's watch: the watch's prompt and the alerts as the turn, in a conversation of its
+         * own ({@code haia-watch-<id>}), so the whole agent loop can be read afterwards; no briefing, as it carries
+         * the alerts themselves and nobody is looking.
+         */
+        static Thread investigation(ConversationIdentity identity) {
+            return new Thread(identity, false);
+        }
 
         @Override
         public OptionalLong stored() {
@@ -212,34 +225,6 @@ sealed interface Flow {
         @Override
         public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
             return ContextWindow.clientContext(command.history(), plan.userTurn());
-        }
-    }
-
-    /**
-     * An investigation of HAIA's watch: the watch's prompt and the alerts as the turn, in a conversation of its own
-     * ({@code haia-watch-<id>}) stored like a thread, so the whole agent loop can be read afterwards. No briefing: it
-     * carries the alerts themselves, and nobody is looking.
-     */
-    record Investigation(ConversationIdentity identity) implements Stored {
-
-        @Override
-        public OptionalLong stored() {
-            return OptionalLong.empty();
-        }
-
-        @Override
-        public ChatPipeline.Memory memory() {
-            return ChatPipeline.Memory.THREAD;
-        }
-
-        @Override
-        public boolean briefed() {
-            return false;
-        }
-
-        @Override
-        public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
-            return Stored.window(windows.tail(identity, size + step), plan, size, step);
         }
     }
 }

@@ -358,7 +358,7 @@ class WatchPipelineTest {
         assertFalse(investigations.isEmpty());
         assertTrue(investigations.stream().noneMatch(r -> r.system().stream()
                            .anyMatch(s -> s.startsWith("Since you last looked"))),
-                   "an investigation gets no briefing (Flow.Investigation): it has the alert, and nobody is looking");
+                   "an investigation gets no briefing (Flow.Thread.investigation): it has the alert, and nobody is looking");
         try (Connection raw = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("haia.db"));
              Statement sql = raw.createStatement()) {
             sql.execute("DROP TABLE findings");   // a chat that queried the findings would fail from here on
