@@ -32,6 +32,7 @@ import haia.api.ModelsService;
 import haia.api.RequestLogFilter;
 import haia.api.TransportErrors;
 import haia.api.UsageService;
+import haia.api.WatchService;
 import haia.chat.ChatPipeline;
 import haia.chat.MemoryBudget;
 import haia.chat.Persona;
@@ -51,8 +52,8 @@ import haia.observe.ShutdownHealthCheck;
 import haia.observe.ToolsHealthCheck;
 import haia.store.ConversationStore;
 import haia.tools.ToolCatalog;
-import haia.tools.ToolSources;
 import haia.usage.Prices;
+import haia.watch.Watching;
 
 import io.helidon.common.Weighted;
 import io.helidon.common.socket.SocketOptions;
@@ -97,6 +98,7 @@ public final class Haia implements AutoCloseable {
     private final MemoryBudget memory;
     /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers), which the pipeline's agent loop offers the models. */
     private final ToolCatalog tools;
+    private final Watching watching;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Haia(HaiaConfig config, Clock clock) {
@@ -152,12 +154,14 @@ public final class Haia implements AutoCloseable {
         models.all().forEach(route -> metrics.modelTokensGauges(route.provider(), route.id(),
                                                                 () -> models.measure(route).tokensPerCharacter(),
                                                                 () -> models.measure(route).context().orElse(0)));
-        this.tools = ToolSources.catalog(config.tools(), redactor::redact, clock, metrics::toolCall);
         this.store = ConversationStore.open(config.store(), clock);
         metrics.poolGauges(store::poolStats);
+        this.watching = Watching.of(config, store.findings(), metrics, redactor, clock);
+        this.tools = watching.catalog(metrics::toolCall);
         Prices prices = Prices.of(config);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, prices,
-                                         memory, clock);
+                                         memory, watching.briefing(), clock);
+        watching.attach(pipeline, models);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
                 + " " + store.location() + "; models: " + models.describe() + "; prices: " + prices.describe());
         prices.warnings(config).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
@@ -251,6 +255,7 @@ public final class Haia implements AutoCloseable {
         WebServer server = configure(WebServer.builder()).build().start();
         Thread.ofVirtual().name("haia-provider-check").start(this::checkProviders);
         tools.start();   // connects MCP servers and checks the built-in sources in the background
+        watching.start();
         return server;
     }
 
@@ -301,7 +306,8 @@ public final class Haia implements AutoCloseable {
                                                     clock),
                          new ModelsService(models),
                          new ConversationsService(store.conversations()),
-                         new UsageService(store.ledger()))
+                         new UsageService(store.ledger()),
+                         new WatchService(watching.watch(), store.findings(), config.server().maxBodyBytes()))
                 .error(Throwable.class, new ErrorResponder(errors, connections));
     }
 
@@ -346,6 +352,10 @@ public final class Haia implements AutoCloseable {
         return tools;
     }
 
+    public Watching watching() {
+        return watching;
+    }
+
     /**
      * Graceful stop: refuse new requests and let every request already accepted finish (queued ones and retries
      * included: the upstream clients and the database stay open) within the grace period. Requests still running
@@ -377,6 +387,7 @@ public final class Haia implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             timers.shutdownNow();
+            watching.close();
             clients.forEach(ResilientLlmClient::close);
             tools.close();
             store.close();

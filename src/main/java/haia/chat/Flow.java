@@ -22,7 +22,9 @@ import haia.store.WindowTail;
  *   TemporaryChat   the trailing user turn            the newest of what the chat sent         the ledger row only
  *   Task            the trailing user turn            all the task's prompt (no persona)       the ledger row only
  * </pre>
- * Thread and Branch are {@link Stored} flows: their conversation is held from step 1 to step 5.
+ * Thread and Branch are {@link Stored} flows: their conversation is held from step 1 to step 5. An investigation of
+ * HAIA's watch is a Thread of its own without the briefing ({@link Thread#investigation}), chosen by its caller
+ * ({@link ChatPipeline#investigate}), never from a request.
  */
 sealed interface Flow {
 
@@ -32,6 +34,14 @@ sealed interface Flow {
     /** An OpenWebUI background task: the task model, the persona only when configured so, no tools of HAIA's. */
     default boolean task() {
         return false;
+    }
+
+    /**
+     * Whether step 3 adds the watch's briefing ("since you last looked", {@link Briefing}): for the chats a user
+     * reads, not for a task or an investigation.
+     */
+    default boolean briefed() {
+        return !task();
     }
 
     /**
@@ -86,7 +96,20 @@ sealed interface Flow {
      * The default thread, or a thread keyed by HAIA's header from a client that sends only what is new: the stored
      * window, the turn appended. The window is found by the conversation's identity (one query).
      */
-    record Thread(ConversationIdentity identity) implements Stored {
+    record Thread(ConversationIdentity identity, boolean briefed) implements Stored {
+
+        Thread(ConversationIdentity identity) {
+            this(identity, true);
+        }
+
+        /**
+         * An investigation of HAIA's watch: the watch's prompt and the alerts as the turn, in a conversation of its
+         * own ({@code haia-watch-<id>}), so the whole agent loop can be read afterwards; no briefing, as it carries
+         * the alerts themselves and nobody is looking.
+         */
+        static Thread investigation(ConversationIdentity identity) {
+            return new Thread(identity, false);
+        }
 
         @Override
         public OptionalLong stored() {

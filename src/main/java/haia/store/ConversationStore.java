@@ -11,7 +11,8 @@ import io.helidon.dbclient.DbClient;
 
 /**
  * HAIA's database, opened: SQLite (the embedded default) or PostgreSQL (several replicas on one server), migrated,
- * with its parts ({@link #windows()}, {@link #exchanges()}, {@link #conversations()}, {@link #ledger()}) built on it.
+ * with its parts ({@link #windows()}, {@link #exchanges()}, {@link #conversations()}, {@link #ledger()},
+ * {@link #findings()}) built on it.
  * It opens and closes the database and says how it is (dialect, location, pool, whether writes fail); what is read
  * and written is the parts' (see the package documentation).
  */
@@ -26,6 +27,7 @@ public final class ConversationStore implements AutoCloseable {
     private final Exchanges exchanges;
     private final ConversationQueries conversations;
     private final Ledger ledger;
+    private final FindingStore findings;
 
     private ConversationStore(Dialect dialect, DbClient db, Writer writer, ConversationLeases leases, Clock clock) {
         this.dialect = dialect;
@@ -37,6 +39,7 @@ public final class ConversationStore implements AutoCloseable {
         this.exchanges = new Exchanges(database, leases);
         this.conversations = new ConversationQueries(database);
         this.ledger = new Ledger(database);
+        this.findings = new FindingStore(database);
     }
 
     /** Opens the SQLite database at {@code dbPath} (creating it when missing) and brings its schema up to date. */
@@ -115,6 +118,11 @@ public final class ConversationStore implements AutoCloseable {
     /** The usage ledger of billed model calls. */
     public Ledger ledger() {
         return ledger;
+    }
+
+    /** The watch's findings and their investigations. */
+    public FindingStore findings() {
+        return findings;
     }
 
     /** The SQLite database file; empty on PostgreSQL. */

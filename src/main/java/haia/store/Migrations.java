@@ -27,7 +27,8 @@ final class Migrations {
             "V2__parts.sql",
             "V3__model_calls.sql",
             "V4__live_count.sql",
-            "V5__estimated_usage.sql");
+            "V5__estimated_usage.sql",
+            "V6__findings.sql");
 
     private static final System.Logger LOG = System.getLogger(Migrations.class.getName());
 
