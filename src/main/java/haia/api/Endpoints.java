@@ -44,13 +44,16 @@ final class Endpoints {
             new Endpoint(Method.GET, "/v1/conversations/{id}/messages"),
             new Endpoint(Method.GET, "/v1/conversations/{id}/export"),
             new Endpoint(Method.GET, "/v1/usage"),
+            new Endpoint(Method.POST, "/v1/alerts"),
+            new Endpoint(Method.POST, "/v1/alerts/alertmanager"),
+            new Endpoint(Method.GET, "/v1/findings"),
+            new Endpoint(Method.GET, "/v1/findings/{id}"),
             new Endpoint(Method.GET, "/health"),
             new Endpoint(Method.GET, "/metrics"));
 
     /** What the 404 message lists: the endpoints a client is most likely looking for. */
     static final String SERVED = "POST /v1/chat/completions, /v1/responses, GET /v1/models, /v1/conversations,"
-            + " GET /v1/usage,"
-            + " GET /health and GET /metrics";
+            + " GET /v1/usage, POST /v1/alerts, GET /v1/findings, GET /health and GET /metrics";
 
     private Endpoints() {
     }

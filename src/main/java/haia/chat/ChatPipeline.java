@@ -88,17 +88,20 @@ public final class ChatPipeline {
                         Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
                         Prices prices, Clock clock) {
         this(store, models, personas, defaultPersona, config, tools, metrics, prices,
-             new MemoryBudget(MemoryBudget.defaultBytes(), config.resilience().queueTimeout()), clock);
+             new MemoryBudget(MemoryBudget.defaultBytes(), config.resilience().queueTimeout()), Briefing.NONE, clock);
     }
 
-    /** @param memory what requests may hold in bodies and fetched pictures, shared with the HTTP layer */
+    /**
+     * @param memory   what requests may hold in bodies and fetched pictures, shared with the HTTP layer
+     * @param briefing what the watch tells the next chat (step 3's last system block)
+     */
     public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
                         Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
-                        Prices prices, MemoryBudget memory, Clock clock) {
+                        Prices prices, MemoryBudget memory, Briefing briefing, Clock clock) {
         this.windows = store.windows();
         this.conversations = store.conversations();
         this.models = models;
-        this.prompt = new Prompt(personas, defaultPersona, config, windows, models, clock);
+        this.prompt = new Prompt(personas, defaultPersona, config, windows, models, briefing, clock);
         this.imageUrls = new ImageUrls(config.chat().imageFetch(), config.chat().maxImageBytes(), memory);
         this.chat = config.chat();
         this.tasks = config.tasks();
@@ -138,7 +141,21 @@ public final class ChatPipeline {
      */
     public Outcome handle(ChatCommand command, ReplySink sink) {
         ModelRegistry.Route requested = models.resolve(command.model());
-        Flow flow = identify(command, requested);                                         // 1
+        return handle(command, identify(command, requested), requested, sink);             // 1
+    }
+
+    /**
+     * Runs an investigation of HAIA's watch through the pipeline, as a thread without the briefing
+     * ({@link Flow.Thread#investigation}): the command names its conversation ({@code conversationKey}), where the
+     * whole agent loop is stored; the reply goes to {@code sink}.
+     */
+    public Outcome investigate(ChatCommand command, ReplySink sink) {
+        ConversationIdentity identity = command.hint().conversationKey().map(ConversationIdentity::keyed)
+                .orElseThrow(() -> new IllegalArgumentException("an investigation names its conversation"));
+        return handle(command, Flow.Thread.investigation(identity), models.resolve(command.model()), sink);
+    }
+
+    private Outcome handle(ChatCommand command, Flow flow, ModelRegistry.Route requested, ReplySink sink) {
         Cancellation.Child request = running.child();
         try {
             Cancellation cancellation = request.cancellation();
@@ -186,7 +203,7 @@ public final class ChatPipeline {
         }
         List<LlmMessage> window = flow.window(command, plan, windows, windowSize(route),   // 2
                                               chat.promptCache() ? chat.contextStep() : 0);
-        Prompt.Built built = prompt.request(command, flow.task(), route, window,            // 3
+        Prompt.Built built = prompt.request(command, flow, route, window,                   // 3
                                             agent.offer(command.generation().tools(), route, flow.task()), images);
         List<ModelResult.Answered> calls = new ArrayList<>();   // every model call a provider answered (and billed)
         ModelResult result = cancellation.isCancelled()                                     // 4: nobody to answer

@@ -29,7 +29,9 @@ import haia.store.WindowTail;
  * </pre>
  * Thread, Branch and StoredResponse are {@link Stored} flows: their conversation is held from step 1 to step 5. A
  * Responses API request from a client that names its conversation by header takes that conversation's flow; its
- * response's record is stored with the exchange all the same ({@link Persistence#commit}).
+ * response's record is stored with the exchange all the same ({@link Persistence#commit}). An investigation of
+ * HAIA's watch is a Thread of its own without the briefing ({@link Thread#investigation}), chosen by its caller
+ * ({@link ChatPipeline#investigate}), never from a request.
  */
 sealed interface Flow {
 
@@ -39,6 +41,14 @@ sealed interface Flow {
     /** An OpenWebUI background task: the task model, the persona only when configured so, no tools of HAIA's. */
     default boolean task() {
         return false;
+    }
+
+    /**
+     * Whether step 3 adds the watch's briefing ("since you last looked", {@link Briefing}): for the chats a user
+     * reads, not for a task or an investigation.
+     */
+    default boolean briefed() {
+        return !task();
     }
 
     /**
@@ -94,7 +104,20 @@ sealed interface Flow {
      * The default thread, or a thread keyed by HAIA's header from a client that sends only what is new: the stored
      * window, the turn appended. The window is found by the conversation's identity (one query).
      */
-    record Thread(ConversationIdentity identity) implements Stored {
+    record Thread(ConversationIdentity identity, boolean briefed) implements Stored {
+
+        Thread(ConversationIdentity identity) {
+            this(identity, true);
+        }
+
+        /**
+         * An investigation of HAIA's watch: the watch's prompt and the alerts as the turn, in a conversation of its
+         * own ({@code haia-watch-<id>}), so the whole agent loop can be read afterwards; no briefing, as it carries
+         * the alerts themselves and nobody is looking.
+         */
+        static Thread investigation(ConversationIdentity identity) {
+            return new Thread(identity, false);
+        }
 
         @Override
         public OptionalLong stored() {

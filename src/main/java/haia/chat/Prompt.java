@@ -37,16 +37,18 @@ final class Prompt {
     private final HaiaConfig.Tasks tasks;
     private final WindowReads windows;
     private final ModelRegistry models;
+    private final Briefing briefing;
     private final Clock clock;
 
     Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, WindowReads windows,
-           ModelRegistry models, Clock clock) {
+           ModelRegistry models, Briefing briefing, Clock clock) {
         this.personas = Map.copyOf(personas);
         this.defaultPersona = defaultPersona;
         this.chat = config.chat();
         this.tasks = config.tasks();
         this.windows = windows;
         this.models = models;
+        this.briefing = briefing;
         this.clock = clock;
     }
 
@@ -61,8 +63,9 @@ final class Prompt {
      * @param tools  what the request offers: the client's tools, and HAIA's when the agent loop offers them
      * @param images the pictures fetched by URL for this request before it took its conversation
      */
-    Built request(ChatCommand command, boolean task, ModelRegistry.Route route, List<LlmMessage> window,
+    Built request(ChatCommand command, Flow flow, ModelRegistry.Route route, List<LlmMessage> window,
                   haia.llm.ToolUse tools, FetchedImages images) {
+        boolean task = flow.task();
         ChatCommand.Generation generation = command.generation();
         refuseWhatTheModelCannot(command, route);
         List<LlmMessage> shaped = window;
@@ -73,7 +76,7 @@ final class Prompt {
             shaped = ToolHistory.asText(shaped);
         }
         HaiaConfig.Model settings = route.settings();
-        List<String> system = system(command, task, route);
+        List<String> system = system(command, flow, route);
         int asked = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
         TokenBudget.Budget budget = TokenBudget.Budget.of(budget(route), asked, models.measure(route));
         List<String> notes = List.of();
@@ -159,14 +162,21 @@ final class Prompt {
                 + " to its capabilities (models[].capabilities in the YAML, or HAIA_CAPABILITIES)");
     }
 
-    /** The persona first (unless a task asks for none), then the client's own system texts, each its own block. */
-    private List<String> system(ChatCommand command, boolean task, ModelRegistry.Route route) {
-        List<String> blocks = new ArrayList<>(command.system().size() + 1);
-        if (!task || tasks.persona()) {
+    /**
+     * The persona first (unless a task asks for none), then the client's own system texts, each its own block, then
+     * for a flow the user reads ({@link Flow#briefed()}: not a task, not an investigation) the briefing, last: what
+     * changes from one request to the next comes after what does not (see {@link Briefing}).
+     */
+    private List<String> system(ChatCommand command, Flow flow, ModelRegistry.Route route) {
+        List<String> blocks = new ArrayList<>(command.system().size() + 2);
+        if (!flow.task() || tasks.persona()) {
             Persona persona = personas.getOrDefault(route.id(), defaultPersona);
             blocks.add(persona.render(LocalDate.now(clock.withZone(ZoneId.systemDefault()))));
         }
         blocks.addAll(command.system());
+        if (flow.briefed()) {
+            briefing.forRequest(command).ifPresent(blocks::add);
+        }
         return blocks;
     }
 

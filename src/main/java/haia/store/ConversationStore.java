@@ -12,7 +12,7 @@ import io.helidon.dbclient.DbClient;
 /**
  * HAIA's database, opened: SQLite (the embedded default) or PostgreSQL (several replicas on one server), migrated,
  * with its parts ({@link #windows()}, {@link #exchanges()}, {@link #conversations()}, {@link #ledger()},
- * {@link #responses()}) built on it.
+ * {@link #findings()}, {@link #responses()}) built on it.
  * It opens and closes the database and says how it is (dialect, location, pool, whether writes fail); what is read
  * and written is the parts' (see the package documentation).
  */
@@ -28,6 +28,7 @@ public final class ConversationStore implements AutoCloseable {
     private final ConversationQueries conversations;
     private final Ledger ledger;
     private final ResponseStore responses;
+    private final FindingStore findings;
 
     private ConversationStore(Dialect dialect, DbClient db, Writer writer, ConversationLeases leases, Clock clock) {
         this.dialect = dialect;
@@ -40,6 +41,7 @@ public final class ConversationStore implements AutoCloseable {
         this.conversations = new ConversationQueries(database);
         this.ledger = new Ledger(database);
         this.responses = new ResponseStore(database, conversations);
+        this.findings = new FindingStore(database);
     }
 
     /** Opens the SQLite database at {@code dbPath} (creating it when missing) and brings its schema up to date. */
@@ -123,6 +125,11 @@ public final class ConversationStore implements AutoCloseable {
     /** The Responses API's stored responses, which are exchanges of this store's conversations. */
     public ResponseStore responses() {
         return responses;
+    }
+
+    /** The watch's findings and their investigations. */
+    public FindingStore findings() {
+        return findings;
     }
 
     /** The SQLite database file; empty on PostgreSQL. */

@@ -28,6 +28,7 @@ final class Migrations {
             "V3__model_calls.sql",
             "V4__live_count.sql",
             "V5__estimated_usage.sql",
+            "V6__findings.sql",
             "V7__responses.sql");
 
     /** The schema version a migration file brings the database to. */

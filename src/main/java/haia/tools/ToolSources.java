@@ -26,9 +26,16 @@ public final class ToolSources {
     /** The catalog, telling {@code listener} of every call (HAIA's metrics). */
     public static ToolCatalog catalog(ToolsConfig config, UnaryOperator<String> redactor, Clock clock,
                                       ToolCatalog.CallListener listener) {
+        return catalog(config, List.of(), redactor, clock, listener);
+    }
+
+    /** @param more sources of HAIA's own beyond the configured ones (Prometheus, the watch), after the built-ins */
+    public static ToolCatalog catalog(ToolsConfig config, List<ToolSource> more, UnaryOperator<String> redactor,
+                                      Clock clock, ToolCatalog.CallListener listener) {
         List<ToolSource> sources = new ArrayList<>();
         config.proxmox().ifPresent(p -> sources.add(new ProxmoxTools(new PveClient(p, config.timeout()))));
         config.docker().ifPresent(d -> sources.add(new DockerTools(new DockerClient(d.socket(), config.timeout()))));
+        sources.addAll(more);
         config.mcpServers().forEach(s -> sources.add(new McpServerSource(s, config.timeout(), config.mcpRetry())));
         return new ToolCatalog(sources, config.timeout(), config.maxOutputChars(), redactor, clock, listener);
     }
