@@ -26,6 +26,7 @@ import haia.api.ClientConnections;
 import haia.api.Drain;
 import haia.api.ChatCompletionsService;
 import haia.api.ConversationsService;
+import haia.api.ResponsesService;
 import haia.api.ErrorMapper;
 import haia.api.ErrorResponder;
 import haia.api.ModelsService;
@@ -40,7 +41,6 @@ import haia.config.HaiaConfig;
 import haia.json.Jackson;
 import haia.llm.ErrorCategory;
 import haia.llm.LlmClient;
-import haia.llm.LlmException;
 import haia.llm.ModelRegistry;
 import haia.llm.Providers;
 import haia.llm.ResilientLlmClient;
@@ -259,40 +259,9 @@ public final class Haia implements AutoCloseable {
         return server;
     }
 
-    /**
-     * Asks each provider, once, whether it is reachable, accepts HAIA's key and has the configured model (Anthropic
-     * and Gemini look the model up, OpenAI-compatible servers list theirs, Ollama lists its pulled models), and logs
-     * one warning per problem naming the setting to fix. The answers also seed {@code /health}'s provider
-     * reachability. Problems are warnings, not start-up failures: a GPU box may boot after HAIA.
-     *
-     * @return the warnings logged
-     */
+    /** Asks each provider, once, whether it works as configured ({@link ProviderChecks}); logs and returns the warnings. */
     public List<String> checkProviders() {
-        List<String> warnings = new ArrayList<>();
-        for (ModelRegistry.Route route : models.all()) {
-            String model = "Model '" + route.id() + "' (provider " + route.provider() + ")";
-            HaiaConfig.Provider provider = config.providers().get(route.settings().provider());
-            try {
-                route.client().modelProblem(route.upstreamModel()).ifPresent(problem -> warnings.add(
-                        model + ": " + problem));
-                // the model's real context, where its server says: the token budget plans within it
-                route.client().contextTokens(route.upstreamModel()).ifPresent(found -> models.tokens().context(
-                        route.provider(), route.upstreamModel(), found.tokens(), "said by its server: "
-                                + found.source()));
-            } catch (LlmException e) {
-                String fix = switch (e.category()) {
-                    case AUTHENTICATION -> " Check " + provider.keySetting() + ".";
-                    case PROTOCOL -> " Check " + provider.urlSetting() + " and the provider's type.";
-                    case UNAVAILABLE, TIMEOUT -> " Check " + provider.urlSetting()
-                            + "; HAIA tries again with each chat (a model host may boot after HAIA).";
-                    default -> "";
-                };
-                warnings.add(model + " cannot be checked: " + redactor.redact(e.getMessage())
-                                     + ". Chats with it fail until this is fixed." + fix);
-            }
-        }
-        warnings.forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
-        return warnings;
+        return ProviderChecks.run(models, config, redactor);
     }
 
     void routing(HttpRouting.Builder routing) {
@@ -301,9 +270,12 @@ public final class Haia implements AutoCloseable {
                 .addFilter(drain)
                 .addFilter(new AccessFilter(config.security().apiKey(), config.security().metricsRequireKey(),
                                             connections));
+        ChatCompletionsService chat = new ChatCompletionsService(pipeline, config, errors, metrics, timers,
+                                                                 connections, memory, clock);
         routing.register("/v1",
-                         new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, memory,
-                                                    clock),
+                         chat,
+                         new ResponsesService(pipeline, store.responses(), store.windows(), config, errors, metrics,
+                                              timers, connections, memory, chat, clock),
                          new ModelsService(models),
                          new ConversationsService(store.conversations()),
                          new UsageService(store.ledger()),

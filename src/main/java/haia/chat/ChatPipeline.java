@@ -45,8 +45,8 @@ import haia.usage.Prices;
  * user's message is kept (as failed), and a reply its client never received does not enter the window.
  *
  * <p>The flow is chosen once, in step 1: a continuous thread, a branch its client sends whole, the client's own
- * context, a temporary chat or a background task ({@link Flow}). Steps 1, 2 and 5 ask the flow; the others are the
- * same for every request.
+ * context, a temporary chat, a background task, or a Responses API response chain ({@link Flow}). Steps 1, 2 and 5
+ * ask the flow; the others are the same for every request.
  */
 public final class ChatPipeline {
 
@@ -124,7 +124,9 @@ public final class ChatPipeline {
         /** A request answered from its own history, nothing stored (no conversation header, a temporary chat). */
         CLIENT,
         /** An OpenWebUI background task: answered from its own prompt, nothing stored. */
-        TASK
+        TASK,
+        /** A stored Responses API response: a new conversation, or the one of the response it continues. */
+        RESPONSES
     }
 
     /** What one request did, for the request log. */
@@ -169,8 +171,8 @@ public final class ChatPipeline {
                 if (held.isEmpty()) {
                     // stopped while waiting for the conversation: the user's message is kept, nothing else happens
                     ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
-                    Optional<Long> id = stored.persist(TurnPlan.newTurn(command.userTurn()), stopped, List.of(),
-                                                       persistence);
+                    Optional<Long> id = stored.persist(command, TurnPlan.newTurn(command.userTurn()), stopped,
+                                                       List.of(), persistence);
                     return respond(stopped, sink, id, stored.memory(), List.of());
                 }
                 try (ConversationLocks.Held ignored = held.get()) {
@@ -209,8 +211,8 @@ public final class ChatPipeline {
                 : agent.run(route, built.request(), sink, cancellation, calls);
         List<BilledCall> billed = billed(calls);   // every model call, whether or not anyone receives the reply
         result = received(result, cancellation);
-        Optional<Long> conversationId = flow.persist(plan, result, billed, persistence);   // 5
-        return respond(result, sink, conversationId, flow.memory(), built.notes());        // 6
+        Optional<Long> conversationId = flow.persist(command, plan, result, billed, persistence);  // 5
+        return respond(result, sink, conversationId, flow.memory(), built.notes());                // 6
     }
 
     /**
@@ -247,6 +249,10 @@ public final class ChatPipeline {
 
     /** The request's flow: which conversation it belongs to, if any, and how its client talks. */
     private Flow identify(ChatCommand command, ModelRegistry.Route requested) {
+        Optional<ResponseTurn> chain = command.response().filter(r -> !r.byHeaders());
+        if (chain.isPresent()) {
+            return Flow.Responses.of(chain.get());   // a Responses API request whose memory is its response chain
+        }
         if (isTask(command)) {
             return new Flow.Task();
         }
@@ -268,6 +274,8 @@ public final class ChatPipeline {
             case OPENWEBUI -> new Flow.Branch(identity);
             // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
             case KEYED -> command.history().isEmpty() ? new Flow.Thread(identity) : new Flow.Branch(identity);
+            // named by a response chain only, which a request names by previous_response_id (above)
+            case RESPONSES -> throw new IllegalStateException("no header names a Responses API conversation");
         };
     }
 

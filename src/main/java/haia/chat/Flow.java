@@ -7,6 +7,7 @@ import java.util.OptionalLong;
 import haia.llm.LlmMessage;
 import haia.store.BilledCall;
 import haia.store.ConversationIdentity;
+import haia.store.ResponseStore;
 import haia.store.WindowReads;
 import haia.store.WindowTail;
 
@@ -21,8 +22,14 @@ import haia.store.WindowTail;
  *   ClientContext   the trailing user turn            all the client sent                      the ledger row only
  *   TemporaryChat   the trailing user turn            the newest of what the chat sent         the ledger row only
  *   Task            the trailing user turn            all the task's prompt (no persona)       the ledger row only
+ *   StoredResponse  the input (its history imported)  the chain's conversation up to the      the exchange and the
+ *                   after the response it continues   response it continues, the turn          response's record
+ *                                                     appended (a first response: its input)
+ *   UnstoredResponse  as StoredResponse               as StoredResponse                       the ledger row only
  * </pre>
- * Thread and Branch are {@link Stored} flows: their conversation is held from step 1 to step 5. An investigation of
+ * Thread, Branch and StoredResponse are {@link Stored} flows: their conversation is held from step 1 to step 5. A
+ * Responses API request from a client that names its conversation by header takes that conversation's flow; its
+ * response's record is stored with the exchange all the same ({@link Persistence#commit}). An investigation of
  * HAIA's watch is a Thread of its own without the briefing ({@link Thread#investigation}), chosen by its caller
  * ({@link ChatPipeline#investigate}), never from a request.
  */
@@ -61,7 +68,7 @@ sealed interface Flow {
     List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step);
 
     /** Step 5: what the exchange leaves behind; the conversation's id when it is stored. */
-    default Optional<Long> persist(TurnPlan plan, ModelResult result, List<BilledCall> billed,
+    default Optional<Long> persist(ChatCommand command, TurnPlan plan, ModelResult result, List<BilledCall> billed,
                                    Persistence persistence) {
         return persistence.ledgerOnly(billed);
     }
@@ -79,10 +86,11 @@ sealed interface Flow {
             return this;
         }
 
+        /** The exchange, with the record of the Responses API response it is, when it is one. */
         @Override
-        default Optional<Long> persist(TurnPlan plan, ModelResult result, List<BilledCall> billed,
-                                       Persistence persistence) {
-            return persistence.commit(identity(), stored(), plan, result, billed);
+        default Optional<Long> persist(ChatCommand command, TurnPlan plan, ModelResult result,
+                                       List<BilledCall> billed, Persistence persistence) {
+            return persistence.commit(identity(), stored(), plan, result, billed, command.response());
         }
 
         /** The stored messages before the turn, and the turn, as the model gets them. */
@@ -225,6 +233,73 @@ sealed interface Flow {
         @Override
         public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
             return ContextWindow.clientContext(command.history(), plan.userTurn());
+        }
+    }
+
+    /**
+     * A Responses API request whose memory is its response chain ({@link ResponseTurn}): its input (history it
+     * carries is imported as the client sent it) follows the response it continues, in that response's
+     * conversation; whatever followed that response leaves the live branch. A response that already left it cannot
+     * be continued: its conversation moved on without it (checked under the conversation's lock).
+     */
+    sealed interface Responses extends Flow {
+
+        ResponseTurn turn();
+
+        /** Stored (in the continued response's conversation, or a new one named after itself) unless store: false. */
+        static Responses of(ResponseTurn turn) {
+            if (!turn.store()) {
+                return new UnstoredResponse(turn);
+            }
+            return turn.previous()
+                    .map(p -> new StoredResponse(turn, p.identity(), OptionalLong.of(p.conversationId())))
+                    .orElseGet(() -> new StoredResponse(turn, ConversationIdentity.responses(turn.responseId()),
+                                                        OptionalLong.empty()));
+        }
+
+        @Override
+        default TurnPlan plan(ChatCommand command, WindowReads windows) {
+            Optional<ResponseStore.StoredResponse> previous = turn().previous();
+            if (previous.isPresent() && !windows.live(previous.get().lastMessageId())) {
+                throw new RequestRefused("previous_response_id", "Response '" + previous.get().id()
+                        + "' can no longer be continued: a later request continued an earlier response of its"
+                        + " conversation, which replaced it. Continue from a later response, or send the context"
+                        + " again as input");
+            }
+            List<LlmMessage> history = command.history();
+            return new TurnPlan(history.isEmpty() ? TurnPlan.Kind.NEW_TURN : TurnPlan.Kind.IMPORT,
+                                previous.isPresent() ? OptionalLong.of(turn().after()) : OptionalLong.empty(),
+                                history, command.userTurn());
+        }
+
+        /** The continued response's conversation up to and including it; a first response's input as sent. */
+        @Override
+        default List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
+            Optional<ResponseStore.StoredResponse> previous = turn().previous();
+            if (previous.isEmpty()) {
+                return ContextWindow.clientContext(command.history(), plan.userTurn());
+            }
+            return Stored.window(windows.tail(previous.get().conversationId(), plan.supersedeFrom(), size + step),
+                                 plan, size, step);
+        }
+    }
+
+    /** A stored response: a new conversation of kind {@code responses}, or the one of the response it continues. */
+    record StoredResponse(ResponseTurn turn, ConversationIdentity identity, OptionalLong stored)
+            implements Responses, Stored {
+
+        @Override
+        public ChatPipeline.Memory memory() {
+            return ChatPipeline.Memory.RESPONSES;
+        }
+    }
+
+    /** A response with store: false: answered from its chain (or its input) like a stored one, stored nowhere. */
+    record UnstoredResponse(ResponseTurn turn) implements Responses {
+
+        @Override
+        public ChatPipeline.Memory memory() {
+            return ChatPipeline.Memory.CLIENT;
         }
     }
 }

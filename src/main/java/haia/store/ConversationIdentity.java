@@ -29,6 +29,11 @@ public record ConversationIdentity(ConversationKind kind, Optional<String> key) 
         return new ConversationIdentity(ConversationKind.OPENWEBUI, Optional.of(chatId));
     }
 
+    /** The conversation a Responses API chain started by response {@code firstResponseId} is stored in. */
+    public static ConversationIdentity responses(String firstResponseId) {
+        return new ConversationIdentity(ConversationKind.RESPONSES, Optional.of(firstResponseId));
+    }
+
     @Override
     public String toString() {
         return key.map(k -> kind.dbValue() + ":" + k).orElse(kind.dbValue());

@@ -12,7 +12,7 @@ import io.helidon.dbclient.DbClient;
 /**
  * HAIA's database, opened: SQLite (the embedded default) or PostgreSQL (several replicas on one server), migrated,
  * with its parts ({@link #windows()}, {@link #exchanges()}, {@link #conversations()}, {@link #ledger()},
- * {@link #findings()}) built on it.
+ * {@link #findings()}, {@link #responses()}) built on it.
  * It opens and closes the database and says how it is (dialect, location, pool, whether writes fail); what is read
  * and written is the parts' (see the package documentation).
  */
@@ -27,6 +27,7 @@ public final class ConversationStore implements AutoCloseable {
     private final Exchanges exchanges;
     private final ConversationQueries conversations;
     private final Ledger ledger;
+    private final ResponseStore responses;
     private final FindingStore findings;
 
     private ConversationStore(Dialect dialect, DbClient db, Writer writer, ConversationLeases leases, Clock clock) {
@@ -39,6 +40,7 @@ public final class ConversationStore implements AutoCloseable {
         this.exchanges = new Exchanges(database, leases);
         this.conversations = new ConversationQueries(database);
         this.ledger = new Ledger(database);
+        this.responses = new ResponseStore(database, conversations);
         this.findings = new FindingStore(database);
     }
 
@@ -118,6 +120,11 @@ public final class ConversationStore implements AutoCloseable {
     /** The usage ledger of billed model calls. */
     public Ledger ledger() {
         return ledger;
+    }
+
+    /** The Responses API's stored responses, which are exchanges of this store's conversations. */
+    public ResponseStore responses() {
+        return responses;
     }
 
     /** The watch's findings and their investigations. */
