@@ -343,7 +343,7 @@ public final class ResponsesParser {
         if (node.size() > 16) {
             throw new InvalidRequestException("metadata may have at most 16 keys", "metadata");
         }
-        node.fields().forEachRemaining(e -> {
+        node.properties().forEach(e -> {
             if (e.getKey().length() > 64) {
                 throw new InvalidRequestException("metadata keys are at most 64 characters", "metadata");
             }

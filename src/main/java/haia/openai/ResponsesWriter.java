@@ -77,7 +77,7 @@ public final class ResponsesWriter {
             g.writeNullField("incomplete_details");
         }
         g.writeStringField("model", model);
-        Iterator<Map.Entry<String, JsonNode>> fields = echo.fields();
+        Iterator<Map.Entry<String, JsonNode>> fields = echo.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             if (!field.getKey().equals("created_at") && !field.getKey().equals("model")) {

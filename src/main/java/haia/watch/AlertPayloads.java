@@ -169,7 +169,7 @@ public final class AlertPayloads {
             throw invalid(at + " has " + node.size() + " entries; at most " + MAX_LABELS, at);
         }
         Map<String, String> values = new LinkedHashMap<>();
-        var fields = node.fields();
+        var fields = node.properties().iterator();
         while (fields.hasNext()) {
             var field = fields.next();
             JsonNode value = field.getValue();

@@ -71,7 +71,7 @@ final class PrometheusCheck implements Check {
 
     private static Map<String, String> strings(JsonNode node) {
         Map<String, String> values = new LinkedHashMap<>();
-        node.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().asText()));
+        node.properties().forEach(e -> values.put(e.getKey(), e.getValue().asText()));
         return values;
     }
 }

@@ -85,7 +85,7 @@ final class ProxmoxCheck implements Check {
         JsonNode health = status.path("health");
         String overall = health.path("status").asText("HEALTH_OK");
         if (!overall.equals("HEALTH_OK")) {
-            var checks = health.path("checks").fields();
+            var checks = health.path("checks").properties().iterator();
             boolean any = false;
             while (checks.hasNext()) {
                 var check = checks.next();

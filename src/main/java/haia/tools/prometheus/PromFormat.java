@@ -163,7 +163,7 @@ final class PromFormat {
     /** {@code {a="1", b="2"}} sorted by name, {@code __name__} first as the metric name. */
     static String labels(JsonNode metric) {
         Map<String, String> sorted = new TreeMap<>();
-        metric.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue().asText()));
+        metric.properties().forEach(e -> sorted.put(e.getKey(), e.getValue().asText()));
         String name = sorted.remove("__name__");
         StringBuilder out = new StringBuilder(name == null ? "" : name).append('{');
         Iterator<Map.Entry<String, String>> it = sorted.entrySet().iterator();
