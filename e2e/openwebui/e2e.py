@@ -530,7 +530,7 @@ class Scenario:
             assert all(owner == admin_id for key, owner in owners.items() if key != chat_id), owners
 
             self.begin()
-            self.send('G', 'which UPS do I have?')   # the admin's own new chat: without bob's note
+            self.send('I', 'which UPS do I have?')   # the admin's own new chat: without bob's note
             turns = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)]
             assert '10.0.0.9' not in json.dumps(turns[-1]['body']), "the admin's request carried bob's note"
 
@@ -558,6 +558,63 @@ class Scenario:
                     f'without his note; his API view holds his chat only; another secret: 401')
         finally:
             bob.close()
+
+    def responses_api_type(self):
+        """Chat G with the connection's API type set to Responses (Admin Settings > Connections > the connection >
+        API Type; stored as api_type "responses" in its config): OpenWebUI 0.12.4 converts each chat request into a
+        POST /v1/responses with the branch as input items (routers/openai.py convert_to_responses_payload) and reads
+        the typed events back (utils/response.py handle_responses_streaming_event). HAIA keys it to the chat by the
+        forwarded chat id, as for chat completions; the API type is set back afterwards."""
+        config = self.owui.api('GET', '/openai/config')
+        configs = config.get('OPENAI_API_CONFIGS') or {}
+        before = dict(configs.get('0', {}))
+        configs['0'] = {**before, 'api_type': 'responses'}
+        self.owui.api('POST', '/openai/config/update', {**config, 'OPENAI_API_CONFIGS': configs})
+        try:
+            assert self.owui.api('GET', '/openai/config')['OPENAI_API_CONFIGS']['0']['api_type'] == 'responses'
+            log_before = len(self.stack.log('haia'))
+            self.begin()
+            reply = self.send('G', 'responses mode: is pve3 back?')
+            assert reply['content'] == 'Echo: responses mode: is pve3 back?', reply['content']
+            pieces = self.streamed_pieces(self.chats['G']['leaf'])
+            assert len(pieces) >= 2, f'the reply arrived in {len(pieces)} pieces, not streamed'
+            self.verify('G')
+            self.begin()
+            self.send('G', 'and the ceph health?')
+            detail = self.verify('G')
+            calls = self.stack.log('haia')[log_before:].count('path=/v1/responses ')
+            assert calls >= 2, f'{calls} requests reached POST /v1/responses'
+            stored = self.haia.conversation(self.chats['G']['id'])
+            assert stored and stored['message_count'] == 4, stored
+            documents = self.responses_document_chat()
+            return (detail + f'; {calls} requests through POST /v1/responses, streamed in {len(pieces)} updates; '
+                    + documents)
+        finally:
+            configs['0'] = before
+            self.owui.api('POST', '/openai/config/update', {**config, 'OPENAI_API_CONFIGS': configs})
+    def responses_document_chat(self):
+        """Chat H, still in Responses mode: a document attached, then a second message. OpenWebUI converts the
+        messages it wrapped in its RAG template into input items: HAIA takes the wrappers off as for chat
+        completions, stores each turn once as the user typed it, and gives the model the document beside the chat."""
+        document = 'ring notes\n' + '\n'.join(f'node pve{i}: corosync ring1 10.20.0.{i}, mtu 1500' for i in range(1, 21))
+        item = self.owui.upload('ring-notes.txt', document)
+        log_before = len(self.stack.log('haia'))
+        self.begin()
+        self.send('H', 'Responses mode: what MTU does ring1 use?', files=[item])
+        self.verify('H')
+        self.send('H', 'And which subnet is ring1 on?', chat_files=[item])
+        detail = self.verify('H')
+        stored = self.haia.messages(self.haia.conversation(self.chats['H']['id'])['id'])
+        assert [(m['role'], m['status']) for m in stored] == [('user', 'ok'), ('assistant', 'ok')] * 2, \
+            f'not stored once: {[(m["role"], m["status"]) for m in stored]}'
+        assert not any('ring1 10.20.0.7' in m['content'] for m in stored), 'the document was stored'
+        turns = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)]
+        system = json.dumps(turns[-1]['body'].get('system'))
+        assert 'ring1 10.20.0.7' in system and 'ring-notes.txt' in system, 'the model did not get the document'
+        assert 'ring1 10.20.0.7' not in json.dumps(turns[-1]['body']['messages']), 'the document is in the messages'
+        calls = self.stack.log('haia')[log_before:].count('path=/v1/responses ')
+        assert calls >= 2, f'{calls} requests of chat H reached POST /v1/responses'
+        return f'chat H with a document: {detail}; stored once each, the document beside the chat ({calls} requests)'
 
     def fake_saw_valid_requests(self):
         violations = self.fake.violations()
@@ -616,6 +673,7 @@ def main():
                 ('chat F: a 274,000-character document', s.large_document_chat),
                 ('two OpenWebUI users: each one\'s memory is their own', s.two_users),
                 ('save the document requests as fixtures', s.save_recordings),
+                ('chat G and H (a document): the connection\'s API type set to Responses', s.responses_api_type),
                 ('the fake Anthropic saw only valid requests', s.fake_saw_valid_requests),
             ]
             try:

@@ -6,12 +6,17 @@
 #
 #   podman-engine.sh start DIR   # prints the socket path; exit 3 (with the reason) where Podman cannot run here
 #   podman-engine.sh stop DIR    # stops the service by its pid and removes the containers
+#   podman-engine.sh trouble DIR # adds what HAIA's watch must find: "sick" (its health check fails), "crasher"
+#                                # (exits with code 2) and "hog" (killed at its 16 MB memory limit, exit code 137)
 set -euo pipefail
 
-cmd=${1:?usage: podman-engine.sh start|stop DIR}
-dir=${2:?usage: podman-engine.sh start|stop DIR}
+cmd=${1:?usage: podman-engine.sh start|stop|trouble DIR}
+dir=${2:?usage: podman-engine.sh start|stop|trouble DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+# podman's conmon writes a file "oom" into its working directory when a container is killed at its memory
+# limit ("hog" below): that is the engine's folder, never the caller's (the repository)
+cd "$dir"
 # crun refuses this kind of machine's hybrid cgroup layout; runc with cgroupfs works (podman-for-tests.md)
 P=(podman --root "$dir/root" --runroot "$dir/runroot" --tmpdir "$dir/tmp" --runtime runc --cgroup-manager cgroupfs
    --events-backend file)
@@ -53,6 +58,14 @@ start)
     [ -S "$dir/podman.sock" ] || { echo "podman-engine: the API service did not start: $(cat "$dir/service.log")" >&2; exit 1; }
     echo "$dir/podman.sock"
     ;;
+trouble)
+    "${P[@]}" run -d --name sick --health-cmd false --health-retries 1 "${RUN[@]}" localhost/haia-test-busybox:latest \
+        /bin/sh -c 'sleep 100000' >/dev/null 2>&1
+    "${P[@]}" healthcheck run sick >/dev/null 2>&1 || true    # no systemd timers here: once by hand, and it fails
+    "${P[@]}" run --name crasher "${RUN[@]}" localhost/haia-test-busybox:latest /bin/sh -c 'exit 2' >/dev/null 2>&1 || true
+    "${P[@]}" run --name hog --memory 16m --memory-swap 16m "${RUN[@]}" localhost/haia-test-busybox:latest \
+        /bin/sh -c 'x=a; while true; do x=$x$x; done' >/dev/null 2>&1 || true
+    ;;
 stop)
     if [ -f "$dir/service.pid" ]; then
         pid=$(cat "$dir/service.pid")
@@ -81,7 +94,7 @@ stop)
     done
     ;;
 *)
-    echo "usage: podman-engine.sh start|stop DIR" >&2
+    echo "usage: podman-engine.sh start|stop|trouble DIR" >&2
     exit 2
     ;;
 esac

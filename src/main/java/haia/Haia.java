@@ -24,12 +24,14 @@ import haia.api.ConversationsService;
 import haia.api.MemoryService;
 import haia.api.OpenWebUiJwt;
 import haia.api.UserFilter;
+import haia.api.ResponsesService;
 import haia.api.ErrorMapper;
 import haia.api.ErrorResponder;
 import haia.api.ModelsService;
 import haia.api.RequestLogFilter;
 import haia.api.TransportErrors;
 import haia.api.UsageService;
+import haia.api.WatchService;
 import haia.chat.ChatPipeline;
 import haia.chat.MemoryBudget;
 import haia.chat.Persona;
@@ -37,7 +39,6 @@ import haia.config.HaiaConfig;
 import haia.json.Jackson;
 import haia.llm.ErrorCategory;
 import haia.llm.LlmClient;
-import haia.llm.LlmException;
 import haia.llm.ModelRegistry;
 import haia.llm.Providers;
 import haia.llm.ResilientLlmClient;
@@ -53,6 +54,7 @@ import haia.tools.ToolSource;
 import haia.tools.ToolSources;
 import haia.tools.memory.MemoryTools;
 import haia.usage.Prices;
+import haia.watch.Watching;
 
 import io.helidon.common.Weighted;
 import io.helidon.common.socket.SocketOptions;
@@ -97,6 +99,7 @@ public final class Haia implements AutoCloseable {
     private final MemoryBudget memory;
     /** HAIA's own tools (memory; Proxmox, Docker/Podman, MCP servers), which the agent loop offers the models. */
     private final ToolCatalog tools;
+    private final Watching watching;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Haia(HaiaConfig config, Clock clock) {
@@ -150,12 +153,14 @@ public final class Haia implements AutoCloseable {
         Optional<ToolSource> memoryTools = Optional.<ToolSource>of(
                 new MemoryTools(store.search(), store.windows(), store.notes(), clock))
                 .filter(source -> config.chat().memoryTools());
-        this.tools = ToolSources.catalog(config.tools(), memoryTools,
-                                         redactor::redact, clock, metrics::toolCall);
         metrics.poolGauges(store::poolStats);
+        this.watching = Watching.of(config, store.findings(), metrics, redactor, clock);
+        this.tools = ToolSources.catalog(config.tools(), memoryTools, watching.sources(), redactor::redact, clock,
+                                         metrics::toolCall);
         Prices prices = Prices.of(config);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, prices,
-                                         memory, clock);
+                                         memory, watching.briefing(), clock);
+        watching.attach(pipeline, models);
         LOG.log(System.Logger.Level.INFO, "Persona: " + defaultPersona.source() + "; database: " + store.dialect()
                 + " " + store.location() + "; models: " + models.describe() + "; prices: " + prices.describe());
         prices.warnings(config).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
@@ -249,43 +254,13 @@ public final class Haia implements AutoCloseable {
         WebServer server = configure(WebServer.builder()).build().start();
         Thread.ofVirtual().name("haia-provider-check").start(this::checkProviders);
         tools.start();   // connects MCP servers and checks the built-in sources in the background
+        watching.start();
         return server;
     }
 
-    /**
-     * Asks each provider, once, whether it is reachable, accepts HAIA's key and has the configured model (Anthropic
-     * and Gemini look the model up, OpenAI-compatible servers list theirs, Ollama lists its pulled models), and logs
-     * one warning per problem naming the setting to fix. The answers also seed {@code /health}'s provider
-     * reachability. Problems are warnings, not start-up failures: a GPU box may boot after HAIA.
-     *
-     * @return the warnings logged
-     */
+    /** Asks each provider, once, whether it works as configured ({@link ProviderChecks}); logs and returns the warnings. */
     public List<String> checkProviders() {
-        List<String> warnings = new ArrayList<>();
-        for (ModelRegistry.Route route : models.all()) {
-            String model = "Model '" + route.id() + "' (provider " + route.provider() + ")";
-            HaiaConfig.Provider provider = config.providers().get(route.settings().provider());
-            try {
-                route.client().modelProblem(route.upstreamModel()).ifPresent(problem -> warnings.add(
-                        model + ": " + problem));
-                // the model's real context, where its server says: the token budget plans within it
-                route.client().contextTokens(route.upstreamModel()).ifPresent(found -> models.tokens().context(
-                        route.provider(), route.upstreamModel(), found.tokens(), "said by its server: "
-                                + found.source()));
-            } catch (LlmException e) {
-                String fix = switch (e.category()) {
-                    case AUTHENTICATION -> " Check " + provider.keySetting() + ".";
-                    case PROTOCOL -> " Check " + provider.urlSetting() + " and the provider's type.";
-                    case UNAVAILABLE, TIMEOUT -> " Check " + provider.urlSetting()
-                            + "; HAIA tries again with each chat (a model host may boot after HAIA).";
-                    default -> "";
-                };
-                warnings.add(model + " cannot be checked: " + redactor.redact(e.getMessage())
-                                     + ". Chats with it fail until this is fixed." + fix);
-            }
-        }
-        warnings.forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
-        return warnings;
+        return ProviderChecks.run(models, config, redactor);
     }
 
     void routing(HttpRouting.Builder routing) {
@@ -296,12 +271,16 @@ public final class Haia implements AutoCloseable {
                                             connections))
                 .addFilter(new UserFilter(config.security().openWebUiJwtSecret()
                                                   .map(secret -> new OpenWebUiJwt(secret, clock)), connections));
+        ChatCompletionsService chat = new ChatCompletionsService(pipeline, config, errors, metrics, timers,
+                                                                 connections, memory, clock);
         routing.register("/v1",
-                         new ChatCompletionsService(pipeline, config, errors, metrics, timers, connections, memory,
-                                                    clock),
+                         chat,
+                         new ResponsesService(pipeline, store.responses(), store.windows(), config, errors, metrics,
+                                              timers, connections, memory, chat, clock),
                          new ModelsService(models),
                          new ConversationsService(store.conversations()),
                          new UsageService(store.ledger()),
+                         new WatchService(watching.watch(), store.findings(), config.server().maxBodyBytes()),
                          new MemoryService(store.search(), store.notes()))
                 .error(Throwable.class, new ErrorResponder(errors, connections));
     }
@@ -347,6 +326,10 @@ public final class Haia implements AutoCloseable {
         return tools;
     }
 
+    public Watching watching() {
+        return watching;
+    }
+
     /**
      * Graceful stop: refuse new requests and let every request already accepted finish (queued ones and retries
      * included: the upstream clients and the database stay open) within the grace period. Requests still running
@@ -378,6 +361,7 @@ public final class Haia implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             timers.shutdownNow();
+            watching.close();
             clients.forEach(ResilientLlmClient::close);
             tools.close();
             store.close();

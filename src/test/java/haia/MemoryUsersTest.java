@@ -114,6 +114,38 @@ class MemoryUsersTest {
         assertEquals(200, haia.get("/v1/conversations/" + bobsChat, ADMIN).status());
     }
 
+    /** A Responses API chain belongs to its user, as a chat does: another user cannot read or continue it. */
+    @Test
+    void aUsersResponsesAreTheirsAlone() {
+        Http.Response created = responses("{\"model\":\"haia\",\"input\":\"my UPS is ups-finch\"}", ALICE);
+        assertEquals(200, created.status(), created.body());
+        String id = created.json().path("id").asText();
+
+        assertEquals(404, haia.get("/v1/responses/" + id, BOB).status(), "bob does not find alice's response");
+        assertEquals(404, haia.get("/v1/responses/" + id + "/input_items", BOB).status());
+        assertEquals(404, haia.delete("/v1/responses/" + id, BOB).status());
+        Http.Response continued = responses("{\"model\":\"haia\",\"input\":\"which UPS?\","
+                + "\"previous_response_id\":\"" + id + "\"}", BOB);
+        assertEquals(400, continued.status(), continued.body());
+        assertEquals("previous_response_not_found", continued.json().path("error").path("code").asText());
+
+        assertEquals(200, haia.get("/v1/responses/" + id, ALICE).status());
+        assertEquals(200, haia.get("/v1/responses/" + id, ADMIN).status(), "the admin reads everyone's");
+        assertEquals(200, responses("{\"model\":\"haia\",\"input\":\"which UPS?\","
+                + "\"previous_response_id\":\"" + id + "\"}", ALICE).status());
+        assertEquals(1, conversations(ALICE).size(), "the chain is alice's conversation");
+        assertEquals(0, conversations(BOB).size());
+        assertTrue(snippets("finch", BOB).isEmpty(), "nor does bob's search find it");
+        assertFalse(snippets("finch", ALICE).isEmpty());
+    }
+
+    private Http.Response responses(String body, Map<String, String> who) {
+        Map<String, String> all = new java.util.HashMap<>(who);
+        all.putAll(MemoryHaia.AUTH);
+        all.put("Content-Type", "application/json");
+        return Http.post(haia.uri("/v1/responses"), body, all);
+    }
+
     @Test
     void theModelsSearchFindsOnlyItsUsersMemory() {
         haia.say("chat-a", "the backup target is nas-heron", ALICE);

@@ -55,6 +55,7 @@ class MetricsTest {
             env.put("HAIA_PROXMOX_URL", pve.url());
             env.put("HAIA_PROXMOX_TOKEN", FakeProxmox.TOKEN);
             env.put("HAIA_PROXMOX_FINGERPRINT", pve.fingerprint());
+            env.put("HAIA_NOTIFY", "json://127.0.0.1:9/haia");   // never used: its series exist at 0
             // its own JVM: the metrics registry is per process, and "0 at start" means before any other request
             try (HaiaProcess haia = HaiaProcess.startMain(dir, env)) {
                 String fresh = Http.get(haia.uri("/metrics")).body();
@@ -71,7 +72,10 @@ class MetricsTest {
                         "haia_streams_cancelled_total{model=\"haia\",provider=\"anthropic\",} 0.0",
                         "haia_messages_stored_total{role=\"assistant\",status=\"ok\",} 0.0",
                         "haia_exchanges_lost_total{reply=\"answered\",} 0.0",
-                        "haia_agent_loops_total{end=\"step_bound\",} 0.0")) {
+                        "haia_agent_loops_total{end=\"step_bound\",} 0.0",
+                        "haia_investigations_total{result=\"limited\",} 0.0",
+                        "haia_notifications_total{result=\"failed\",target=\"json://127.0.0.1:9\",} 0.0",
+                        "haia_findings_open{severity=\"critical\",source=\"pve\",} 0.0")) {
                     assertTrue(fresh.contains(series), "missing at start: " + series);
                 }
 

@@ -173,6 +173,32 @@ class OpenWebUiRecordedRequestsTest {
     }
 
     /**
+     * The same chat with the connection's API type set to Responses: OpenWebUI sends the same messages as input items
+     * (its document wrapped around the user's words in the same way) to {@code /v1/responses}. Each exchange is stored
+     * once as the user typed it, and the document goes to the model beside the chat, as in Chat Completions mode.
+     */
+    @Test
+    void aChatWithADocumentInResponsesModeIsStoredAsTheUserTypedIt() {
+        assertEquals(200, replay(asResponses(fixture("document-first-turn.json"))).status());
+        Http.Response next = replay(asResponses(fixture("document-next-turn.json")));
+        assertEquals(200, next.status(), next.body());
+        assertTrue(next.body().contains("response.completed"), next.body());
+
+        String chatId = fixture("document-first-turn.json").path("headers").path("X-OpenWebUI-Chat-Id").asText();
+        assertEquals(List.of("user:What MTU does ring0 use?", "assistant:Echo: What MTU does ring0 use?",
+                             "user:And which subnet is ring0 on?", "assistant:Echo: And which subnet is ring0 on?"),
+                     storedLive(chatId));
+        List<FakeAnthropic.Received> upstream = anthropic.requests();
+        assertEquals(2, upstream.size());
+        for (FakeAnthropic.Received request : upstream) {
+            assertTrue(request.systemText().contains("ring0 10.10.0.7") && request.systemText().contains(
+                    "name=\"cluster-notes.txt\""), "the document goes beside the chat");
+            assertFalse(request.body().path("messages").toString().contains("ring0 10.10.0.7"), "not in the messages");
+        }
+        assertEquals(documentBlock(upstream.get(0)), documentBlock(upstream.get(1)), "byte-stable for the prompt cache");
+    }
+
+    /**
      * Regression (issue 22): a 274,000-character document locked its chat ("messages[0].content is 275892 characters
      * long; the limit is 200000" on every later message, as OpenWebUI resends it). It is context, not a message: it
      * goes to the model cut to its head and tail within the token budget, the reply's metadata says so, and the chat
@@ -259,6 +285,34 @@ class OpenWebUiRecordedRequestsTest {
         headers.put("Authorization", "Bearer " + KEY);
         headers.remove("Accept-Encoding");
         return Http.post(haia.uri(recorded.path("path").asText()), recorded.path("body").toString(), headers);
+    }
+
+    /**
+     * A recorded chat completion request as OpenWebUI sends it with the connection's API type set to Responses: the
+     * messages as input items, the tools flat, to {@code /v1/responses}, as OpenWebUI 0.12.4 converts the payload it
+     * built for chat completions (its {@code convert_to_responses_payload}, after its RAG template was applied).
+     */
+    private static JsonNode asResponses(JsonNode recorded) {
+        ObjectNode copy = recorded.deepCopy();
+        copy.put("path", "/v1/responses");
+        ObjectNode body = (ObjectNode) copy.path("body");
+        var input = body.putArray("input");
+        for (JsonNode message : recorded.path("body").path("messages")) {
+            boolean user = message.path("role").asText().equals("user");
+            ObjectNode item = input.addObject().put("type", "message").put("role", message.path("role").asText());
+            item.putArray("content").addObject().put("type", user ? "input_text" : "output_text")
+                    .put("text", message.path("content").asText());
+        }
+        body.remove("messages");
+        var tools = body.putArray("tools");
+        for (JsonNode tool : recorded.path("body").path("tools")) {
+            JsonNode function = tool.path("function");
+            ObjectNode flat = tools.addObject().put("type", "function").put("name", function.path("name").asText())
+                    .put("description", function.path("description").asText());
+            flat.set("parameters", function.path("parameters"));
+            flat.put("strict", false);
+        }
+        return copy;
     }
 
     private static List<String> branchOf(JsonNode body) {

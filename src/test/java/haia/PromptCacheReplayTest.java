@@ -1,10 +1,12 @@
 package haia;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import haia.testing.FakeAnthropic;
 import haia.testing.Http;
 import haia.testing.Scrape;
 import haia.testing.TroubleshootingReplay;
@@ -55,6 +57,30 @@ class PromptCacheReplayTest {
                             - before.value("haia_tokens_total", "direction", direction, "model", "haia",
                                            "provider", "anthropic"),
                     "haia_tokens_total " + direction));
+        }
+    }
+
+    /**
+     * The same session through the Responses API, each turn sending only its new input with
+     * {@code previous_response_id}: the model gets exactly what the chat thread gave it (the window and the
+     * cache-aware prefix from HAIA's memory, byte for byte), so the cache reads just as much.
+     */
+    @Test
+    void aResponsesChainGetsTheChatThreadsWindowAndCacheByteForByte() {
+        List<JsonNode> chat;
+        try (TroubleshootingReplay replay = TroubleshootingReplay.start(dir.resolve("chat"), true, Map.of())) {
+            replay.play();
+            chat = replay.anthropic().requests().stream().map(FakeAnthropic.Received::body).toList();
+        }
+        try (TroubleshootingReplay replay = TroubleshootingReplay.start(dir.resolve("responses"), true, Map.of())) {
+            TroubleshootingReplay.Figures responses = replay.playResponses();
+            System.out.println("prompt cache on, Responses API chain: " + responses);
+            assertTrue(responses.readShare() >= 0.60, "at least 60 % read from the cache: " + responses);
+            List<JsonNode> chained = replay.anthropic().requests().stream().map(FakeAnthropic.Received::body).toList();
+            assertEquals(chat.size(), chained.size());
+            for (int turn = 0; turn < chat.size(); turn++) {
+                assertEquals(chat.get(turn), chained.get(turn), "turn " + (turn + 1) + ": the chat thread's request");
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 
 import haia.chat.ChatCommand;
 import haia.chat.ChatPipeline;
@@ -15,6 +16,7 @@ import haia.llm.Cancellation;
 import haia.observe.HaiaMetrics;
 import haia.openai.ChatCompletionRequest;
 import haia.openai.InvalidRequestException;
+import haia.openai.OpenAiWriter;
 import haia.openai.RequestParser;
 
 import io.helidon.http.HeaderName;
@@ -87,11 +89,9 @@ public final class ChatCompletionsService implements HttpService {
      * and waits its turn when other requests hold the budget.
      */
     private void chatCompletions(ServerRequest req, ServerResponse res) {
-        long declared = req.headers().contentLength().orElse(maxBodyBytes);
         MemoryBudget.Reservation body;
         try {
-            body = memory.reserve(HELD_PER_BYTE * Math.min(declared, maxBodyBytes), "receive this request's body",
-                                  NOT_CANCELLED);
+            body = reserveBody(req, memory, maxBodyBytes);
         } catch (RuntimeException busy) {
             metrics.request("chat_completions", errors.code(busy));
             throw busy;
@@ -99,6 +99,13 @@ public final class ChatCompletionsService implements HttpService {
         try (body) {
             chatCompletions(req, res, RequestLog.of(req));
         }
+    }
+
+    /** What a request's body will hold while it runs, reserved for its declared length (the limit, for a chunked one). */
+    static MemoryBudget.Reservation reserveBody(ServerRequest req, MemoryBudget memory, long maxBodyBytes) {
+        long declared = req.headers().contentLength().orElse(maxBodyBytes);
+        return memory.reserve(HELD_PER_BYTE * Math.min(declared, maxBodyBytes), "receive this request's body",
+                              NOT_CANCELLED);
     }
 
     private void chatCompletions(ServerRequest req, ServerResponse res, RequestLog log) {
@@ -121,7 +128,22 @@ public final class ChatCompletionsService implements HttpService {
         ReplySink sink = request.stream()
                 ? new SseReply(res, id, created, requestedModel, request.includeUsage(), keepAlive, timers, errors,
                                log.correlationId(), command.hint().chatId().isPresent())
-                : new JsonReply(res, id, created, errors, log.correlationId(), connection, timers);
+                : new JsonReply(res, reply -> OpenAiWriter.completion(id, created, reply.model(), reply.parts(),
+                                                                 reply.finishReason(), reply.usage(), reply.notes()),
+                                errors, log.correlationId(), connection, timers);
+        answer(pipeline, command, sink, res, log, errors, metrics, "chat_completions", connection,
+               UnaryOperator.identity());
+    }
+
+    /**
+     * Runs a command through the pipeline into its sink (the error funnel too), logs and counts the outcome; a
+     * blocking client that left before its answer gets nginx's 499 "client closed request", which the request log
+     * then shows (Helidon wants a response all the same). Shared with the Responses API, whose refusals
+     * {@code inItsTerms} renames to its own request fields.
+     */
+    static void answer(ChatPipeline pipeline, ChatCommand command, ReplySink sink, ServerResponse res, RequestLog log,
+                       ErrorMapper errors, HaiaMetrics metrics, String endpoint,
+                       Optional<ClientConnections.Connection> connection, UnaryOperator<RuntimeException> inItsTerms) {
         String outcome;
         try {
             try {
@@ -134,16 +156,14 @@ public final class ChatCompletionsService implements HttpService {
                 outcome = result.result();
             } catch (RuntimeException e) {
                 outcome = errors.code(e);
-                sink.fail(e);
+                sink.fail(inItsTerms.apply(e));
             }
-            if (!request.stream() && !res.isSent()) {
-                // the client left before its answer, so the pipeline answered nobody; Helidon wants a response all
-                // the same: nginx's 499 "client closed request", which the request log then shows too
+            if (!command.stream() && !res.isSent()) {
                 res.status(Status.create(499, "Client Closed Request"));
                 res.send();
             }
             log.put("outcome", outcome);
-            metrics.request("chat_completions", outcome);
+            metrics.request(endpoint, outcome);
         } finally {
             // whatever happened, a connection watched for its client leaving must not be read by anyone else
             connection.ifPresent(ClientConnections.Connection::finish);
@@ -154,11 +174,14 @@ public final class ChatCompletionsService implements HttpService {
         ChatCommand.Generation generation = new ChatCommand.Generation(request.maxTokens(), request.sampling(),
                                                                        request.tools(), request.responseFormat(),
                                                                        request.reasoning());
-        ChatCommand.ConversationHint hint = new ChatCommand.ConversationHint(
-                header(req, conversationHeader), header(req, chatIdHeader), header(req, taskHeader),
-                Caller.of(req).owner());
         return new ChatCommand(request.model(), request.system(), request.messages(), generation, request.stream(),
-                               hint, request.attachments());
+                               hint(req), request.attachments());
+    }
+
+    /** What the request's headers say about its conversation (the Responses API reads them the same way). */
+    ChatCommand.ConversationHint hint(ServerRequest req) {
+        return new ChatCommand.ConversationHint(header(req, conversationHeader), header(req, chatIdHeader),
+                                                header(req, taskHeader), Caller.of(req).owner());
     }
 
     /**

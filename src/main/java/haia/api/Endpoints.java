@@ -31,6 +31,10 @@ final class Endpoints {
 
     static final List<Endpoint> ALL = List.of(
             new Endpoint(Method.POST, "/v1/chat/completions"),
+            new Endpoint(Method.POST, "/v1/responses"),
+            new Endpoint(Method.GET, "/v1/responses/{id}"),
+            new Endpoint(Method.DELETE, "/v1/responses/{id}"),
+            new Endpoint(Method.GET, "/v1/responses/{id}/input_items"),
             new Endpoint(Method.GET, "/v1/models"),
             new Endpoint(Method.GET, "/v1/models/{id}"),
             new Endpoint(Method.GET, "/v1/conversations"),
@@ -44,12 +48,16 @@ final class Endpoints {
             new Endpoint(Method.GET, "/v1/memory/notes"),
             new Endpoint(Method.POST, "/v1/memory/notes"),
             new Endpoint(Method.DELETE, "/v1/memory/notes/{id}"),
+            new Endpoint(Method.POST, "/v1/alerts"),
+            new Endpoint(Method.POST, "/v1/alerts/alertmanager"),
+            new Endpoint(Method.GET, "/v1/findings"),
+            new Endpoint(Method.GET, "/v1/findings/{id}"),
             new Endpoint(Method.GET, "/health"),
             new Endpoint(Method.GET, "/metrics"));
 
     /** What the 404 message lists: the endpoints a client is most likely looking for. */
-    static final String SERVED = "POST /v1/chat/completions, GET /v1/models, /v1/conversations, GET /v1/usage,"
-            + " /v1/memory, GET /health and GET /metrics";
+    static final String SERVED = "POST /v1/chat/completions, /v1/responses, GET /v1/models, /v1/conversations,"
+            + " GET /v1/usage, /v1/memory, POST /v1/alerts, GET /v1/findings, GET /health and GET /metrics";
 
     private Endpoints() {
     }

@@ -70,7 +70,7 @@ public final class ErrorMapper {
     public static List<String> codes() {
         List<String> codes = new ArrayList<>(List.of(
                 "invalid_request", "invalid_header", "bad_request", "request_too_large", "unsupported_media_type",
-                "conversation_not_found", "unknown_url", "method_not_allowed", "model_not_found",
+                "conversation_not_found", "finding_not_found", "unknown_url", "method_not_allowed", "model_not_found",
                 "database_unavailable", "internal_error"));
         for (ErrorCategory category : ErrorCategory.values()) {
             codes.add(category.code());

@@ -5,19 +5,20 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import haia.chat.Reply;
 import haia.chat.ReplySink;
 import haia.llm.Cancellation;
 import haia.llm.LlmEvent;
-import haia.openai.OpenAiWriter;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
- * Answers with one {@code chat.completion} JSON body once the whole reply is there.
+ * Answers with one JSON body once the whole reply is there: a {@code chat.completion}, or a Responses API
+ * {@code response} (whatever {@code body} makes of the reply).
  *
  * <p>Nothing is written before the end, so a client that leaves is noticed only by watching its connection. A
  * request that is still running {@link #WATCH_AFTER} after it started (queued behind another one in its
@@ -33,19 +34,17 @@ final class JsonReply implements ReplySink {
     static final Duration WATCH_AFTER = Duration.ofSeconds(1);
 
     private final ServerResponse res;
-    private final String id;
-    private final long created;
+    private final Function<Reply, byte[]> body;
     private final ErrorMapper errors;
     private final String correlationId;
     private final Optional<ClientConnections.Connection> connection;
     private final ScheduledExecutorService timers;
     private ScheduledFuture<?> watch;
 
-    JsonReply(ServerResponse res, String id, long created, ErrorMapper errors, String correlationId,
+    JsonReply(ServerResponse res, Function<Reply, byte[]> body, ErrorMapper errors, String correlationId,
               Optional<ClientConnections.Connection> connection, ScheduledExecutorService timers) {
         this.res = res;
-        this.id = id;
-        this.created = created;
+        this.body = body;
         this.errors = errors;
         this.correlationId = correlationId;
         this.connection = connection;
@@ -74,8 +73,7 @@ final class JsonReply implements ReplySink {
         stopWatchTimer();
         res.header(ChatCompletionsService.MODEL_HEADER, reply.model());
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        Responses.json(res, 200, OpenAiWriter.completion(id, created, reply.model(), reply.parts(),
-                                                         reply.finishReason(), reply.usage(), reply.notes()));
+        Responses.json(res, 200, body.apply(reply));
     }
 
     @Override

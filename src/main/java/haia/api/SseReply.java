@@ -1,13 +1,10 @@
 package haia.api;
 
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import haia.chat.Reply;
@@ -19,8 +16,6 @@ import haia.openai.OpenAiWriter;
 import haia.openai.ToolActivity;
 import haia.tools.ToolNames;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
@@ -36,29 +31,21 @@ import io.helidon.webserver.http.ServerResponse;
 final class SseReply implements ReplySink {
 
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ServerResponse res;
+    private final SseStream stream;
     private final String id;
     private final long created;
     private final String requestedModel;
     private final boolean includeUsage;
-    private final Duration keepAlive;
     private final ErrorMapper errors;
     private final String correlationId;
     /** Whether the client is OpenWebUI, which shows status events (chunks without choices; others expect choices). */
     private final boolean statusEvents;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final ScheduledExecutorService timers;
+    private final ReentrantLock lock;
 
-    private Cancellation cancellation = new Cancellation();
-    private OutputStream out;            // set once the response is committed
     private OpenAiWriter.ContentChunks chunks;   // set with the first chunk, when the answering model is known
     private boolean roleSent;
-    private boolean finished;
-    private boolean clientGone;
-    private volatile long lastWrite = System.nanoTime();
-    private ScheduledFuture<?> keepAliveCheck;
 
     SseReply(ServerResponse res, String id, long created, String requestedModel, boolean includeUsage,
              Duration keepAlive, ScheduledExecutorService timers, ErrorMapper errors, String correlationId,
@@ -69,8 +56,8 @@ final class SseReply implements ReplySink {
         this.created = created;
         this.requestedModel = requestedModel;
         this.includeUsage = includeUsage;
-        this.keepAlive = keepAlive;
-        this.timers = timers;
+        this.stream = new SseStream(res, keepAlive, timers);
+        this.lock = stream.lock;
         this.errors = errors;
         this.correlationId = correlationId;
     }
@@ -80,20 +67,13 @@ final class SseReply implements ReplySink {
         return true;
     }
 
-    /**
-     * Watches for quiet periods on the shared timer (a cheap check of the last write time; thousands of streams
-     * share one timer thread) and writes a keep-alive comment on a virtual thread only when one is due, since a
-     * write to a slow client may block.
-     */
+    /** A quiet spell commits the stream if need be and sends an SSE comment, which keeps proxies and OpenWebUI waiting. */
     @Override
     public void open(Cancellation cancellation) {
-        this.cancellation = cancellation;
-        long period = keepAlive.toMillis();
-        keepAliveCheck = timers.scheduleWithFixedDelay(() -> {
-            if (System.nanoTime() - lastWrite >= keepAlive.toNanos()) {
-                Thread.startVirtualThread(this::keepAlive);
-            }
-        }, period, period, TimeUnit.MILLISECONDS);
+        stream.open(cancellation, () -> {
+            stream.commit(requestedModel);
+            stream.write(SseStream.KEEP_ALIVE);
+        });
     }
 
     /** A text piece takes the fast path (framing encoded once per stream); reasoning and tool calls their own chunk. */
@@ -101,7 +81,7 @@ final class SseReply implements ReplySink {
     public void delta(String model, LlmEvent.Delta delta) {
         lock.lock();
         try {
-            if (clientGone || finished) {
+            if (stream.closed()) {
                 return;
             }
             startChunks(model);
@@ -125,7 +105,7 @@ final class SseReply implements ReplySink {
         }
         lock.lock();
         try {
-            if (clientGone || finished) {
+            if (stream.closed()) {
                 return;
             }
             startChunks(model);
@@ -147,7 +127,7 @@ final class SseReply implements ReplySink {
     public void toolsDone(String model, List<Part.ToolCall> calls, List<Part.ToolResult> results) {
         lock.lock();
         try {
-            if (clientGone || finished) {
+            if (stream.closed()) {
                 return;
             }
             startChunks(model);
@@ -165,8 +145,8 @@ final class SseReply implements ReplySink {
     public void complete(Reply reply) {
         lock.lock();
         try {
-            if (clientGone || finished) {
-                finish();
+            if (stream.closed()) {
+                stream.finish();
                 return;
             }
             boolean streamedAny = roleSent;
@@ -181,7 +161,7 @@ final class SseReply implements ReplySink {
                 write(OpenAiWriter.usageChunk(id, created, reply.model(), reply.usage()));
             }
             writeRaw(DONE);
-            finish();
+            stream.finish();
         } finally {
             lock.unlock();
         }
@@ -192,21 +172,21 @@ final class SseReply implements ReplySink {
         ApiError apiError = errors.map(error, correlationId);
         lock.lock();
         try {
-            if (finished) {
+            if (stream.finished()) {
                 return;
             }
-            if (out == null) {
-                finish();
+            if (!stream.committed()) {
+                stream.finish();
                 Responses.error(res, apiError);      // nothing sent yet: a normal error response
                 return;
             }
-            if (!clientGone) {
+            if (!stream.clientGone()) {
                 // OpenWebUI shows a chunk without choices but with an error object as the reply's error
                 writeRaw(("data: " + new String(apiError.body(), StandardCharsets.UTF_8) + "\n\n")
                                  .getBytes(StandardCharsets.UTF_8));
                 writeRaw(DONE);
             }
-            finish();
+            stream.finish();
         } finally {
             lock.unlock();
         }
@@ -232,36 +212,14 @@ final class SseReply implements ReplySink {
         }
     }
 
-    /** Whether the client disconnected while the reply was being streamed. */
-    boolean clientGone() {
-        lock.lock();
-        try {
-            return clientGone;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     private void startChunks(String model) {
-        commit(model);
+        stream.commit(model);
         if (!roleSent) {
             roleSent = true;
             chunks = new OpenAiWriter.ContentChunks(id, created, model, includeUsage);
             write(OpenAiWriter.chunk(id, created, model, Optional.of("assistant"), Optional.of(""), Optional.empty(),
                                      includeUsage));
         }
-    }
-
-    private void commit(String model) {
-        if (out != null) {
-            return;
-        }
-        res.status(Status.OK_200);
-        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        res.header(HeaderNames.create("X-Accel-Buffering"), "no");
-        res.header(ChatCompletionsService.MODEL_HEADER, model);
-        out = res.outputStream();
     }
 
     private void write(byte[] json) {
@@ -274,44 +232,6 @@ final class SseReply implements ReplySink {
     }
 
     private void writeRaw(byte[] bytes) {
-        if (clientGone) {
-            return;
-        }
-        try {
-            out.write(bytes);
-            out.flush();
-            lastWrite = System.nanoTime();
-        } catch (Exception e) {
-            // the client closed the connection: stop the model, keep what was generated
-            clientGone = true;
-            cancellation.cancel(Cancellation.Reason.CLIENT_GONE);
-        }
-    }
-
-    /** Stops the keep-alive checks and ends the response body. */
-    private void finish() {
-        finished = true;
-        if (keepAliveCheck != null) {
-            keepAliveCheck.cancel(false);
-        }
-        if (out != null && !clientGone) {
-            try {
-                out.close();
-            } catch (Exception ignored) {
-                // the client may already be gone
-            }
-        }
-    }
-
-    private void keepAlive() {
-        lock.lock();
-        try {
-            if (!finished && !clientGone && System.nanoTime() - lastWrite >= keepAlive.toNanos()) {
-                commit(requestedModel);
-                writeRaw(KEEP_ALIVE);
-            }
-        } finally {
-            lock.unlock();
-        }
+        stream.write(bytes);
     }
 }

@@ -25,6 +25,7 @@ import haia.store.Owners;
  * @param hint       what the request's headers say about its conversation
  * @param attachments what the client attached beside the messages (OpenWebUI's documents): context for this request,
  *                    not part of what the user said
+ * @param response   for a Responses API request: its id, what it continues and whether to store it
  */
 public record ChatCommand(Optional<String> model,
                           List<String> system,
@@ -32,7 +33,8 @@ public record ChatCommand(Optional<String> model,
                           Generation generation,
                           boolean stream,
                           ConversationHint hint,
-                          Attachments attachments) {
+                          Attachments attachments,
+                          Optional<ResponseTurn> response) {
 
     /** A request without attachments. */
     public ChatCommand(Optional<String> model, List<String> system, List<LlmMessage> messages, Generation generation,
@@ -47,9 +49,16 @@ public record ChatCommand(Optional<String> model,
         Objects.requireNonNull(generation, "generation");
         Objects.requireNonNull(hint, "hint");
         Objects.requireNonNull(attachments, "attachments");
+        Objects.requireNonNull(response, "response");
         if (messages.isEmpty() || messages.getLast().role() != LlmMessage.Role.USER) {
             throw new IllegalArgumentException("a chat command ends with a user message");
         }
+    }
+
+    /** A chat completion request. */
+    public ChatCommand(Optional<String> model, List<String> system, List<LlmMessage> messages, Generation generation,
+                       boolean stream, ConversationHint hint, Attachments attachments) {
+        this(model, system, messages, generation, stream, hint, attachments, Optional.empty());
     }
 
     /**

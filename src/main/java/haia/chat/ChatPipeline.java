@@ -46,8 +46,8 @@ import haia.usage.Prices;
  * user's message is kept (as failed), and a reply its client never received does not enter the window.
  *
  * <p>The flow is chosen once, in step 1: a continuous thread, a branch its client sends whole, the client's own
- * context, a temporary chat or a background task ({@link Flow}). Steps 1, 2 and 5 ask the flow; the others are the
- * same for every request.
+ * context, a temporary chat, a background task, or a Responses API response chain ({@link Flow}). Steps 1, 2 and 5
+ * ask the flow; the others are the same for every request.
  */
 public final class ChatPipeline {
 
@@ -90,18 +90,21 @@ public final class ChatPipeline {
                         Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
                         Prices prices, Clock clock) {
         this(store, models, personas, defaultPersona, config, tools, metrics, prices,
-             new MemoryBudget(MemoryBudget.defaultBytes(), config.resilience().queueTimeout()), clock);
+             new MemoryBudget(MemoryBudget.defaultBytes(), config.resilience().queueTimeout()), Briefing.NONE, clock);
     }
 
-    /** @param memory what requests may hold in bodies and fetched pictures, shared with the HTTP layer */
+    /**
+     * @param memory   what requests may hold in bodies and fetched pictures, shared with the HTTP layer
+     * @param briefing what the watch tells the next chat (step 3's last system block)
+     */
     public ChatPipeline(ConversationStore store, ModelRegistry models, Map<String, Persona> personas,
                         Persona defaultPersona, HaiaConfig config, ToolCatalog tools, HaiaMetrics metrics,
-                        Prices prices, MemoryBudget memory, Clock clock) {
+                        Prices prices, MemoryBudget memory, Briefing briefing, Clock clock) {
         this.windows = store.windows();
         this.conversations = store.conversations();
         this.models = models;
         this.notes = store.notes();
-        this.prompt = new Prompt(personas, defaultPersona, config, windows, notes, models, clock);
+        this.prompt = new Prompt(personas, defaultPersona, config, windows, notes, models, briefing, clock);
         this.imageUrls = new ImageUrls(config.chat().imageFetch(), config.chat().maxImageBytes(), memory);
         this.chat = config.chat();
         this.tasks = config.tasks();
@@ -124,7 +127,9 @@ public final class ChatPipeline {
         /** A request answered from its own history, nothing stored (no conversation header, a temporary chat). */
         CLIENT,
         /** An OpenWebUI background task: answered from its own prompt, nothing stored. */
-        TASK
+        TASK,
+        /** A stored Responses API response: a new conversation, or the one of the response it continues. */
+        RESPONSES
     }
 
     /** What one request did, for the request log. */
@@ -139,7 +144,21 @@ public final class ChatPipeline {
      */
     public Outcome handle(ChatCommand command, ReplySink sink) {
         ModelRegistry.Route requested = models.resolve(command.model());
-        Flow flow = identify(command, requested);                                         // 1
+        return handle(command, identify(command, requested), requested, sink);             // 1
+    }
+
+    /**
+     * Runs an investigation of HAIA's watch through the pipeline, as a thread without the briefing
+     * ({@link Flow.Thread#investigation}): the command names its conversation ({@code conversationKey}), where the
+     * whole agent loop is stored; the reply goes to {@code sink}.
+     */
+    public Outcome investigate(ChatCommand command, ReplySink sink) {
+        ConversationIdentity identity = command.hint().conversationKey().map(ConversationIdentity::keyed)
+                .orElseThrow(() -> new IllegalArgumentException("an investigation names its conversation"));
+        return handle(command, Flow.Thread.investigation(identity), models.resolve(command.model()), sink);
+    }
+
+    private Outcome handle(ChatCommand command, Flow flow, ModelRegistry.Route requested, ReplySink sink) {
         Cancellation.Child request = running.child();
         try {
             Cancellation cancellation = request.cancellation();
@@ -155,8 +174,8 @@ public final class ChatPipeline {
                 if (held.isEmpty()) {
                     // stopped while waiting for the conversation: the user's message is kept, nothing else happens
                     ModelResult stopped = ModelCall.cancelled(route, "", cancellation);
-                    Optional<Long> id = stored.persist(TurnPlan.newTurn(command.userTurn()), stopped, List.of(),
-                                                       persistence);
+                    Optional<Long> id = stored.persist(command, TurnPlan.newTurn(command.userTurn()), stopped,
+                                                       List.of(), persistence);
                     return respond(stopped, sink, id, stored.memory(), List.of());
                 }
                 try (ConversationLocks.Held ignored = held.get()) {
@@ -194,7 +213,7 @@ public final class ChatPipeline {
         }
         List<LlmMessage> window = flow.window(command, plan, windows, windowSize(route),   // 2
                                               chat.promptCache() ? chat.contextStep() : 0);
-        Prompt.Built built = prompt.request(command, flow.task(), route, window,            // 3
+        Prompt.Built built = prompt.request(command, flow, route, window,                   // 3
                                             agent.offer(command.generation().tools(), route, flow.task()), images);
         List<ModelResult.Answered> calls = new ArrayList<>();   // every model call a provider answered (and billed)
         ModelResult result = cancellation.isCancelled()                                     // 4: nobody to answer
@@ -203,8 +222,8 @@ public final class ChatPipeline {
                             flow.toolContext().ownedBy(command.hint().owner()));
         List<BilledCall> billed = billed(calls, command.hint().owner());   // every model call, whether or not anyone receives the reply
         result = received(result, cancellation);
-        Optional<Long> conversationId = flow.persist(plan, result, billed, persistence);   // 5
-        return respond(result, sink, conversationId, flow.memory(), built.notes());        // 6
+        Optional<Long> conversationId = flow.persist(command, plan, result, billed, persistence);  // 5
+        return respond(result, sink, conversationId, flow.memory(), built.notes());                // 6
     }
 
     /**
@@ -241,6 +260,10 @@ public final class ChatPipeline {
 
     /** The request's flow: which conversation it belongs to, if any, and how its client talks. */
     private Flow identify(ChatCommand command, ModelRegistry.Route requested) {
+        Optional<ResponseTurn> chain = command.response().filter(r -> !r.byHeaders());
+        if (chain.isPresent()) {
+            return Flow.Responses.of(chain.get(), command.hint().owner());   // a Responses API request whose memory is its response chain
+        }
         if (isTask(command)) {
             return new Flow.Task();
         }
@@ -263,6 +286,8 @@ public final class ChatPipeline {
             case OPENWEBUI -> new Flow.Branch(identity);
             // HAIA's own header: whole-conversation clients are aligned, new-message-only clients appended
             case KEYED -> command.history().isEmpty() ? new Flow.Thread(identity) : new Flow.Branch(identity);
+            // named by a response chain only, which a request names by previous_response_id (above)
+            case RESPONSES -> throw new IllegalStateException("no header names a Responses API conversation");
         };
     }
 

@@ -8,6 +8,7 @@ import java.util.function.IntFunction;
 import haia.llm.LlmMessage;
 import haia.store.BilledCall;
 import haia.store.ConversationIdentity;
+import haia.store.ResponseStore;
 import haia.store.WindowReads;
 import haia.store.WindowTail;
 import haia.tools.ToolContext;
@@ -23,8 +24,16 @@ import haia.tools.ToolContext;
  *   ClientContext   the trailing user turn            all the client sent                      the ledger row only
  *   TemporaryChat   the trailing user turn            the newest of what the chat sent         the ledger row only
  *   Task            the trailing user turn            all the task's prompt (no persona)       the ledger row only
+ *   StoredResponse  the input (its history imported)  the chain's conversation up to the      the exchange and the
+ *                   after the response it continues   response it continues, the turn          response's record
+ *                                                     appended (a first response: its input)
+ *   UnstoredResponse  as StoredResponse               as StoredResponse                       the ledger row only
  * </pre>
- * Thread and Branch are {@link Stored} flows: their conversation is held from step 1 to step 5.
+ * Thread, Branch and StoredResponse are {@link Stored} flows: their conversation is held from step 1 to step 5. A
+ * Responses API request from a client that names its conversation by header takes that conversation's flow; its
+ * response's record is stored with the exchange all the same ({@link Persistence#commit}). An investigation of
+ * HAIA's watch is a Thread of its own without the briefing ({@link Thread#investigation}), chosen by its caller
+ * ({@link ChatPipeline#investigate}), never from a request.
  */
 sealed interface Flow {
 
@@ -34,6 +43,14 @@ sealed interface Flow {
     /** An OpenWebUI background task: the task model, the persona only when configured so, no tools of HAIA's. */
     default boolean task() {
         return false;
+    }
+
+    /**
+     * Whether step 3 adds the watch's briefing ("since you last looked", {@link Briefing}): for the chats a user
+     * reads, not for a task or an investigation.
+     */
+    default boolean briefed() {
+        return !task();
     }
 
     /**
@@ -58,7 +75,7 @@ sealed interface Flow {
     List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step);
 
     /** Step 5: what the exchange leaves behind; the conversation's id when it is stored. */
-    default Optional<Long> persist(TurnPlan plan, ModelResult result, List<BilledCall> billed,
+    default Optional<Long> persist(ChatCommand command, TurnPlan plan, ModelResult result, List<BilledCall> billed,
                                    Persistence persistence) {
         return persistence.ledgerOnly(billed);
     }
@@ -81,10 +98,11 @@ sealed interface Flow {
             return this;
         }
 
+        /** The exchange, with the record of the Responses API response it is, when it is one. */
         @Override
-        default Optional<Long> persist(TurnPlan plan, ModelResult result, List<BilledCall> billed,
-                                       Persistence persistence) {
-            return persistence.commit(identity(), stored(), plan, result, billed);
+        default Optional<Long> persist(ChatCommand command, TurnPlan plan, ModelResult result,
+                                       List<BilledCall> billed, Persistence persistence) {
+            return persistence.commit(identity(), stored(), plan, result, billed, command.response());
         }
 
         /**
@@ -113,7 +131,20 @@ sealed interface Flow {
      * The default thread, or a thread keyed by HAIA's header from a client that sends only what is new: the stored
      * window, the turn appended. The window is found by the conversation's identity (one query).
      */
-    record Thread(ConversationIdentity identity) implements Stored {
+    record Thread(ConversationIdentity identity, boolean briefed) implements Stored {
+
+        Thread(ConversationIdentity identity) {
+            this(identity, true);
+        }
+
+        /**
+         * An investigation of HAIA's watch: the watch's prompt and the alerts as the turn, in a conversation of its
+         * own ({@code haia-watch-<id>}), so the whole agent loop can be read afterwards; no briefing, as it carries
+         * the alerts themselves and nobody is looking.
+         */
+        static Thread investigation(ConversationIdentity identity) {
+            return new Thread(identity, false);
+        }
 
         @Override
         public OptionalLong stored() {
@@ -229,6 +260,73 @@ sealed interface Flow {
         @Override
         public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
             return ContextWindow.clientContext(command.history(), plan.userTurn());
+        }
+    }
+
+    /**
+     * A Responses API request whose memory is its response chain ({@link ResponseTurn}): its input (history it
+     * carries is imported as the client sent it) follows the response it continues, in that response's
+     * conversation; whatever followed that response leaves the live branch. A response that already left it cannot
+     * be continued: its conversation moved on without it (checked under the conversation's lock).
+     */
+    sealed interface Responses extends Flow {
+
+        ResponseTurn turn();
+
+        /** Stored (in the continued response's conversation, or a new one named after itself) unless store: false. */
+        static Responses of(ResponseTurn turn, String owner) {
+            if (!turn.store()) {
+                return new UnstoredResponse(turn);
+            }
+            return turn.previous()
+                    .map(p -> new StoredResponse(turn, p.identity(), OptionalLong.of(p.conversationId())))
+                    .orElseGet(() -> new StoredResponse(turn, ConversationIdentity.responses(turn.responseId()).ownedBy(owner),
+                                                        OptionalLong.empty()));
+        }
+
+        @Override
+        default TurnPlan plan(ChatCommand command, WindowReads windows) {
+            Optional<ResponseStore.StoredResponse> previous = turn().previous();
+            if (previous.isPresent() && !windows.live(previous.get().lastMessageId())) {
+                throw new RequestRefused("previous_response_id", "Response '" + previous.get().id()
+                        + "' can no longer be continued: a later request continued an earlier response of its"
+                        + " conversation, which replaced it. Continue from a later response, or send the context"
+                        + " again as input");
+            }
+            List<LlmMessage> history = command.history();
+            return new TurnPlan(history.isEmpty() ? TurnPlan.Kind.NEW_TURN : TurnPlan.Kind.IMPORT,
+                                previous.isPresent() ? OptionalLong.of(turn().after()) : OptionalLong.empty(),
+                                history, command.userTurn());
+        }
+
+        /** The continued response's conversation up to and including it; a first response's input as sent. */
+        @Override
+        default List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
+            Optional<ResponseStore.StoredResponse> previous = turn().previous();
+            if (previous.isEmpty()) {
+                return ContextWindow.clientContext(command.history(), plan.userTurn());
+            }
+            long conversation = previous.get().conversationId();
+            return Stored.window(rows -> windows.tail(conversation, plan.supersedeFrom(), rows), plan, size, step);
+        }
+    }
+
+    /** A stored response: a new conversation of kind {@code responses}, or the one of the response it continues. */
+    record StoredResponse(ResponseTurn turn, ConversationIdentity identity, OptionalLong stored)
+            implements Responses, Stored {
+
+        @Override
+        public ChatPipeline.Memory memory() {
+            return ChatPipeline.Memory.RESPONSES;
+        }
+    }
+
+    /** A response with store: false: answered from its chain (or its input) like a stored one, stored nowhere. */
+    record UnstoredResponse(ResponseTurn turn) implements Responses {
+
+        @Override
+        public ChatPipeline.Memory memory() {
+            return ChatPipeline.Memory.CLIENT;
         }
     }
 }

@@ -46,9 +46,11 @@ final class Persistence {
      * in the window) and any partial reply as incomplete. The billed call goes to the usage ledger in the same
      * transaction. Either is written before the reply's last byte, so {@code /v1/usage} has it once a client has
      * its answer.
+     *
+     * @param responseTurn the Responses API response this exchange is, recorded with it
      */
     Optional<Long> commit(ConversationIdentity identity, OptionalLong stored, TurnPlan plan, ModelResult result,
-                          List<BilledCall> billed) {
+                          List<BilledCall> billed, Optional<ResponseTurn> responseTurn) {
         List<NewMessage> messages = new ArrayList<>();
         OptionalLong supersede = OptionalLong.empty();
         switch (result) {
@@ -76,7 +78,8 @@ final class Persistence {
         }
         long id;
         try {
-            id = exchanges.commit(new Exchange(identity, supersede, messages, billed));
+            id = exchanges.commit(new Exchange(identity, supersede, messages, billed,
+                                               responseTurn.map(turn -> turn.record(result))));
         } catch (StoreException e) {
             // the model has been called (and billed): its outcome still goes to the client; only the record is lost
             lost(identity, result, messages, e);

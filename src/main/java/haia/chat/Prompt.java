@@ -40,10 +40,11 @@ final class Prompt {
     private final WindowReads windows;
     private final Notes notes;
     private final ModelRegistry models;
+    private final Briefing briefing;
     private final Clock clock;
 
     Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, WindowReads windows, Notes notes,
-           ModelRegistry models, Clock clock) {
+           ModelRegistry models, Briefing briefing, Clock clock) {
         this.personas = Map.copyOf(personas);
         this.defaultPersona = defaultPersona;
         this.chat = config.chat();
@@ -51,6 +52,7 @@ final class Prompt {
         this.windows = windows;
         this.notes = notes;
         this.models = models;
+        this.briefing = briefing;
         this.clock = clock;
     }
 
@@ -65,8 +67,9 @@ final class Prompt {
      * @param tools  what the request offers: the client's tools, and HAIA's when the agent loop offers them
      * @param images the pictures fetched by URL for this request before it took its conversation
      */
-    Built request(ChatCommand command, boolean task, ModelRegistry.Route route, List<LlmMessage> window,
+    Built request(ChatCommand command, Flow flow, ModelRegistry.Route route, List<LlmMessage> window,
                   haia.llm.ToolUse tools, FetchedImages images) {
+        boolean task = flow.task();
         ChatCommand.Generation generation = command.generation();
         refuseWhatTheModelCannot(command, route);
         List<LlmMessage> shaped = window;
@@ -77,7 +80,7 @@ final class Prompt {
             shaped = ToolHistory.asText(shaped);
         }
         HaiaConfig.Model settings = route.settings();
-        List<String> system = system(command, task, route, tools);
+        List<String> system = system(command, flow, route, tools);
         int asked = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
         TokenBudget.Budget budget = TokenBudget.Budget.of(budget(route), asked, models.measure(route));
         List<String> notes = List.of();
@@ -165,22 +168,27 @@ final class Prompt {
 
     /**
      * The persona first (unless a task asks for none), then when HAIA's memory search is offered when to use it,
-     * then the user's notes (not for a task), then the client's own system texts, each its own block.
+     * then the user's notes (not for a task), then the client's own system texts, each its own block, then for a flow
+     * the user reads ({@link Flow#briefed()}: not a task, not an investigation) the briefing, last: what changes from
+     * one request to the next comes after what does not (see {@link Briefing}).
      */
-    private List<String> system(ChatCommand command, boolean task, ModelRegistry.Route route, haia.llm.ToolUse tools) {
+    private List<String> system(ChatCommand command, Flow flow, ModelRegistry.Route route, haia.llm.ToolUse tools) {
         List<String> blocks = new ArrayList<>(command.system().size() + 2);
-        if (!task || tasks.persona()) {
+        if (!flow.task() || tasks.persona()) {
             Persona persona = personas.getOrDefault(route.id(), defaultPersona);
             blocks.add(persona.render(LocalDate.now(clock.withZone(ZoneId.systemDefault()))));
         }
         if (tools.tools().stream().anyMatch(t -> t.name().equals(MemoryTools.SEARCH))) {
             blocks.add(MemoryTools.GUIDANCE);   // when to look further back: fixed text, the cached prefix holds
         }
-        if (!task) {   // the owner's notes: they change rarely, so the cached prefix holds too
+        if (!flow.task()) {   // the owner's notes: they change rarely, so the cached prefix holds too
             NoteCommands.block(notes.list(command.hint().owner()), chat.memoryNotesMaxChars())
                     .ifPresent(blocks::add);
         }
         blocks.addAll(command.system());
+        if (flow.briefed()) {
+            briefing.forRequest(command).ifPresent(blocks::add);
+        }
         return blocks;
     }
 

@@ -104,13 +104,14 @@ public final class ConfigLoader {
 
         ToolsConfig tools = new ToolsConfigLoader(config, problems, values::name, values::positiveInt,
                                                   values::duration).read(workDir);
+        WatchConfig watch = new WatchConfigLoader(values, problems).read(models);
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         Path dotEnv = workDir.resolve(".env");
         return new HaiaConfig(server, security, store, chat, tasks, models, defaultModel, providers, resilience, tools,
-                              new HaiaConfig.Origin(workDir.toAbsolutePath().normalize(),
+                              watch, new HaiaConfig.Origin(workDir.toAbsolutePath().normalize(),
                                                     Files.isRegularFile(dotEnv)
                                                             ? Optional.of(dotEnv.toAbsolutePath().normalize())
                                                             : Optional.empty(),

@@ -24,6 +24,7 @@ import java.util.OptionalInt;
  * @param providers    upstream connections by name, only those some model uses
  * @param resilience   retries, timeouts, circuit breaker and load limits for upstream calls
  * @param tools        HAIA's own read-only tools and MCP servers
+ * @param watch        HAIA's watch: scheduled checks, investigations, notifications, Prometheus
  * @param origin       where the configuration was read from (logged at start)
  */
 public record HaiaConfig(Server server,
@@ -36,6 +37,7 @@ public record HaiaConfig(Server server,
                          Map<String, Provider> providers,
                          Resilience resilience,
                          ToolsConfig tools,
+                         WatchConfig watch,
                          Origin origin) {
 
     public HaiaConfig {

@@ -43,7 +43,7 @@ final class ToolsConfigLoader {
     /** Names of MCP servers: they become part of tool names, so short and plain. */
     static final Pattern SERVER_NAME = Pattern.compile("[a-z][a-z0-9-]{0,23}");
     /** Source names the built-in tools use. */
-    static final Set<String> RESERVED = Set.of("pve", "docker", "memory");
+    static final Set<String> RESERVED = Set.of("pve", "docker", "prom", "watch", "memory");
     /** As Proxmox shows a token: {@code user@realm!tokenid=secret}. */
     private static final Pattern PVE_TOKEN = Pattern.compile("[^\\s@=!]+@[^\\s@=!]+![^\\s@=!]+=\\S+");
 
@@ -139,16 +139,25 @@ final class ToolsConfigLoader {
         return Optional.empty();
     }
 
-    /** {@code AB:CD:...} as Proxmox's certificate panel shows it; colons optional, any case. */
     private Optional<byte[]> fingerprint(String raw) {
+        return fingerprint(raw, name.apply("tools.proxmox.fingerprint"), problems);
+    }
+
+    /**
+     * A certificate's SHA-256 fingerprint, {@code AB:CD:...} as Proxmox's certificate panel (or {@code openssl x509
+     * -fingerprint -sha256}) shows it; colons optional, any case.
+     *
+     * @param setting how a problem names the setting
+     */
+    static Optional<byte[]> fingerprint(String raw, String setting, List<String> problems) {
         String hex = raw.replace(":", "").replace(" ", "");
         if (hex.matches("[0-9A-Fa-f]{64}")) {
             return Optional.of(HexFormat.of().parseHex(hex));
         }
         String hint = hex.matches("[0-9A-Fa-f]{40}") ? " (this looks like a SHA-1 fingerprint; use the SHA-256 one)"
                 : "";
-        problems.add(name.apply("tools.proxmox.fingerprint") + " must be the certificate's SHA-256 fingerprint,"
-                             + " 32 hex bytes like AB:CD:...:EF" + hint + ", got '" + raw + "'");
+        problems.add(setting + " must be the certificate's SHA-256 fingerprint, 32 hex bytes like AB:CD:...:EF" + hint
+                             + ", got '" + raw + "'");
         return Optional.empty();
     }
 

@@ -31,7 +31,10 @@ final class Variables {
     /** Variable name → the configuration key it sets. */
     static final Map<String, String> ENV = envTable();
 
-    /** Variables whose value may come from a file: HAIA's key, the database's connection, every provider's key. */
+    /**
+     * Variables whose value may come from a file: HAIA's key, the database's connection, every provider's key, the
+     * watch's notification URLs and Prometheus's credentials.
+     */
     static final List<String> FROM_FILE = fromFile();
 
     private Variables() {
@@ -47,6 +50,7 @@ final class Variables {
 
     private static List<String> fromFile() {
         List<String> names = new ArrayList<>(SecretFiles.HAIA_NAMES);
+        names.addAll(WatchConfigLoader.FROM_FILE);
         Providers.ALL.forEach(provider -> provider.apiKeyEnv().ifPresent(names::add));
         return List.copyOf(names);
     }
@@ -105,6 +109,7 @@ final class Variables {
         env.put("HAIA_MAX_REPLY_CHARS", "resilience.max-reply-chars");
         env.put("HAIA_MAX_UPSTREAM_BYTES", "resilience.max-upstream-bytes");
         env.putAll(ToolsConfigLoader.ENV);
+        env.putAll(WatchConfigLoader.ENV);
         return Map.copyOf(env);
     }
 }

@@ -36,6 +36,7 @@ public final class Redactor {
         config.providers().values().forEach(p -> p.apiKey().ifPresent(secrets::add));
         config.store().server().flatMap(HaiaConfig.Store.Server::password).ifPresent(secrets::add);
         secrets.addAll(toolSecrets(config.tools()));
+        secrets.addAll(config.watch().secrets());
         return new Redactor(secrets);
     }
 

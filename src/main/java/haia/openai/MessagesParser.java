@@ -130,8 +130,8 @@ final class MessagesParser {
         return new Parsed(system, messages, unwrapping.attachments());
     }
 
-    /** What the wrappers of a request's user messages held. */
-    private static final class Unwrapping {
+    /** What the wrappers of a request's user messages held (the Responses API's input items are read alike). */
+    static final class Unwrapping {
         private Optional<Attachments> newest = Optional.empty();
         private final List<List<String>> fileTags = new ArrayList<>();
         private List<String> current;
@@ -249,6 +249,11 @@ final class MessagesParser {
             throw new InvalidRequestException(partAt + ".image_url must be {\"url\": \"data:image/...;base64,... or"
                     + " https://...\"}", partAt + ".image_url");
         }
+        return image(url, urlAt);
+    }
+
+    /** A picture given by its URL: a {@code data:} URL decoded and checked, or an http(s) URL kept as it is. */
+    Part image(String url, String urlAt) {
         if (url.regionMatches(true, 0, "data:", 0, 5)) {
             return new Part.Image(dataUrl(url, urlAt));
         }
@@ -381,7 +386,7 @@ final class MessagesParser {
         return text.toString();
     }
 
-    private void checkLength(String text, String at) {
+    void checkLength(String text, String at) {
         checkLength(text.length(), at);
     }
 

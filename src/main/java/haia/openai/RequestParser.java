@@ -80,25 +80,7 @@ public final class RequestParser {
     }
 
     public ChatCompletionRequest parse(byte[] body) {
-        String text = utf8(body);
-        JsonNode root;
-        try {
-            root = mapper.readTree(text);
-        } catch (StreamConstraintsException e) {
-            throw new InvalidRequestException("The request body is too deeply nested or has an absurd number", null);
-        } catch (JsonParseException e) {
-            throw new InvalidRequestException("The request body is not valid JSON: " + describe(e), null);
-        } catch (JsonProcessingException e) {
-            throw new InvalidRequestException("The request body is not valid JSON: " + describe(e), null);
-        } catch (IOException e) {
-            throw new InvalidRequestException("The request body could not be read: " + e.getMessage(), null);
-        }
-        if (root == null || root.isMissingNode()) {
-            throw new InvalidRequestException("The request body is empty; expected a JSON object", null);
-        }
-        if (!root.isObject()) {
-            throw new InvalidRequestException("The request body must be a JSON object", null);
-        }
+        JsonNode root = object(body);
         unknownOrRefused(root);
 
         Optional<String> model = Fields.optionalString(root, "model", "model").filter(s -> !s.isBlank());
@@ -140,6 +122,33 @@ public final class RequestParser {
                                          root.path("messages").size(), maxTokens, sampling, ToolsParser.tools(root),
                                          ToolsParser.responseFormat(root), ToolsParser.reasoning(root), stream,
                                          includeUsage, conversation.attachments());
+    }
+
+    /**
+     * A request body as a JSON object: strictly UTF-8, bounded nesting and numbers, no trailing tokens; anything else
+     * is a 400 saying what is wrong with it.
+     */
+    JsonNode object(byte[] body) {
+        String text = utf8(body);
+        JsonNode root;
+        try {
+            root = mapper.readTree(text);
+        } catch (StreamConstraintsException e) {
+            throw new InvalidRequestException("The request body is too deeply nested or has an absurd number", null);
+        } catch (JsonParseException e) {
+            throw new InvalidRequestException("The request body is not valid JSON: " + describe(e), null);
+        } catch (JsonProcessingException e) {
+            throw new InvalidRequestException("The request body is not valid JSON: " + describe(e), null);
+        } catch (IOException e) {
+            throw new InvalidRequestException("The request body could not be read: " + e.getMessage(), null);
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new InvalidRequestException("The request body is empty; expected a JSON object", null);
+        }
+        if (!root.isObject()) {
+            throw new InvalidRequestException("The request body must be a JSON object", null);
+        }
+        return root;
     }
 
     /** Fields OpenAI does not know, and fields HAIA cannot honour: each a 400 naming it. */

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,28 +26,50 @@ import haia.tools.ToolNames;
 final class ToolsParser {
 
     /** What OpenAI accepts as a function or schema name. */
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
+    static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
 
     private ToolsParser() {
     }
 
-    static ToolUse tools(JsonNode root) {
+    /**
+     * A request's {@code tools}: each read by {@code one} (from the tool and where it is, {@code tools[i]}); a name
+     * offered twice is refused at {@code nameField} of the second.
+     */
+    static List<ToolDefinition> definitions(JsonNode node, BiFunction<JsonNode, String, ToolDefinition> one,
+                                            String nameField) {
         List<ToolDefinition> tools = new ArrayList<>();
-        JsonNode node = root.get("tools");
-        if (node != null && !node.isNull()) {
-            if (!node.isArray()) {
-                throw new InvalidRequestException("tools must be an array of tools", "tools");
-            }
-            Set<String> names = new HashSet<>();
-            for (int i = 0; i < node.size(); i++) {
-                ToolDefinition tool = tool(node.get(i), "tools[" + i + "]");
-                if (!names.add(tool.name())) {
-                    throw new InvalidRequestException("tools[" + i + "].function.name '" + tool.name()
-                            + "' is offered twice", "tools[" + i + "].function.name");
-                }
-                tools.add(tool);
-            }
+        if (node == null || node.isNull()) {
+            return tools;
         }
+        if (!node.isArray()) {
+            throw new InvalidRequestException("tools must be an array of tools", "tools");
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < node.size(); i++) {
+            String at = "tools[" + i + "]";
+            ToolDefinition tool = one.apply(node.get(i), at);
+            if (!names.add(tool.name())) {
+                throw new InvalidRequestException(at + nameField + " '" + tool.name() + "' is offered"
+                        + " twice", at + nameField);
+            }
+            tools.add(tool);
+        }
+        return tools;
+    }
+
+    /** A tool's parameters: a JSON Schema object; none means it takes none (an empty object schema). */
+    static JsonNode parameters(JsonNode parameters, String at) {
+        if (parameters == null || parameters.isNull()) {
+            return emptyObjectSchema();
+        }
+        if (!parameters.isObject()) {
+            throw new InvalidRequestException(at + " must be a JSON Schema object", at);
+        }
+        return parameters;
+    }
+
+    static ToolUse tools(JsonNode root) {
+        List<ToolDefinition> tools = definitions(root.get("tools"), ToolsParser::tool, ".function.name");
         ToolChoice choice = choice(root.get("tool_choice"), tools);
         Optional<Boolean> parallel = Fields.optionalBoolean(root, "parallel_tool_calls", "parallel_tool_calls");
         return new ToolUse(tools, choice, parallel);
@@ -61,28 +84,27 @@ final class ToolsParser {
         }
         JsonNode function = Fields.object(node.get("function"), at + ".function",
                                           "an object with name, description and parameters");
-        String name = Fields.requiredString(function, "name", at + ".function.name");
-        if (!NAME.matcher(name).matches()) {
-            throw new InvalidRequestException(at + ".function.name '" + Fields.abbreviate(name) + "' must be 1-64"
-                    + " letters, digits, underscores or dashes", at + ".function.name");
-        }
-        if (ToolNames.isReserved(name)) {
-            throw new InvalidRequestException(at + ".function.name '" + name + "': names starting with "
-                    + ToolNames.PREFIX + " are reserved for HAIA's own tools; rename the tool", at + ".function.name");
-        }
+        String name = checkedName(Fields.requiredString(function, "name", at + ".function.name"), at + ".function.name");
         String description = Fields.optionalString(function, "description", at + ".function.description").orElse("");
-        JsonNode parameters = function.get("parameters");
-        if (parameters == null || parameters.isNull()) {
-            parameters = emptyObjectSchema();
-        } else if (!parameters.isObject()) {
-            throw new InvalidRequestException(at + ".function.parameters must be a JSON Schema object",
-                                              at + ".function.parameters");
-        }
+        JsonNode parameters = parameters(function.get("parameters"), at + ".function.parameters");
         return new ToolDefinition(name, description, parameters,
                                   Fields.optionalBoolean(function, "strict", at + ".function.strict"));
     }
 
-    private static JsonNode emptyObjectSchema() {
+    /** A client tool's name: what OpenAI accepts, and none of HAIA's reserved ones. */
+    static String checkedName(String name, String at) {
+        if (!NAME.matcher(name).matches()) {
+            throw new InvalidRequestException(at + " '" + Fields.abbreviate(name) + "' must be 1-64 letters, digits,"
+                    + " underscores or dashes", at);
+        }
+        if (ToolNames.isReserved(name)) {
+            throw new InvalidRequestException(at + " '" + name + "': names starting with " + ToolNames.PREFIX
+                    + " are reserved for HAIA's own tools; rename the tool", at);
+        }
+        return name;
+    }
+
+    static JsonNode emptyObjectSchema() {
         var schema = JsonNodeFactory.instance.objectNode().put("type", "object");
         schema.putObject("properties");
         return schema;

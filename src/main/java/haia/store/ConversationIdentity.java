@@ -50,6 +50,11 @@ public record ConversationIdentity(ConversationKind kind, Optional<String> key, 
         return owner.isEmpty() ? key.orElse("") : key.orElse("") + "\n" + owner;
     }
 
+    /** The conversation a Responses API chain started by response {@code firstResponseId} is stored in. */
+    public static ConversationIdentity responses(String firstResponseId) {
+        return new ConversationIdentity(ConversationKind.RESPONSES, Optional.of(firstResponseId));
+    }
+
     @Override
     public String toString() {
         String name = key.map(k -> kind.dbValue() + ":" + k).orElse(kind.dbValue());

@@ -9,7 +9,12 @@ public enum ConversationKind {
     /** Picked by HAIA's own conversation header. */
     KEYED,
     /** One OpenWebUI chat, picked by its chat id header. */
-    OPENWEBUI;
+    OPENWEBUI,
+    /**
+     * A chain of stored Responses API responses (key: the id of its first response), continued only through
+     * {@code previous_response_id}.
+     */
+    RESPONSES;
 
     public String dbValue() {
         return name().toLowerCase(Locale.ROOT);

@@ -11,7 +11,8 @@ import io.helidon.dbclient.DbClient;
 
 /**
  * HAIA's database, opened: SQLite (the embedded default) or PostgreSQL (several replicas on one server), migrated,
- * with its parts ({@link #windows()}, {@link #exchanges()}, {@link #conversations()}, {@link #ledger()}) built on it.
+ * with its parts ({@link #windows()}, {@link #exchanges()}, {@link #conversations()}, {@link #ledger()},
+ * {@link #findings()}, {@link #responses()}) built on it.
  * It opens and closes the database and says how it is (dialect, location, pool, whether writes fail); what is read
  * and written is the parts' (see the package documentation).
  */
@@ -28,6 +29,8 @@ public final class ConversationStore implements AutoCloseable {
     private final Ledger ledger;
     private final MessageSearch search;
     private final Notes notes;
+    private final ResponseStore responses;
+    private final FindingStore findings;
 
     private ConversationStore(Dialect dialect, DbClient db, Writer writer, ConversationLeases leases, Clock clock) {
         this.dialect = dialect;
@@ -41,6 +44,8 @@ public final class ConversationStore implements AutoCloseable {
         this.ledger = new Ledger(database);
         this.search = new MessageSearch(database);
         this.notes = new Notes(database);
+        this.responses = new ResponseStore(database, conversations);
+        this.findings = new FindingStore(database);
     }
 
     /** Opens the SQLite database at {@code dbPath} (creating it when missing) and brings its schema up to date. */
@@ -127,6 +132,16 @@ public final class ConversationStore implements AutoCloseable {
 
     public Ledger ledger() {
         return ledger;
+    }
+
+    /** The Responses API's stored responses, which are exchanges of this store's conversations. */
+    public ResponseStore responses() {
+        return responses;
+    }
+
+    /** The watch's findings and their investigations. */
+    public FindingStore findings() {
+        return findings;
     }
 
     /** The SQLite database file; empty on PostgreSQL. */

@@ -11,7 +11,7 @@ import haia.llm.Part;
 
 /**
  * The write of the request path, after the model call: one exchange (the user's turn, the reply, what they
- * supersede, the billed calls) in one short transaction.
+ * supersede, the billed calls, the Responses API response it is) in one short transaction.
  */
 public final class Exchanges extends StorePart {
 
@@ -76,6 +76,10 @@ public final class Exchanges extends StorePart {
                 for (BilledCall call : exchange.billed()) {
                     Ledger.insertCall(tx, now, OptionalLong.of(conversationId), messageId, call);
                 }
+            }
+            if (exchange.response().isPresent()) {
+                ResponseStore.insert(tx, dialect, conversationId, exchange.messages().size(),
+                                     exchange.response().get(), now);
             }
             Optional<String> title = exchange.messages().stream()
                     .filter(m -> m.role() == LlmMessage.Role.USER)

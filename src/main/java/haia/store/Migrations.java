@@ -28,18 +28,19 @@ final class Migrations {
             "V3__model_calls.sql",
             "V4__live_count.sql",
             "V5__estimated_usage.sql",
-            // V6 and V7 are taken by work on other branches: each version is applied when missing, whatever its
-            // neighbours, so a database that has V8 gets V6 and V7 when they arrive
+            "V6__findings.sql",
+            "V7__responses.sql",
             "V8__recall.sql",
             "V9__owners.sql");
 
-    /** The newest version (versions need not be contiguous: see {@link #FILES}). */
-    static int latest() {
-        return FILES.stream().mapToInt(Migrations::version).max().orElse(0);
+    /** The schema version a migration file brings the database to. */
+    static int version(String file) {
+        return Integer.parseInt(file.substring(1, file.indexOf("__")));
     }
 
-    private static int version(String file) {
-        return Integer.parseInt(file.substring(1, file.indexOf("__")));
+    /** The newest schema version. */
+    static int latest() {
+        return FILES.stream().mapToInt(Migrations::version).max().orElseThrow();
     }
 
     private static final System.Logger LOG = System.getLogger(Migrations.class.getName());
@@ -73,11 +74,8 @@ final class Migrations {
         try (var rows = db.execute().query("SELECT version FROM schema_version")) {
             rows.forEach((DbRow row) -> applied.add(row.column("version").get(Number.class).intValue()));
         }
-        for (String file : FILES) {
+        for (String file : pending(FILES, applied)) {
             int version = version(file);
-            if (applied.contains(version)) {
-                continue;
-            }
             String resource = "/db/migration/" + dialect.name() + "/" + file;
             try {
                 writer.transaction(tx -> {
@@ -94,6 +92,15 @@ final class Migrations {
                                                  + e.getMessage(), false, e);
             }
         }
+    }
+
+    /**
+     * The migrations a database still needs, in order: every one whose version it has not recorded. Versions are
+     * taken by issues in flight and land in any order, so a version below the newest applied one (V6 landing after a
+     * database got V7) is applied when it arrives; migrations that land out of order touch separate tables.
+     */
+    static List<String> pending(List<String> files, Set<Integer> applied) {
+        return files.stream().filter(file -> !applied.contains(version(file))).toList();
     }
 
     private static String read(String resource) {

@@ -14,7 +14,8 @@ import io.helidon.dbclient.DbRow;
 
 /**
  * A part of the store: the SQL of one concern ({@link WindowReads}, {@link Exchanges}, {@link ConversationQueries},
- * {@link Ledger}) on the one {@link Database}, with the row readers and schema facts the parts share.
+ * {@link Ledger}, {@link FindingStore}, {@link ResponseStore}) on the one {@link Database}, with the row readers and schema facts the parts
+ * share.
  */
 abstract class StorePart {
 

@@ -71,6 +71,17 @@ public final class WindowReads extends StorePart {
     }
 
     /**
+     * Whether message {@code id} is on its conversation's live branch: a Responses API response can be continued
+     * while its reply is (a later continuation from an earlier response replaces it).
+     */
+    public boolean live(long messageId) {
+        return read("read the message's status", () -> db.execute().createNamedGet(
+                        "message-live", "SELECT status FROM messages WHERE id = ?").params(messageId).execute()
+                .map(row -> MessageStatus.fromDb(row.column("status").get(String.class)).live())
+                .orElse(false));
+    }
+
+    /**
      * The newest {@code limit} live messages, oldest first.
      *
      * @param beforeId only messages older than this id (the part of the branch a regenerate or edit keeps)

@@ -75,7 +75,7 @@ class RoutingTest {
     @Test
     void anUnknownUrlIsA404SayingWhatHaiaServes() {
         for (String[] request : List.of(new String[] {"GET", "/"}, new String[] {"GET", "/favicon.ico"},
-                                        new String[] {"GET", "/v1"}, new String[] {"POST", "/v1/responses"},
+                                        new String[] {"GET", "/v1"}, new String[] {"POST", "/v1/realtime/sessions"},
                                         new String[] {"POST", "/v1/embeddings"}, new String[] {"POST", "/v1/completions"},
                                         new String[] {"GET", "/v1/models/haia/extra"})) {
             logged.clear();
@@ -125,10 +125,12 @@ class RoutingTest {
         for (Endpoints.Endpoint endpoint : Endpoints.ALL) {
             String path = endpoint.path().replace("models/{id}", "models/haia").replace("{id}", "1");
             Http.Response response = send(endpoint.method().text(), path);
-            // conversation 1 (note 1) does not exist: that is a 404 of the route itself, naming it
+            // conversation 1, response 1, finding 1 and note 1 do not exist: that is a 404 of the route itself, naming it
             boolean routeMissing = response.status() == 405
                     || response.status() == 404 && !response.body().contains("conversation_not_found")
-                               && !response.body().contains("note_not_found");
+                    && !response.body().contains("response_not_found")
+                    && !response.body().contains("finding_not_found")
+                    && !response.body().contains("note_not_found");
             assertFalse(routeMissing, endpoint + " answered " + response.status() + ": " + response.body());
         }
     }

@@ -17,6 +17,7 @@ import haia.observe.HaiaMetrics;
 import haia.store.ConversationIdentity;
 import haia.store.ConversationStore;
 import haia.store.MessageStatus;
+import haia.store.ResponseStore;
 import haia.store.StoredMessage;
 import haia.store.UsageGroup;
 import haia.testing.RecordingSink;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 import static haia.llm.LlmMessage.assistant;
 import static haia.llm.LlmMessage.user;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -68,6 +71,24 @@ class FlowsTest {
         RecordingSink sink = new RecordingSink(false);
         ChatPipeline.Outcome outcome = pipeline.handle(command, sink);
         sink.reply();   // every request here is answered
+        return outcome;
+    }
+
+    /**
+     * A Responses API request (as ResponsesService builds it): response {@code id}, continuing {@code previous} when
+     * named, stored unless {@code store} is false; {@code hint} its conversation headers.
+     */
+    private ChatPipeline.Outcome respond(String id, Optional<String> previous, boolean store,
+                                         ChatCommand.ConversationHint hint, LlmMessage... input) {
+        Optional<ResponseStore.StoredResponse> continued = previous.map(p -> this.store.responses().find(p)
+                .orElseThrow());
+        boolean byHeaders = continued.isEmpty() && store && !hint.equals(NONE);
+        ChatCommand command = new ChatCommand(Optional.of("haia"), List.of(), List.of(input),
+                                              ChatCommand.Generation.DEFAULT, false, hint, Attachments.NONE,
+                                              Optional.of(new ResponseTurn(id, continued, store, "{}", byHeaders)));
+        RecordingSink sink = new RecordingSink(false);
+        ChatPipeline.Outcome outcome = pipeline.handle(command, sink);
+        sink.reply();
         return outcome;
     }
 
@@ -180,5 +201,53 @@ class FlowsTest {
         List<LlmMessage> all = new java.util.ArrayList<>(history);
         all.add(turn);
         return all.toArray(LlmMessage[]::new);
+    }
+
+    @Test
+    void aResponseChainIsAStoredFlowOfItsOwn() {
+        ChatPipeline.Outcome first = respond("resp_1", Optional.empty(), true, NONE, user("q1"));
+        assertEquals(ChatPipeline.Memory.RESPONSES, first.memory());
+        assertEquals(List.of("q1"), sent(), "a first response: its input as sent");
+        ChatPipeline.Outcome second = respond("resp_2", Optional.of("resp_1"), true, NONE, user("q2"));
+        assertEquals(first.conversationId(), second.conversationId());
+        assertEquals(List.of("q1", "Echo: q1", "q2"), sent(), "the chain's conversation, then the turn");
+        assertEquals(ConversationIdentity.responses("resp_1"), store.responses().find("resp_2").orElseThrow()
+                .identity(), "the record written with its exchange");
+
+        // continuing resp_1 again: resp_2's exchange leaves the live branch, and resp_2 can no longer be continued
+        respond("resp_3", Optional.of("resp_1"), true, NONE, user("q2 again"));
+        assertEquals(List.of("q1", "Echo: q1", "q2 again"), sent());
+        assertFalse(store.windows().live(store.responses().find("resp_2").orElseThrow().lastMessageId()));
+        int calls = model.requests().size();
+        RequestRefused refused = assertThrows(RequestRefused.class, () -> respond(
+                "resp_4", Optional.of("resp_2"), true, NONE, user("q3")));
+        assertEquals("previous_response_id", refused.param());
+        assertEquals(calls, model.requests().size(), "no model call");
+        assertEquals(1, store.conversations().list(10, 0).size());
+        assertEquals(3, ledgerRows());
+    }
+
+    @Test
+    void anUnstoredResponseReadsItsChainAndIsNotStored() {
+        respond("resp_1", Optional.empty(), true, NONE, user("q1"));
+        ChatPipeline.Outcome unstored = respond("resp_2", Optional.of("resp_1"), false, NONE, user("q2"));
+        assertEquals(ChatPipeline.Memory.CLIENT, unstored.memory());
+        assertEquals(List.of("q1", "Echo: q1", "q2"), sent());
+        assertTrue(store.responses().find("resp_2").isEmpty());
+        assertEquals(2, store.conversations().messages(store.responses().find("resp_1").orElseThrow()
+                .conversationId(), 0, 10).size(), "nothing added to the chain's conversation");
+        assertEquals(2, ledgerRows());
+    }
+
+    @Test
+    void aFirstResponseNamedByHeadersTakesThatConversationsFlow() {
+        send(chat("c1"), user("q1"));
+        ChatPipeline.Outcome response = respond("resp_1", Optional.empty(), true, chat("c1"), user("q1"),
+                                                assistant("Echo: q1"), user("q2"));
+        assertEquals(ChatPipeline.Memory.BRANCH, response.memory());
+        assertEquals(List.of("q1", "Echo: q1", "q2"), sent());
+        ResponseStore.StoredResponse stored = store.responses().find("resp_1").orElseThrow();
+        assertEquals(ConversationIdentity.openWebUi("c1"), stored.identity());
+        assertEquals(2, stored.messageCount(), "the exchange is the new turn and its reply, the branch aligned");
     }
 }

@@ -116,6 +116,14 @@ class RequestParserPartsTest {
         assertEquals(Optional.of("tools[0].type"), refused("""
                 {"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"custom","custom":{"name":"a"}}]}""")
                 .param());
+        InvalidRequestException twice = refused("""
+                {"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"a"}},
+                 {"type":"function","function":{"name":"a"}}]}""");
+        assertEquals(Optional.of("tools[1].function.name"), twice.param());
+        assertEquals("tools[1].function.name 'a' is offered twice", twice.getMessage());
+        assertEquals(Optional.of("tools[0].function.parameters"), refused("""
+                {"messages":[{"role":"user","content":"hi"}],
+                 "tools":[{"type":"function","function":{"name":"a","parameters":"none"}}]}""").param());
     }
 
     @Test

@@ -133,6 +133,11 @@ public final class FakeProxmox implements AutoCloseable {
         failures.put(apiPath, Status.create(status, reason));
     }
 
+    /** From now on, answer a GET of {@code apiPath} (below /api2/json) with this data. */
+    public void serve(String apiPath, JsonNode data) {
+        answers.set(apiPath, data);
+    }
+
     public List<Request> requests() {
         return List.copyOf(requests);
     }

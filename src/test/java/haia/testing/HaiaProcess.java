@@ -65,7 +65,31 @@ public final class HaiaProcess implements AutoCloseable {
         return command;
     }
 
+    /**
+     * Starts HAIA on a port that was free a moment ago. Another process on the machine (a parallel build) can take that
+     * port before HAIA binds it; HAIA then exits saying so, and the start is tried again on a new port (at most 3 times).
+     */
     private static HaiaProcess start(Path workDir, Map<String, String> env, List<String> command) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(workDir, env, command);
+            } catch (PortTaken taken) {
+                if (attempt == 3) {
+                    throw taken;
+                }
+            }
+        }
+    }
+
+    /** HAIA exited because its port was taken between {@link #freePort()} and its bind. */
+    private static final class PortTaken extends IOException {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+
+    private static HaiaProcess startOnce(Path workDir, Map<String, String> env, List<String> command)
+            throws IOException {
         int port = freePort();
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("HAIA_") || k.startsWith("ANTHROPIC_")
@@ -85,7 +109,9 @@ public final class HaiaProcess implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IOException("HAIA exited with " + process.exitValue() + ":\n" + log());
+                String log = log();
+                String message = "HAIA exited with " + process.exitValue() + ":\n" + log;
+                throw log.contains("already in use") ? new PortTaken(message) : new IOException(message);
             }
             try {
                 HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri("/health"))

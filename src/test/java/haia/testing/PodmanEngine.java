@@ -54,6 +54,16 @@ public final class PodmanEngine implements AutoCloseable {
         return socket;
     }
 
+    /** Adds the containers the watch must find: "sick" (unhealthy), "crasher" (exit 2), "hog" (exit 137). */
+    public void trouble() throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("bash", SCRIPT.toString(), "trouble", dir.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException("podman-engine.sh trouble failed: " + out);
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * question with 20 to 59 lines of command output pasted (about 1,000 to 3,000 tokens), each answer about 250
  * tokens, turns a few seconds apart (well within the cache's 5-minute TTL). Used by {@code PromptCacheReplayTest}
  * (at least 60 % of all input tokens read from the cache, about 0 % with {@code HAIA_PROMPT_CACHE=off}) and by
- * {@code bin/bench cache}, which prints both figures.
+ * {@code bin/bench cache}, which prints both figures; played through the Responses API too.
  */
 public final class TroubleshootingReplay implements AutoCloseable {
 
@@ -65,17 +65,41 @@ public final class TroubleshootingReplay implements AutoCloseable {
         }
     }
 
-    /** Plays every turn, in order; each must be answered. */
+    /** Plays every turn as a chat completion of one conversation, in order; each must be answered. */
     public Figures play() {
         for (int turn = 1; turn <= TURNS; turn++) {
             ObjectNode body = Http.chat("haia", question(turn));
-            Http.Response response = Http.post(haia.uri("/v1/chat/completions"), body,
-                                                Map.of("X-Haia-Conversation", CONVERSATION));
-            if (response.status() != 200) {
-                throw new IllegalStateException("turn " + turn + " got " + response.status() + ": " + response.body());
-            }
-            played++;
+            answered(turn, Http.post(haia.uri("/v1/chat/completions"), body,
+                                     Map.of("X-Haia-Conversation", CONVERSATION)));
         }
+        return played();
+    }
+
+    /**
+     * Plays every turn through the Responses API as a client that sends only the new input: each turn continues the
+     * previous one with {@code previous_response_id}, so all the rest comes from HAIA's memory.
+     */
+    public Figures playResponses() {
+        String previous = null;
+        for (int turn = 1; turn <= TURNS; turn++) {
+            ObjectNode body = Http.JSON.createObjectNode().put("model", "haia").put("input", question(turn));
+            if (previous != null) {
+                body.put("previous_response_id", previous);
+            }
+            previous = answered(turn, Http.post(haia.uri("/v1/responses"), body)).json().path("id").asText();
+        }
+        return played();
+    }
+
+    private Http.Response answered(int turn, Http.Response response) {
+        if (response.status() != 200) {
+            throw new IllegalStateException("turn " + turn + " got " + response.status() + ": " + response.body());
+        }
+        played++;
+        return response;
+    }
+
+    private Figures played() {
         List<FakeAnthropic.Received> requests = anthropic.requests();
         for (FakeAnthropic.Received request : requests) {
             largest = Math.max(largest, PromptCacheAccounting.estimate(request.body()));

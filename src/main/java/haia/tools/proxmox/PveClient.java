@@ -5,13 +5,10 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Optional;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManager;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,8 +18,6 @@ import haia.config.ToolsConfig;
 import haia.tools.Contact;
 import haia.tools.ToolException;
 
-import io.helidon.common.socket.SocketOptions;
-import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
@@ -48,31 +43,7 @@ public final class PveClient {
         this.base = config.url();
         this.authorization = "PVEAPIToken=" + config.token().reveal();
         this.pinned = config.fingerprint().isPresent();
-        this.http = WebClient.builder()
-                .tls(tls(config.fingerprint()))
-                .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                .connectTimeout(Duration.ofSeconds(Math.min(5, Math.max(1, timeout.toSeconds()))))
-                .readTimeout(timeout)
-                .followRedirects(false)
-                .sendExpectContinue(false)
-                .build();
-    }
-
-    /** Pinning when a fingerprint is configured, else the JDK's trust store with host name checks; never trust-all. */
-    private static Tls tls(Optional<byte[]> fingerprint) {
-        if (fingerprint.isEmpty()) {
-            return Tls.builder().build();
-        }
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new PinnedTrustManager(fingerprint.get())}, null);
-            return Tls.builder()
-                    .sslContext(context)
-                    .endpointIdentificationAlgorithm(Tls.ENDPOINT_IDENTIFICATION_NONE)
-                    .build();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot set up TLS for Proxmox", e);
-        }
+        this.http = PinnedTrustManager.client(config.fingerprint(), "HAIA_PROXMOX_FINGERPRINT", timeout);
     }
 
     public URI base() {
