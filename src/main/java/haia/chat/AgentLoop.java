@@ -64,6 +64,7 @@ final class AgentLoop {
     private final Duration budget;
     private final HaiaMetrics metrics;
     private final Clock clock;
+    private volatile Offered offered = new Offered(List.of(), List.of());
 
     AgentLoop(ModelCall modelCall, ToolCatalog catalog, ToolsConfig bounds, HaiaMetrics metrics, Clock clock) {
         this.modelCall = modelCall;
@@ -86,9 +87,22 @@ final class AgentLoop {
         if (specs.isEmpty()) {
             return client;
         }
+        Offered haia = offered;
+        if (haia.specs() != specs) {   // the catalog hands back the same list while its tools stay the same
+            haia = new Offered(specs, List.copyOf(specs.stream().map(
+                    s -> new ToolDefinition(s.name(), s.description(), s.inputSchema(), Optional.empty())).toList()));
+            offered = haia;
+        }
+        if (client.tools().isEmpty()) {
+            return new ToolUse(haia.definitions(), client.choice(), client.parallel());
+        }
         List<ToolDefinition> tools = new ArrayList<>(client.tools());
-        specs.forEach(s -> tools.add(new ToolDefinition(s.name(), s.description(), s.inputSchema(), Optional.empty())));
+        tools.addAll(haia.definitions());
         return new ToolUse(tools, client.choice(), client.parallel());
+    }
+
+    /** HAIA's tools as the last request offered them. */
+    private record Offered(List<ToolSpec> specs, List<ToolDefinition> definitions) {
     }
 
     /** How a loop ended, for {@code haia_agent_loops}. */

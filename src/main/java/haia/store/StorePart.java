@@ -67,7 +67,12 @@ abstract class StorePart {
     }
 
     static LlmMessage.Role role(DbRow row) {
-        return "user".equals(row.column("role").get(String.class)) ? LlmMessage.Role.USER : LlmMessage.Role.ASSISTANT;
+        return role(row.column("role").get(String.class));
+    }
+
+    /** A stored role: only the user's and HAIA's turns are messages ({@code user}, {@code assistant}). */
+    static LlmMessage.Role role(String stored) {
+        return "user".equals(stored) ? LlmMessage.Role.USER : LlmMessage.Role.ASSISTANT;
     }
 
     /** Text the user or the model wrote, exactly as it was (see {@link Dialect#decode(String)}). */
