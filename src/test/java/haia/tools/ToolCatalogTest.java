@@ -131,6 +131,14 @@ class ToolCatalogTest {
     }
 
     @Test
+    void builtInSourcesHandBackTheSameListSoTheListingIsReused() {
+        ToolTable table = new ToolTable("Test").add("a", "a tool", "{}", List.of(), args -> "a");
+        assertTrue(table.specs() == table.specs());
+        haia.tools.memory.MemoryTools memory = new haia.tools.memory.MemoryTools(null, null, null, Clock.systemUTC());
+        assertTrue(memory.tools() == memory.tools());
+    }
+
+    @Test
     void everyFailureIsAnErrorResultWithAClearText() {
         try (ToolCatalog tools = catalog(Duration.ofMillis(300), new Scripted("t", Map.of(
                 "bad", args -> {

@@ -80,7 +80,10 @@ public final class MemoryTools implements ToolSource {
 
     @Override
     public List<ToolSpec> tools() {
-        return List.of(new ToolSpec("search", """
+        return TOOLS;   // the same list every time: the catalog lists it again only when a source's list changes
+    }
+
+    private static final List<ToolSpec> TOOLS = List.of(new ToolSpec("search", """
                 Searches everything stored of the user's conversations with HAIA (all chats, far past this one's \
                 context) for words, and returns the best matches: when each was said (date and how long ago), in \
                 which conversation (its title), by whom, and the text around the match. Use it when the user refers \
@@ -102,7 +105,6 @@ public final class MemoryTools implements ToolSource {
                         {"text": {"type": "string", "description": "the note, short and self-contained, e.g. 'the \
                         NAS is nas-heron (192.168.1.20)'"}}""", List.of("text")),
                 false));
-    }
 
     @Override
     public ToolResult call(String tool, JsonNode arguments) {
