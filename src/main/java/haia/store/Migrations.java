@@ -29,7 +29,9 @@ final class Migrations {
             "V4__live_count.sql",
             "V5__estimated_usage.sql",
             "V6__findings.sql",
-            "V7__responses.sql");
+            "V7__responses.sql",
+            // V8 and V9 are taken by issues in flight: they are applied when they land (see pending)
+            "V10__reasoning_tokens.sql");
 
     /** The schema version a migration file brings the database to. */
     static int version(String file) {
