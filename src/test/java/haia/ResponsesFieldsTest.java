@@ -150,7 +150,8 @@ class ResponsesFieldsTest {
         assertEquals(100, usage.path("input_tokens").asInt(), "every input token, cached ones included: " + usage);
         assertEquals(90, usage.path("input_tokens_details").path("cached_tokens").asInt());
         assertEquals(5, usage.path("output_tokens").asInt());
-        assertEquals(0, usage.path("output_tokens_details").path("reasoning_tokens").asInt());
+        assertEquals(0, usage.path("output_tokens_details").path("reasoning_tokens").asInt(),
+                     "Claude's thinking is in output_tokens, with no figure of its own");
         assertEquals(105, usage.path("total_tokens").asInt());
 
         for (boolean stream : List.of(false, true)) {

@@ -83,9 +83,12 @@ class UsageLedgerTest {
         }
     }
 
-    /** What one call billed, in OpenAI's terms (cache reads and writes are part of the input). */
+    /**
+     * What one call billed, in OpenAI's terms (cache reads and writes are part of the input, reasoning is part of the
+     * output).
+     */
     private record Billed(String model, LocalDate day, String conversation, long input, long output, long read,
-                          long write, BigDecimal cost, boolean priced) {
+                          long write, long reasoning, BigDecimal cost, boolean priced) {
     }
 
     private final List<Billed> billed = new ArrayList<>();
@@ -166,32 +169,35 @@ class UsageLedgerTest {
                 boolean priced = model.equals("haia");
                 BigDecimal cost = priced ? new Rates("1", "5", "0.1", "1.25").cost(uncached, out, read, write)
                         : BigDecimal.ZERO;
-                yield new Billed(model, day, conversation, uncached + read + write, out, read, write, cost, priced);
+                // Claude's thinking is in output_tokens, with no figure of its own: 0 reasoning
+                yield new Billed(model, day, conversation, uncached + read + write, out, read, write, 0, cost, priced);
             }
             case "haia-openai" -> {
                 long input = 1_500 + i;
                 long cached = i % 2 == 0 ? 1_024 : 0;
-                long out = 40 + i;
-                openai.enqueue(FakeUpstream.reply("answer " + i, (int) input, (int) out, (int) cached));
+                long reasoning = i % 2 == 1 ? 20 + i : 0;   // completion_tokens_details.reasoning_tokens
+                long out = 40 + i + reasoning;                 // completion_tokens, the reasoning included
+                openai.enqueue(FakeUpstream.reply("answer " + i, (int) input, (int) out, (int) cached, (int) reasoning));
                 // a cache write is billed as input: the YAML left cache-write out, and OpenAI reports none anyway
                 BigDecimal cost = new Rates(openAiInput.toPlainString(), openAiOutput.toPlainString(),
                                             openAiCacheRead.toPlainString(), openAiInput.toPlainString())
                         .cost(input - cached, out, cached, 0);
-                yield new Billed(model, day, conversation, input, out, cached, 0, cost, true);
+                yield new Billed(model, day, conversation, input, out, cached, 0, reasoning, cost, true);
             }
             case "haia-gemini" -> {
                 long input = 1_200 + i;
                 long cached = i % 3 == 0 ? 0 : 800;
-                long out = 30 + i;
-                gemini.enqueue(FakeUpstream.reply("answer " + i, (int) input, (int) out, (int) cached));
+                long thoughts = i % 2 == 0 ? 200 + i : 0;      // thoughtsTokenCount, apart from candidatesTokenCount
+                long out = 30 + i + thoughts;                  // both, billed as output
+                gemini.enqueue(FakeUpstream.reply("answer " + i, (int) input, (int) out, (int) cached, (int) thoughts));
                 BigDecimal cost = new Rates("0.3", "2.5", "0.03", "0.3").cost(input - cached, out, cached, 0);
-                yield new Billed(model, day, conversation, input, out, cached, 0, cost, true);
+                yield new Billed(model, day, conversation, input, out, cached, 0, thoughts, cost, true);
             }
             case "haia-local" -> {
                 long input = 500 + i;
                 long out = 60 + i;
                 ollama.enqueue(FakeUpstream.reply("answer " + i, (int) input, (int) out, 0));
-                yield new Billed(model, day, conversation, input, out, 0, 0, BigDecimal.ZERO, true);
+                yield new Billed(model, day, conversation, input, out, 0, 0, 0, BigDecimal.ZERO, true);
             }
             default -> throw new IllegalArgumentException(model);
         };
@@ -228,6 +234,8 @@ class UsageLedgerTest {
         assertEquals(expected.read(), usage.path("prompt_tokens_details").path("cached_tokens").asLong(), what);
         assertEquals(expected.write(), usage.path("prompt_tokens_details").path("cache_write_tokens").asLong(), what);
         assertEquals(expected.output(), usage.path("completion_tokens").asLong(), what);
+        assertEquals(expected.reasoning(), usage.path("completion_tokens_details").path("reasoning_tokens").asLong(),
+                     what);
         assertEquals(expected.input() + expected.output(), usage.path("total_tokens").asLong(), what);
         billed.add(expected);
     }
@@ -278,6 +286,7 @@ class UsageLedgerTest {
             assertEquals(calls.stream().mapToLong(Billed::output).sum(), line.path("output_tokens").asLong(), what);
             assertEquals(calls.stream().mapToLong(Billed::read).sum(), line.path("cache_read_tokens").asLong(), what);
             assertEquals(calls.stream().mapToLong(Billed::write).sum(), line.path("cache_write_tokens").asLong(), what);
+            assertEquals(calls.stream().mapToLong(Billed::reasoning).sum(), line.path("reasoning_tokens").asLong(), what);
             BigDecimal cost = calls.stream().map(Billed::cost).reduce(BigDecimal.ZERO, BigDecimal::add);
             assertTrue(line.path("cost_usd").isNumber(), what);
             assertEquals(0, cost.compareTo(line.path("cost_usd").decimalValue()), "exact cost " + cost + ": " + what);
@@ -321,7 +330,8 @@ class UsageLedgerTest {
             String provider = PROVIDERS.get(model.getKey());
             Map<String, Function<Billed, Long>> directions = Map.of("in", Billed::input, "out", Billed::output,
                                                                     "cache_read", Billed::read,
-                                                                    "cache_write", Billed::write);
+                                                                    "cache_write", Billed::write,
+                                                                    "reasoning", Billed::reasoning);
             directions.forEach((direction, count) -> {
                 double moved = after.value("haia_tokens_total", "direction", direction, "model", model.getKey(),
                                            "provider", provider)
@@ -339,6 +349,8 @@ class UsageLedgerTest {
                    "at 0 from the start");
         assertTrue(before.has("haia_tokens_total", Map.of("model", "haia", "direction", "cache_write")),
                    "at 0 from the start");
+        assertTrue(before.has("haia_tokens_total", Map.of("model", "haia-gemini", "direction", "reasoning")),
+                   "at 0 from the start");
 
         // a reply shows its own tokens and cost in the conversation API
         String conversation = ids.get("haia-even");
@@ -350,6 +362,64 @@ class UsageLedgerTest {
         assertEquals(first.write(), reply.path("cache_write_tokens").asLong(), reply.toString());
         assertEquals(0, first.cost().compareTo(reply.path("cost_usd").decimalValue()), reply.toString());
         assertTrue(messages.get(0).path("cost_usd").isNull(), messages.get(0).toString());
+        // and its reasoning tokens: Gemini's thoughts, on the replies that had some
+        List<Billed> gemini = billed.stream().filter(b -> "haia-gemini-even".equals(b.conversation())).toList();
+        List<JsonNode> replies = new ArrayList<>();
+        Http.get(haia.uri("/v1/conversations/" + ids.get("haia-gemini-even") + "/messages"), AUTH).json().path("data")
+                .forEach(m -> {
+                    if (m.path("role").asText().equals("assistant")) {
+                        replies.add(m);
+                    }
+                });
+        assertEquals(gemini.stream().map(Billed::reasoning).toList(),
+                     replies.stream().map(m -> m.path("reasoning_tokens").asLong()).toList(), replies.toString());
+        assertTrue(gemini.stream().anyMatch(b -> b.reasoning() > 0), "some of them thought");
+    }
+
+    /**
+     * The reasoning count goes from the wire (an OpenAI-compatible server's {@code reasoning_tokens}, Gemini's
+     * {@code thoughtsTokenCount}) to the Responses API's usage, blocking and in the streamed
+     * {@code response.completed}, to the stored response read back, and to the ledger, as the other counts do.
+     */
+    @Test
+    void theResponsesApiSaysTheReasoningTokensOfEachReply() throws Exception {
+        for (String model : List.of("haia-openai", "haia-gemini")) {
+            for (boolean stream : List.of(false, true, false, true)) {   // each way with and without reasoning
+                Billed expected = script(model, null, new BigDecimal(OPENAI_PRICE[0]), new BigDecimal(OPENAI_PRICE[1]),
+                                         new BigDecimal(OPENAI_PRICE[2]));
+                ObjectNode request = Http.JSON.createObjectNode().put("model", model)
+                        .put("input", "question " + n + " for " + model).put("stream", stream);
+                JsonNode response = stream ? completed(request) : Http.post(haia.uri("/v1/responses"), request, AUTH)
+                        .json();
+                JsonNode usage = response.path("usage");
+                String what = model + (stream ? " streamed" : " blocking") + " response " + n + ": " + usage;
+                assertEquals(expected.input(), usage.path("input_tokens").asLong(), what);
+                assertEquals(expected.read(), usage.path("input_tokens_details").path("cached_tokens").asLong(), what);
+                assertEquals(expected.output(), usage.path("output_tokens").asLong(), "reasoning included: " + what);
+                assertEquals(expected.reasoning(), usage.path("output_tokens_details").path("reasoning_tokens").asLong(),
+                             what);
+                assertEquals(expected.input() + expected.output(), usage.path("total_tokens").asLong(), what);
+                JsonNode stored = Http.get(haia.uri("/v1/responses/" + response.path("id").asText()), AUTH).json();
+                assertEquals(usage, stored.path("usage"), "a stored response says what it said: " + stored);
+                billed.add(expected);
+            }
+        }
+        assertTrue(billed.stream().filter(b -> b.reasoning() > 0).count() >= 4, billed.toString());
+        assertLines(group(billed, Billed::model), usage("?group_by=model"), "model");
+    }
+
+    /** A streamed Responses API request's {@code response.completed} event: the whole response object. */
+    private JsonNode completed(ObjectNode request) throws Exception {
+        JsonNode last = null;
+        try (SseClient sse = SseClient.post(haia.uri("/v1/responses"), request.toString(), AUTH)) {
+            assertEquals(200, sse.status());
+            String data;
+            while ((data = sse.nextData()) != null) {
+                last = Http.JSON.readTree(data);
+            }
+        }
+        assertTrue(last != null && last.path("type").asText().equals("response.completed"), String.valueOf(last));
+        return last.path("response");
     }
 
     @Test

@@ -76,19 +76,20 @@ public final class ConversationsService implements HttpService {
      * A stored message; {@code live} says whether it is on the branch the context window draws from. {@code content}
      * is its text; {@code parts} (null for plain text) all of it: images by type and size (their bytes stay in the
      * database), tool calls and results, the model's reasoning (without the provider's signature, which is only
-     * the provider's to read). A reply's tokens (input counts cache reads and writes too) and its cost at the price
-     * in force then come from the usage ledger; {@code null} where there are none.
+     * the provider's to read). A reply's tokens (input counts cache reads and writes too, output its reasoning) and
+     * its cost at the price in force then come from the usage ledger; {@code null} where there are none.
      */
     record MessageJson(long id, String role, String content, List<Map<String, Object>> parts, String status,
                        boolean live, String model, String finishReason, Integer inputTokens, Integer outputTokens,
-                       Integer cacheReadTokens, Integer cacheWriteTokens, BigDecimal costUsd, String error,
-                       Instant createdAt) {
+                       Integer cacheReadTokens, Integer cacheWriteTokens, Integer reasoningTokens, BigDecimal costUsd,
+                       String error, Instant createdAt) {
         static MessageJson of(StoredMessage m) {
             return new MessageJson(m.id(), m.role() == LlmMessage.Role.USER ? "user" : "assistant", m.content(),
                                    m.parts().isEmpty() ? null : partsJson(m.parts()),
                                    m.status().dbValue(), m.status().live(), m.model().orElse(null),
                                    m.finishReason().orElse(null), boxed(m.inputTokens()), boxed(m.outputTokens()),
                                    boxed(m.cacheReadTokens()), boxed(m.cacheWriteTokens()),
+                                   boxed(m.reasoningTokens()),
                                    m.cost().map(Cost::usd).orElse(null), m.error().orElse(null), m.createdAt());
         }
 

@@ -67,7 +67,10 @@ final class StoredResponses {
                 + QueryParams.abbreviate(id) + "' not found.", Optional.of("response_id"), "response_not_found"));
     }
 
-    /** The response object, as it was returned (the reply's usage, cache reads included, from the usage ledger). */
+    /**
+     * The response object, as it was returned (the reply's usage, cache reads and reasoning included, from the usage
+     * ledger).
+     */
     byte[] response(Loaded loaded) {
         ResponseStore.StoredResponse response = loaded.response();
         var echo = ResponsesWriter.echo(response.request());
@@ -79,7 +82,8 @@ final class StoredResponses {
             case ANSWERED -> {
                 StoredMessage reply = loaded.reply().orElseThrow();
                 Usage usage = new Usage(reply.inputTokens().orElse(0), reply.outputTokens().orElse(0),
-                                        reply.cacheReadTokens().orElse(0), reply.cacheWriteTokens().orElse(0));
+                                        reply.cacheReadTokens().orElse(0), reply.cacheWriteTokens().orElse(0),
+                                        reply.reasoningTokens().orElse(0), false);
                 yield ResponseEvents.outcome(finish(reply), usage, stored);
             }
             case FAILED -> new ResponsesWriter.Outcome("failed", Optional.empty(), Optional.of(new ResponsesWriter.Failure(

@@ -32,8 +32,9 @@ import io.helidon.webserver.http.ServerResponse;
  * {@code from} and {@code to} are ISO dates ({@code 2026-11-01}, whole days in UTC, both included), timestamps with
  * an offset ({@code 2026-11-01T08:00:00Z}, colons sent as {@code %3A}) or Unix seconds ({@code from} included,
  * {@code to} not); either may be left out. The
- * answer is one line per model, day (UTC) or conversation, with exact sums of the stored calls;
- * {@code estimated_requests} says how many of them HAIA had to estimate (their provider reported no token counts).
+ * answer is one line per model, day (UTC) or conversation, with exact sums of the stored calls (cache reads and
+ * writes are parts of the input tokens, reasoning a part of the output tokens); {@code estimated_requests} says how
+ * many of them HAIA had to estimate (their provider reported no token counts).
  */
 public final class UsageService implements HttpService {
 
@@ -106,6 +107,7 @@ public final class UsageService implements HttpService {
         g.writeNumberField("output_tokens", line.outputTokens());
         g.writeNumberField("cache_read_tokens", line.cacheReadTokens());
         g.writeNumberField("cache_write_tokens", line.cacheWriteTokens());
+        g.writeNumberField("reasoning_tokens", line.reasoningTokens());
         g.writeFieldName("cost_usd");
         g.writeNumber(line.costUsd().toPlainString());
         g.writeNumberField("unpriced_requests", line.unpricedRequests());

@@ -1,5 +1,6 @@
 package haia.llm;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -84,7 +85,10 @@ public final class ModelTokens {
     /**
      * A call answered: learns the scale from the prompt size the provider reported, and estimates what it did not
      * report. A provider that reports no prompt tokens (llama.cpp's server in streams) leaves 0: HAIA estimates it from
-     * the request; no output tokens for a reply that says something, from the reply. Estimated counts are marked.
+     * the request; no output tokens for a reply that says something, from the reply, and then the reasoning part of
+     * them from the reply's thinking (at the same scale, so it never exceeds the output). Estimated counts are marked.
+     * A reasoning count is estimated only with the output: a provider that reported its output but no reasoning
+     * figure (Anthropic, Ollama) counted the thinking in the output without saying how much, and 0 stays.
      */
     public LlmResponse accounted(String provider, LlmRequest request, LlmResponse response) {
         Usage usage = response.usage();
@@ -102,7 +106,8 @@ public final class ModelTokens {
         return response.withUsage(new Usage(
                 noInput ? saturated(Math.max(1, measure.tokens(input))) : usage.inputTokens(),
                 noOutput ? saturated(measure.tokens(output)) : usage.outputTokens(),
-                usage.cacheReadTokens(), usage.cacheWriteTokens(), true));
+                usage.cacheReadTokens(), usage.cacheWriteTokens(),
+                noOutput ? saturated(measure.tokens(thinking(response.parts()))) : usage.reasoningTokens(), true));
     }
 
     /**
@@ -138,6 +143,11 @@ public final class ModelTokens {
                     after.tokensPerCharacter(),
                     overflow ? "its \"context too long\" answer" : "its reported prompt sizes"));
         }
+    }
+
+    /** HAIA's estimate of the reply's thinking (the part of {@link TokenEstimate#of(List)} that is reasoning). */
+    private static long thinking(List<Part> parts) {
+        return TokenEstimate.of(parts.stream().filter(Part.Thinking.class::isInstance).toList());
     }
 
     private static int saturated(long value) {

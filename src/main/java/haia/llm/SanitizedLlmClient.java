@@ -223,9 +223,11 @@ public final class SanitizedLlmClient implements LlmClient {
 
     /**
      * Token counts as far as they can be true: a prompt has at most one token per byte (plus a little per message
-     * for the chat template), a reply at most the requested limit plus a reasoning model's thinking, and the cache
-     * counts are parts of the prompt (none negative, together no more than it). Implausible counts are recorded as
-     * 0; cache counts that do not fit the prompt are dropped (the whole prompt then counts at the normal price).
+     * for the chat template), a reply at most the requested limit plus a reasoning model's thinking, the cache
+     * counts are parts of the prompt (none negative, together no more than it) and the reasoning count a part of the
+     * reply (not negative, no more than it). Implausible counts are recorded as 0; cache counts that do not fit the
+     * prompt are dropped (the whole prompt then counts at the normal price), a reasoning count that does not fit the
+     * reply too (the reply keeps its count, reasoning included, without saying how much).
      */
     private Usage checked(LlmRequest request, Usage usage) {
         long maxInput = maxInput(request, String::length);
@@ -238,14 +240,17 @@ public final class SanitizedLlmClient implements LlmClient {
         int input = inputOk ? usage.inputTokens() : 0;
         boolean cacheOk = usage.cacheReadTokens() >= 0 && usage.cacheWriteTokens() >= 0
                 && (long) usage.cacheReadTokens() + usage.cacheWriteTokens() <= input;
-        if (inputOk && outputOk && cacheOk) {
+        int output = outputOk ? usage.outputTokens() : 0;
+        boolean reasoningOk = usage.reasoningTokens() >= 0 && usage.reasoningTokens() <= output;
+        if (inputOk && outputOk && cacheOk && reasoningOk) {
             return usage;
         }
         LOG.log(System.Logger.Level.WARNING, "The " + provider() + " upstream reported implausible token counts (input "
                 + usage.inputTokens() + " of at most " + maxInput + ", output " + usage.outputTokens() + " of at most "
                 + maxOutput + ", cache read " + usage.cacheReadTokens() + " and written " + usage.cacheWriteTokens()
-                + " of the input); the implausible ones are recorded as 0");
-        return new Usage(input, outputOk ? usage.outputTokens() : 0, cacheOk ? usage.cacheReadTokens() : 0,
-                         cacheOk ? usage.cacheWriteTokens() : 0);
+                + " of the input, reasoning " + usage.reasoningTokens() + " of the output); the implausible ones are"
+                + " recorded as 0");
+        return new Usage(input, output, cacheOk ? usage.cacheReadTokens() : 0, cacheOk ? usage.cacheWriteTokens() : 0,
+                         reasoningOk ? usage.reasoningTokens() : 0, usage.estimated());
     }
 }

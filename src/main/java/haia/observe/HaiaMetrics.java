@@ -96,7 +96,7 @@ public final class HaiaMetrics {
         providers.forEach((provider, models) -> {
             retryReasons.forEach(reason -> retries(provider, reason));
             models.forEach(model -> {
-                for (String direction : List.of("in", "out", "cache_read", "cache_write")) {
+                for (String direction : List.of("in", "out", "cache_read", "cache_write", "reasoning")) {
                     tokenCounter(provider, model, direction);
                 }
                 costCounter(provider, model);
@@ -175,7 +175,8 @@ public final class HaiaMetrics {
 
     /**
      * A billed model call: its tokens ({@code in} counts every input token; {@code cache_read} and
-     * {@code cache_write} are parts of it) and, when its price is known, its cost.
+     * {@code cache_write} are parts of it; {@code out} every output token, {@code reasoning} a part of it) and, when
+     * its price is known, its cost.
      */
     public void billed(String provider, String model, Charge charge) {
         Usage usage = charge.usage();
@@ -183,6 +184,9 @@ public final class HaiaMetrics {
         tokenCounter(provider, model, "out").increment(usage.outputTokens());
         tokenCounter(provider, model, "cache_read").increment(usage.cacheReadTokens());
         tokenCounter(provider, model, "cache_write").increment(usage.cacheWriteTokens());
+        if (usage.reasoningTokens() > 0) {   // most calls have none to count: no fifth counter lookup for them
+            tokenCounter(provider, model, "reasoning").increment(usage.reasoningTokens());
+        }
         charge.cost().ifPresent(cost -> costCounter(provider, model).ifPresent(
                 counter -> counter.increment(cost.usd().doubleValue())));
     }

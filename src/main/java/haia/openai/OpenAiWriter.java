@@ -321,9 +321,10 @@ public final class OpenAiWriter {
     /**
      * OpenAI's {@code CompletionUsage}: {@code prompt_tokens} counts every input token, those read from the
      * provider's prompt cache included, and {@code prompt_tokens_details} says how many were read from
-     * ({@code cached_tokens}) and written to ({@code cache_write_tokens}) the cache. Counts HAIA had to estimate
-     * (the provider reported none) say so: {@code "estimated": true}, a field of HAIA's own that clients ignore or
-     * show.
+     * ({@code cached_tokens}) and written to ({@code cache_write_tokens}) the cache; {@code completion_tokens} counts
+     * every output token, and {@code completion_tokens_details.reasoning_tokens} how many of them were the model's
+     * reasoning (0 where the provider does not count it apart, see {@link Usage}). Counts HAIA had to estimate (the
+     * provider reported none) say so: {@code "estimated": true}, a field of HAIA's own that clients ignore or show.
      */
     private static void usage(JsonGenerator g, Usage usage) throws IOException {
         g.writeObjectFieldStart("usage");
@@ -333,6 +334,9 @@ public final class OpenAiWriter {
         g.writeObjectFieldStart("prompt_tokens_details");
         g.writeNumberField("cached_tokens", usage.cacheReadTokens());
         g.writeNumberField("cache_write_tokens", usage.cacheWriteTokens());
+        g.writeEndObject();
+        g.writeObjectFieldStart("completion_tokens_details");
+        g.writeNumberField("reasoning_tokens", usage.reasoningTokens());
         g.writeEndObject();
         if (usage.estimated()) {
             g.writeBooleanField("estimated", true);

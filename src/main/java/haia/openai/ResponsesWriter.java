@@ -217,9 +217,9 @@ public final class ResponsesWriter {
     }
 
     /**
-     * OpenAI's {@code ResponseUsage}: every input token (cache reads included, and said apart), every output token.
-     * HAIA keeps one output count per reply, reasoning included (Claude reports no separate figure; Gemini's thoughts
-     * are added in): {@code reasoning_tokens} is 0.
+     * OpenAI's {@code ResponseUsage}: every input token (cache reads included, and said apart), every output token
+     * (reasoning included, and said apart where the provider counts it: OpenAI-compatible servers' reasoning tokens,
+     * Gemini's thoughts; Claude and Ollama give no figure of their own, so {@code reasoning_tokens} is 0 for them).
      */
     static void usage(JsonGenerator g, Usage usage) throws IOException {
         g.writeObjectFieldStart("usage");
@@ -229,7 +229,7 @@ public final class ResponsesWriter {
         g.writeEndObject();
         g.writeNumberField("output_tokens", usage.outputTokens());
         g.writeObjectFieldStart("output_tokens_details");
-        g.writeNumberField("reasoning_tokens", 0);
+        g.writeNumberField("reasoning_tokens", usage.reasoningTokens());
         g.writeEndObject();
         g.writeNumberField("total_tokens", usage.totalTokens());
         g.writeEndObject();

@@ -58,15 +58,16 @@ public final class ConversationQueries extends StorePart {
     /** Every stored message of a conversation (history included), oldest first, after message id {@code afterId}. */
     public List<StoredMessage> messages(long conversationId, long afterId, int limit) {
         return read("read messages", () -> {
-            // a reply's cache tokens and cost are in the usage ledger, found by the reply's id: summed, since a reply
-            // of the agent loop took several model calls (each its own row)
+            // a reply's cache and reasoning tokens and its cost are in the usage ledger, found by the reply's id:
+            // summed, since a reply of the agent loop took several model calls (each its own row)
             try (Stream<DbRow> rows = db.execute().query("""
                     SELECT m.id, m.role, m.content, m.parts, m.status, m.model, m.finish_reason, m.input_tokens,
-                           m.output_tokens, c.cache_read_tokens, c.cache_write_tokens, c.cost_pico_usd, m.error,
-                           m.created_at
+                           m.output_tokens, c.cache_read_tokens, c.cache_write_tokens, c.reasoning_tokens,
+                           c.cost_pico_usd, m.error, m.created_at
                     FROM messages m
                     LEFT JOIN (SELECT message_id, CAST(sum(cache_read_tokens) AS INTEGER) AS cache_read_tokens,
                                       CAST(sum(cache_write_tokens) AS INTEGER) AS cache_write_tokens,
+                                      CAST(sum(reasoning_tokens) AS INTEGER) AS reasoning_tokens,
                                       CAST(sum(cost_pico_usd) AS BIGINT) AS cost_pico_usd
                                FROM model_calls WHERE conversation_id = ? AND message_id > ?
                                GROUP BY message_id) c ON c.message_id = m.id
@@ -142,6 +143,7 @@ public final class ConversationQueries extends StorePart {
                 optionalInt(row, "output_tokens"),
                 optionalInt(row, "cache_read_tokens"),
                 optionalInt(row, "cache_write_tokens"),
+                optionalInt(row, "reasoning_tokens"),
                 Optional.ofNullable(row.column("cost_pico_usd").get(Number.class)).map(n -> new Cost(n.longValue())),
                 Optional.ofNullable(text(row, "error")),
                 Instant.ofEpochMilli(longOf(row, "created_at")));

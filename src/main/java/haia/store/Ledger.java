@@ -45,15 +45,16 @@ public final class Ledger extends StorePart {
         tx.update("""
                           INSERT INTO model_calls (created_at, conversation_id, message_id, model, provider,
                                                    upstream_model, input_tokens, output_tokens, cache_read_tokens,
-                                                   cache_write_tokens, usage_estimated, price_input, price_output,
-                                                   price_cache_read, price_cache_write, cost_pico_usd, owner)
-                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                                   cache_write_tokens, reasoning_tokens, usage_estimated, price_input,
+                                                   price_output, price_cache_read, price_cache_write, cost_pico_usd,
+                                                   owner)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                   now,
                   conversationId.isPresent() ? conversationId.getAsLong() : null,
                   messageId.isPresent() ? messageId.getAsLong() : null,
                   call.model(), call.provider(), call.upstreamModel(),
                   usage.inputTokens(), usage.outputTokens(), usage.cacheReadTokens(), usage.cacheWriteTokens(),
-                  usage.estimated() ? 1 : 0,
+                  usage.reasoningTokens(), usage.estimated() ? 1 : 0,
                   price.map(p -> (Object) p.input().microUsdPerMillion()).orElse(null),
                   price.map(p -> (Object) p.output().microUsdPerMillion()).orElse(null),
                   price.map(p -> (Object) p.cacheRead().microUsdPerMillion()).orElse(null),
@@ -85,7 +86,7 @@ public final class Ledger extends StorePart {
                                 },
                                 longOf(row, "requests"), longOf(row, "input_tokens"), longOf(row, "output_tokens"),
                                 longOf(row, "cache_read_tokens"), longOf(row, "cache_write_tokens"),
-                                Cost.usd(decimal(row, "cost_pico_usd")), longOf(row, "unpriced"),
+                                longOf(row, "reasoning_tokens"), Cost.usd(decimal(row, "cost_pico_usd")), longOf(row, "unpriced"),
                                 longOf(row, "estimated")))
                         .sorted(Comparator.comparing(UsageTotals::group, UsageGroup.ORDER))
                         .toList();
@@ -108,7 +109,8 @@ public final class Ledger extends StorePart {
         return """
                 SELECT %1$s AS grp, count(*) AS requests, sum(input_tokens) AS input_tokens,
                        sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens,
-                       sum(cache_write_tokens) AS cache_write_tokens, sum(cost_pico_usd) AS cost_pico_usd,
+                       sum(cache_write_tokens) AS cache_write_tokens, sum(reasoning_tokens) AS reasoning_tokens,
+                       sum(cost_pico_usd) AS cost_pico_usd,
                        count(*) - count(cost_pico_usd) AS unpriced, sum(usage_estimated) AS estimated
                 FROM model_calls WHERE created_at >= ? AND created_at < ?%2$s
                 GROUP BY %1$s""".formatted(group, owned ? " AND owner = ?" : "");

@@ -31,7 +31,8 @@ final class Migrations {
             "V6__findings.sql",
             "V7__responses.sql",
             "V8__recall.sql",
-            "V9__owners.sql");
+            "V9__owners.sql",
+            "V10__reasoning_tokens.sql");
 
     /** The schema version a migration file brings the database to. */
     static int version(String file) {

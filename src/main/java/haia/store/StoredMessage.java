@@ -23,6 +23,7 @@ import haia.llm.Part;
  * @param outputTokens tokens generated for this reply
  * @param cacheReadTokens  of the prompt tokens, those read from the provider's cache (replies in the usage ledger)
  * @param cacheWriteTokens of the prompt tokens, those written to the provider's cache
+ * @param reasoningTokens  of the output tokens, those the model spent reasoning (where its provider counts them)
  * @param cost         what the reply's model call cost, at the price in force then (when the price was known)
  * @param error        why the exchange failed, for failed and incomplete messages
  * @param createdAt    when it was stored
@@ -38,6 +39,7 @@ public record StoredMessage(long id,
                             OptionalInt outputTokens,
                             OptionalInt cacheReadTokens,
                             OptionalInt cacheWriteTokens,
+                            OptionalInt reasoningTokens,
                             Optional<haia.usage.Cost> cost,
                             Optional<String> error,
                             Instant createdAt) {

@@ -64,6 +64,34 @@ class ModelTokensTest {
         assertEquals(new Usage(40, 0), tokens.accounted("x", LOGS, empty).usage(), "an empty reply: 0 output is true");
     }
 
+    /**
+     * A stream that reasoned and reported nothing (llama.cpp's server with a thinking model): the output is estimated
+     * from the reply with its thinking, the reasoning from the thinking alone, at the same scale, both marked. A
+     * provider that reported its output but no reasoning figure (Anthropic, Ollama) keeps 0: nothing to estimate.
+     */
+    @Test
+    void theReasoningOfAnUnreportedReplyIsEstimatedFromItsThinking() {
+        long estimate = TokenEstimate.of(LOGS);
+        tokens.overflowed("llamacpp", LOGS, overflow(OptionalInt.of(1024), OptionalInt.of((int) (estimate * 2))));
+        String thought = "The NVMe timed out on QID 3 repeatedly; firmware or a loose cable. ".repeat(6);
+        LlmResponse reasoned = new LlmResponse(List.of(new Part.Thinking(thought, Optional.empty(), Optional.empty(),
+                                                                         "openai"),
+                                                       new Part.Text("Check the NVMe firmware and the cable first.")),
+                                               FinishReason.STOP, Usage.NONE, "smollm2", Optional.empty());
+        Usage usage = tokens.accounted("llamacpp", LOGS, reasoned).usage();
+        assertTrue(usage.estimated());
+        assertEquals((long) Math.ceil(TokenEstimate.of(reasoned.parts()) * 2.0), usage.outputTokens());
+        assertEquals((long) Math.ceil(TokenEstimate.of(thought) * 2.0), usage.reasoningTokens());
+        assertTrue(usage.reasoningTokens() > 0 && usage.reasoningTokens() < usage.outputTokens(), usage.toString());
+
+        Usage reported = tokens.accounted("anthropic", LOGS, new LlmResponse(reasoned.parts(), FinishReason.STOP,
+                new Usage(900, 120), "claude", Optional.empty())).usage();
+        assertEquals(new Usage(900, 120), reported, "the output was reported: its reasoning share is not invented");
+        Usage reportedBoth = new Usage(900, 120, 0, 0, 80, false);
+        assertEquals(reportedBoth, tokens.accounted("openai", LOGS, new LlmResponse(reasoned.parts(),
+                FinishReason.STOP, reportedBoth, "o4-mini", Optional.empty())).usage());
+    }
+
     @Test
     void picturesAndTinyPromptsTeachNothing() {
         LlmRequest picture = LlmRequest.plain("smollm2", List.of(), List.of(new LlmMessage(LlmMessage.Role.USER, List.of(

@@ -1,13 +1,17 @@
 package haia.store;
 
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -23,7 +27,9 @@ import haia.usage.Rate;
 
 import org.junit.jupiter.api.Test;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The usage ledger: exact totals by model, day and conversation, prices in force, its index. */
@@ -48,12 +54,12 @@ class LedgerTest extends StoreTestCase {
     }
 
     /** One line of expected totals, added up here from the calls the test made. */
-    private record Expected(long requests, long in, long out, long read, long write, long picoUsd, long unpriced,
-                            long estimated) {
+    private record Expected(long requests, long in, long out, long read, long write, long reasoning, long picoUsd,
+                            long unpriced, long estimated) {
         Expected plus(BilledCall call) {
             Usage u = call.charge().usage();
             return new Expected(requests + 1, in + u.inputTokens(), out + u.outputTokens(), read + u.cacheReadTokens(),
-                                write + u.cacheWriteTokens(),
+                                write + u.cacheWriteTokens(), reasoning + u.reasoningTokens(),
                                 picoUsd + call.charge().cost().map(Cost::picoUsd).orElse(0L),
                                 unpriced + (call.charge().price().isEmpty() ? 1 : 0), estimated + (u.estimated() ? 1 : 0));
         }
@@ -64,13 +70,14 @@ class LedgerTest extends StoreTestCase {
             assertEquals(out, line.outputTokens(), line.toString());
             assertEquals(read, line.cacheReadTokens(), line.toString());
             assertEquals(write, line.cacheWriteTokens(), line.toString());
+            assertEquals(reasoning, line.reasoningTokens(), line.toString());
             assertEquals(0, Cost.usd(BigDecimal.valueOf(picoUsd)).compareTo(line.costUsd()), line.toString());
             assertEquals(unpriced, line.unpricedRequests(), line.toString());
             assertEquals(estimated, line.estimatedRequests(), "estimated counts are marked: " + line);
         }
     }
 
-    private static final Expected NONE = new Expected(0, 0, 0, 0, 0, 0, 0, 0);
+    private static final Expected NONE = new Expected(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     @Test
     void theUsageLedgerAddsUpExactlyByModelDayAndConversation() {
@@ -79,9 +86,10 @@ class LedgerTest extends StoreTestCase {
         Map<Long, Expected> byConversation = new TreeMap<>();
         Expected stateless = NONE;
         Expected all = NONE;
-        // one of them HAIA's estimate (a local server that reports no usage in streams): marked in the ledger
-        List<Usage> usages = List.of(new Usage(12_345, 678, 10_000, 0), new Usage(4_321, 99, 0, 4_000),
-                                     new Usage(7, 1, 0, 0, true), new Usage(250_000, 8_000, 200_000, 30_000));
+        // one of them HAIA's estimate (a local server that reports no usage in streams): marked in the ledger; two
+        // reasoned, with the reasoning a part of their output
+        List<Usage> usages = List.of(new Usage(12_345, 678, 10_000, 0, 512, false), new Usage(4_321, 99, 0, 4_000),
+                                     new Usage(7, 1, 0, 0, true), new Usage(250_000, 8_000, 200_000, 30_000, 6_000, false));
         int n = 0;
         for (int day = 0; day < 3; day++) {
             for (String key : List.of("a", "b")) {
@@ -144,7 +152,8 @@ class LedgerTest extends StoreTestCase {
 
     @Test
     void aCallKeepsThePriceInForceWhenItWasAnswered() throws Exception {
-        Usage usage = new Usage(2_000_000, 100_000, 1_000_000, 500_000);
+        // 40,000 of the output tokens were reasoning: a part of the output, priced with it (not on top of it)
+        Usage usage = new Usage(2_000_000, 100_000, 1_000_000, 500_000, 40_000, false);
         long id = billedExchange(ConversationIdentity.DEFAULT, "old price", call("haia", usage, Optional.of(HAIKU)));
         Price raised = Price.anthropic(Rate.usdPerMillion("2"), Rate.usdPerMillion("10"));
         billedExchange(ConversationIdentity.DEFAULT, "new price", call("haia", usage, Optional.of(raised)));
@@ -164,12 +173,74 @@ class LedgerTest extends StoreTestCase {
             rows.next();
             assertEquals(2_000_000, rows.getLong(1));
         }
-        // the reply shows its own cache tokens and cost
+        assertEquals(80_000, total.reasoningTokens(), total.toString());
+        // the reply shows its own cache and reasoning tokens and cost
         StoredMessage reply = store.conversations().messages(id, 0, 10).get(1);
         assertEquals(java.util.OptionalInt.of(1_000_000), reply.cacheReadTokens());
         assertEquals(java.util.OptionalInt.of(500_000), reply.cacheWriteTokens());
+        assertEquals(java.util.OptionalInt.of(40_000), reply.reasoningTokens());
         assertEquals(Optional.of(HAIKU.cost(usage)), reply.cost());
         assertTrue(store.conversations().messages(id, 0, 10).getFirst().cost().isEmpty(), "the user's message cost nothing itself");
+    }
+
+    /**
+     * A database an earlier HAIA made (every migration before V10, from the same files, with a call in its ledger)
+     * gains the reasoning column when this HAIA opens it: the earlier call reads 0, later calls their own count.
+     */
+    @Test
+    void anEarlierDatabaseGainsTheReasoningColumnAndKeepsItsCalls() throws Exception {
+        StoreBackend.Fresh earlier = backend.fresh(dir.resolve("earlier"));
+        String dialect = backend.name().toLowerCase(Locale.ROOT);
+        if (backend == StoreBackend.SQLITE) {
+            Files.createDirectories(earlier.config().dbPath().getParent());
+        }
+        try (Connection c = earlier.raw().connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                              + " applied_at BIGINT NOT NULL)");
+            for (String file : Migrations.FILES.stream().filter(f -> Migrations.version(f) < 10).toList()) {
+                try (InputStream in = Migrations.class.getResourceAsStream("/db/migration/" + dialect + "/" + file)) {
+                    for (String statement : Migrations.statements(new String(in.readAllBytes(), UTF_8))) {
+                        s.execute(statement);
+                    }
+                }
+                s.execute("INSERT INTO schema_version (version, name, applied_at) VALUES (" + Migrations.version(file)
+                                  + ", '" + file + "', 0)");
+            }
+            s.execute("INSERT INTO model_calls (created_at, model, provider, upstream_model, input_tokens,"
+                              + " output_tokens, cache_read_tokens, cache_write_tokens) VALUES (" + clock.millis()
+                              + ", 'haia-o4', 'openai', 'o4-mini', 100, 900, 0, 0)");
+        }
+
+        try (ConversationStore opened = ConversationStore.open(earlier.config(), clock)) {
+            try (Connection c = earlier.raw().connect(); Statement s = c.createStatement();
+                 ResultSet rows = s.executeQuery("SELECT version FROM schema_version ORDER BY version")) {
+                List<Integer> versions = new java.util.ArrayList<>();
+                while (rows.next()) {
+                    versions.add(rows.getInt(1));
+                }
+                assertEquals(Migrations.FILES.stream().map(Migrations::version).toList(), versions);
+            }
+            UsageTotals before = opened.ledger().usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"),
+                                                       UsageGroup.By.MODEL).getFirst();
+            assertEquals(900, before.outputTokens());
+            assertEquals(0, before.reasoningTokens(), "an earlier call reported no reasoning HAIA kept");
+            opened.ledger().record(new BilledCall("haia-o4", "openai", "o4-mini",
+                                                  new Charge(new Usage(100, 900, 0, 0, 700, false), Optional.empty())));
+            UsageTotals after = opened.ledger().usage(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"),
+                                                      UsageGroup.By.MODEL).getFirst();
+            assertEquals(1_800, after.outputTokens());
+            assertEquals(700, after.reasoningTokens());
+        }
+        if (backend == StoreBackend.POSTGRESQL) {
+            // PostgreSQL checks what HAIA's sanitizer guarantees: the reasoning is a part of the output
+            try (Connection c = earlier.raw().connect(); Statement s = c.createStatement()) {
+                SQLException refused = assertThrows(SQLException.class, () -> s.execute(
+                        "INSERT INTO model_calls (created_at, model, provider, upstream_model, input_tokens,"
+                                + " output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens)"
+                                + " VALUES (0, 'x', 'openai', 'x', 1, 5, 0, 0, 6)"));
+                assertTrue(refused.getMessage().contains("model_calls_reasoning_in_output"), refused.getMessage());
+            }
+        }
     }
 
     @Test

@@ -401,9 +401,12 @@ public final class FakeGemini extends FakeUpstream {
                 case LENGTH -> "MAX_TOKENS";
                 case FILTER -> "SAFETY";
             });
-            // promptTokenCount includes the cached content; the cache count is sent only when there is one
+            // promptTokenCount includes the cached content; the cache count is sent only when there is one. A
+            // thinking model's thoughts are counted apart from the candidates, and the total adds both (as
+            // gemini-2.5-flash answers: prompt 8, candidates 9, thoughts 1069, total 1086)
+            int thoughts = ending.reasoningTokens();
             ObjectNode usage = response.putObject("usageMetadata").put("promptTokenCount", ending.inputTokens())
-                    .put("candidatesTokenCount", ending.outputTokens())
+                    .put("candidatesTokenCount", ending.outputTokens() - thoughts)
                     .put("totalTokenCount", ending.inputTokens() + ending.outputTokens());
             if (ending.cachedTokens() > 0) {
                 usage.put("cachedContentTokenCount", ending.cachedTokens());
@@ -412,6 +415,9 @@ public final class FakeGemini extends FakeUpstream {
             }
             usage.putArray("promptTokensDetails").addObject().put("modality", "TEXT")
                     .put("tokenCount", ending.inputTokens());
+            if (thoughts > 0) {
+                usage.put("thoughtsTokenCount", thoughts);
+            }
         }
         response.put("modelVersion", "gemini-2.5-flash").put("responseId", "fakeResponseId123");
         return response;

@@ -415,13 +415,17 @@ public class FakeOpenAiServer extends FakeUpstream {
         return node;
     }
 
-    /** {@code CompletionUsage} as OpenAI writes it: {@code prompt_tokens} includes the cached ones. */
+    /**
+     * {@code CompletionUsage} as OpenAI writes it: {@code prompt_tokens} includes the cached ones,
+     * {@code completion_tokens} the reasoning ones.
+     */
     private static void usage(ObjectNode node, Behaviour.Reply reply) {
         ObjectNode usage = node.putObject("usage").put("prompt_tokens", reply.inputTokens())
                 .put("completion_tokens", reply.outputTokens())
                 .put("total_tokens", reply.inputTokens() + reply.outputTokens());
         usage.putObject("prompt_tokens_details").put("cached_tokens", reply.cachedTokens()).put("audio_tokens", 0);
-        usage.putObject("completion_tokens_details").put("reasoning_tokens", 0).put("audio_tokens", 0)
+        usage.putObject("completion_tokens_details").put("reasoning_tokens", reply.reasoningTokens())
+                .put("audio_tokens", 0)
                 .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
     }
 

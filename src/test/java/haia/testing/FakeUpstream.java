@@ -45,12 +45,20 @@ public abstract class FakeUpstream implements AutoCloseable {
          * A normal reply. {@code inputTokens} is every prompt token, as OpenAI's {@code prompt_tokens} and Gemini's
          * {@code promptTokenCount} count them; {@code cachedTokens} is the part of them read from the provider's
          * prompt cache ({@code prompt_tokens_details.cached_tokens}, {@code cachedContentTokenCount}; Ollama has
-         * none).
+         * none). {@code outputTokens} is every generated token, as OpenAI's {@code completion_tokens} counts it;
+         * {@code reasoningTokens} the part of them spent thinking ({@code completion_tokens_details.reasoning_tokens};
+         * Gemini writes them apart, as {@code thoughtsTokenCount} beside the rest in {@code candidatesTokenCount};
+         * Ollama has no such count).
          */
         record Reply(List<String> pieces, Finish finish, int inputTokens, int outputTokens, Duration delay,
-                     int cachedTokens) implements Behaviour {
+                     int cachedTokens, int reasoningTokens) implements Behaviour {
             public Reply(List<String> pieces, Finish finish, int inputTokens, int outputTokens, Duration delay) {
                 this(pieces, finish, inputTokens, outputTokens, delay, 0);
+            }
+
+            public Reply(List<String> pieces, Finish finish, int inputTokens, int outputTokens, Duration delay,
+                         int cachedTokens) {
+                this(pieces, finish, inputTokens, outputTokens, delay, cachedTokens, 0);
             }
         }
 
@@ -104,6 +112,13 @@ public abstract class FakeUpstream implements AutoCloseable {
     public static Behaviour reply(String text, int inputTokens, int outputTokens, int cachedTokens) {
         return new Behaviour.Reply(List.of(text.split("(?<= )")), Finish.STOP, inputTokens, outputTokens, Duration.ZERO,
                                    cachedTokens);
+    }
+
+    /** A reply of a reasoning model: {@code reasoningTokens} of its {@code outputTokens} were thinking. */
+    public static Behaviour reply(String text, int inputTokens, int outputTokens, int cachedTokens,
+                                  int reasoningTokens) {
+        return new Behaviour.Reply(List.of(text.split("(?<= )")), Finish.STOP, inputTokens, outputTokens, Duration.ZERO,
+                                   cachedTokens, reasoningTokens);
     }
 
     public static Behaviour streamed(List<String> pieces, Duration delay) {

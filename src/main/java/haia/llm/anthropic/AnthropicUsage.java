@@ -8,7 +8,8 @@ import haia.llm.Usage;
  * Anthropic's {@code usage} objects as HAIA's {@link Usage}: the protocol mapping of token counts, and nothing else
  * (../shared/notes/wire-formats.md §1.3-1.5). Anthropic's {@code input_tokens} is only the uncached part of the
  * prompt; {@code cache_read_input_tokens} and {@code cache_creation_input_tokens} come on top, so HAIA's input (all
- * prompt tokens, as OpenAI counts them) is the sum of the three.
+ * prompt tokens, as OpenAI counts them) is the sum of the three. {@code output_tokens} counts the billed thinking
+ * too, with no separate figure for it: the reasoning count stays 0 (not reported).
  */
 final class AnthropicUsage {
 

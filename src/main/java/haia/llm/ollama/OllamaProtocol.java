@@ -117,7 +117,11 @@ final class OllamaProtocol implements ProviderProtocol {
         return new OllamaStream(name, request.model());
     }
 
-    /** {@code prompt_eval_count} and {@code eval_count}, as Ollama's own OpenAI layer maps them. */
+    /**
+     * {@code prompt_eval_count} and {@code eval_count}, as Ollama's own OpenAI layer maps them. {@code eval_count}
+     * counts every generated token, a thinking model's {@code message.thinking} too; Ollama says nothing of how many
+     * were thinking, so the reasoning count stays 0 (not reported).
+     */
     static Usage usage(JsonNode reply) {
         return new Usage(reply.path("prompt_eval_count").asInt(0), reply.path("eval_count").asInt(0));
     }

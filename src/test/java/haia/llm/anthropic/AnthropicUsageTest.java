@@ -41,6 +41,17 @@ class AnthropicUsageTest {
                  "output_tokens": 10}""")));
     }
 
+    /** Claude bills its thinking as output and says nothing of how much of it was thinking: 0, not an invention. */
+    @Test
+    void thinkingIsInTheOutputWithNoFigureOfItsOwn() throws Exception {
+        Usage start = AnthropicUsage.of(json("""
+                {"input_tokens": 40, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                 "output_tokens": 4}"""));
+        Usage end = AnthropicUsage.update(start, json("{\"output_tokens\": 389}"));
+        assertEquals(new Usage(40, 389), end);
+        assertEquals(0, end.reasoningTokens());
+    }
+
     @Test
     void countsBeyondAnIntStayImplausibleInsteadOfWrappingAround() throws Exception {
         Usage usage = AnthropicUsage.of(json("""

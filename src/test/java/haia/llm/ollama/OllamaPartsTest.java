@@ -20,6 +20,7 @@ import haia.llm.ResponseFormat;
 import haia.llm.TestRequests;
 import haia.llm.ToolChoice;
 import haia.llm.UpstreamHead;
+import haia.llm.Usage;
 
 import org.junit.jupiter.api.Test;
 
@@ -91,6 +92,7 @@ class OllamaPartsTest {
         assertEquals(new Part.Thinking("two nodes", Optional.empty(), Optional.empty(), "ollama"), response.parts().getFirst());
         assertTrue(response.toolCalls().get(0).id().startsWith("call_"));
         assertEquals(new Part.ToolCall("call_k3j9x0ab", "node_status", "{\"node\":\"pve2\"}"), response.toolCalls().get(1));
+        assertEquals(new Usage(5, 9), response.usage(), "eval_count counts the thinking too, with no figure of its own");
     }
 
     @Test
@@ -108,5 +110,6 @@ class OllamaPartsTest {
                              new LlmEvent.ToolCallDelta(0, Optional.empty(), Optional.empty(), "{\"city\":\"Tokyo\"}")),
                      decoded.events().subList(0, 4));
         assertEquals(FinishReason.TOOL_CALLS, decoded.response().finishReason());
+        assertEquals(new Usage(26, 30), decoded.response().usage(), "no reasoning figure: 0, not an invented one");
     }
 }
