@@ -57,8 +57,8 @@ public final class MessageSearch extends StorePart {
         long conversation = query.conversation().orElse(0);
         return read("search messages", () -> {
             try (Stream<DbRow> rows = db.execute().createNamedQuery("search", sql)
-                    .params(match, conversation, conversation, query.owner().isPresent() ? 1 : 0,
-                            query.owner().orElse(""), after, before, query.limit()).execute()) {
+                    .params(dialect.searchParams(match, conversation, query.owner(), after, before, query.limit()))
+                    .execute()) {
                 List<SearchHit> hits = new ArrayList<>();
                 rows.forEach(row -> hits.add(new SearchHit(
                         longOf(row, "conversation_id"),

@@ -80,20 +80,32 @@ final class PostgresDialect implements Dialect {
      */
     @Override
     public String searchSql() {
+        // the tsquery is written out where the rows are chosen, not read from a CTE: only a query the planner can
+        // see lets it estimate how many rows match, and walk the primary key backwards for a common word (the newest
+        // 1,000 of 100,000 matches in 2 ms) where a bitmap of every match took 200 ms
         return """
-                WITH query AS (SELECT websearch_to_tsquery('english', ?) AS q),
-                     recent AS (SELECT m.id, ts_rank(m.search, query.q) AS score FROM messages m, query
-                                WHERE m.search @@ query.q AND (? = 0 OR m.conversation_id = ?)
+                WITH recent AS (SELECT m.id, m.search FROM messages m
+                                WHERE m.search @@ websearch_to_tsquery('english', ?)
+                                      AND (? = 0 OR m.conversation_id = ?)
                                       AND (? = 0 OR m.conversation_id IN (SELECT id FROM conversations
                                                                           WHERE owner = ?))
                                       AND m.created_at >= ? AND m.created_at < ?
                                 ORDER BY m.id DESC LIMIT %d),
-                     hit AS (SELECT id, score FROM recent ORDER BY score DESC, id DESC LIMIT ?)
+                     hit AS (SELECT id, ts_rank(search, websearch_to_tsquery('english', ?)) AS score FROM recent
+                             ORDER BY score DESC, id DESC LIMIT ?)
                 SELECT m.id, m.conversation_id, c.title, m.role, m.created_at, hit.score,
-                       ts_headline('english', m.content, query.q, 'StartSel="**", StopSel="**", MaxWords=30, \
-                MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
-                FROM hit JOIN messages m ON m.id = hit.id JOIN conversations c ON c.id = m.conversation_id, query
+                       ts_headline('english', m.content, websearch_to_tsquery('english', ?), 'StartSel="**", \
+                StopSel="**", MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
+                FROM hit JOIN messages m ON m.id = hit.id JOIN conversations c ON c.id = m.conversation_id
                 ORDER BY hit.score DESC, m.id DESC""".formatted(MessageSearch.CANDIDATES);
+    }
+
+    /** The match where the rows are chosen, ranked and quoted (three places: see {@link #searchSql()}). */
+    @Override
+    public Object[] searchParams(String match, long conversation, Optional<String> owner, long after, long before,
+                                 int limit) {
+        return new Object[] {match, conversation, conversation, owner.isPresent() ? 1 : 0, owner.orElse(""), after,
+                             before, match, limit, match};
     }
 
     /** The words, for websearch_to_tsquery: space (all) or {@code or} (any) between them, nothing else it reads. */
