@@ -87,8 +87,10 @@ providers:
 ''')
         persona = self.work / 'persona.md'
         persona.write_text(PERSONA)
+        # n_ctx 1024: no room for the memory tools' definitions (README, HAIA_MEMORY_TOOLS)
         env = clean_env(SERVER_HOST='127.0.0.1', SERVER_PORT=str(self.haia_port), HAIA_CONFIG=str(config),
-                        HAIA_DB_PATH=str(self.work / 'haia-data/haia.db'), HAIA_PERSONA_FILE=str(persona))
+                        HAIA_DB_PATH=str(self.work / 'haia-data/haia.db'), HAIA_PERSONA_FILE=str(persona),
+                        HAIA_MEMORY_TOOLS='off')
         proc = self._start('haia', [str(REPO / 'bin/start')], env, self.work)
         self._await_healthy('haia', proc, self.haia_url, 90)
         return f'HAIA on {self.haia_url}, models {LOCAL} (openai) and {OLLAMA} (ollama), both at the relay'

@@ -34,6 +34,12 @@ class OpenWebUI:
         self.token, self.user = user['token'], user
         return user
 
+    def signin(self, email, password):
+        """An existing account's sign-in; the answer carries the session token."""
+        user = self.api('POST', '/api/v1/auths/signin', {'email': email, 'password': password})
+        self.token, self.user = user['token'], user
+        return user
+
     def connect_socket(self):
         """The front end's socket.io connection: the server pushes chat events to the user's room."""
         self.sio = socketio.Client(reconnection=False)

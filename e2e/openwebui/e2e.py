@@ -16,6 +16,7 @@ import signal
 import struct
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -502,6 +503,62 @@ class Scenario:
             (self.record / f'{name}.json').write_text(json.dumps(fixture, indent=1, ensure_ascii=False) + '\n')
         return f'document-first-turn.json, document-next-turn.json in {self.record}'
 
+    def two_users(self):
+        """A second OpenWebUI user. OpenWebUI signs each request's user (X-OpenWebUI-User-Jwt, the shared secret),
+        HAIA verifies it: the user's chats, notes and model requests are the user's own, the admin's are not theirs,
+        and HAIA's API shows the user only their own."""
+        import jwt  # PyJWT, installed with open-webui: it signs the token the way OpenWebUI does
+        added = self.owui.api('POST', '/api/v1/auths/add', {'name': 'Bob', 'email': 'bob@example.com',
+                                                            'password': PASSWORD, 'role': 'user'})
+        bob = OpenWebUI(self.stack.owui_url)
+        try:
+            bob.signin('bob@example.com', PASSWORD)
+            bob.connect_socket()
+            chat_id, _, reply_id, _ = bob.send(MODEL, "/remember bob's UPS is an APC at 10.0.0.9")
+            noted = bob.wait_reply(chat_id, reply_id)['content']
+            assert noted.startswith('Noted'), noted
+            self.begin()
+            _, _, reply_id, _ = bob.send(MODEL, 'which UPS do I have?', chat_id=chat_id, parent_id=reply_id)
+            bob.wait_reply(chat_id, reply_id)
+            turns = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)]
+            assert '10.0.0.9' in json.dumps(turns[-1]['body']['system']), "bob's note did not reach the model"
+
+            conversations = self.haia.conversations()   # the API key alone: the admin sees everyone's
+            owners = {c['key']: c['owner'] for c in conversations}
+            assert owners[chat_id] == bob.user['id'] == added['id'], owners
+            admin_id = self.owui.user['id']
+            assert all(owner == admin_id for key, owner in owners.items() if key != chat_id), owners
+
+            self.begin()
+            self.send('I', 'which UPS do I have?')   # the admin's own new chat: without bob's note
+            turns = [r for r in self.new_requests() if not FakeAnthropic.is_task(r)]
+            assert '10.0.0.9' not in json.dumps(turns[-1]['body']), "the admin's request carried bob's note"
+
+            def as_user(user_id, secret):
+                now = int(time.time())
+                token = jwt.encode({'sub': user_id, 'email': 'x', 'name': 'x', 'role': 'user', 'iss': 'open-webui',
+                                    'iat': now, 'exp': now + 300}, secret, algorithm='HS256')
+                return {'X-OpenWebUI-User-Jwt': token}
+            from common import http
+            mine = http('GET', f'{self.haia.url}/v1/conversations', token=self.haia.key,
+                        headers=as_user(bob.user['id'], self.stack.user_jwt_secret))['data']
+            assert [c['key'] for c in mine] == [chat_id], mine
+            found = http('GET', f'{self.haia.url}/v1/memory/search?q=corosync+pve2', token=self.haia.key,
+                         headers=as_user(bob.user['id'], self.stack.user_jwt_secret))['data']
+            assert found == [], f"bob found the admin's messages: {found}"
+            assert http('GET', f'{self.haia.url}/v1/memory/search?q=corosync+pve2', token=self.haia.key)['data'], \
+                'the admin finds them'
+            try:
+                http('GET', f'{self.haia.url}/v1/conversations', token=self.haia.key,
+                     headers=as_user(admin_id, 'another-secret'))
+                raise AssertionError('a token signed with another secret was accepted')
+            except HttpError as e:
+                assert e.status == 401, e
+            return (f"bob's chat and note are his ({len(conversations)} conversations, 1 his); the admin's request "
+                    f'without his note; his API view holds his chat only; another secret: 401')
+        finally:
+            bob.close()
+
     def responses_api_type(self):
         """Chat G with the connection's API type set to Responses (Admin Settings > Connections > the connection >
         API Type; stored as api_type "responses" in its config): OpenWebUI 0.12.4 converts each chat request into a
@@ -614,6 +671,7 @@ def main():
                 ('browser: HAIA\'s tool call rendered, screenshot', s.browser_tools),
                 ('chat E: a document attached, then the next turn', s.document_chat),
                 ('chat F: a 274,000-character document', s.large_document_chat),
+                ('two OpenWebUI users: each one\'s memory is their own', s.two_users),
                 ('save the document requests as fixtures', s.save_recordings),
                 ('chat G and H (a document): the connection\'s API type set to Responses', s.responses_api_type),
                 ('the fake Anthropic saw only valid requests', s.fake_saw_valid_requests),

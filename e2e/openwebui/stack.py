@@ -94,6 +94,9 @@ class Stack(Processes):
         self.java = java
         self.haia_key = 'haia-e2e-' + secrets.token_hex(16)
         self.secret_values = {'anthropic-api-key': FAKE_ANTHROPIC_KEY, 'haia-api-key': self.haia_key}
+        # memory per OpenWebUI user (docs/security.md "Memory per OpenWebUI user"): the same secret on both sides,
+        # so OpenWebUI signs each request's user and HAIA verifies it
+        self.user_jwt_secret = secrets.token_hex(32)
 
     # ---- the fake Anthropic ----
 
@@ -120,6 +123,7 @@ class Stack(Processes):
             'HAIA_PROXMOX_URL': self.pve['pve_url'],
             'HAIA_PROXMOX_TOKEN': self.pve['pve_token'],
             'HAIA_PROXMOX_FINGERPRINT': self.pve['pve_fingerprint'],
+            'HAIA_OPENWEBUI_JWT_SECRET': self.user_jwt_secret,
         })
         return env
 
@@ -148,6 +152,9 @@ class Stack(Processes):
             'DATA_DIR': str(self.work / 'openwebui-data'),  # the unit's /app/backend/data volume
             'WEBUI_SECRET_KEY': secrets.token_hex(24),
             'PORT': str(self.owui_port),
+            'FORWARD_USER_INFO_HEADER_JWT_SECRET': self.user_jwt_secret,
+            # a second user reaches the model without an admin making it public first
+            'BYPASS_MODEL_ACCESS_CONTROL': 'true',
         })
         return env
 

@@ -15,17 +15,15 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import haia.api.AccessFilter;
 import haia.api.ClientConnections;
 import haia.api.Drain;
 import haia.api.ChatCompletionsService;
 import haia.api.ConversationsService;
+import haia.api.MemoryService;
+import haia.api.OpenWebUiJwt;
+import haia.api.UserFilter;
 import haia.api.ResponsesService;
 import haia.api.ErrorMapper;
 import haia.api.ErrorResponder;
@@ -52,6 +50,9 @@ import haia.observe.ShutdownHealthCheck;
 import haia.observe.ToolsHealthCheck;
 import haia.store.ConversationStore;
 import haia.tools.ToolCatalog;
+import haia.tools.ToolSource;
+import haia.tools.ToolSources;
+import haia.tools.memory.MemoryTools;
 import haia.usage.Prices;
 import haia.watch.Watching;
 
@@ -96,7 +97,7 @@ public final class Haia implements AutoCloseable {
     private final ClientConnections connections;
     /** What requests hold at once in bodies and fetched pictures (see {@link MemoryBudget}). */
     private final MemoryBudget memory;
-    /** HAIA's own tools (Proxmox, Docker/Podman, MCP servers), which the pipeline's agent loop offers the models. */
+    /** HAIA's own tools (memory; Proxmox, Docker/Podman, MCP servers), which the agent loop offers the models. */
     private final ToolCatalog tools;
     private final Watching watching;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -106,13 +107,7 @@ public final class Haia implements AutoCloseable {
         this.clock = clock;
         this.redactor = Redactor.of(config);
         this.errors = new ErrorMapper(redactor, config.resilience().maxAttempts());
-        this.json = JsonMapper.builder(Jackson.factory())
-                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .addModule(new Jdk8Module())
-                .addModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)   // 0.0000125, not 1.25E-5
-                .build();
+        this.json = Jackson.apiMapper();
         this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "haia-timers");
             thread.setDaemon(true);
@@ -155,9 +150,13 @@ public final class Haia implements AutoCloseable {
                                                                 () -> models.measure(route).tokensPerCharacter(),
                                                                 () -> models.measure(route).context().orElse(0)));
         this.store = ConversationStore.open(config.store(), clock);
+        Optional<ToolSource> memoryTools = Optional.<ToolSource>of(
+                new MemoryTools(store.search(), store.windows(), store.notes(), clock))
+                .filter(source -> config.chat().memoryTools());
         metrics.poolGauges(store::poolStats);
         this.watching = Watching.of(config, store.findings(), metrics, redactor, clock);
-        this.tools = watching.catalog(metrics::toolCall);
+        this.tools = ToolSources.catalog(config.tools(), memoryTools, watching.sources(), redactor::redact, clock,
+                                         metrics::toolCall);
         Prices prices = Prices.of(config);
         this.pipeline = new ChatPipeline(store, models, personas, defaultPersona, config, tools, metrics, prices,
                                          memory, watching.briefing(), clock);
@@ -169,7 +168,7 @@ public final class Haia implements AutoCloseable {
 
     /** Every counter whose labels are known now starts at 0 (docs/operations.md "Metrics"). */
     private void preRegisterMetrics() {
-        List<String> outcomes = new ArrayList<>(List.of("ok", "cancelled", "new_thread"));
+        List<String> outcomes = new ArrayList<>(List.of("ok", "cancelled", "new_thread", "memory_note"));
         outcomes.addAll(ErrorMapper.codes());
         Map<String, List<String>> modelsByProvider = new LinkedHashMap<>();
         Map<String, String> fallbacks = new LinkedHashMap<>();
@@ -269,7 +268,9 @@ public final class Haia implements AutoCloseable {
                 .addFilter(new RequestLogFilter())
                 .addFilter(drain)
                 .addFilter(new AccessFilter(config.security().apiKey(), config.security().metricsRequireKey(),
-                                            connections));
+                                            connections))
+                .addFilter(new UserFilter(config.security().openWebUiJwtSecret()
+                                                  .map(secret -> new OpenWebUiJwt(secret, clock)), connections));
         ChatCompletionsService chat = new ChatCompletionsService(pipeline, config, errors, metrics, timers,
                                                                  connections, memory, clock);
         routing.register("/v1",
@@ -279,7 +280,8 @@ public final class Haia implements AutoCloseable {
                          new ModelsService(models),
                          new ConversationsService(store.conversations()),
                          new UsageService(store.ledger()),
-                         new WatchService(watching.watch(), store.findings(), config.server().maxBodyBytes()))
+                         new WatchService(watching.watch(), store.findings(), config.server().maxBodyBytes()),
+                         new MemoryService(store.search(), store.notes()))
                 .error(Throwable.class, new ErrorResponder(errors, connections));
     }
 
@@ -297,7 +299,7 @@ public final class Haia implements AutoCloseable {
                 .addCheck(new DatabaseHealthCheck(store))
                 .addCheck(new ShutdownHealthCheck(drain::draining))
                 .addCheck(new ProvidersHealthCheck(clients, redactor));
-        if (!tools.isEmpty()) {
+        if (config.tools().any()) {   // the infrastructure's tools (the memory tools are the database's)
             health.addCheck(new ToolsHealthCheck(tools));
         }
         return ObserveFeature.builder()

@@ -54,6 +54,8 @@ class LocalModelRecordedTest {
         env.put("OPENAI_BASE_URL", server.baseUrl());
         env.put("HAIA_MODEL", "smollm2");
         env.put("HAIA_PERSONA_FILE", persona.toString());
+        // a 1,024-token SmolLM2, recorded without tools: no room for the memory tools' definitions (README)
+        env.put("HAIA_MEMORY_TOOLS", "off");
         env.putAll(extra);
         haia = TestHaia.start(dir, env);
     }

@@ -81,7 +81,8 @@ class OpenWebUiRecordedRequestsTest {
         for (FakeAnthropic.Received r : upstream) {
             boolean task = r.lastUserText().startsWith("### Task:");
             assertEquals(!task, r.body().has("system"), "persona for chats only");
-            assertEquals(task ? 0 : 28, r.body().path("tools").size(), "OpenWebUI's built-in tools are passed on");
+            assertEquals(task ? 0 : 28 + 2, r.body().path("tools").size(),
+                         "OpenWebUI's built-in tools are passed on, and HAIA's memory tools offered");
         }
         assertEquals("search_chats", upstream.get(4).body().path("tools").get(10).path("name").asText());
         assertEquals("auto", upstream.get(4).body().path("tool_choice").path("type").asText());

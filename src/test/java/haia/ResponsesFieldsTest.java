@@ -116,9 +116,12 @@ class ResponsesFieldsTest {
                  "properties":{"node":{"type":"string"},"online":{"type":"boolean"}}}}}}""");
         assertEquals(200, structured.status(), structured.body());
         JsonNode forced = anthropic.lastRequest().body();
-        assertEquals("tool", forced.path("tool_choice").path("type").asText(), "structured output by a forced tool: "
+        // HAIA's memory tools are offered too, so Claude must call a tool ("any"), the answer tool among them
+        assertEquals("any", forced.path("tool_choice").path("type").asText(), "structured output by a forced tool: "
                 + forced);
-        assertTrue(forced.path("tools").path(0).path("input_schema").path("required").toString().contains("online"));
+        JsonNode answerTool = forced.path("tools").path(forced.path("tools").size() - 1);
+        assertEquals("haia_json_answer", answerTool.path("name").asText(), forced.toString());
+        assertTrue(answerTool.path("input_schema").path("required").toString().contains("online"));
         String text = structured.json().path("output").path(0).path("content").path(0).path("text").asText();
         assertEquals("{\"node\":\"pve2\",\"online\":true}", text);
     }

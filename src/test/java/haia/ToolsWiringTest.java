@@ -53,8 +53,8 @@ class ToolsWiringTest {
                     Thread.sleep(100);
                 }
                 List<String> names = tools.tools().stream().map(ToolSpec::name).toList();
-                // 10 Proxmox, 5 engine, the watch's findings, 2 + 2 allowed MCP
-                assertEquals(20, names.size(), names.toString());
+                // 2 memory, 10 Proxmox, 5 engine, the watch's findings, 2 + 2 allowed MCP
+                assertEquals(22, names.size(), names.toString());
                 assertTrue(names.containsAll(List.of("haia_pve_cluster_status", "haia_docker_containers",
                                                      "haia_notes_read_text_file", "haia_demo_echo")), names.toString());
 

@@ -181,7 +181,7 @@ public final class ChatCompletionsService implements HttpService {
     /** What the request's headers say about its conversation (the Responses API reads them the same way). */
     ChatCommand.ConversationHint hint(ServerRequest req) {
         return new ChatCommand.ConversationHint(header(req, conversationHeader), header(req, chatIdHeader),
-                                                header(req, taskHeader));
+                                                header(req, taskHeader), Caller.of(req).owner());
     }
 
     /**

@@ -64,10 +64,11 @@ public final class ConversationsService implements HttpService {
 
     /** A conversation as the API shows it. */
     record ConversationJson(long id, String kind, String key, String title, boolean archived, Instant createdAt,
-                            Instant updatedAt, int messageCount, int liveCount) {
+                            Instant updatedAt, int messageCount, int liveCount, String owner) {
         static ConversationJson of(ConversationSummary c) {
             return new ConversationJson(c.id(), c.kind().dbValue(), c.key().orElse(null), c.title().orElse(null),
-                                        c.archived(), c.createdAt(), c.updatedAt(), c.messageCount(), c.liveCount());
+                                        c.archived(), c.createdAt(), c.updatedAt(), c.messageCount(), c.liveCount(),
+                                        c.owner().isEmpty() ? null : c.owner());
         }
     }
 
@@ -155,16 +156,17 @@ public final class ConversationsService implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         QueryParams.onlyKnown(req, "GET /v1/conversations", Set.of("limit", "offset"));
-        int limit = intParam(req, "limit", 50, 1, MAX_LIMIT);
-        int offset = intParam(req, "offset", 0, 0, Integer.MAX_VALUE);
-        List<ConversationSummary> page = conversations.list(limit + 1, offset);
+        int limit = QueryParams.integer(req, "limit", 50, 1, MAX_LIMIT);
+        int offset = QueryParams.integer(req, "offset", 0, 0, Integer.MAX_VALUE);
+        List<ConversationSummary> page = conversations.list(Caller.of(req).scope(), limit + 1, offset);
         res.send(new ConversationList("list", page.stream().limit(limit).map(ConversationJson::of).toList(),
                                       page.size() > limit));
     }
 
     private void startNew(ServerRequest req, ServerResponse res) {
         QueryParams.onlyKnown(req, "POST /v1/conversations", Set.of());
-        ConversationSummary fresh = conversations.startNew(ConversationIdentity.DEFAULT);
+        ConversationSummary fresh = conversations.startNew(
+                ConversationIdentity.DEFAULT.ownedBy(Caller.of(req).owner()));
         res.status(Status.CREATED_201);
         res.header(HeaderNames.LOCATION, "/v1/conversations/" + fresh.id());
         res.send(ConversationJson.of(fresh));
@@ -179,7 +181,7 @@ public final class ConversationsService implements HttpService {
         QueryParams.onlyKnown(req, "GET /v1/conversations/{id}/messages", Set.of("after", "limit"));
         ConversationSummary conversation = conversation(req);
         long after = longParam(req, "after", 0);
-        int limit = intParam(req, "limit", 100, 1, MAX_LIMIT);
+        int limit = QueryParams.integer(req, "limit", 100, 1, MAX_LIMIT);
         List<StoredMessage> page = conversations.messages(conversation.id(), after, limit + 1);
         List<MessageJson> data = page.stream().limit(limit).map(MessageJson::of).toList();
         res.send(new MessagePage("list", data, page.size() > limit, data.isEmpty() ? null : data.getLast().id()));
@@ -282,27 +284,10 @@ public final class ConversationsService implements HttpService {
         String raw = req.path().pathParameters().get("id");
         Optional<ConversationSummary> found = Optional.empty();
         if (raw.matches("\\d{1,18}")) {
-            found = conversations.get(Long.parseLong(raw));
+            found = conversations.get(Long.parseLong(raw), Caller.of(req).scope());   // another user's: none
         }
         return found.orElseThrow(() -> new InvalidRequestException(404, "No conversation with id '" + QueryParams.abbreviate(raw) + "'",
                                                                    Optional.of("id"), "conversation_not_found"));
-    }
-
-    private static int intParam(ServerRequest req, String name, int fallback, int min, int max) {
-        Optional<String> raw = QueryParams.single(req, name);
-        if (raw.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(raw.get());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new InvalidRequestException(name + " must be an integer from " + min + " to " + max + ", got '"
-                + QueryParams.abbreviate(raw.get()) + "'", name);
     }
 
     private static long longParam(ServerRequest req, String name, long fallback) {

@@ -44,6 +44,10 @@ final class Endpoints {
             new Endpoint(Method.GET, "/v1/conversations/{id}/messages"),
             new Endpoint(Method.GET, "/v1/conversations/{id}/export"),
             new Endpoint(Method.GET, "/v1/usage"),
+            new Endpoint(Method.GET, "/v1/memory/search"),
+            new Endpoint(Method.GET, "/v1/memory/notes"),
+            new Endpoint(Method.POST, "/v1/memory/notes"),
+            new Endpoint(Method.DELETE, "/v1/memory/notes/{id}"),
             new Endpoint(Method.POST, "/v1/alerts"),
             new Endpoint(Method.POST, "/v1/alerts/alertmanager"),
             new Endpoint(Method.GET, "/v1/findings"),
@@ -53,7 +57,7 @@ final class Endpoints {
 
     /** What the 404 message lists: the endpoints a client is most likely looking for. */
     static final String SERVED = "POST /v1/chat/completions, /v1/responses, GET /v1/models, /v1/conversations,"
-            + " GET /v1/usage, POST /v1/alerts, GET /v1/findings, GET /health and GET /metrics";
+            + " GET /v1/usage, /v1/memory, POST /v1/alerts, GET /v1/findings, GET /health and GET /metrics";
 
     private Endpoints() {
     }

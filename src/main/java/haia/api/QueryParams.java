@@ -42,6 +42,24 @@ final class QueryParams {
         return values.stream().findFirst();
     }
 
+    /** An integer parameter from {@code min} to {@code max}; {@code fallback} when it is not given. */
+    static int integer(ServerRequest req, String name, int fallback, int min, int max) {
+        Optional<String> raw = single(req, name);
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw.get());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new InvalidRequestException(name + " must be an integer from " + min + " to " + max + ", got '"
+                + abbreviate(raw.get()) + "'", name);
+    }
+
     /** A value from the client as it may appear in an error message: one line, at most 60 characters. */
     static String abbreviate(String value) {
         String oneLine = value.replaceAll("\\p{Cntrl}", "?");

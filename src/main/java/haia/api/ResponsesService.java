@@ -115,7 +115,7 @@ public final class ResponsesService implements HttpService {
             QueryParams.onlyKnown(req, "POST /v1/responses", Set.of());
             byte[] bytes = RequestBodies.readJson(req, maxBodyBytes);
             connections.bodyReceived();
-            request = parser.parse(bytes, stored::item);
+            request = parser.parse(bytes, itemId -> stored.item(itemId, Caller.of(req).scope()));
             command = command(id, request, chat.hint(req));
         } catch (InvalidRequestException e) {
             metrics.request("responses", e.code());
@@ -139,7 +139,7 @@ public final class ResponsesService implements HttpService {
      * outputs whose call is not in the input must answer that response's calls (and so get their tools' names).
      */
     private ChatCommand command(String id, ResponsesRequest request, ChatCommand.ConversationHint headers) {
-        Optional<StoredResponses.Loaded> previous = request.previousResponseId().map(p -> stored.load(p)
+        Optional<StoredResponses.Loaded> previous = request.previousResponseId().map(p -> stored.load(p, Optional.of(headers.owner()))
                 .orElseThrow(() -> new InvalidRequestException(400, "Previous response with id '"
                         + QueryParams.abbreviate(p) + "' not found.", Optional.of("previous_response_id"),
                                                                "previous_response_not_found")));
@@ -192,15 +192,16 @@ public final class ResponsesService implements HttpService {
             throw new InvalidRequestException("stream is not supported here: HAIA replays no stored stream; read"
                     + " the response without it", "stream");
         }
-        StoredResponses.Loaded loaded = stored.require(req.path().pathParameters().get("id"));
+        StoredResponses.Loaded loaded = stored.require(req.path().pathParameters().get("id"), Caller.of(req).scope());
         Responses.json(res, 200, stored.response(loaded));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
         QueryParams.onlyKnown(req, "DELETE /v1/responses/{id}", Set.of());
         String id = req.path().pathParameters().get("id");
+        stored.require(id, Caller.of(req).scope());   // the 404, for a response that is not there or not theirs
         if (!responses.delete(id)) {
-            stored.require(id);   // the 404
+            stored.require(id, Caller.of(req).scope());   // deleted meanwhile: the 404
         }
         Responses.json(res, 200, ResponsesWriter.deleted(id));
     }
@@ -215,7 +216,7 @@ public final class ResponsesService implements HttpService {
             throw new InvalidRequestException("order must be asc or desc", "order");
         }
         List<ResponseItems.Item> items = new ArrayList<>(stored.inputItems(
-                stored.require(req.path().pathParameters().get("id"))));
+                stored.require(req.path().pathParameters().get("id"), Caller.of(req).scope())));
         if (order.equals("desc")) {
             java.util.Collections.reverse(items);
         }

@@ -45,8 +45,12 @@ final class StoredResponses {
         }
     }
 
-    Optional<Loaded> load(String id) {
-        return responses.find(id).map(response -> {
+    /**
+     * The response with this id, when {@code scope} may see it: everyone's for the admin (empty), else the owner's
+     * own; another user's response is not found, as their conversations are not.
+     */
+    Optional<Loaded> load(String id, Optional<String> scope) {
+        return responses.find(id).filter(r -> scope.map(r.identity().owner()::equals).orElse(true)).map(response -> {
             List<StoredMessage> exchange = responses.exchange(response);
             List<StoredMessage> input = new ArrayList<>(exchange);
             Optional<StoredMessage> reply = Optional.empty();
@@ -58,8 +62,8 @@ final class StoredResponses {
         });
     }
 
-    Loaded require(String id) {
-        return load(id).orElseThrow(() -> new InvalidRequestException(404, "Response with id '"
+    Loaded require(String id, Optional<String> scope) {
+        return load(id, scope).orElseThrow(() -> new InvalidRequestException(404, "Response with id '"
                 + QueryParams.abbreviate(id) + "' not found.", Optional.of("response_id"), "response_not_found"));
     }
 
@@ -101,12 +105,12 @@ final class StoredResponses {
     }
 
     /** The stored item an id names ({@code item_reference}): one of a stored response's input or output items. */
-    Optional<ResponseItems.Item> item(String itemId) {
+    Optional<ResponseItems.Item> item(String itemId, Optional<String> scope) {
         Optional<ResponseItems.ItemAddress> address = ResponseItems.address(itemId);
         if (address.isEmpty()) {
             return Optional.empty();
         }
-        Optional<Loaded> loaded = load(address.get().responseId());
+        Optional<Loaded> loaded = load(address.get().responseId(), scope);
         if (loaded.isEmpty()) {
             return Optional.empty();
         }

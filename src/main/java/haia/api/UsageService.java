@@ -71,7 +71,8 @@ public final class UsageService implements HttpService {
         if (from.isPresent() && to.isPresent() && !from.get().isBefore(to.get())) {
             throw new InvalidRequestException("from (" + from.get() + ") must be before to (" + to.get() + ")", "from");
         }
-        List<UsageTotals> lines = ledger.usage(from.orElse(Instant.EPOCH), to.orElse(OPEN_END), by);
+        List<UsageTotals> lines = ledger.usage(from.orElse(Instant.EPOCH), to.orElse(OPEN_END), by,
+                                                 Caller.of(req).scope());
         Responses.json(res, 200, Jackson.write(JSON, 256 + lines.size() * 256, g -> {
             g.writeStartObject();
             g.writeStringField("object", "list");

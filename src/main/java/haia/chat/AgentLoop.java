@@ -27,6 +27,7 @@ import haia.llm.ToolUse;
 import haia.llm.Usage;
 import haia.observe.HaiaMetrics;
 import haia.tools.ToolCall;
+import haia.tools.ToolContext;
 import haia.tools.ToolCatalog;
 import haia.tools.ToolNames;
 import haia.tools.ToolResult;
@@ -63,6 +64,7 @@ final class AgentLoop {
     private final Duration budget;
     private final HaiaMetrics metrics;
     private final Clock clock;
+    private volatile Offered offered = new Offered(List.of(), List.of());
 
     AgentLoop(ModelCall modelCall, ToolCatalog catalog, ToolsConfig bounds, HaiaMetrics metrics, Clock clock) {
         this.modelCall = modelCall;
@@ -85,9 +87,22 @@ final class AgentLoop {
         if (specs.isEmpty()) {
             return client;
         }
+        Offered haia = offered;
+        if (haia.specs() != specs) {   // the catalog hands back the same list while its tools stay the same
+            haia = new Offered(specs, List.copyOf(specs.stream().map(
+                    s -> new ToolDefinition(s.name(), s.description(), s.inputSchema(), Optional.empty())).toList()));
+            offered = haia;
+        }
+        if (client.tools().isEmpty()) {
+            return new ToolUse(haia.definitions(), client.choice(), client.parallel());
+        }
         List<ToolDefinition> tools = new ArrayList<>(client.tools());
-        specs.forEach(s -> tools.add(new ToolDefinition(s.name(), s.description(), s.inputSchema(), Optional.empty())));
+        tools.addAll(haia.definitions());
         return new ToolUse(tools, client.choice(), client.parallel());
+    }
+
+    /** HAIA's tools as the last request offered them. */
+    private record Offered(List<ToolSpec> specs, List<ToolDefinition> definitions) {
     }
 
     /** How a loop ended, for {@code haia_agent_loops}. */
@@ -100,11 +115,12 @@ final class AgentLoop {
     }
 
     /**
-     * @param calls gets every model call a provider answered, in order (each is billed on its own, in the usage
-     *              ledger, also when a later step fails)
+     * @param calls   gets every model call a provider answered, in order (each is billed on its own, in the usage
+     *                ledger, also when a later step fails)
+     * @param context what HAIA's tools may know of the request (its stored conversation)
      */
     ModelResult run(ModelRegistry.Route route, LlmRequest request, ReplySink sink, Cancellation cancellation,
-                    List<ModelResult.Answered> calls) {
+                    List<ModelResult.Answered> calls, ToolContext context) {
         boolean loops = request.tools().tools().stream().anyMatch(t -> ToolNames.isReserved(t.name()));
         if (!loops) {
             ModelResult result = modelCall.call(route, request, sink, cancellation);
@@ -144,7 +160,7 @@ final class AgentLoop {
                         record, finish, usage, response.upstreamModel(), response.upstreamRequestId()));
             }
             sink.toolsRunning(answered.route().id(), haia);
-            List<Part.ToolResult> results = runAll(haia, cancellation);
+            List<Part.ToolResult> results = runAll(haia, cancellation, context);
             if (cancellation.isCancelled()) {
                 metrics.agentLoop(End.FAILED.label(), step);
                 return ModelCall.cancelled(answered.route(), Part.text(record) + response.text(), cancellation);
@@ -178,14 +194,14 @@ final class AgentLoop {
     }
 
     /** Runs HAIA's calls of one reply in parallel; arguments that are not a JSON object are an error result. */
-    private List<Part.ToolResult> runAll(List<Part.ToolCall> calls, Cancellation cancellation) {
+    private List<Part.ToolResult> runAll(List<Part.ToolCall> calls, Cancellation cancellation, ToolContext context) {
         List<ToolCall> valid = new ArrayList<>();
         Map<Integer, ToolResult> invalid = new HashMap<>();
         for (int i = 0; i < calls.size(); i++) {
             Part.ToolCall call = calls.get(i);
             Optional<JsonNode> arguments = ToolCatalog.arguments(call.arguments());
             if (arguments.isPresent()) {
-                valid.add(new ToolCall(call.name(), arguments.get()));
+                valid.add(new ToolCall(call.name(), arguments.get(), context));
             } else {
                 invalid.put(i, ToolResult.error("The arguments for " + call.name() + " are not a JSON object: "
                         + abbreviate(call.arguments()) + ". Call the tool again with a JSON object."));

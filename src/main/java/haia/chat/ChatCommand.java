@@ -11,6 +11,7 @@ import haia.llm.ReasoningEffort;
 import haia.llm.ResponseFormat;
 import haia.llm.Sampling;
 import haia.llm.ToolUse;
+import haia.store.Owners;
 
 /**
  * A chat request in HAIA's own terms, free of any wire format.
@@ -89,10 +90,21 @@ public record ChatCommand(Optional<String> model,
      * @param conversationKey HAIA's own conversation header
      * @param chatId          OpenWebUI's chat id header
      * @param task            OpenWebUI's task header (non-empty for background tasks)
+     * @param owner           whose request it is: a verified OpenWebUI user's id, else {@link Owners#SINGLE_USER}
      */
-    public record ConversationHint(Optional<String> conversationKey, Optional<String> chatId, Optional<String> task) {
+    public record ConversationHint(Optional<String> conversationKey, Optional<String> chatId, Optional<String> task,
+                                   String owner) {
         public static final ConversationHint NONE =
                 new ConversationHint(Optional.empty(), Optional.empty(), Optional.empty());
+
+        public ConversationHint {
+            Objects.requireNonNull(owner, "owner");
+        }
+
+        /** The single user's request. */
+        public ConversationHint(Optional<String> conversationKey, Optional<String> chatId, Optional<String> task) {
+            this(conversationKey, chatId, task, Owners.SINGLE_USER);
+        }
     }
 
     /**

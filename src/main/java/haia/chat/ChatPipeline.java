@@ -21,6 +21,7 @@ import haia.store.ConversationIdentity;
 import haia.store.ConversationQueries;
 import haia.store.ConversationStore;
 import haia.store.ConversationSummary;
+import haia.store.Notes;
 import haia.store.WindowReads;
 import haia.tools.ToolCatalog;
 import haia.usage.Charge;
@@ -60,6 +61,7 @@ public final class ChatPipeline {
     static final List<String> TEMPORARY_CHAT_PREFIXES = List.of("temporary:", "local:");
 
     private final WindowReads windows;
+    private final Notes notes;
     private final ConversationQueries conversations;
     private final ModelRegistry models;
     private final Prompt prompt;
@@ -101,7 +103,8 @@ public final class ChatPipeline {
         this.windows = store.windows();
         this.conversations = store.conversations();
         this.models = models;
-        this.prompt = new Prompt(personas, defaultPersona, config, windows, models, briefing, clock);
+        this.notes = store.notes();
+        this.prompt = new Prompt(personas, defaultPersona, config, windows, notes, models, briefing, clock);
         this.imageUrls = new ImageUrls(config.chat().imageFetch(), config.chat().maxImageBytes(), memory);
         this.chat = config.chat();
         this.tasks = config.tasks();
@@ -201,6 +204,13 @@ public final class ChatPipeline {
         if (newThread.isPresent()) {
             return startNewThread(newThread.get(), route, sink);                            // 1: "/new", no model call
         }
+        Optional<String> noted = flow.task() ? Optional.empty()
+                : NoteCommands.answer(plan.userTurn(), notes, command.hint().owner());           // 1: "/remember", "/forget"
+        if (noted.isPresent()) {
+            sink.complete(Reply.text(route.id(), noted.get(), FinishReason.STOP, Usage.NONE));
+            return new Outcome(Optional.empty(), flow.memory(), route.id(), "haia", Optional.empty(), Usage.NONE,
+                               "memory_note");
+        }
         List<LlmMessage> window = flow.window(command, plan, windows, windowSize(route),   // 2
                                               chat.promptCache() ? chat.contextStep() : 0);
         Prompt.Built built = prompt.request(command, flow, route, window,                   // 3
@@ -208,8 +218,9 @@ public final class ChatPipeline {
         List<ModelResult.Answered> calls = new ArrayList<>();   // every model call a provider answered (and billed)
         ModelResult result = cancellation.isCancelled()                                     // 4: nobody to answer
                 ? ModelCall.cancelled(route, "", cancellation)
-                : agent.run(route, built.request(), sink, cancellation, calls);
-        List<BilledCall> billed = billed(calls);   // every model call, whether or not anyone receives the reply
+                : agent.run(route, built.request(), sink, cancellation, calls,
+                            flow.toolContext().ownedBy(command.hint().owner()));
+        List<BilledCall> billed = billed(calls, command.hint().owner());   // every model call, whether or not anyone receives the reply
         result = received(result, cancellation);
         Optional<Long> conversationId = flow.persist(command, plan, result, billed, persistence);  // 5
         return respond(result, sink, conversationId, flow.memory(), built.notes());                // 6
@@ -220,14 +231,14 @@ public final class ChatPipeline {
      * the metrics at once: each model call of an agent loop (the steps before a failure too). Failed and cut-off
      * calls report no usage, so they are not billed here.
      */
-    private List<BilledCall> billed(List<ModelResult.Answered> calls) {
+    private List<BilledCall> billed(List<ModelResult.Answered> calls, String owner) {
         List<BilledCall> billed = new ArrayList<>(calls.size());
         for (ModelResult.Answered answered : calls) {
             ModelRegistry.Route route = answered.route();
             LlmResponse response = answered.response();
             Charge charge = new Charge(response.usage(), prices.price(route.id()));
             metrics.billed(route.provider(), route.id(), charge);
-            billed.add(new BilledCall(route.id(), route.provider(), response.upstreamModel(), charge));
+            billed.add(new BilledCall(route.id(), route.provider(), response.upstreamModel(), charge, owner));
         }
         return billed;
     }
@@ -251,7 +262,7 @@ public final class ChatPipeline {
     private Flow identify(ChatCommand command, ModelRegistry.Route requested) {
         Optional<ResponseTurn> chain = command.response().filter(r -> !r.byHeaders());
         if (chain.isPresent()) {
-            return Flow.Responses.of(chain.get());   // a Responses API request whose memory is its response chain
+            return Flow.Responses.of(chain.get(), command.hint().owner());   // a Responses API request whose memory is its response chain
         }
         if (isTask(command)) {
             return new Flow.Task();
@@ -264,7 +275,8 @@ public final class ChatPipeline {
         }
         ConversationIdentity identity = hint.conversationKey().map(ConversationIdentity::keyed)
                 .or(() -> hint.chatId().map(ConversationIdentity::openWebUi))
-                .orElse(ConversationIdentity.DEFAULT);
+                .orElse(ConversationIdentity.DEFAULT)
+                .ownedBy(hint.owner());
         return switch (identity.kind()) {
             // no conversation named: history that ends the default thread continues it, any other is the client's
             // own context (read without the lock: nothing stateless waits for the thread's other requests)

@@ -28,49 +28,93 @@ public final class ContextWindow {
     private ContextWindow() {
     }
 
-    /** The newest {@code size} messages, one exchange further with every turn. */
+    /** The newest {@code size} messages a person sees, in whole exchanges, one exchange further with every turn. */
     public static List<LlmMessage> assemble(List<LlmMessage> storedTail, List<LlmMessage> imports,
                                             List<LlmMessage> userTurn, int size) {
         return assemble(storedTail, 0, imports, userTurn, size, 0);
     }
 
     /**
-     * A window that moves in blocks, so that its start, and with it the prompt a provider has cached, stays put for
-     * several turns: it keeps between {@code size} and {@code size + step - 1} messages and drops {@code step} at
-     * once ({@link #start}). Then, as always, it starts at the first user turn from there.
+     * The window: the newest whole exchanges of the conversation that hold at most {@code size} messages a person
+     * sees (what the user said and the final replies, {@link #seen}, the turn being answered included). Tool calls, tool
+     * results and reasoning inside an exchange travel with it and are not counted: a thread of tool-heavy exchanges
+     * keeps as many exchanges as a thread of plain ones (the token budget and {@link Ageing} bound their size). The
+     * window starts where an exchange starts, a user turn; so it moves in whole exchanges.
+     *
+     * <p>With a {@code step}, the start moves in blocks, so that it, and with it the prompt a provider has cached,
+     * stays put for several turns: it sits at the first exchange from the block boundary (a multiple of {@code step}
+     * in positions of the live branch) before where the sliding window would start, so it keeps up to about
+     * {@code size + step} seen messages and drops whole blocks at once.
      *
      * @param before how many live messages of the conversation come before {@code storedTail} (their positions
      *               decide where the blocks are)
-     * @param step   how many messages the window drops at once; 0 slides it by each message
+     * @param step   how many positions the block boundary moves at once; 0 slides the window by each exchange
      */
     public static List<LlmMessage> assemble(List<LlmMessage> storedTail, long before, List<LlmMessage> imports,
                                             List<LlmMessage> userTurn, int size, int step) {
         List<LlmMessage> all = new ArrayList<>(storedTail.size() + imports.size() + userTurn.size());
-        all.addAll(unfolded(storedTail));
-        all.addAll(unfolded(imports));
+        all.addAll(storedTail);
+        all.addAll(imports);
         all.addAll(userTurn);
-        int start = (int) Math.min(all.size(), Math.max(0, start(before + all.size(), size, step) - before));
-        int opening = start;
-        while (opening < all.size() && !opensATurn(all.get(opening))) {
-            opening++;
-        }
-        if (opening < all.size()) {
-            start = opening;
-        }
-        // else the window's whole length is one tool loop: it starts within it, and what lost its pair becomes text
-        return shaped(all.subList(start, all.size()));
+        return shaped(unfolded(all.subList(start(all, before, size, step), all.size())));
     }
 
     /**
-     * Where a window over {@code total} messages starts (a position in the conversation): nothing is dropped up to
-     * {@code size} messages; past it, whole blocks of {@code step} messages, so the window holds {@code size} to
-     * {@code size + step - 1} and its start moves once every {@code step} messages (every {@code step / 2} turns).
+     * Where the window over {@code all} (stored replies folded: one per exchange) starts: at the first exchange
+     * from the {@code size}-th newest seen message on, or, with a step, at the first exchange from the last block
+     * boundary before that message. Where no user turn opens an exchange there (the window's whole length is one tool loop),
+     * it starts at that message, and what lost its pair becomes text.
      */
-    static long start(long total, int size, int step) {
-        if (total <= size) {
-            return 0;
+    static int start(List<LlmMessage> all, long before, int size, int step) {
+        int need = all.size();
+        int seen = 0;
+        while (need > 0 && seen < Math.max(1, size)) {
+            need--;
+            if (seen(all, need)) {
+                seen++;
+            }
         }
-        return step <= 0 ? total - size : (total - size) / step * step;
+        if (seen < size) {
+            return 0;   // the whole tail fits
+        }
+        int opening = need;
+        while (opening < all.size() && !opensATurn(all.get(opening))) {
+            opening++;
+        }
+        if (opening == all.size()) {
+            return need;
+        }
+        if (step <= 0) {
+            return opening;
+        }
+        long boundary = (before + need) / step * step;
+        int from = (int) Math.max(0, boundary - before);
+        while (from < opening && !opensATurn(all.get(from))) {
+            from++;
+        }
+        return from;
+    }
+
+    /**
+     * Whether a person sees this message of the conversation: something the user said (not a tool result a client
+     * sent), or a reply that ends an exchange (an assistant message whose tool calls are not answered next). A
+     * stored reply of HAIA's agent loop holds its whole loop and is one.
+     */
+    static boolean seen(List<LlmMessage> all, int i) {
+        LlmMessage message = all.get(i);
+        if (message.role() == LlmMessage.Role.USER) {
+            return opensATurn(message);
+        }
+        return i + 1 >= all.size() || !all.get(i + 1).has(Part.ToolResult.class);
+    }
+
+    /** How many seen messages {@code messages} holds (a stored tail is full enough when this reaches the size). */
+    static int seenCount(List<LlmMessage> messages) {
+        int seen = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            seen += seen(messages, i) ? 1 : 0;
+        }
+        return seen;
     }
 
     /**

@@ -3,6 +3,7 @@ package haia.chat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.IntFunction;
 
 import haia.llm.LlmMessage;
 import haia.store.BilledCall;
@@ -10,6 +11,7 @@ import haia.store.ConversationIdentity;
 import haia.store.ResponseStore;
 import haia.store.WindowReads;
 import haia.store.WindowTail;
+import haia.tools.ToolContext;
 
 /**
  * How a request is answered and what it leaves behind: chosen once, in step 1, from the request and its headers
@@ -59,6 +61,11 @@ sealed interface Flow {
         return Optional.empty();
     }
 
+    /** Step 4: what HAIA's tools may know of the request (its stored conversation, for the memory tools). */
+    default ToolContext toolContext() {
+        return ToolContext.NONE;
+    }
+
     /** Step 1, once the conversation is held: what the request adds to it. */
     default TurnPlan plan(ChatCommand command, WindowReads windows) {
         return TurnPlan.newTurn(command.userTurn());
@@ -81,6 +88,11 @@ sealed interface Flow {
         /** The stored conversation's id, when known. */
         OptionalLong stored();
 
+        @Override
+        default ToolContext toolContext() {
+            return new ToolContext(identity());
+        }
+
         /** The flow once its conversation is held (a branch then looks up its stored id). */
         default Stored held(WindowReads windows) {
             return this;
@@ -93,11 +105,26 @@ sealed interface Flow {
             return persistence.commit(identity(), stored(), plan, result, billed, command.response());
         }
 
-        /** The stored messages before the turn, and the turn, as the model gets them. */
-        static List<LlmMessage> window(WindowTail tail, TurnPlan plan, int size, int step) {
+        /**
+         * The stored messages before the turn, and the turn, as the model gets them. The window counts what a person
+         * sees; the store reads rows, one per message: {@code size + step} rows hold enough unless a client's own tool
+         * loops (a row per call and per result) fill them, and then the tail is read again, {@value #MORE} times as
+         * long each time, up to {@value #MOST_ROWS} rows (the token budget bounds the rest).
+         */
+        static List<LlmMessage> window(IntFunction<WindowTail> tailOf, TurnPlan plan, int size, int step) {
+            int rows = size + step;
+            WindowTail tail = tailOf.apply(rows);
+            while (tail.before() > 0 && rows < MOST_ROWS
+                    && ContextWindow.seenCount(tail.messages()) + plan.imports().size() + 1 < size + step) {
+                rows = Math.min(MOST_ROWS, rows * MORE);
+                tail = tailOf.apply(rows);
+            }
             return Ageing.aged(ContextWindow.assemble(tail.messages(), tail.before(), plan.imports(),
                                                       plan.userTurn(), size, step));
         }
+
+        int MORE = 4;
+        int MOST_ROWS = 2000;
     }
 
     /**
@@ -143,7 +170,7 @@ sealed interface Flow {
 
         @Override
         public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
-            return Stored.window(windows.tail(identity, size + step), plan, size, step);
+            return Stored.window(rows -> windows.tail(identity, rows), plan, size, step);
         }
     }
 
@@ -176,8 +203,8 @@ sealed interface Flow {
 
         @Override
         public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
-            WindowTail tail = stored.isPresent()
-                    ? windows.tail(stored.getAsLong(), plan.supersedeFrom(), size + step)
+            IntFunction<WindowTail> tail = rows -> stored.isPresent()
+                    ? windows.tail(stored.getAsLong(), plan.supersedeFrom(), rows)
                     : WindowTail.EMPTY;   // a conversation that does not exist yet
             return Stored.window(tail, plan, size, step);
         }
@@ -247,13 +274,13 @@ sealed interface Flow {
         ResponseTurn turn();
 
         /** Stored (in the continued response's conversation, or a new one named after itself) unless store: false. */
-        static Responses of(ResponseTurn turn) {
+        static Responses of(ResponseTurn turn, String owner) {
             if (!turn.store()) {
                 return new UnstoredResponse(turn);
             }
             return turn.previous()
                     .map(p -> new StoredResponse(turn, p.identity(), OptionalLong.of(p.conversationId())))
-                    .orElseGet(() -> new StoredResponse(turn, ConversationIdentity.responses(turn.responseId()),
+                    .orElseGet(() -> new StoredResponse(turn, ConversationIdentity.responses(turn.responseId()).ownedBy(owner),
                                                         OptionalLong.empty()));
         }
 
@@ -279,8 +306,8 @@ sealed interface Flow {
             if (previous.isEmpty()) {
                 return ContextWindow.clientContext(command.history(), plan.userTurn());
             }
-            return Stored.window(windows.tail(previous.get().conversationId(), plan.supersedeFrom(), size + step),
-                                 plan, size, step);
+            long conversation = previous.get().conversationId();
+            return Stored.window(rows -> windows.tail(conversation, plan.supersedeFrom(), rows), plan, size, step);
         }
     }
 

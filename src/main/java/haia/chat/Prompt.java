@@ -19,7 +19,9 @@ import haia.llm.ModelRegistry;
 import haia.llm.Part;
 import haia.llm.Sampling;
 import haia.llm.TokenEstimate;
+import haia.store.Notes;
 import haia.store.WindowReads;
+import haia.tools.memory.MemoryTools;
 
 /**
  * Step 3 of the pipeline: the model request. The persona and the client's system texts become the system blocks;
@@ -36,17 +38,19 @@ final class Prompt {
     private final HaiaConfig.Chat chat;
     private final HaiaConfig.Tasks tasks;
     private final WindowReads windows;
+    private final Notes notes;
     private final ModelRegistry models;
     private final Briefing briefing;
     private final Clock clock;
 
-    Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, WindowReads windows,
+    Prompt(Map<String, Persona> personas, Persona defaultPersona, HaiaConfig config, WindowReads windows, Notes notes,
            ModelRegistry models, Briefing briefing, Clock clock) {
         this.personas = Map.copyOf(personas);
         this.defaultPersona = defaultPersona;
         this.chat = config.chat();
         this.tasks = config.tasks();
         this.windows = windows;
+        this.notes = notes;
         this.models = models;
         this.briefing = briefing;
         this.clock = clock;
@@ -76,7 +80,7 @@ final class Prompt {
             shaped = ToolHistory.asText(shaped);
         }
         HaiaConfig.Model settings = route.settings();
-        List<String> system = system(command, flow, route);
+        List<String> system = system(command, flow, route, tools);
         int asked = generation.maxTokens().orElse(settings.maxTokens().orElse(chat.maxTokens()));
         TokenBudget.Budget budget = TokenBudget.Budget.of(budget(route), asked, models.measure(route));
         List<String> notes = List.of();
@@ -163,15 +167,23 @@ final class Prompt {
     }
 
     /**
-     * The persona first (unless a task asks for none), then the client's own system texts, each its own block, then
-     * for a flow the user reads ({@link Flow#briefed()}: not a task, not an investigation) the briefing, last: what
-     * changes from one request to the next comes after what does not (see {@link Briefing}).
+     * The persona first (unless a task asks for none), then when HAIA's memory search is offered when to use it,
+     * then the user's notes (not for a task), then the client's own system texts, each its own block, then for a flow
+     * the user reads ({@link Flow#briefed()}: not a task, not an investigation) the briefing, last: what changes from
+     * one request to the next comes after what does not (see {@link Briefing}).
      */
-    private List<String> system(ChatCommand command, Flow flow, ModelRegistry.Route route) {
+    private List<String> system(ChatCommand command, Flow flow, ModelRegistry.Route route, haia.llm.ToolUse tools) {
         List<String> blocks = new ArrayList<>(command.system().size() + 2);
         if (!flow.task() || tasks.persona()) {
             Persona persona = personas.getOrDefault(route.id(), defaultPersona);
             blocks.add(persona.render(LocalDate.now(clock.withZone(ZoneId.systemDefault()))));
+        }
+        if (tools.tools().stream().anyMatch(t -> t.name().equals(MemoryTools.SEARCH))) {
+            blocks.add(MemoryTools.GUIDANCE);   // when to look further back: fixed text, the cached prefix holds
+        }
+        if (!flow.task()) {   // the owner's notes: they change rarely, so the cached prefix holds too
+            NoteCommands.block(notes.list(command.hint().owner()), chat.memoryNotesMaxChars())
+                    .ifPresent(blocks::add);
         }
         blocks.addAll(command.system());
         if (flow.briefed()) {

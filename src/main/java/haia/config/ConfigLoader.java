@@ -58,7 +58,8 @@ public final class ConfigLoader {
         HaiaConfig.Security security = new HaiaConfig.Security(
                 values.secret("security.api-key"),
                 values.bool("security.metrics-require-key"),
-                values.list("security.cors-origins"));
+                values.list("security.cors-origins"),
+                values.secret("security.openwebui-jwt-secret"));
         HaiaConfig.Store store = store(workDir);
         HaiaConfig.Chat chat = new HaiaConfig.Chat(
                 values.positiveInt("chat.context-window"),
@@ -72,7 +73,9 @@ public final class ConfigLoader {
                 values.positiveInt("chat.context-window-step"),
                 values.bool("chat.prompt-cache"),
                 values.optionalPositiveInt("chat.context-tokens"),
-                imageFetch());
+                imageFetch(),
+                values.bool("chat.memory-tools"),
+                values.positiveInt("chat.memory-notes-max-chars"));
         HaiaConfig.Tasks tasks = new HaiaConfig.Tasks(
                 values.bool("tasks.detect-by-shape"),
                 values.bool("tasks.persona"),

@@ -62,10 +62,16 @@ public record HaiaConfig(Server server,
      * @param apiKey            when set, every {@code /v1} call needs {@code Authorization: Bearer <key>}
      * @param metricsRequireKey whether {@code /metrics} also needs the key
      * @param corsOrigins       origins allowed to call from a browser; empty disables CORS
+     * @param openWebUiJwtSecret when set, OpenWebUI's signed user header is verified and each user's memory is theirs
      */
-    public record Security(Optional<Secret> apiKey, boolean metricsRequireKey, List<String> corsOrigins) {
+    public record Security(Optional<Secret> apiKey, boolean metricsRequireKey, List<String> corsOrigins,
+                           Optional<Secret> openWebUiJwtSecret) {
         public Security {
             corsOrigins = List.copyOf(corsOrigins);
+        }
+
+        public Security(Optional<Secret> apiKey, boolean metricsRequireKey, List<String> corsOrigins) {
+            this(apiKey, metricsRequireKey, corsOrigins, Optional.empty());
         }
     }
 
@@ -118,6 +124,8 @@ public record HaiaConfig(Server server,
      * @param promptCache        mark the stable prefix for the provider's prompt cache ({@code HAIA_PROMPT_CACHE})
      * @param contextTokens      the window's token budget for every model without its own; empty: by provider
      * @param imageFetch         how pictures given by URL are fetched and checked
+     * @param memoryTools        offer HAIA's memory tools to every tool-capable model ({@code HAIA_MEMORY_TOOLS})
+     * @param memoryNotesMaxChars the longest the notes' system block may be ({@code HAIA_MEMORY_NOTES_MAX_CHARS})
      */
     public record Chat(int contextWindow,
                        int maxTokens,
@@ -130,7 +138,9 @@ public record HaiaConfig(Server server,
                        int contextStep,
                        boolean promptCache,
                        OptionalInt contextTokens,
-                       ImageFetch imageFetch) {
+                       ImageFetch imageFetch,
+                       boolean memoryTools,
+                       int memoryNotesMaxChars) {
     }
 
     /**

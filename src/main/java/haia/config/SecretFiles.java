@@ -21,7 +21,8 @@ final class SecretFiles {
      * HAIA's own variables that may come from a file: its API key and the database's connection and credentials.
      * The providers' keys come from their descriptors.
      */
-    static final List<String> HAIA_NAMES = List.of("HAIA_API_KEY", "HAIA_DB_URL", "HAIA_DB_USER", "HAIA_DB_PASSWORD");
+    static final List<String> HAIA_NAMES = List.of("HAIA_API_KEY", "HAIA_DB_URL", "HAIA_DB_USER", "HAIA_DB_PASSWORD",
+                                                           "HAIA_OPENWEBUI_JWT_SECRET");
 
     private SecretFiles() {
     }

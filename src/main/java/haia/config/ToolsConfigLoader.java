@@ -43,7 +43,7 @@ final class ToolsConfigLoader {
     /** Names of MCP servers: they become part of tool names, so short and plain. */
     static final Pattern SERVER_NAME = Pattern.compile("[a-z][a-z0-9-]{0,23}");
     /** Source names the built-in tools use. */
-    static final Set<String> RESERVED = Set.of("pve", "docker", "prom", "watch");
+    static final Set<String> RESERVED = Set.of("pve", "docker", "prom", "watch", "memory");
     /** As Proxmox shows a token: {@code user@realm!tokenid=secret}. */
     private static final Pattern PVE_TOKEN = Pattern.compile("[^\\s@=!]+@[^\\s@=!]+![^\\s@=!]+=\\S+");
 

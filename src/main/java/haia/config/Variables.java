@@ -66,6 +66,7 @@ final class Variables {
         env.put("HAIA_API_KEY", "security.api-key");
         env.put("HAIA_METRICS_REQUIRE_KEY", "security.metrics-require-key");
         env.put("HAIA_CORS_ORIGINS", "security.cors-origins");
+        env.put("HAIA_OPENWEBUI_JWT_SECRET", "security.openwebui-jwt-secret");
         env.put("HAIA_DB_PATH", "store.db-path");
         env.put("HAIA_DB_MAX_SIZE", "store.max-size");
         env.put("HAIA_DB_URL", "store.url");
@@ -79,6 +80,8 @@ final class Variables {
         env.put("HAIA_CONTEXT_WINDOW_STEP", "chat.context-window-step");
         env.put("HAIA_CONTEXT_TOKENS", "chat.context-tokens");
         env.put("HAIA_PROMPT_CACHE", "chat.prompt-cache");
+        env.put("HAIA_MEMORY_TOOLS", "chat.memory-tools");
+        env.put("HAIA_MEMORY_NOTES_MAX_CHARS", "chat.memory-notes-max-chars");
         env.put("HAIA_MAX_TOKENS", "chat.max-tokens");
         env.put("HAIA_PERSONA_FILE", "chat.persona-file");
         env.put("HAIA_MAX_MESSAGE_CHARS", "chat.max-message-chars");

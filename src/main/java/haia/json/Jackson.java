@@ -41,6 +41,20 @@ public final class Jackson {
                 .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8);
     }
 
+    /**
+     * The mapper of HAIA's own API (conversations, usage, memory): snake_case names, {@code Optional}s, ISO-8601
+     * instants, decimals as written ({@code 0.0000125}, not {@code 1.25E-5}).
+     */
+    public static com.fasterxml.jackson.databind.ObjectMapper apiMapper() {
+        return com.fasterxml.jackson.databind.json.JsonMapper.builder(factory())
+                .propertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+                .addModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module())
+                .addModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+                .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+                .build();
+    }
+
     /** Writes one JSON document with a generator (HAIA writes its wire formats field by field, without DTOs). */
     @FunctionalInterface
     public interface Document {

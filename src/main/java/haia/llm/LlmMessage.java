@@ -48,12 +48,22 @@ public record LlmMessage(Role role, List<Part> parts) {
 
     /** Whether it is nothing but text (no images, tool calls or results, thinking). */
     public boolean textOnly() {
-        return parts.stream().allMatch(p -> p instanceof Part.Text);
+        for (Part part : parts) {   // a loop, not a stream: asked several times per message on the request path
+            if (!(part instanceof Part.Text)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether it carries any part of this kind. */
     public boolean has(Class<? extends Part> kind) {
-        return parts.stream().anyMatch(kind::isInstance);
+        for (Part part : parts) {
+            if (kind.isInstance(part)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Its parts of this kind, in order. */

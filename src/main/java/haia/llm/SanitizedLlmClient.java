@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 import haia.observe.Redactor;
 import haia.observe.SafeText;
@@ -182,18 +183,37 @@ public final class SanitizedLlmClient implements LlmClient {
         return line(id, MAX_ID);
     }
 
-    /** What a part can cost in prompt tokens, at most (an image URL: as much as the largest image HAIA takes). */
-    private static long bytes(Part part) {
+    /**
+     * The most prompt tokens a request can cost: one per byte of its text (plus a little per message for the chat
+     * template; an image as its bytes, an image URL as the largest image HAIA takes).
+     *
+     * @param size a text's size: its UTF-8 bytes, or its length in chars (at most that, so a count within the
+     *             latter bound is within the former: checked first, since measuring bytes would copy every text)
+     */
+    private static long maxInput(LlmRequest request, ToLongFunction<String> size) {
+        long prompt = size.applyAsLong(request.systemText());
+        for (LlmMessage message : request.messages()) {
+            for (Part part : message.parts()) {
+                prompt += bytes(part, size);
+            }
+        }
+        for (ToolDefinition tool : request.tools().tools()) {
+            prompt += size.applyAsLong(tool.name()) + size.applyAsLong(tool.description()) + tool.schemaChars();
+        }
+        return prompt + 16L * (request.messages().size() + 1) + 4096;
+    }
+
+    private static long bytes(Part part, ToLongFunction<String> size) {
         return switch (part) {
-            case Part.Text text -> utf8(text.text());
+            case Part.Text text -> size.applyAsLong(text.text());
             case Part.Image image -> switch (image.source()) {
                 case Part.Image.Inline inline -> inline.data().length;
                 case Part.Image.Stored stored -> stored.size();
                 case Part.Image.Url url -> 20L << 20;
             };
-            case Part.ToolCall call -> utf8(call.name()) + utf8(call.arguments());
-            case Part.ToolResult result -> result.content().stream().mapToLong(SanitizedLlmClient::bytes).sum();
-            case Part.Thinking thinking -> utf8(thinking.text());
+            case Part.ToolCall call -> size.applyAsLong(call.name()) + size.applyAsLong(call.arguments());
+            case Part.ToolResult result -> result.content().stream().mapToLong(p -> bytes(p, size)).sum();
+            case Part.Thinking thinking -> size.applyAsLong(thinking.text());
         };
     }
 
@@ -210,16 +230,10 @@ public final class SanitizedLlmClient implements LlmClient {
      * reply too (the reply keeps its count, reasoning included, without saying how much).
      */
     private Usage checked(LlmRequest request, Usage usage) {
-        long promptBytes = utf8(request.systemText());
-        for (LlmMessage message : request.messages()) {
-            for (Part part : message.parts()) {
-                promptBytes += bytes(part);
-            }
+        long maxInput = maxInput(request, String::length);
+        if (usage.inputTokens() > maxInput) {
+            maxInput = maxInput(request, SanitizedLlmClient::utf8);
         }
-        for (ToolDefinition tool : request.tools().tools()) {
-            promptBytes += utf8(tool.name()) + utf8(tool.description()) + tool.parameters().toString().length();
-        }
-        long maxInput = promptBytes + 16L * (request.messages().size() + 1) + 4096;
         long maxOutput = (long) request.maxTokens() + THINKING_ALLOWANCE;
         boolean inputOk = usage.inputTokens() >= 0 && usage.inputTokens() <= maxInput;
         boolean outputOk = usage.outputTokens() >= 0 && usage.outputTokens() <= maxOutput;

@@ -19,7 +19,12 @@ public final class TokenEstimate {
     }
 
     public static int of(String text) {
-        return (int) Math.min(Integer.MAX_VALUE, ((long) text.length() + 3) / 4);
+        return ofChars(text.length());
+    }
+
+    /** A text of this many characters. */
+    static int ofChars(int length) {
+        return (int) Math.min(Integer.MAX_VALUE, ((long) length + 3) / 4);
     }
 
     public static long of(LlmMessage message) {
@@ -66,7 +71,7 @@ public final class TokenEstimate {
 
     public static long ofTools(ToolUse tools) {
         return tools.tools().stream()
-                .mapToLong(t -> of(t.name()) + of(t.description()) + of(t.parameters().toString()))
+                .mapToLong(t -> of(t.name()) + of(t.description()) + ofChars(t.schemaChars()))
                 .sum();
     }
 }

@@ -32,6 +32,7 @@ public final class Redactor {
     public static Redactor of(HaiaConfig config) {
         List<Secret> secrets = new ArrayList<>();
         config.security().apiKey().ifPresent(secrets::add);
+        config.security().openWebUiJwtSecret().ifPresent(secrets::add);
         config.providers().values().forEach(p -> p.apiKey().ifPresent(secrets::add));
         config.store().server().flatMap(HaiaConfig.Store.Server::password).ifPresent(secrets::add);
         secrets.addAll(toolSecrets(config.tools()));

@@ -19,19 +19,34 @@ public final class ConversationQueries extends StorePart {
     /** The live conversation with this identity, with its counts, if it has been stored. */
     public Optional<ConversationSummary> find(ConversationIdentity identity) {
         return read("find conversation", () -> db.execute().get(
-                        summarySql("WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.archived = 0"),
-                        identity.kind().dbValue(), identity.key().orElse(""))
+                        summarySql("WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.owner = ?"
+                                   + " AND c.archived = 0"),
+                        identity.kind().dbValue(), identity.key().orElse(""), identity.owner())
                 .map(this::summary));
     }
 
     /** Conversations, most recently active first. */
     public List<ConversationSummary> list(int limit, int offset) {
+        return list(Optional.empty(), limit, offset);
+    }
+
+    /** The conversations of {@code owner} (everyone's when empty: the API key's holder), most recently active first. */
+    public List<ConversationSummary> list(Optional<String> owner, int limit, int offset) {
         return read("list conversations", () -> {
-            try (Stream<DbRow> rows = db.execute().query(
-                    summarySql("") + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?", limit, offset)) {
+            try (Stream<DbRow> rows = owner.isEmpty()
+                    ? db.execute().query(summarySql("") + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
+                                         limit, offset)
+                    : db.execute().query(summarySql("WHERE c.owner = ?")
+                                                 + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
+                                         owner.get(), limit, offset)) {
                 return rows.map(this::summary).toList();
             }
         });
+    }
+
+    /** The conversation with this id, when it is {@code owner}'s (anyone's when empty). */
+    public Optional<ConversationSummary> get(long conversationId, Optional<String> owner) {
+        return get(conversationId).filter(found -> owner.isEmpty() || owner.get().equals(found.owner()));
     }
 
     public Optional<ConversationSummary> get(long conversationId) {
@@ -73,8 +88,8 @@ public final class ConversationQueries extends StorePart {
         long id = write("start a new conversation", tx -> {
             long now = clock.millis();
             tx.update("UPDATE conversations SET archived = 1, updated_at = ? WHERE kind = ?"
-                                  + " AND coalesce(external_key, '') = ? AND archived = 0",
-                          now, identity.kind().dbValue(), identity.key().orElse(""));
+                                  + " AND coalesce(external_key, '') = ? AND owner = ? AND archived = 0",
+                          now, identity.kind().dbValue(), identity.key().orElse(""), identity.owner());
             return ensureConversation(tx, identity, now);
         });
         return get(id).orElseThrow();
@@ -94,7 +109,7 @@ public final class ConversationQueries extends StorePart {
 
     private static String summarySql(String where) {
         return """
-                SELECT c.id, c.kind, c.external_key, c.title, c.archived, c.created_at, c.updated_at,
+                SELECT c.id, c.kind, c.external_key, c.owner, c.title, c.archived, c.created_at, c.updated_at,
                        (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count,
                        (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.%s) AS live_count
                 FROM conversations c
@@ -111,7 +126,8 @@ public final class ConversationQueries extends StorePart {
                 Instant.ofEpochMilli(longOf(row, "created_at")),
                 Instant.ofEpochMilli(longOf(row, "updated_at")),
                 (int) longOf(row, "message_count"),
-                (int) longOf(row, "live_count"));
+                (int) longOf(row, "live_count"),
+                row.column("owner").get(String.class));
     }
 
     private StoredMessage message(DbRow row) {

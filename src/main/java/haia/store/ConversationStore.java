@@ -27,6 +27,8 @@ public final class ConversationStore implements AutoCloseable {
     private final Exchanges exchanges;
     private final ConversationQueries conversations;
     private final Ledger ledger;
+    private final MessageSearch search;
+    private final Notes notes;
     private final ResponseStore responses;
     private final FindingStore findings;
 
@@ -40,6 +42,8 @@ public final class ConversationStore implements AutoCloseable {
         this.exchanges = new Exchanges(database, leases);
         this.conversations = new ConversationQueries(database);
         this.ledger = new Ledger(database);
+        this.search = new MessageSearch(database);
+        this.notes = new Notes(database);
         this.responses = new ResponseStore(database, conversations);
         this.findings = new FindingStore(database);
     }
@@ -118,6 +122,14 @@ public final class ConversationStore implements AutoCloseable {
     }
 
     /** The usage ledger of billed model calls. */
+    public Notes notes() {
+        return notes;
+    }
+
+    public MessageSearch search() {
+        return search;
+    }
+
     public Ledger ledger() {
         return ledger;
     }

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param updatedAt     last stored exchange
  * @param messageCount  all stored messages, history included
  * @param liveCount     messages on the live branch (what the window draws from)
+ * @param owner         whose it is ({@link Owners#SINGLE_USER}, or a verified OpenWebUI user's id)
  */
 public record ConversationSummary(long id,
                                   ConversationKind kind,
@@ -24,5 +25,6 @@ public record ConversationSummary(long id,
                                   Instant createdAt,
                                   Instant updatedAt,
                                   int messageCount,
-                                  int liveCount) {
+                                  int liveCount,
+                                  String owner) {
 }

@@ -34,6 +34,30 @@ sealed interface Dialect permits SqliteDialect, PostgresDialect {
      */
     Optional<String> windowByIdentitySql(String live);
 
+    /**
+     * The full-text search of stored messages (migration V8), its parameters in {@link #searchParams}' order.
+     * Columns: id, conversation_id, title, role, created_at, snippet (matched words between {@code **}), score
+     * (higher is better); best first.
+     */
+    String searchSql();
+
+    /**
+     * The search's parameters as {@link #searchSql()} takes them: by default the {@link #matchQuery}, the
+     * conversation twice (0: every conversation), whether only the owner's conversations are searched and that
+     * owner, after and before (epoch milliseconds), the limit.
+     */
+    default Object[] searchParams(String match, long conversation, Optional<String> owner, long after, long before,
+                                  int limit) {
+        return new Object[] {match, conversation, conversation, owner.isPresent() ? 1 : 0, owner.orElse(""), after,
+                             before, limit};
+    }
+
+    /**
+     * A text's words as this database's full-text query, each one quoted (nothing typed is query syntax): all of the
+     * words, or with {@code any} one of them; empty when the text has no words.
+     */
+    Optional<String> matchQuery(String text, boolean any);
+
     /** Opens the connection pool. */
     DbClient connect();
 

@@ -46,8 +46,9 @@ public final class Ledger extends StorePart {
                           INSERT INTO model_calls (created_at, conversation_id, message_id, model, provider,
                                                    upstream_model, input_tokens, output_tokens, cache_read_tokens,
                                                    cache_write_tokens, reasoning_tokens, usage_estimated, price_input,
-                                                   price_output, price_cache_read, price_cache_write, cost_pico_usd)
-                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                                   price_output, price_cache_read, price_cache_write, cost_pico_usd,
+                                                   owner)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                   now,
                   conversationId.isPresent() ? conversationId.getAsLong() : null,
                   messageId.isPresent() ? messageId.getAsLong() : null,
@@ -58,7 +59,7 @@ public final class Ledger extends StorePart {
                   price.map(p -> (Object) p.output().microUsdPerMillion()).orElse(null),
                   price.map(p -> (Object) p.cacheRead().microUsdPerMillion()).orElse(null),
                   price.map(p -> (Object) p.cacheWrite().microUsdPerMillion()).orElse(null),
-                  call.charge().cost().map(c -> (Object) c.picoUsd()).orElse(null));
+                  call.charge().cost().map(c -> (Object) c.picoUsd()).orElse(null), call.owner());
     }
 
     /**
@@ -67,9 +68,16 @@ public final class Ledger extends StorePart {
      * the ledger's index on {@code created_at}.
      */
     public List<UsageTotals> usage(Instant from, Instant to, UsageGroup.By by) {
-        String sql = usageSql(by);
+        return usage(from, to, by, Optional.empty());
+    }
+
+    /** The same for {@code owner}'s calls only (everyone's when empty: the API key's holder). */
+    public List<UsageTotals> usage(Instant from, Instant to, UsageGroup.By by, Optional<String> owner) {
+        String sql = usageSql(by, owner.isPresent());
+        Object[] params = owner.isPresent() ? new Object[] {from.toEpochMilli(), to.toEpochMilli(), owner.get()}
+                : new Object[] {from.toEpochMilli(), to.toEpochMilli()};
         return read("read usage", () -> {
-            try (Stream<DbRow> rows = db.execute().query(sql, from.toEpochMilli(), to.toEpochMilli())) {
+            try (Stream<DbRow> rows = db.execute().query(sql, params)) {
                 return rows.map(row -> new UsageTotals(
                                 switch (by) {
                                     case MODEL -> new UsageGroup.Model(row.column("grp").get(String.class));
@@ -88,6 +96,11 @@ public final class Ledger extends StorePart {
 
     /** The usage query (parameters: from and to, epoch milliseconds): one indexed range of the ledger, grouped. */
     static String usageSql(UsageGroup.By by) {
+        return usageSql(by, false);
+    }
+
+    /** The same, also by owner when {@code owned} (a third parameter). */
+    static String usageSql(UsageGroup.By by, boolean owned) {
         String group = switch (by) {
             case MODEL -> "model";
             case DAY -> "created_at / " + DAY_MILLIS;
@@ -99,7 +112,7 @@ public final class Ledger extends StorePart {
                        sum(cache_write_tokens) AS cache_write_tokens, sum(reasoning_tokens) AS reasoning_tokens,
                        sum(cost_pico_usd) AS cost_pico_usd,
                        count(*) - count(cost_pico_usd) AS unpriced, sum(usage_estimated) AS estimated
-                FROM model_calls WHERE created_at >= ? AND created_at < ?
-                GROUP BY %1$s""".formatted(group);
+                FROM model_calls WHERE created_at >= ? AND created_at < ?%2$s
+                GROUP BY %1$s""".formatted(group, owned ? " AND owner = ?" : "");
     }
 }

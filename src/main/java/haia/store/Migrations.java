@@ -30,7 +30,8 @@ final class Migrations {
             "V5__estimated_usage.sql",
             "V6__findings.sql",
             "V7__responses.sql",
-            // V8 and V9 are taken by issues in flight: they are applied when they land (see pending)
+            "V8__recall.sql",
+            "V9__owners.sql",
             "V10__reasoning_tokens.sql");
 
     /** The schema version a migration file brings the database to. */
@@ -38,7 +39,7 @@ final class Migrations {
         return Integer.parseInt(file.substring(1, file.indexOf("__")));
     }
 
-    /** The newest schema version (versions may have gaps while issues that took a number are in flight). */
+    /** The newest schema version. */
     static int latest() {
         return FILES.stream().mapToInt(Migrations::version).max().orElseThrow();
     }

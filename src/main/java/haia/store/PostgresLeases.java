@@ -63,7 +63,7 @@ final class PostgresLeases implements ConversationLeases {
     @Override
     public Optional<Lease> acquire(ConversationIdentity identity, Duration timeout, BooleanSupplier stop) {
         String kind = identity.kind().dbValue();
-        String key = identity.key().orElse("");
+        String key = identity.leaseKey();
         long deadline = System.nanoTime() + timeout.toNanos();
         long pause = FIRST_PAUSE_NANOS;
         while (true) {

@@ -68,7 +68,7 @@ public final class ResponseStore extends StorePart {
     }
 
     private static final String FIND_SQL = """
-            SELECT r.id, r.conversation_id, c.kind, c.external_key, r.previous_response_id, r.first_message_id,
+            SELECT r.id, r.conversation_id, c.kind, c.external_key, c.owner, r.previous_response_id, r.first_message_id,
                    r.last_message_id, r.message_count, r.status, r.request, r.created_at
             FROM responses r JOIN conversations c ON c.id = r.conversation_id
             WHERE r.id = ?""";
@@ -143,7 +143,7 @@ public final class ResponseStore extends StorePart {
                 row.column("id").get(String.class),
                 longOf(row, "conversation_id"),
                 new ConversationIdentity(ConversationKind.fromDb(row.column("kind").get(String.class)),
-                                         Optional.ofNullable(key)),
+                                         Optional.ofNullable(key), row.column("owner").get(String.class)),
                 Optional.ofNullable(row.column("previous_response_id").get(String.class)),
                 longOf(row, "first_message_id"),
                 longOf(row, "last_message_id"),

@@ -5,15 +5,21 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.OptionalLong;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
  * SQLite's single writer: one connection of its own, outside DbClient's pool, that performs every write in an
  * explicit {@code BEGIN IMMEDIATE ... COMMIT}, one transaction at a time, with its prepared statements cached.
+ * Writes that queue while one is committed share the next transaction, each in a savepoint of its own (a group
+ * commit: {@link #commitQueued()}).
  *
  * <p>After a failed write the connection is closed, for real, and the next write opens a fresh one. A database
  * that was read-only (a read-only volume, a full or failing disk) when SQLite opened its file keeps that handle
@@ -32,7 +38,58 @@ final class SqliteWriter implements Writer, Writer.Tx {
     private final Supplier<Connection> connections;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
     private Connection connection;
+    /** Transactions committed (guarded by the lock; for tests: groups are fewer than their works). */
+    private long transactions;
+
+    /** The most exchanges one transaction takes, so a transaction stays short when many wait. */
+    static final int MAX_GROUP = 32;
+
+    /** A work waiting for its transaction, and how it came out (written by the writer holding the lock). */
+    private static final class Pending<T> {
+        private final Work<T> work;
+        private T result;
+        private Exception failure;
+        /** Committed or failed: read by its own thread after taking the lock, so no further fence is needed. */
+        boolean done;
+
+        Pending(Work<T> work) {
+            this.work = work;
+        }
+
+        void run(Writer.Tx tx) throws SQLException {
+            result = work.run(tx);
+        }
+
+        void fail(Exception e) {
+            failure = e;
+        }
+
+        void commit() {
+            done = true;
+        }
+
+        /** The group's transaction failed: whatever this work wrote is gone with it (no-op once it is done). */
+        void failAll(Exception e) {
+            if (done) {
+                return;
+            }
+            if (failure == null) {
+                failure = e;
+            }
+            done = true;
+        }
+
+        T result() throws SQLException {
+            return switch (failure) {
+                case null -> result;
+                case SQLException sql -> throw sql;
+                case RuntimeException runtime -> throw runtime;
+                default -> throw new IllegalStateException(failure);
+            };
+        }
+    }
 
     SqliteWriter(Supplier<Connection> connections) {
         this.connections = connections;
@@ -40,28 +97,86 @@ final class SqliteWriter implements Writer, Writer.Tx {
 
     @Override
     public <T> T transaction(Work<T> work) throws SQLException {
+        if (lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("a write transaction inside another one");
+        }
+        Pending<T> mine = new Pending<>(work);
+        queue.add(mine);
         lock.lock();
         try {
-            Connection c = connection();
-            try (Statement begin = c.createStatement()) {
-                begin.execute("BEGIN IMMEDIATE");
-            }
-            try {
-                T result = work.run(this);
-                try (Statement commit = c.createStatement()) {
-                    commit.execute("COMMIT");
+            while (!mine.done) {
+                // mine among the queued (or in a later group of them); the writers that queued meanwhile find theirs
+                // done when they get the lock
+                if (!commitQueued()) {
+                    throw new IllegalStateException("a queued write transaction was lost");
                 }
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                rollback(c, e);
-                closeStatements();   // a statement that failed mid-step is not reused: prepare afresh next time
-                throw e;
             }
-        } catch (SQLException | RuntimeException e) {
-            close();   // the next write starts on a fresh connection (see the class comment)
-            throw e;
         } finally {
             lock.unlock();
+        }
+        return mine.result();
+    }
+
+    /**
+     * One transaction for the work queued now (at most {@value #MAX_GROUP}): when several exchanges wait for the
+     * file, they share one {@code BEGIN ... COMMIT}, one write of the log and one flush of the search index, where
+     * the lock used to pass them through one by one. Each work of a group runs in a savepoint of its own, so one
+     * that fails is undone alone and the others are committed; a failed commit fails the whole group.
+     */
+    private boolean commitQueued() {
+        List<Pending<?>> group = new ArrayList<>();
+        for (Pending<?> next; group.size() < MAX_GROUP && (next = queue.poll()) != null; ) {
+            group.add(next);
+        }
+        if (group.isEmpty()) {
+            return false;
+        }
+        try {
+            commit(group);
+        } catch (SQLException | RuntimeException e) {
+            close();   // the next write starts on a fresh connection (see the class comment)
+            group.forEach(pending -> pending.failAll(e));
+        } catch (Error e) {
+            // thrown by a work (out of memory): its group fails with it, so no writer waits for a result that never comes
+            close();
+            IllegalStateException failed = new IllegalStateException("the write transaction failed: " + e, e);
+            group.forEach(pending -> pending.failAll(failed));
+            throw e;
+        }
+        return true;
+    }
+
+    private void commit(List<Pending<?>> group) throws SQLException {
+        Connection c = connection();
+        boolean alone = group.size() == 1;
+        boolean anyFailed = false;
+        try {
+            statement("BEGIN IMMEDIATE").execute();
+            for (Pending<?> pending : group) {
+                if (alone) {
+                    pending.run(this);
+                    continue;
+                }
+                statement("SAVEPOINT work").execute();
+                try {
+                    pending.run(this);
+                } catch (SQLException | RuntimeException e) {
+                    statement("ROLLBACK TO work").execute();   // if SQLite undid the whole transaction: throws
+                    pending.fail(e);
+                    anyFailed = true;
+                }
+                statement("RELEASE work").execute();
+            }
+            statement("COMMIT").execute();
+            transactions++;
+            group.forEach(Pending::commit);
+        } catch (SQLException | RuntimeException e) {
+            rollback(c, e);
+            closeStatements();   // a statement that failed mid-step is not reused: prepare afresh next time
+            throw e;
+        }
+        if (anyFailed) {
+            close();   // as after a failed transaction: fresh statements and a fresh connection (read-only recovery)
         }
     }
 
@@ -79,6 +194,20 @@ final class SqliteWriter implements Writer, Writer.Tx {
         try (ResultSet rows = statement.executeQuery()) {
             return rows.next() ? OptionalLong.of(rows.getLong(1)) : OptionalLong.empty();
         }
+    }
+
+    long transactions() {
+        lock.lock();
+        try {
+            return transactions;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A statement of the transaction itself, kept like the work's. */
+    private PreparedStatement statement(String sql) throws SQLException {
+        return prepared(sql);
     }
 
     private PreparedStatement prepared(String sql) throws SQLException {

@@ -21,7 +21,7 @@ abstract class StorePart {
 
     static final String LIVE = "status IN ('ok', 'imported')";
     static final String FIND_ID_SQL =
-            "SELECT id FROM conversations WHERE kind = ? AND coalesce(external_key, '') = ? AND archived = 0";
+            "SELECT id FROM conversations WHERE kind = ? AND coalesce(external_key, '') = ? AND owner = ? AND archived = 0";
 
     final Database database;
     final Dialect dialect;
@@ -53,20 +53,26 @@ abstract class StorePart {
      */
     static long ensureConversation(Writer.Tx tx, ConversationIdentity identity, long now)
             throws SQLException {
-        OptionalLong existing = tx.queryLong(FIND_ID_SQL, identity.kind().dbValue(), identity.key().orElse(""));
+        OptionalLong existing = tx.queryLong(FIND_ID_SQL, identity.kind().dbValue(), identity.key().orElse(""),
+                                              identity.owner());
         if (existing.isPresent()) {
             return existing.getAsLong();
         }
         tx.update("""
-                          INSERT INTO conversations (kind, external_key, created_at, updated_at) VALUES (?, ?, ?, ?)
+                          INSERT INTO conversations (kind, external_key, owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
                           ON CONFLICT DO NOTHING""",
-                  identity.kind().dbValue(), identity.key().orElse(null), now, now);
-        return tx.queryLong(FIND_ID_SQL, identity.kind().dbValue(), identity.key().orElse(""))
+                  identity.kind().dbValue(), identity.key().orElse(null), identity.owner(), now, now);
+        return tx.queryLong(FIND_ID_SQL, identity.kind().dbValue(), identity.key().orElse(""), identity.owner())
                 .orElseThrow(() -> new IllegalStateException("conversation " + identity + " vanished"));
     }
 
     static LlmMessage.Role role(DbRow row) {
-        return "user".equals(row.column("role").get(String.class)) ? LlmMessage.Role.USER : LlmMessage.Role.ASSISTANT;
+        return role(row.column("role").get(String.class));
+    }
+
+    /** A stored role: only the user's and HAIA's turns are messages ({@code user}, {@code assistant}). */
+    static LlmMessage.Role role(String stored) {
+        return "user".equals(stored) ? LlmMessage.Role.USER : LlmMessage.Role.ASSISTANT;
     }
 
     /** Text the user or the model wrote, exactly as it was (see {@link Dialect#decode(String)}). */

@@ -1,5 +1,7 @@
 package haia.store;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -18,7 +20,7 @@ import io.helidon.dbclient.DbRow;
 /**
  * The reads of the request path, before the model is called: which conversation, its live branch (for aligning a
  * client's history), the context window, the pictures it shows. Each one round trip on a pooled connection, its cost
- * independent of how long the conversation is.
+ * independent of how long the conversation is; those of every request on {@link PreparedReads}.
  */
 public final class WindowReads extends StorePart {
 
@@ -32,9 +34,11 @@ public final class WindowReads extends StorePart {
     /** The same window, found by the conversation's identity: one round trip for the common request (SQLite). */
     final Optional<String> windowByIdentitySql;
     private final String liveBranchSql;
+    private final PreparedReads reads;
 
     WindowReads(Database database) {
         super(database);
+        this.reads = new PreparedReads(db);
         String live = dialect.indexedBy("messages_live");
         // live_before: the live messages up to the window's newest, from the conversation's stored count (kept by
         // commit), less the few from beforeId on where there is one (a regenerated reply); subqueries that do not
@@ -52,22 +56,24 @@ public final class WindowReads extends StorePart {
 
     /** The id of the live conversation with this identity (one indexed lookup: the request path uses this). */
     public OptionalLong findId(ConversationIdentity identity) {
-        // named statements: for unnamed ones DbClient derives a name by hashing the SQL, on every call
-        return read("find conversation", () -> db.execute().createNamedGet("find-id", FIND_ID_SQL)
-                        .params(identity.kind().dbValue(), identity.key().orElse("")).execute()
-                .map(row -> OptionalLong.of(longOf(row, "id")))
-                .orElse(OptionalLong.empty()));
+        return read("find conversation", () -> reads.query(FIND_ID_SQL, statement -> {
+            statement.setString(1, identity.kind().dbValue());
+            statement.setString(2, identity.key().orElse(""));
+            statement.setString(3, identity.owner());
+        }, rows -> rows.next() ? OptionalLong.of(rows.getLong(1)) : OptionalLong.empty()));
     }
 
     /** Role and content hash of every live message, oldest first (for aligning a client's history). */
     public List<MessageKey> liveBranch(long conversationId) {
-        return read("read conversation branch", () -> {
-            try (Stream<DbRow> rows = db.execute().createNamedQuery("live-branch", liveBranchSql)
-                    .params(conversationId).execute()) {
-                return rows.map(row -> new MessageKey(
-                        longOf(row, "id"), role(row), longOf(row, "content_hash"))).toList();
-            }
-        });
+        return read("read conversation branch", () -> reads.query(liveBranchSql,
+                statement -> statement.setLong(1, conversationId), rows -> {
+                    List<MessageKey> keys = new ArrayList<>();
+                    while (rows.next()) {
+                        keys.add(new MessageKey(rows.getLong("id"), role(rows.getString("role")),
+                                                rows.getLong("content_hash")));
+                    }
+                    return keys;
+                }));
     }
 
     /**
@@ -100,16 +106,21 @@ public final class WindowReads extends StorePart {
      * live messages come before those: one round trip, whose cost does not grow with the conversation.
      */
     public WindowTail tail(long conversationId, OptionalLong beforeId, int limit) {
-        return read("load context window", () -> {
-            try (Stream<DbRow> rows = beforeId.isEmpty()
-                    ? db.execute().createNamedQuery("window", windowSql)
-                            .params(conversationId, conversationId, Long.MAX_VALUE, limit).execute()
-                    : db.execute().createNamedQuery("window-before", windowBeforeSql)
-                            .params(conversationId, conversationId, beforeId.getAsLong(), conversationId,
-                                    beforeId.getAsLong(), limit).execute()) {
-                return tailOf(rows);
-            }
-        });
+        return read("load context window", () -> beforeId.isEmpty()
+                ? reads.query(windowSql, statement -> {
+                    statement.setLong(1, conversationId);
+                    statement.setLong(2, conversationId);
+                    statement.setLong(3, Long.MAX_VALUE);
+                    statement.setInt(4, limit);
+                }, this::tailOf)
+                : reads.query(windowBeforeSql, statement -> {
+                    statement.setLong(1, conversationId);
+                    statement.setLong(2, conversationId);
+                    statement.setLong(3, beforeId.getAsLong());
+                    statement.setLong(4, conversationId);
+                    statement.setLong(5, beforeId.getAsLong());
+                    statement.setInt(6, limit);
+                }, this::tailOf));
     }
 
     /** The same for the live conversation with this identity (empty when there is none). */
@@ -118,31 +129,28 @@ public final class WindowReads extends StorePart {
             OptionalLong id = findId(identity);
             return id.isPresent() ? tail(id.getAsLong(), OptionalLong.empty(), limit) : WindowTail.EMPTY;
         }
-        return read("load context window", () -> {
-            try (Stream<DbRow> rows = db.execute().createNamedQuery("window-by-identity", windowByIdentitySql.get())
-                    .params(identity.kind().dbValue(), identity.key().orElse(""), limit).execute()) {
-                return tailOf(rows);
-            }
-        });
+        return read("load context window", () -> reads.query(windowByIdentitySql.get(), statement -> {
+            statement.setString(1, identity.kind().dbValue());
+            statement.setString(2, identity.key().orElse(""));
+            statement.setString(3, identity.owner());
+            statement.setInt(4, limit);
+        }, this::tailOf));
     }
 
     /** Rows newest first, each carrying {@code live_before}: the live messages up to the newest of them. */
-    private WindowTail tailOf(Stream<DbRow> newestFirst) {
-        long[] liveUpToTail = {0};
-        List<LlmMessage> messages = new ArrayList<>(newestFirst
-                .map(row -> {
-                    liveUpToTail[0] = longOf(row, "live_before");
-                    return new LlmMessage(role(row), parts(row));
-                })
-                .toList());
+    private WindowTail tailOf(ResultSet newestFirst) throws SQLException {
+        long liveUpToTail = 0;
+        List<LlmMessage> messages = new ArrayList<>();
+        while (newestFirst.next()) {
+            liveUpToTail = newestFirst.getLong("live_before");
+            LlmMessage.Role role = role(newestFirst.getString("role"));
+            String parts = dialect.decode(newestFirst.getString("parts"));
+            messages.add(new LlmMessage(role, parts == null
+                    ? List.of(new Part.Text(dialect.decode(newestFirst.getString("content"))))
+                    : PartsJson.read(parts)));
+        }
         Collections.reverse(messages);
-        return new WindowTail(messages, Math.max(0, liveUpToTail[0] - messages.size()));
-    }
-
-    /** A row's parts: its parts column when it has one, else its text (images stay references). */
-    private List<Part> parts(DbRow row) {
-        String parts = text(row, "parts");
-        return parts == null ? List.of(new Part.Text(text(row, "content"))) : PartsJson.read(parts);
+        return new WindowTail(messages, Math.max(0, liveUpToTail - messages.size()));
     }
 
     /**

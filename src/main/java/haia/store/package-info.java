@@ -16,11 +16,13 @@
  *         <li>{@link haia.store.Exchanges}: the write of the request path (one exchange in one transaction);</li>
  *         <li>{@link haia.store.ConversationQueries}: the conversation API's queries;</li>
  *         <li>{@link haia.store.Ledger}: the usage ledger of billed model calls;</li>
- *         <li>{@link haia.store.FindingStore}: the watch's findings and their investigations.</li>
+ *         <li>{@link haia.store.FindingStore}: the watch's findings and their investigations;</li>
  *         <li>{@link haia.store.ResponseStore}: the Responses API's stored responses, each an exchange of a
- *         conversation (its row written by {@code Exchanges} in the exchange's transaction).</li>
+ *         conversation (its row written by {@code Exchanges} in the exchange's transaction);</li>
+ *         <li>{@link haia.store.MessageSearch}: full-text search of every stored message;</li>
+ *         <li>{@link haia.store.Notes}: what HAIA should always know, per owner.</li>
  *     </ul></li>
- *     <li>A new concern (search, notes) is a new part: a class extending
+ *     <li>A new concern is a new part: a class extending
  *     {@code StorePart} (which gives it {@code read}, {@code write}, the row readers and the shared schema facts),
  *     constructed with the store's {@code Database} in {@code ConversationStore}'s constructor, exposed by an
  *     accessor, with its tables in a new migration for both dialects ({@link haia.store.Migrations}) and its test

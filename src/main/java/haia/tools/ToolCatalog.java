@@ -43,6 +43,7 @@ public final class ToolCatalog implements AutoCloseable {
             Thread.ofVirtual().name("haia-tool-", 0).factory());
     private final Map<String, LastCall> lastCalls = new ConcurrentHashMap<>();
     private final CallListener listener;
+    private volatile Listing listing = new Listing(List.of(List.of()), List.of());
 
     /** Hears of every finished call: for metrics (by tool and outcome, with its duration). */
     @FunctionalInterface
@@ -109,16 +110,44 @@ public final class ToolCatalog implements AutoCloseable {
 
     /** Every tool offered now, under its public name, sources in configuration order, each source's tools sorted. */
     public List<ToolSpec> tools() {
-        List<ToolSpec> all = new ArrayList<>();
+        List<List<ToolSpec>> lists = new ArrayList<>(sources.size());
         for (ToolSource source : sources.values()) {
-            List<ToolSpec> local = safeTools(source);
+            lists.add(safeTools(source));
+        }
+        Listing last = listing;
+        if (last.sameSources(lists)) {
+            return last.tools();   // every request asks; the sources' lists change rarely (an MCP server's)
+        }
+        List<ToolSpec> all = new ArrayList<>();
+        int i = 0;
+        for (ToolSource source : sources.values()) {
+            List<ToolSpec> local = lists.get(i++);
             ToolNames.Mapping names = ToolNames.map(source.name(), local.stream().map(ToolSpec::name).toList());
             local.stream()
                     .map(spec -> spec.withName(names.localToPublic().get(spec.name())))
                     .sorted(Comparator.comparing(ToolSpec::name))
                     .forEach(all::add);
         }
-        return all;
+        Listing listed = new Listing(lists, List.copyOf(all));
+        listing = listed;
+        return listed.tools();
+    }
+
+    /** The last listing, and the sources' own lists it was made from. */
+    private record Listing(List<List<ToolSpec>> from, List<ToolSpec> tools) {
+
+        /** Whether each source still returns the very list it did (a source that changes returns a new one). */
+        boolean sameSources(List<List<ToolSpec>> lists) {
+            if (lists.size() != from.size()) {
+                return false;
+            }
+            for (int i = 0; i < lists.size(); i++) {
+                if (lists.get(i) != from.get(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** Whether {@code publicName} is one of HAIA's tools right now. */
@@ -255,7 +284,7 @@ public final class ToolCatalog implements AutoCloseable {
         }
         ToolResult result;
         try {
-            result = source.call(target.get().local(), call.arguments());
+            result = source.call(target.get().local(), call.arguments(), call.context());
         } catch (ToolException e) {
             result = ToolResult.error(e.getMessage());
         } catch (RuntimeException e) {

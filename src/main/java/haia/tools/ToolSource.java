@@ -29,6 +29,11 @@ public interface ToolSource extends AutoCloseable {
      */
     ToolResult call(String tool, JsonNode arguments);
 
+    /** Runs a tool that may read the request's context (HAIA's memory); the others ignore it. */
+    default ToolResult call(String tool, JsonNode arguments, ToolContext context) {
+        return call(tool, arguments);
+    }
+
     /** What {@code /health} says about the source: its state and address, never a secret. */
     SourceStatus status();
 

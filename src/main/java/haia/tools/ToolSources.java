@@ -26,13 +26,19 @@ public final class ToolSources {
     /** The catalog, telling {@code listener} of every call (HAIA's metrics). */
     public static ToolCatalog catalog(ToolsConfig config, UnaryOperator<String> redactor, Clock clock,
                                       ToolCatalog.CallListener listener) {
-        return catalog(config, List.of(), redactor, clock, listener);
+        return catalog(config, java.util.Optional.empty(), List.of(), redactor, clock, listener);
     }
 
-    /** @param more sources of HAIA's own beyond the configured ones (Prometheus, the watch), after the built-ins */
-    public static ToolCatalog catalog(ToolsConfig config, List<ToolSource> more, UnaryOperator<String> redactor,
+    /**
+     * The catalog with HAIA's memory tools first (offered to every tool-capable model, with or without the
+     * infrastructure's), then the built-in sources, then {@code more} of HAIA's own (Prometheus, the watch), then the
+     * MCP servers.
+     */
+    public static ToolCatalog catalog(ToolsConfig config, java.util.Optional<ToolSource> memory,
+                                      List<ToolSource> more, UnaryOperator<String> redactor,
                                       Clock clock, ToolCatalog.CallListener listener) {
         List<ToolSource> sources = new ArrayList<>();
+        memory.ifPresent(sources::add);
         config.proxmox().ifPresent(p -> sources.add(new ProxmoxTools(new PveClient(p, config.timeout()))));
         config.docker().ifPresent(d -> sources.add(new DockerTools(new DockerClient(d.socket(), config.timeout()))));
         sources.addAll(more);

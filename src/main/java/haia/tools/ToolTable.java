@@ -18,6 +18,7 @@ public final class ToolTable {
 
     private final String owner;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
+    private List<ToolSpec> specs = List.of();
 
     /** @param owner how error texts name the source, e.g. "Proxmox" */
     public ToolTable(String owner) {
@@ -32,11 +33,13 @@ public final class ToolTable {
     public ToolTable add(String name, String description, String properties, List<String> required,
                          Function<Args, String> run) {
         entries.put(name, new Entry(new ToolSpec(name, description, Schemas.object(properties, required), true), run));
+        specs = entries.values().stream().map(Entry::spec).toList();
         return this;
     }
 
+    /** The same list each time (a table is built once): the catalog lists a source again only when its list changes. */
     public List<ToolSpec> specs() {
-        return entries.values().stream().map(Entry::spec).toList();
+        return specs;
     }
 
     public ToolResult call(String name, JsonNode arguments) {

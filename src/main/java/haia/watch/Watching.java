@@ -17,9 +17,7 @@ import haia.observe.HaiaMetrics;
 import haia.observe.Redactor;
 import haia.observe.WatchMetrics;
 import haia.store.FindingStore;
-import haia.tools.ToolCatalog;
 import haia.tools.ToolSource;
-import haia.tools.ToolSources;
 import haia.tools.docker.DockerClient;
 import haia.tools.prometheus.PromClient;
 import haia.tools.prometheus.PromTools;
@@ -74,12 +72,11 @@ public final class Watching implements AutoCloseable {
     }
 
     /**
-     * HAIA's tool catalog: the configured sources, with the watch's among them: Prometheus's tools when it is
-     * configured, and the findings tool when HAIA watches anything (a tool source, Prometheus, or someone to notify);
-     * without either a chat is offered no tool more.
+     * The watch's tool sources, for HAIA's catalog: Prometheus's tools when it is configured, and the findings tool
+     * when HAIA watches anything (a tool source, Prometheus, or someone to notify); without either, none.
      */
-    public ToolCatalog catalog(ToolCatalog.CallListener listener) {
-        return ToolSources.catalog(config.tools(), List.copyOf(sources), redactor::redact, clock, listener);
+    public List<ToolSource> sources() {
+        return List.copyOf(sources);
     }
 
     /** Builds the watch around the pipeline its investigations run through. */

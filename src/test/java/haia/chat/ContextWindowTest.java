@@ -73,15 +73,13 @@ class ContextWindowTest {
 
     @Test
     void aBlockWindowKeepsBetweenSizeAndSizePlusStepAndDropsAStepAtOnce() {
-        assertEquals(0, ContextWindow.start(20, 20, 10));
-        assertEquals(0, ContextWindow.start(29, 20, 10));
-        assertEquals(10, ContextWindow.start(30, 20, 10));
-        assertEquals(10, ContextWindow.start(39, 20, 10));
-        assertEquals(20, ContextWindow.start(40, 20, 10));
-        assertEquals(19, ContextWindow.start(39, 20, 0), "a step of 0 slides by each message");
-        for (long total = 21; total < 200; total++) {
-            long kept = total - ContextWindow.start(total, 20, 10);
-            assertTrue(kept >= 20 && kept < 30, total + " messages keep " + kept);
+        for (int turn = 10; turn < 100; turn++) {
+            List<LlmMessage> stored = exchanges(0, turn);
+            List<LlmMessage> turnNow = List.of(LlmMessage.user("now"));
+            int kept = ContextWindow.assemble(stored, 0, List.of(), turnNow, 20, 10).size();
+            assertTrue(kept >= 19 && kept < 30, turn + " exchanges keep " + kept);
+            int sliding = ContextWindow.assemble(stored, 0, List.of(), turnNow, 20, 0).size();
+            assertEquals(19, sliding, "a step of 0 slides by each exchange: nine of them and the turn");
         }
     }
 
@@ -120,5 +118,89 @@ class ContextWindowTest {
             assertTrue(ContextWindow.opensATurn(window.getFirst()), "size " + size + ": " + window.getFirst());
             assertEquals(window, ContextWindow.paired(window), "no call without its result");
         }
+    }
+
+    /** Exchange i as HAIA's agent loop stores it: the question, and one reply holding three tool rounds. */
+    private static List<LlmMessage> loopExchange(int i) {
+        List<haia.llm.Part> reply = new java.util.ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            String id = "c" + i + "_" + round;
+            reply.add(new haia.llm.Part.ToolCall(id, "node_status", "{}"));
+            reply.add(haia.llm.TestRequests.result(id, "node_status", "pve" + round + " up"));
+        }
+        reply.add(new haia.llm.Part.Text("a" + i));
+        return List.of(LlmMessage.user("u" + i), haia.llm.TestRequests.assistant(reply.toArray(haia.llm.Part[]::new)));
+    }
+
+    /** Exchange i as a client that runs its own tools sends it: a row per call and per result. */
+    private static List<LlmMessage> clientLoopExchange(int i) {
+        List<LlmMessage> rows = new java.util.ArrayList<>();
+        rows.add(LlmMessage.user("u" + i));
+        for (int round = 0; round < 3; round++) {
+            String id = "k" + i + "_" + round;
+            rows.add(haia.llm.TestRequests.assistant(new haia.llm.Part.ToolCall(id, "node_status", "{}")));
+            rows.add(haia.llm.TestRequests.user(haia.llm.TestRequests.result(id, "node_status", "up")));
+        }
+        rows.add(LlmMessage.assistant("a" + i));
+        return rows;
+    }
+
+    private static List<String> said(List<LlmMessage> window) {
+        return window.stream().filter(m -> m.role() == LlmMessage.Role.USER && ContextWindow.opensATurn(m))
+                .map(LlmMessage::text).toList();
+    }
+
+    @Test
+    void tenToolHeavyExchangesKeepAllTen() {
+        List<LlmMessage> haiaLoops = new java.util.ArrayList<>();
+        List<LlmMessage> clientLoops = new java.util.ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            haiaLoops.addAll(loopExchange(i));
+            clientLoops.addAll(clientLoopExchange(i));
+        }
+        // nine stored, the tenth being asked: 19 messages a person sees, within the default window of 20
+        List<String> all = List.of("u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "now");
+        for (List<LlmMessage> stored : List.of(haiaLoops, clientLoops)) {
+            for (int step : new int[] {0, 10}) {
+                List<LlmMessage> window = ContextWindow.assemble(stored, 0, List.of(),
+                                                                 List.of(LlmMessage.user("now")), 20, step);
+                assertEquals(all, said(window), "step " + step);
+                assertEquals(window, ContextWindow.paired(window), "every call with its result");
+                assertEquals(window, ContextWindow.merged(window), "roles alternate");
+                assertEquals(1 + 9 * 8, window.size(), "the tool rounds travel with their exchanges");
+            }
+        }
+    }
+
+    @Test
+    void theWindowCountsWhatAPersonSeesAndStartsAtAnExchange() {
+        List<LlmMessage> stored = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            stored.addAll(i % 2 == 0 ? clientLoopExchange(i) : loopExchange(i));
+        }
+        for (int size = 1; size < 25; size++) {
+            List<LlmMessage> window = ContextWindow.assemble(stored, 0, List.of(), List.of(LlmMessage.user("now")),
+                                                             size, 0);
+            int seen = ContextWindow.seenCount(window);
+            assertTrue(seen <= size && seen >= size - 1, "size " + size + " sees " + seen);
+            assertTrue(ContextWindow.opensATurn(window.getFirst()), "size " + size);
+        }
+    }
+
+    @Test
+    void toolHeavyExchangesMoveTheBlockStartInWholeExchangesAndKeepItPut() {
+        List<String> firsts = new java.util.ArrayList<>();
+        List<LlmMessage> stored = new java.util.ArrayList<>();
+        for (int turn = 0; turn < 40; turn++) {
+            List<LlmMessage> window = ContextWindow.assemble(stored, 0, List.of(),
+                                                             List.of(LlmMessage.user("u" + turn)), 20, 10);
+            int seen = ContextWindow.seenCount(window);
+            assertTrue(seen < 30 && (turn < 10 || seen >= 19), "turn " + turn + " sees " + seen);
+            firsts.add(window.getFirst().text());
+            stored.addAll(loopExchange(turn));
+        }
+        // 2 * turn + 1 seen: the start moves at turns 15, 20, 25, ... and stays put between
+        assertEquals(List.of("u0", "u5", "u10", "u15", "u20", "u25"), firsts.stream().distinct().toList());
+        assertEquals(15, firsts.indexOf("u5"));
     }
 }

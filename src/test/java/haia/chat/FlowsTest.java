@@ -172,6 +172,37 @@ class FlowsTest {
         assertEquals(1, ledgerRows());
     }
 
+    /**
+     * A client that runs its own tools sends each exchange's calls and results as messages of their own: the window
+     * (3 here) counts what the user said and the final replies, and the rounds travel with their exchange.
+     */
+    @Test
+    void toolRoundsTravelWithTheirExchangeAndAreNotCounted() {
+        List<LlmMessage> history = new java.util.ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            LlmMessage question = user("q" + i);
+            send(chat("tools"), append(history, question));
+            history.add(question);
+            for (int round = 0; round < 3; round++) {
+                String id = "call_" + i + "_" + round;
+                history.add(haia.llm.TestRequests.assistant(new haia.llm.Part.ToolCall(id, "node_status", "{}")));
+                history.add(haia.llm.TestRequests.user(haia.llm.TestRequests.result(id, "node_status", "up " + i)));
+            }
+            history.add(assistant("a" + i));
+        }
+        send(chat("tools"), append(history, user("what was the node name again?")));
+        List<LlmMessage> sent = model.lastRequest().messages();
+        assertEquals("q6", sent.getFirst().text(), "the window starts where the user spoke: " + sent());
+        assertEquals(9, sent.size(), "q6, its three calls and results, a6 and the turn: " + sent());
+        assertEquals(sent, ContextWindow.paired(sent), "every call with its result");
+    }
+
+    private static LlmMessage[] append(List<LlmMessage> history, LlmMessage turn) {
+        List<LlmMessage> all = new java.util.ArrayList<>(history);
+        all.add(turn);
+        return all.toArray(LlmMessage[]::new);
+    }
+
     @Test
     void aResponseChainIsAStoredFlowOfItsOwn() {
         ChatPipeline.Outcome first = respond("resp_1", Optional.empty(), true, NONE, user("q1"));

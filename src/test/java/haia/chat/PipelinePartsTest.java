@@ -206,8 +206,9 @@ class PipelinePartsTest {
                 LlmMessage.user("q1"), assistant(new Part.ToolCall("c1", "node_status", "{}")),
                 user(result("c1", "node_status", "r1")), LlmMessage.assistant("a1"), LlmMessage.user("q2"),
                 assistant(new Part.ToolCall("c2", "node_status", "{}")));
+        // two seen messages (a1, q2): the calls and results around them are not counted, and travel with them
         List<LlmMessage> window = ContextWindow.assemble(tail, List.of(), List.of(user(result("c2", "node_status", "r2"))),
-                                                         4);
+                                                         2);
         assertEquals(LlmMessage.user("q2"), window.getFirst(), "starts where the user spoke, not at a result");
         assertEquals(3, window.size());
 

@@ -36,6 +36,8 @@ abstract class StoreTestCase {
     @TempDir
     Path dir;
     Path file;
+    /** The store's configuration: to open it again. */
+    haia.config.HaiaConfig.Store config;
     StoreBackend.Raw raw;
     ConversationStore store;
     /** Starts on a Friday morning, UTC; the usage tests move it across days. */
@@ -44,7 +46,8 @@ abstract class StoreTestCase {
     @BeforeEach
     void open() {
         StoreBackend.Fresh fresh = backend.fresh(dir);
-        file = fresh.config().dbPath();
+        config = fresh.config();
+        file = config.dbPath();
         raw = fresh.raw();
         store = ConversationStore.open(fresh.config(), clock);
         assertEquals(backend.name().toLowerCase(java.util.Locale.ROOT), store.dialect());

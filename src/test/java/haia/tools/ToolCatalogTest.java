@@ -81,6 +81,63 @@ class ToolCatalogTest {
         }
     }
 
+    /** A source whose list changes, as an MCP server's does (it then hands back a new list). */
+    static final class Changing implements ToolSource {
+        volatile List<ToolSpec> specs = List.of(spec("one"));
+        int asked;
+
+        static ToolSpec spec(String name) {
+            return new ToolSpec(name, "test tool " + name, Schemas.object("{}", List.of()), false);
+        }
+
+        @Override
+        public String name() {
+            return "mcp";
+        }
+
+        @Override
+        public List<ToolSpec> tools() {
+            asked++;
+            return specs;
+        }
+
+        @Override
+        public ToolResult call(String tool, JsonNode arguments) {
+            return ToolResult.ok(tool);
+        }
+
+        @Override
+        public SourceStatus status() {
+            return new SourceStatus("ready", "changing");
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void theListingIsReusedWhileTheSourcesListsStayTheSameAndFollowsAChange() {
+        Changing source = new Changing();
+        try (ToolCatalog tools = catalog(Duration.ofSeconds(5), source)) {
+            List<ToolSpec> first = tools.tools();
+            assertEquals(List.of("haia_mcp_one"), first.stream().map(ToolSpec::name).toList());
+            assertTrue(first == tools.tools(), "the same listing while the source's list is the same");
+            source.specs = List.of(Changing.spec("two"), Changing.spec("one"));
+            assertEquals(List.of("haia_mcp_one", "haia_mcp_two"), tools.tools().stream().map(ToolSpec::name).toList());
+            assertEquals(ToolResult.ok("two"), tools.call("haia_mcp_two", "{}"));
+            assertTrue(source.asked >= 3, "the source is still asked on every listing");
+        }
+    }
+
+    @Test
+    void builtInSourcesHandBackTheSameListSoTheListingIsReused() {
+        ToolTable table = new ToolTable("Test").add("a", "a tool", "{}", List.of(), args -> "a");
+        assertTrue(table.specs() == table.specs());
+        haia.tools.memory.MemoryTools memory = new haia.tools.memory.MemoryTools(null, null, null, Clock.systemUTC());
+        assertTrue(memory.tools() == memory.tools());
+    }
+
     @Test
     void everyFailureIsAnErrorResultWithAClearText() {
         try (ToolCatalog tools = catalog(Duration.ofMillis(300), new Scripted("t", Map.of(

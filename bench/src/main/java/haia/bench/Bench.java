@@ -16,12 +16,12 @@ import java.util.Map;
  * file with the machine next to every figure.
  *
  * <pre>
- * java -cp ... haia.bench.Bench [all|quick|overhead|streams|history|startup|providers|postgres|cache|watch] [--jar target/haia.jar] [--out bench/results]
+ * java -cp ... haia.bench.Bench [all|quick|overhead|streams|history|startup|providers|postgres|cache|watch|memory] [--jar target/haia.jar] [--out bench/results]
  * </pre>
  * {@code quick} is a smoke run (seconds, small numbers) that proves the suite works; its figures mean little.
  * Each scenario is its own class ({@link StartupBench}, {@link OverheadBench}, {@link StreamsBench},
- * {@link HistoryBench}, {@link ProvidersBench}, {@link PostgresBench}, {@link CacheBench}, {@link WatchBench});
- * this one reads the command line and starts the processes they measure.
+ * {@link HistoryBench}, {@link ProvidersBench}, {@link PostgresBench}, {@link CacheBench}, {@link WatchBench},
+ * {@link MemoryBench}); this one reads the command line and starts the processes they measure.
  */
 public final class Bench {
 
@@ -75,6 +75,7 @@ public final class Bench {
             case "postgres" -> new PostgresBench(bench, home).run();
             case "cache" -> new CacheBench(report, work).run();
             case "watch" -> new WatchBench(bench).run();
+            case "memory" -> new MemoryBench(bench, home).run();
             case "all", "quick" -> {
                 new StartupBench(bench).run();
                 new OverheadBench(bench).run();
@@ -86,7 +87,7 @@ public final class Bench {
                 new WatchBench(bench).run();
             }
             default -> throw new IllegalArgumentException("unknown mode " + mode
-                    + " (all, quick, overhead, streams, history, startup, providers, postgres, cache, watch)");
+                    + " (all, quick, overhead, streams, history, startup, providers, postgres, cache, watch, memory)");
         }
         Path file = report.write(out);
         System.out.println("\n== Summary\n" + report.summary() + "\nResults written to " + file);

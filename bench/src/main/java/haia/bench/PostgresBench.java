@@ -47,16 +47,11 @@ final class PostgresBench {
     }
 
     void run() throws Exception {
-        run(script.toString(), "start", dir.toString(), Integer.toString(port));
-        try {
-            superuserPassword = Files.readString(dir.resolve("superuser-password")).strip();
-            admin("CREATE ROLE haia LOGIN PASSWORD '" + haiaPassword + "'");
+        onServer(() -> {
             throughput();
             history();
-        } finally {
-            run(script.toString(), "stop", dir.toString());
-            run("rm", "-rf", dir.toString());
-        }
+            return null;
+        });
     }
 
     // ---- throughput: SQLite, PostgreSQL with one replica, with two ----
@@ -164,8 +159,52 @@ final class PostgresBench {
         return haias;
     }
 
+    /** Runs {@code work} with the server started (and stops it after): for the scenarios that need one. */
+    <T> T onServer(java.util.concurrent.Callable<T> work) throws Exception {
+        run(script.toString(), "start", dir.toString(), Integer.toString(port));
+        try {
+            superuserPassword = Files.readString(dir.resolve("superuser-password")).strip();
+            admin("CREATE ROLE haia LOGIN PASSWORD '" + haiaPassword + "'");
+            return work.call();
+        } finally {
+            run(script.toString(), "stop", dir.toString());
+            run("rm", "-rf", dir.toString());
+        }
+    }
+
+    /** HAIA's store settings for a database made by {@link #newDatabase}. */
+    HaiaConfig.Store storeConfig(Map<String, String> env) {
+        return new HaiaConfig.Store(Path.of("unused.db"), OptionalLong.empty(),
+                Optional.of(new HaiaConfig.Store.Server(env.get("HAIA_DB_URL"), Optional.of("haia"),
+                                                        Optional.of(new Secret(haiaPassword)))),
+                HaiaConfig.Store.Pool.DEFAULT);
+    }
+
+    /** A JDBC connection to a database made by {@link #newDatabase}, its schema migrated first. */
+    Connection connect(Map<String, String> env) throws Exception {
+        ConversationStore.open(storeConfig(env), Clock.systemUTC()).close();
+        return DriverManager.getConnection(env.get("HAIA_DB_URL") + "?reWriteBatchedInserts=true", "haia",
+                                           haiaPassword);
+    }
+
+    /** {@link MemoryBench}'s write path on two fresh databases: with the tsvector column and its index, and without. */
+    List<String> writeCost(MemoryBench memory) throws Exception {
+        double with;
+        try (Connection c = connect(newDatabase())) {
+            with = memory.exchanges(c);
+        }
+        double without;
+        try (Connection c = connect(newDatabase())) {
+            try (Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE messages DROP COLUMN search");
+            }
+            without = memory.exchanges(c);
+        }
+        return MemoryBench.writeRow("PostgreSQL", with, without);
+    }
+
     /** A new database on the server, and the environment that points HAIA at it. */
-    private Map<String, String> newDatabase() throws Exception {
+    Map<String, String> newDatabase() throws Exception {
         String name = "haia_bench_" + ++databases;
         admin("CREATE DATABASE " + name + " OWNER haia");
         return Map.of("HAIA_DB_URL", url(name), "HAIA_DB_USER", "haia", "HAIA_DB_PASSWORD", haiaPassword,
@@ -177,13 +216,7 @@ final class PostgresBench {
     }
 
     private void prefill(Map<String, String> env, int conversations, int perConversation) throws Exception {
-        HaiaConfig.Store config = new HaiaConfig.Store(Path.of("unused.db"), OptionalLong.empty(),
-                Optional.of(new HaiaConfig.Store.Server(env.get("HAIA_DB_URL"), Optional.of("haia"),
-                                                        Optional.of(new Secret(haiaPassword)))),
-                HaiaConfig.Store.Pool.DEFAULT);
-        ConversationStore.open(config, Clock.systemUTC()).close();   // creates and migrates the schema
-        try (Connection c = DriverManager.getConnection(env.get("HAIA_DB_URL") + "?reWriteBatchedInserts=true",
-                                                        "haia", haiaPassword)) {
+        try (Connection c = connect(env)) {   // the schema created and migrated first
             c.setAutoCommit(false);
             HistoryBench.prefill(c, conversations, perConversation);
             c.commit();

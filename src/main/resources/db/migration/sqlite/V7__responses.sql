@@ -4,11 +4,13 @@
 -- SQLite cannot alter a CHECK constraint, and rebuilding conversations would cascade-delete every message (foreign
 -- keys are on); widening the kind's allowed values changes no stored row, so the table's definition is edited in
 -- place, the way SQLite's documentation describes for loosening a constraint ("Making Other Kinds Of Table Schema
--- Changes"). The CREATE TABLE below bumps the schema cookie, so every new connection reads the new definition.
+-- Changes"). The CREATE TABLE below bumps the schema cookie, so every new connection reads the new definition; RESET
+-- makes this connection read it again too (without it, a later ALTER TABLE conversations ADD COLUMN on the same
+-- connection, as V9 does, writes the column at the offset of the old text and corrupts the definition).
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema SET sql = replace(sql, '''openwebui''))', '''openwebui'', ''responses''))')
     WHERE type = 'table' AND name = 'conversations';
-PRAGMA writable_schema = OFF;
+PRAGMA writable_schema = RESET;
 
 -- One row per stored response. Its exchange is the conversation's messages first_message_id..last_message_id
 -- (message_count of them: one conversation's writes are serialized, so no other message falls in between): the
