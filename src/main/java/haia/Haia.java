@@ -168,7 +168,7 @@ public final class Haia implements AutoCloseable {
 
     /** Every counter whose labels are known now starts at 0 (docs/operations.md "Metrics"). */
     private void preRegisterMetrics() {
-        List<String> outcomes = new ArrayList<>(List.of("ok", "cancelled", "new_thread", "memory_note"));
+        List<String> outcomes = new ArrayList<>(ChatPipeline.Outcome.NOT_ERRORS);
         outcomes.addAll(ErrorMapper.codes());
         Map<String, List<String>> modelsByProvider = new LinkedHashMap<>();
         Map<String, String> fallbacks = new LinkedHashMap<>();

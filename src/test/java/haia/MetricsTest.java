@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import haia.api.ErrorMapper;
+import haia.chat.ChatPipeline;
 import haia.testing.FakeAnthropic;
 import haia.testing.FakeProxmox;
 import haia.testing.Http;
@@ -124,7 +125,7 @@ class MetricsTest {
                 assertFalse(haia.log().contains("has no JVM meters"), haia.log());
 
                 Set<String> vocabulary = new TreeSet<>(ErrorMapper.codes());
-                vocabulary.addAll(List.of("ok", "cancelled", "new_thread"));
+                vocabulary.addAll(ChatPipeline.Outcome.NOT_ERRORS);
                 Set<String> used = new TreeSet<>();
                 metrics.lines().filter(l -> l.startsWith("haia_")).forEach(l -> {
                     Matcher m = OUTCOME.matcher(l);

@@ -135,6 +135,16 @@ public final class ChatPipeline {
     /** What one request did, for the request log. */
     public record Outcome(Optional<Long> conversationId, Memory memory, String model, String provider,
                          Optional<String> upstreamRequestId, Usage usage, String result) {
+
+        /** Results of a request that did not fail; a failed one's result is its {@code ErrorMapper} code. */
+        public static final String OK = "ok";
+        public static final String CANCELLED = "cancelled";
+        /** "/new": a new thread started, without a model call. */
+        public static final String NEW_THREAD = "new_thread";
+        /** "/remember" or "/forget": a note saved or removed, without a model call. */
+        public static final String MEMORY_NOTE = "memory_note";
+        /** Every result that is not an error code (the metrics start each at 0). */
+        public static final List<String> NOT_ERRORS = List.of(OK, CANCELLED, NEW_THREAD, MEMORY_NOTE);
     }
 
     /**
@@ -209,7 +219,7 @@ public final class ChatPipeline {
         if (noted.isPresent()) {
             sink.complete(Reply.text(route.id(), noted.get(), FinishReason.STOP, Usage.NONE));
             return new Outcome(Optional.empty(), flow.memory(), route.id(), "haia", Optional.empty(), Usage.NONE,
-                               "memory_note");
+                               Outcome.MEMORY_NOTE);
         }
         List<LlmMessage> window = flow.window(command, plan, windows, windowSize(route),   // 2
                                               chat.promptCache() ? chat.contextStep() : 0);
@@ -333,7 +343,7 @@ public final class ChatPipeline {
                 .orElse("Started a new conversation.");
         sink.complete(Reply.text(route.id(), text, FinishReason.STOP, Usage.NONE));
         return new Outcome(Optional.of(fresh.id()), Memory.THREAD, route.id(), "haia", Optional.empty(), Usage.NONE,
-                           "new_thread");
+                           Outcome.NEW_THREAD);
     }
 
     // ---- step 2: window: see Flow ----
@@ -358,7 +368,7 @@ public final class ChatPipeline {
                 sink.complete(new Reply(route.id(), response.parts(), response.finishReason(), response.usage(),
                                         notes));
                 yield new Outcome(conversationId, memory, route.id(), route.provider(), response.upstreamRequestId(),
-                                  response.usage(), "ok");
+                                  response.usage(), Outcome.OK);
             }
             case ModelResult.Failed failed -> {
                 sink.fail(failed.error());
@@ -375,7 +385,7 @@ public final class ChatPipeline {
                 // a client that has gone gets nothing: there is nobody to write to
                 yield new Outcome(conversationId, memory, route.id(), route.provider(), Optional.empty(), Usage.NONE,
                                   cancelled.reason() == Cancellation.Reason.SHUTDOWN
-                                          ? ErrorCategory.CANCELLED.code() : "cancelled");
+                                          ? ErrorCategory.CANCELLED.code() : Outcome.CANCELLED);
             }
         };
     }
