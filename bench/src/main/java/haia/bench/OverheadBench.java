@@ -3,6 +3,7 @@ package haia.bench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,6 +24,7 @@ final class OverheadBench {
         Duration warmup = bench.warm;
         Duration duration = bench.measure;
         List<List<String>> rows = new ArrayList<>();
+        Map<String, Double> figures = new LinkedHashMap<>();   // for --save-baseline and --compare
         try (Proc upstream = bench.upstream(0, 8, 0)) {
             Path db = bench.work.resolve("overhead/haia.db");
             try (Proc haia = bench.haia(upstream, db, Map.of())) {
@@ -49,6 +51,11 @@ final class OverheadBench {
                                                    Report.ms(addedP99), viaHaia.throughput() / direct.throughput()),
                                      String.format(Locale.ROOT, "%.2f s (%.0f µs/request)", cpu.toMillis() / 1000.0,
                                                    cpu.toNanos() / 1000.0 / Math.max(1, viaHaia.count()))));
+                    String c = "c" + concurrency + " ";
+                    figures.put(c + "requests/s", viaHaia.throughput());
+                    figures.put(c + "p50 µs", viaHaia.millis(0.5) * 1000);
+                    figures.put(c + "p99 µs", viaHaia.millis(0.99) * 1000);
+                    figures.put(c + "CPU µs/request", cpu.toNanos() / 1000.0 / Math.max(1, viaHaia.count()));
                     if (concurrency == 16) {
                         bench.report.verdict("overhead c16: HAIA adds ≤ 1 ms at p50", Report.ms(addedP50), addedP50 <= 1.0);
                         bench.report.verdict("overhead c16: HAIA adds ≤ 5 ms at p99", Report.ms(addedP99), addedP99 <= 5.0);
@@ -71,7 +78,18 @@ final class OverheadBench {
                                        + " transaction and maps the answer. HAIA RSS: " + Report.mb(idleRss)
                                        + " before the runs, peak " + Report.mb(peak) + " during them.");
                 bench.report.verdict("RSS under scenario 1 (for reference)", Report.mb(peak), true);
+                figures.put("idle RSS MB", idleRss / 1048576.0);
+                figures.put("peak RSS MB", peak / 1048576.0);
             }
+        }
+        String compare = bench.option("--compare", "");
+        if (!compare.isEmpty()) {
+            bench.report.section("1. Overhead against the baseline", Baseline.compare(Path.of(compare), figures));
+        }
+        String save = bench.option("--save-baseline", "");
+        if (!save.isEmpty()) {
+            Baseline.save(Path.of(save), bench.option("--label", java.time.LocalDate.now().toString()), figures);
+            System.out.println("Recorded this run in " + save);
         }
     }
 }
