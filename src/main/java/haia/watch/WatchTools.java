@@ -2,7 +2,6 @@ package haia.watch;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -10,23 +9,19 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
 
 import haia.observe.SafeText;
 import haia.store.Finding;
 import haia.store.FindingStore;
 import haia.tools.Args;
 import haia.tools.SourceStatus;
-import haia.tools.ToolResult;
-import haia.tools.ToolSource;
-import haia.tools.ToolSpec;
-import haia.tools.ToolTable;
+import haia.tools.TableToolSource;
 
 /**
  * The watch's findings as a tool (source {@code watch}): {@code haia_watch_findings} answers "what happened
  * overnight?" from the database, with each finding's investigation summary.
  */
-final class WatchTools implements ToolSource {
+final class WatchTools extends TableToolSource {
 
     private static final Pattern SPAN = Pattern.compile("(\\d{1,3})(h|d)");
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
@@ -34,9 +29,9 @@ final class WatchTools implements ToolSource {
 
     private final FindingStore store;
     private final Clock clock;
-    private final ToolTable tools = new ToolTable("HAIA's watch");
 
     WatchTools(FindingStore store, Clock clock) {
+        super("watch", "HAIA's watch");
         this.store = store;
         this.clock = clock;
         tools.add("findings", "What HAIA's watch found or was alerted to (alerts from Alertmanager and other senders,"
@@ -47,21 +42,6 @@ final class WatchTools implements ToolSource {
                           + "\"default all\"},\"since\":{\"type\":\"string\",\"description\":\"how far back: 12h, 3d;"
                           + " default 24h\"},\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":50}}",
                   List.of(), this::findings);
-    }
-
-    @Override
-    public String name() {
-        return "watch";
-    }
-
-    @Override
-    public List<ToolSpec> tools() {
-        return tools.specs();
-    }
-
-    @Override
-    public ToolResult call(String name, JsonNode arguments) {
-        return tools.call(name, arguments);
     }
 
     @Override

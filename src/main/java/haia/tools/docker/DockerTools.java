@@ -9,23 +9,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import haia.tools.Args;
-import haia.tools.ToolTable;
 import haia.tools.SourceStatus;
+import haia.tools.TableToolSource;
 import haia.tools.ToolException;
-import haia.tools.ToolResult;
-import haia.tools.ToolSource;
-import haia.tools.ToolSpec;
 
 /**
  * HAIA's read-only look at a Docker or Podman engine (source {@code docker}): containers with state and health, one
  * container's details, its recent logs, its resource usage, and the engine itself.
  */
-public final class DockerTools implements ToolSource {
+public final class DockerTools extends TableToolSource {
 
     private final DockerClient client;
-    private final ToolTable tools = new ToolTable("The container engine");
 
     public DockerTools(DockerClient client) {
+        super("docker", "The container engine");
         this.client = client;
         tools.add("containers", "The containers of the Docker/Podman engine HAIA can see: name, image, state"
                 + " (running/exited/...), status text, health (healthy/unhealthy/starting) and short id. all=false"
@@ -51,21 +48,6 @@ public final class DockerTools implements ToolSource {
     private static final String CONTAINER = "{" + CONTAINER_PROPERTY + "}";
 
     @Override
-    public String name() {
-        return "docker";
-    }
-
-    @Override
-    public List<ToolSpec> tools() {
-        return tools.specs();
-    }
-
-    @Override
-    public ToolResult call(String name, JsonNode arguments) {
-        return tools.call(name, arguments);
-    }
-
-    @Override
     public SourceStatus status() {
         return client.contact().status("container engine unix://" + client.socket() + ", API "
                 + client.apiVersion());
@@ -73,12 +55,10 @@ public final class DockerTools implements ToolSource {
 
     @Override
     public Optional<String> start() {
-        try {
+        return checked("Docker/Podman", () -> {
             client.json(new DockerEndpoint.Version());
             return Optional.empty();
-        } catch (ToolException e) {
-            return Optional.of(e.getMessage() + " The Docker/Podman tools answer with this error until it is fixed.");
-        }
+        });
     }
 
     @Override

@@ -8,21 +8,17 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
 
 import haia.tools.Args;
 import haia.tools.SourceStatus;
+import haia.tools.TableToolSource;
 import haia.tools.ToolException;
-import haia.tools.ToolResult;
-import haia.tools.ToolSource;
-import haia.tools.ToolSpec;
-import haia.tools.ToolTable;
 
 /**
  * HAIA's read-only look at Prometheus (source {@code prom}): an instant PromQL query, a range query summarised per
  * series, the firing alerts and the targets that are down. For chats and watch investigations alike.
  */
-public final class PromTools implements ToolSource {
+public final class PromTools extends TableToolSource {
 
     /** A PromQL expression as the model sends it: one line of printable text. */
     private static final Pattern PROMQL = Pattern.compile("[^\\p{Cntrl}]{1," + PromEndpoint.MAX_QUERY + "}");
@@ -33,9 +29,9 @@ public final class PromTools implements ToolSource {
 
     private final PromClient client;
     private final Clock clock;
-    private final ToolTable tools = new ToolTable("Prometheus");
 
     public PromTools(PromClient client, Clock clock) {
+        super("prom", "Prometheus");
         this.client = client;
         this.clock = clock;
         String query = "\"query\":{\"type\":\"string\",\"description\":\"a PromQL expression, e.g."
@@ -58,33 +54,16 @@ public final class PromTools implements ToolSource {
     }
 
     @Override
-    public String name() {
-        return "prom";
-    }
-
-    @Override
-    public List<ToolSpec> tools() {
-        return tools.specs();
-    }
-
-    @Override
-    public ToolResult call(String name, JsonNode arguments) {
-        return tools.call(name, arguments);
-    }
-
-    @Override
     public SourceStatus status() {
         return client.contact().status("Prometheus " + client.base());
     }
 
     @Override
     public Optional<String> start() {
-        try {
+        return checked("Prometheus", () -> {
             client.get(new PromEndpoint.BuildInfo());
             return Optional.empty();
-        } catch (ToolException e) {
-            return Optional.of(e.getMessage() + " The Prometheus tools answer with this error until it is fixed.");
-        }
+        });
     }
 
     @Override

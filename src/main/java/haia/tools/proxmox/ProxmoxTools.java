@@ -2,7 +2,6 @@ package haia.tools.proxmox;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -10,19 +9,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import haia.tools.Args;
-import haia.tools.ToolTable;
 import haia.tools.SourceStatus;
+import haia.tools.TableToolSource;
 import haia.tools.ToolException;
-import haia.tools.ToolResult;
-import haia.tools.ToolSource;
-import haia.tools.ToolSpec;
 
 /**
  * HAIA's read-only look at a Proxmox VE cluster (source {@code pve}): cluster and quorum, resources, nodes, guests,
  * storage, Ceph, tasks and the journal. Each tool turns the model's arguments into one or two {@link PveEndpoint}s
  * (so a bad argument never becomes a request) and the answers into a few compact lines ({@link PveFormat}).
  */
-public final class ProxmoxTools implements ToolSource {
+public final class ProxmoxTools extends TableToolSource {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NODE = PveEndpoint.Node.SHAPE;
@@ -30,9 +26,9 @@ public final class ProxmoxTools implements ToolSource {
     private static final Pattern GUEST_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}");
 
     private final PveClient client;
-    private final ToolTable tools = new ToolTable("Proxmox");
 
     public ProxmoxTools(PveClient client) {
+        super("pve", "Proxmox");
         this.client = client;
         tools.add("cluster_status", "Proxmox VE cluster membership and quorum: the cluster name, whether it is"
                         + " quorate, and each node with online/offline and IP. Use first for 'is the cluster OK',"
@@ -78,34 +74,14 @@ public final class ProxmoxTools implements ToolSource {
     }
 
     @Override
-    public String name() {
-        return "pve";
-    }
-
-    @Override
-    public List<ToolSpec> tools() {
-        return tools.specs();
-    }
-
-    @Override
-    public ToolResult call(String name, JsonNode arguments) {
-        return tools.call(name, arguments);
-    }
-
-    @Override
     public SourceStatus status() {
         return client.contact().status("Proxmox VE API " + client.base());
     }
 
     @Override
     public Optional<String> start() {
-        try {
-            JsonNode version = client.get(new PveEndpoint.Version());
-            return version.has("version") ? Optional.empty() : Optional.of("Proxmox at " + client.base()
-                    + " answered /version without a version");
-        } catch (ToolException e) {
-            return Optional.of(e.getMessage() + " The Proxmox tools answer with this error until it is fixed.");
-        }
+        return checked("Proxmox", () -> client.get(new PveEndpoint.Version()).has("version") ? Optional.empty()
+                : Optional.of("Proxmox at " + client.base() + " answered /version without a version"));
     }
 
     @Override
