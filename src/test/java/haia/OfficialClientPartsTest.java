@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.helpers.ChatCompletionAccumulator;
@@ -55,8 +54,7 @@ class OfficialClientPartsTest {
     void start() {
         anthropic = FakeAnthropic.start();
         haia = TestHaia.start(dir, anthropic);
-        client = OpenAIOkHttpClient.builder().baseUrl(haia.uri("/v1").toString()).apiKey("unused").maxRetries(0)
-                .build();
+        client = haia.openAiClient();
     }
 
     @AfterEach

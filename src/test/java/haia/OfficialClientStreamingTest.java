@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -34,11 +33,7 @@ class OfficialClientStreamingTest {
             // Anthropic bills 10 uncached prompt tokens, 3000 read from its cache and 500 written to it
             anthropic.enqueue(new FakeAnthropic.Behaviour.Reply(List.of("Run ", "`ceph -s`", " and ", "paste it."),
                                                                 "end_turn", 10, 4, Duration.ofMillis(10), 3000, 500));
-            OpenAIClient client = OpenAIOkHttpClient.builder()
-                    .baseUrl(haia.uri("/v1").toString())
-                    .apiKey("unused")
-                    .maxRetries(0)
-                    .build();
+            OpenAIClient client = haia.openAiClient();
             ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
                     .model("haia")
                     .addUserMessage("ceph is HEALTH_WARN")

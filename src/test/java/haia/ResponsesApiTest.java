@@ -7,7 +7,6 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
@@ -54,8 +53,7 @@ class ResponsesApiTest {
     void start() {
         anthropic = FakeAnthropic.start();
         haia = TestHaia.start(dir, anthropic);
-        client = OpenAIOkHttpClient.builder().baseUrl(haia.uri("/v1").toString()).apiKey("unused").maxRetries(0)
-                .build();
+        client = haia.openAiClient();
     }
 
     @AfterEach
@@ -232,8 +230,7 @@ class ResponsesApiTest {
             env.put("HAIA_PROXMOX_TOKEN", FakeProxmox.TOKEN);
             env.put("HAIA_PROXMOX_FINGERPRINT", pve.fingerprint());
             haia = TestHaia.start(dir, env);
-            client = OpenAIOkHttpClient.builder().baseUrl(haia.uri("/v1").toString()).apiKey("unused").maxRetries(0)
-                    .build();
+            client = haia.openAiClient();
             for (boolean stream : List.of(false, true)) {
                 anthropic.enqueue(FakeAnthropic.toolUse(new FakeAnthropic.Call("toolu_pve" + stream,
                                                                                "haia_pve_cluster_status", "{}")),

@@ -3,10 +3,11 @@ package haia.config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import haia.testing.EnvPairs;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,11 +23,7 @@ class ConfigLoaderTest {
     Path dir;
 
     private static Map<String, String> env(String... pairs) {
-        Map<String, String> env = new HashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) {
-            env.put(pairs[i], pairs[i + 1]);
-        }
-        return env;
+        return EnvPairs.of(pairs);
     }
 
     @Test

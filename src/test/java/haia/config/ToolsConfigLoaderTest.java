@@ -3,10 +3,11 @@ package haia.config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+
+import haia.testing.EnvPairs;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,11 +34,7 @@ class ToolsConfigLoaderTest {
     }
 
     private static Map<String, String> env(String... pairs) {
-        Map<String, String> env = new HashMap<>(Map.of("ANTHROPIC_API_KEY", "sk-ant-x"));
-        for (int i = 0; i < pairs.length; i += 2) {
-            env.put(pairs[i], pairs[i + 1]);
-        }
-        return env;
+        return EnvPairs.of(Map.of("ANTHROPIC_API_KEY", "sk-ant-x"), pairs);
     }
 
     private List<String> problems(String... pairs) {

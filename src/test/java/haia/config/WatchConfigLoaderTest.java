@@ -4,12 +4,12 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import haia.notify.NotifyTarget;
+import haia.testing.EnvPairs;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,11 +33,7 @@ class WatchConfigLoaderTest {
     }
 
     private static Map<String, String> env(String... pairs) {
-        Map<String, String> env = new HashMap<>(Map.of("ANTHROPIC_API_KEY", "sk-ant-x"));
-        for (int i = 0; i < pairs.length; i += 2) {
-            env.put(pairs[i], pairs[i + 1]);
-        }
-        return env;
+        return EnvPairs.of(Map.of("ANTHROPIC_API_KEY", "sk-ant-x"), pairs);
     }
 
     private List<String> problems(String... pairs) {

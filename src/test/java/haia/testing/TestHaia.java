@@ -66,6 +66,12 @@ public final class TestHaia implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.port() + path);
     }
 
+    /** The official OpenAI Java client at this HAIA's {@code /v1}, its own retries off (each test says what it sends). */
+    public com.openai.client.OpenAIClient openAiClient() {
+        return com.openai.client.okhttp.OpenAIOkHttpClient.builder().baseUrl(uri("/v1").toString()).apiKey("unused")
+                .maxRetries(0).build();
+    }
+
     public int port() {
         return server.port();
     }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,6 +50,7 @@ import haia.tools.ToolResult;
 import haia.tools.ToolSource;
 import haia.tools.ToolSpec;
 import haia.usage.Prices;
+import haia.testing.EnvPairs;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -112,13 +112,11 @@ class WatchPipelineTest {
     }
 
     private void start(String... pairs) {
-        Map<String, String> env = new HashMap<>(Map.of("ANTHROPIC_API_KEY", "k",
-                                                       "HAIA_DB_PATH", dir.resolve("haia.db").toString(),
-                                                       "HAIA_WATCH_GROUP_WAIT", "300ms",
-                                                       "HAIA_NOTIFY", "ntfy://127.0.0.1:" + ntfy.port() + "/homelab"));
-        for (int i = 0; i < pairs.length; i += 2) {
-            env.put(pairs[i], pairs[i + 1]);
-        }
+        Map<String, String> env = EnvPairs.of(Map.of("ANTHROPIC_API_KEY", "k",
+                                                     "HAIA_DB_PATH", dir.resolve("haia.db").toString(),
+                                                     "HAIA_WATCH_GROUP_WAIT", "300ms",
+                                                     "HAIA_NOTIFY", "ntfy://127.0.0.1:" + ntfy.port() + "/homelab"),
+                                              pairs);
         HaiaConfig config = ConfigLoader.load(env, dir);
         Clock clock = Clock.systemUTC();
         store = ConversationStore.open(config.store(), clock);
