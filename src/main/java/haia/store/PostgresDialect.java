@@ -113,14 +113,14 @@ final class PostgresDialect implements Dialect {
     @Override
     public Object[] searchParams(String match, long conversation, Optional<String> owner, long after, long before,
                                  int limit) {
-        Object[] filters = {match, conversation, conversation, owner.isPresent() ? 1 : 0, owner.orElse(""), after,
-                            before};
-        Object[] params = new Object[filters.length * 2 + 3];
-        System.arraycopy(filters, 0, params, 0, filters.length);
-        System.arraycopy(filters, 0, params, filters.length, filters.length);
-        params[filters.length * 2] = match;
-        params[filters.length * 2 + 1] = limit;
-        params[filters.length * 2 + 2] = match;
+        Object[] once = Dialect.super.searchParams(match, conversation, owner, after, before, limit);
+        int filters = once.length - 1;   // all but the limit
+        Object[] params = new Object[filters * 2 + 3];
+        System.arraycopy(once, 0, params, 0, filters);
+        System.arraycopy(once, 0, params, filters, filters);
+        params[filters * 2] = match;
+        params[filters * 2 + 1] = limit;
+        params[filters * 2 + 2] = match;
         return params;
     }
 

@@ -151,23 +151,23 @@ final class SqliteWriter implements Writer, Writer.Tx {
         boolean alone = group.size() == 1;
         boolean anyFailed = false;
         try {
-            statement("BEGIN IMMEDIATE").execute();
+            prepared("BEGIN IMMEDIATE").execute();
             for (Pending<?> pending : group) {
                 if (alone) {
                     pending.run(this);
                     continue;
                 }
-                statement("SAVEPOINT work").execute();
+                prepared("SAVEPOINT work").execute();
                 try {
                     pending.run(this);
                 } catch (SQLException | RuntimeException e) {
-                    statement("ROLLBACK TO work").execute();   // if SQLite undid the whole transaction: throws
+                    prepared("ROLLBACK TO work").execute();   // if SQLite undid the whole transaction: throws
                     pending.fail(e);
                     anyFailed = true;
                 }
-                statement("RELEASE work").execute();
+                prepared("RELEASE work").execute();
             }
-            statement("COMMIT").execute();
+            prepared("COMMIT").execute();
             transactions++;
             group.forEach(Pending::commit);
         } catch (SQLException | RuntimeException e) {
@@ -203,11 +203,6 @@ final class SqliteWriter implements Writer, Writer.Tx {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** A statement of the transaction itself, kept like the work's. */
-    private PreparedStatement statement(String sql) throws SQLException {
-        return prepared(sql);
     }
 
     private PreparedStatement prepared(String sql) throws SQLException {
