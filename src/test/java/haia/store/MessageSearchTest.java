@@ -1,6 +1,7 @@
 package haia.store;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -144,5 +145,43 @@ class MessageSearchTest extends StoreTestCase {
         assertEquals(1, count("SELECT count(*) FROM schema_version WHERE version = 8"));
         assertEquals(planted, search("kestrel").getFirst().conversationId());
         assertEquals(5, search("docker").size());
+    }
+
+    /**
+     * More messages than PostgreSQL walks along the key before it asks the index ({@link PostgresDialect#RECENT_WALK}),
+     * and a word in more of them than are ranked ({@link MessageSearch#CANDIDATES}).
+     */
+    @Test
+    void reachesPastTheNewestMessagesAndRanksOnlyTheNewestMatches() throws Exception {
+        long oldest = exchange(ConversationIdentity.openWebUi("old"), "the NAS is nas-heron",
+                               "kestrel, kestrel: the kestrel node");
+        long chat = exchange(ConversationIdentity.openWebUi("noise"), "osd status?", "all up");
+        int noise = PostgresDialect.RECENT_WALK + 5_000;
+        try (Connection c = raw.connect(); PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO messages (conversation_id, role, content, content_hash, status, created_at)"
+                        + " VALUES (?, ?, ?, ?, 'ok', ?)")) {
+            c.setAutoCommit(false);
+            for (int i = 0; i < noise; i++) {
+                String text = "osd " + i + " is up and in" + (i % 50 == 0 ? " on kestrel" : "");
+                insert.setLong(1, chat);
+                insert.setString(2, i % 2 == 0 ? "user" : "assistant");
+                insert.setString(3, text);
+                insert.setLong(4, ContentHash.of(text));
+                insert.setLong(5, clock.millis());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+            c.commit();
+        }
+        // older than every message walked: found by the index
+        assertEquals(List.of(oldest), search("heron").stream().map(SearchHit::conversationId).toList());
+        // in 501 messages, 401 of them among the walked: all ranked, the oldest (the word three times) best
+        assertEquals(oldest, search("kestrel").getFirst().conversationId());
+        // in every message: only the newest CANDIDATES are ranked (a search costs the same after years of chat)
+        long newest = count("SELECT max(id) FROM messages");
+        List<SearchHit> hits = store.search().search(new SearchQuery("osd", OptionalLong.empty(), Optional.empty(),
+                                                                     Optional.empty(), 20));
+        assertEquals(20, hits.size());
+        assertTrue(hits.stream().allMatch(hit -> hit.messageId() > newest - MessageSearch.CANDIDATES), hits.toString());
     }
 }
