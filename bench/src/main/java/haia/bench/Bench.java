@@ -147,6 +147,36 @@ public final class Bench {
         return proc;
     }
 
+    /**
+     * Portkey's AI gateway 1.15.2 (Node), a stateless peer, when {@code bin/bench} could install it
+     * ({@code --portkey} names its start-server.js): started on 127.0.0.1 (bench/portkey/loopback.cjs), headless.
+     */
+    java.util.Optional<Proc> portkey() throws Exception {
+        String server = option("--portkey", "");
+        if (server.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        int port = Proc.freePort();
+        Path loopback = jar.getParent().getParent().resolve("bench/portkey/loopback.cjs");
+        Proc proc = Proc.start(List.of("node", "-r", loopback.toString(), server, "--port=" + port, "--headless"),
+                               Map.of("NODE_ENV", "production"), work, port);
+        proc.awaitHttp200("/", Duration.ofSeconds(30));
+        return java.util.Optional.of(proc);
+    }
+
+    /**
+     * The request HAIA gets, sent to Portkey: OpenAI's chat completions in, Anthropic's messages out to the same fast
+     * upstream (Portkey's custom host), so both gateways translate the same call; Portkey stores nothing.
+     */
+    static LoadClient.Requests portkeyRequest(Proc upstream) {
+        String host = "x-portkey-custom-host: http://127.0.0.1:" + upstream.port() + "/v1";
+        return (client, seq) -> LoadClient.post(
+                "/v1/chat/completions",
+                "{\"model\":\"bench\",\"max_tokens\":4096,\"messages\":[{\"role\":\"user\",\"content\":"
+                        + "\"How do I check ceph health? request " + seq + "\"}]}",
+                "x-portkey-provider: anthropic", host, "Authorization: Bearer bench-key");
+    }
+
     static byte[] haiaRequest(int client, long seq, boolean stream) {
         return LoadClient.post("/v1/chat/completions",
                                "{\"model\":\"haia\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":"

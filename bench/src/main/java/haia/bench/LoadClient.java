@@ -59,14 +59,24 @@ final class LoadClient {
      * Closed loop: {@code concurrency} clients send requests back to back for {@code warmup} (not recorded), then
      * for {@code duration} (recorded). Every response must be 200 with a complete body.
      */
-    static Result closedLoop(int port, int concurrency, Duration warmup, Duration duration, Requests requests)
-            throws InterruptedException {
-        return closedLoop(new int[] {port}, concurrency, warmup, duration, requests);
+    static Result closedLoop(int port, int concurrency, Duration warmup, Duration duration, Requests requests,
+                             Window... windows) throws InterruptedException {
+        return closedLoop(new int[] {port}, concurrency, warmup, duration, requests, windows);
     }
 
-    /** The same, over several servers (replicas behind a load balancer): client {@code c} talks to {@code ports[c % n]}. */
-    static Result closedLoop(int[] ports, int concurrency, Duration warmup, Duration duration, Requests requests)
-            throws InterruptedException {
+    /** Told when a closed loop's measured window opens (the warm-up over) and when it closes. */
+    interface Window {
+        void opened() throws Exception;
+
+        void closed() throws Exception;
+    }
+
+    /**
+     * The same, over several servers (replicas behind a load balancer): client {@code c} talks to {@code ports[c % n]}.
+     * Each of {@code windows} is told when the measured window opens and closes ({@link CpuMeter}).
+     */
+    static Result closedLoop(int[] ports, int concurrency, Duration warmup, Duration duration, Requests requests,
+                             Window... windows) throws InterruptedException {
         long start = System.nanoTime();
         long measureFrom = start + warmup.toNanos();
         long end = measureFrom + duration.toNanos();
@@ -117,6 +127,14 @@ final class LoadClient {
                 }
                 close(socket);
             }));
+        }
+        sleepUntil(measureFrom);
+        for (Window window : windows) {
+            tell(window::opened);
+        }
+        sleepUntil(end);
+        for (Window window : windows) {
+            tell(window::closed);
         }
         for (Thread thread : threads) {
             thread.join();
@@ -227,6 +245,25 @@ final class LoadClient {
     }
 
     /** CPU time this JVM (the load generator) has used so far. */
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long left;
+        while ((left = nanoTime - System.nanoTime()) > 0) {
+            Thread.sleep(Duration.ofNanos(left));
+        }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static void tell(Step step) {
+        try {
+            step.run();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read a measured window's figure", e);
+        }
+    }
+
     static Duration ownCpu() {
         return Duration.ofNanos(((com.sun.management.OperatingSystemMXBean)
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());

@@ -66,13 +66,13 @@ final class PostgresBench {
                     int[] ports = haias.stream().mapToInt(Proc::port).toArray();
                     LoadClient.closedLoop(ports, 8, Duration.ZERO, bench.warm, (c, s) -> request("warm-" + c, s));
                     for (int concurrency : new int[] {16, 64}) {
-                        Duration haiaCpu = cpu(haias);
-                        Duration dbCpu = postgresCpu();
+                        CpuMeter haiaCpu = new CpuMeter(() -> cpu(haias));
+                        CpuMeter dbCpu = new CpuMeter(this::postgresCpu);
                         LoadClient.Result result = LoadClient.closedLoop(ports, concurrency, bench.warm, bench.measure,
-                                                                         (c, s) -> request("bench-" + c, s));
-                        long perRequest = cpu(haias).minus(haiaCpu).toNanos() / 1000 / Math.max(1, result.count());
-                        long dbPerRequest = replicas == 0 ? 0
-                                : postgresCpu().minus(dbCpu).toNanos() / 1000 / Math.max(1, result.count());
+                                                                         (c, s) -> request("bench-" + c, s),
+                                                                         haiaCpu, dbCpu);
+                        long perRequest = Math.round(haiaCpu.microsPerRequest(result));
+                        long dbPerRequest = replicas == 0 ? 0 : Math.round(dbCpu.microsPerRequest(result));
                         String database = replicas == 0 ? "SQLite" : "PostgreSQL";
                         String label = replicas == 0 ? "1" : Integer.toString(replicas);
                         rows.add(List.of(database, label, Integer.toString(concurrency), Report.num(result.throughput()),
