@@ -39,6 +39,7 @@ public final class Exchanges extends StorePart {
             long now = clock.millis();
             long conversationId = ensureConversation(tx, exchange.identity(), now);
             int live = 0;   // how the live branch's length changes (conversations.live_count)
+            long lastId = 0;
             if (exchange.supersedeFrom().isPresent()) {
                 live -= tx.update("UPDATE messages SET status = 'superseded' WHERE conversation_id = ? AND id >= ? AND "
                                           + LIVE, conversationId, exchange.supersedeFrom().getAsLong());
@@ -47,11 +48,12 @@ public final class Exchanges extends StorePart {
                 LlmMessage whole = message.message();
                 String parts = whole.textOnly() && whole.parts().size() == 1 ? null
                         : PartsJson.write(stored(tx, conversationId, message.parts(), now));
-                tx.update("""
+                // RETURNING (SQLite 3.35+, PostgreSQL): the reply's id for the ledger without a query of its own
+                lastId = tx.queryLong("""
                                       INSERT INTO messages (conversation_id, role, content, parts, content_hash, status,
                                                             model, finish_reason, input_tokens, output_tokens, error,
                                                             created_at)
-                                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
                               conversationId,
                               message.role() == LlmMessage.Role.USER ? "user" : "assistant",
                               dialect.encode(message.content()),
@@ -63,16 +65,14 @@ public final class Exchanges extends StorePart {
                               message.usage().map(u -> (Object) u.inputTokens()).orElse(null),
                               message.usage().map(u -> (Object) u.outputTokens()).orElse(null),
                               dialect.encode(message.error().orElse(null)),
-                              now);
+                              now).orElseThrow();
                 live += message.status().live() ? 1 : 0;
             }
             if (!exchange.billed().isEmpty()) {
-                // the reply, when there is one, is the exchange's last message (one index lookup, inside the write)
+                // the reply, when there is one, is the exchange's last message
                 boolean reply = !exchange.messages().isEmpty()
                         && exchange.messages().getLast().role() == LlmMessage.Role.ASSISTANT;
-                OptionalLong messageId = reply
-                        ? tx.queryLong("SELECT max(id) FROM messages WHERE conversation_id = ?", conversationId)
-                        : OptionalLong.empty();
+                OptionalLong messageId = reply ? OptionalLong.of(lastId) : OptionalLong.empty();
                 for (BilledCall call : exchange.billed()) {
                     Ledger.insertCall(tx, now, OptionalLong.of(conversationId), messageId, call);
                 }
