@@ -2,6 +2,9 @@ package haia.store;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import haia.config.HaiaConfig;
 
@@ -21,17 +24,29 @@ import com.zaxxer.hikari.HikariDataSource;
  */
 final class HikariPool implements CloseableJdbcConnectionPool {
 
+    /**
+     * The open pools by name, for {@link PoolStats}. Hikari could publish the same figures as JMX beans, but
+     * registering them starts the platform MBean server: about 90 ms of every start-up, for nothing else HAIA uses.
+     */
+    private static final Map<String, HikariDataSource> OPEN = new ConcurrentHashMap<>();
+
     private final HikariDataSource dataSource;
     private final String dbType;
 
     private HikariPool(HikariConfig settings) {
         this.dataSource = new HikariDataSource(settings);
         this.dbType = dbType(settings.getJdbcUrl());
+        OPEN.put(settings.getPoolName(), dataSource);
+    }
+
+    /** The named pool, while it is open. */
+    static Optional<HikariDataSource> open(String poolName) {
+        return Optional.ofNullable(OPEN.get(poolName)).filter(pool -> !pool.isClosed());
     }
 
     /**
-     * What every HAIA pool has: its name (under which it registers the JMX beans {@link PoolStats} reads), the
-     * configured size, and how long a request waits for a connection (Hikari's floor is 250 ms).
+     * What every HAIA pool has: its name (unique in the process: {@link PoolStats} finds it by that), the configured
+     * size, and how long a request waits for a connection (Hikari's floor is 250 ms).
      */
     static HikariConfig settings(String poolName, String url, HaiaConfig.Store.Pool pool) {
         HikariConfig settings = new HikariConfig();
@@ -40,7 +55,6 @@ final class HikariPool implements CloseableJdbcConnectionPool {
         settings.setMaximumPoolSize(pool.maxSize());
         settings.setMinimumIdle(Math.min(2, pool.maxSize()));
         settings.setConnectionTimeout(Math.max(250, pool.connectTimeout().toMillis()));
-        settings.setRegisterMbeans(true);
         return settings;
     }
 
@@ -92,6 +106,7 @@ final class HikariPool implements CloseableJdbcConnectionPool {
 
     @Override
     public void close() {
+        OPEN.remove(dataSource.getPoolName(), dataSource);
         dataSource.close();
     }
 }

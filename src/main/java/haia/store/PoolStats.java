@@ -1,15 +1,12 @@
 package haia.store;
 
-import java.lang.management.ManagementFactory;
 import java.util.Optional;
 
-import javax.management.JMException;
-import javax.management.MBeanServer;
-import javax.management.ObjectName;
+import com.zaxxer.hikari.HikariPoolMXBean;
 
 /**
- * The connection pool right now, as Hikari publishes it (its JMX bean, registered because the store asks for
- * {@code registerMbeans}). Read when {@code /metrics} or {@code /health} asks, never on the request path.
+ * The connection pool right now, as Hikari counts it. Read when {@code /metrics} or {@code /health} asks, never on
+ * the request path.
  *
  * @param active  connections lent out
  * @param idle    connections ready in the pool
@@ -18,21 +15,13 @@ import javax.management.ObjectName;
  */
 public record PoolStats(int active, int idle, int max, int waiting) {
 
+    /** The named pool's figures; empty once it is closed (or before it started). */
     static Optional<PoolStats> read(String poolName) {
-        try {
-            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-            ObjectName pool = new ObjectName("com.zaxxer.hikari:type=Pool (" + poolName + ")");
-            ObjectName config = new ObjectName("com.zaxxer.hikari:type=PoolConfig (" + poolName + ")");
-            if (!server.isRegistered(pool)) {
-                return Optional.empty();
-            }
-            return Optional.of(new PoolStats(
-                    (Integer) server.getAttribute(pool, "ActiveConnections"),
-                    (Integer) server.getAttribute(pool, "IdleConnections"),
-                    server.isRegistered(config) ? (Integer) server.getAttribute(config, "MaximumPoolSize") : 0,
-                    (Integer) server.getAttribute(pool, "ThreadsAwaitingConnection")));
-        } catch (JMException | RuntimeException e) {
-            return Optional.empty();
-        }
+        return HikariPool.open(poolName).flatMap(pool -> {
+            HikariPoolMXBean counts = pool.getHikariPoolMXBean();   // Hikari's own counters; no JMX involved
+            return counts == null ? Optional.empty()
+                    : Optional.of(new PoolStats(counts.getActiveConnections(), counts.getIdleConnections(),
+                                                pool.getMaximumPoolSize(), counts.getThreadsAwaitingConnection()));
+        });
     }
 }
