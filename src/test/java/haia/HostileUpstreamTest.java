@@ -128,6 +128,17 @@ class HostileUpstreamTest {
     }
 
     @Test
+    void aBlockingReplyThatDeclaresALengthOverTheLimitIsNotRead() throws Exception {
+        // Content-Length 300 KB, limit 256 KB: not one array of the declared size, but the capped read that fails
+        start(Map.of());
+        anthropic.enqueue(FakeAnthropic.reply("y".repeat(300 * 1024)));
+        Http.Response response = chat("declared", "go on");
+        assertEquals(502, response.status(), response.body());
+        assertEquals("upstream_reply_too_large", response.json().path("error").path("code").asText());
+        assertTrue(response.json().path("error").path("message").asText().contains("HAIA_MAX_UPSTREAM_BYTES"));
+    }
+
+    @Test
     void upstreamBodiesAreBoundedBlockingAndStreamed() throws Exception {
         start(Map.of());
         // a blocking reply whose body never ends

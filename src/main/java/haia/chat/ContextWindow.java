@@ -223,14 +223,22 @@ public final class ContextWindow {
     }
 
     private static Set<String> resultIds(LlmMessage message) {
+        List<Part.ToolResult> results = message.parts(Part.ToolResult.class);
+        if (results.isEmpty()) {
+            return Set.of();   // most messages: no set built for them, on every request
+        }
         Set<String> ids = new HashSet<>();
-        message.parts(Part.ToolResult.class).forEach(r -> ids.add(r.callId()));
+        results.forEach(r -> ids.add(r.callId()));
         return ids;
     }
 
     private static Set<String> callIds(LlmMessage message) {
+        List<Part.ToolCall> calls = message.parts(Part.ToolCall.class);
+        if (calls.isEmpty()) {
+            return Set.of();
+        }
         Set<String> ids = new HashSet<>();
-        message.parts(Part.ToolCall.class).forEach(c -> ids.add(c.id()));
+        calls.forEach(c -> ids.add(c.id()));
         return ids;
     }
 

@@ -1,5 +1,7 @@
 package haia.llm;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -68,6 +70,17 @@ public record LlmMessage(Role role, List<Part> parts) {
 
     /** Its parts of this kind, in order. */
     public <P extends Part> List<P> parts(Class<P> kind) {
-        return parts.stream().filter(kind::isInstance).map(kind::cast).toList();
+        // a loop, and no list at all when there are none: the window's messages are asked this several times per
+        // request (pictures, tool results), and the stream pipeline was a fifth of a request's garbage
+        List<P> found = null;
+        for (Part part : parts) {
+            if (kind.isInstance(part)) {
+                if (found == null) {
+                    found = new ArrayList<>(parts.size());
+                }
+                found.add(kind.cast(part));
+            }
+        }
+        return found == null ? List.of() : Collections.unmodifiableList(found);
     }
 }

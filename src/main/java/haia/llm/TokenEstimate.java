@@ -60,10 +60,14 @@ public final class TokenEstimate {
 
     /** Whether a request holds pictures, whose estimate ({@value #IMAGE} each) says nothing of a tokenizer. */
     static boolean hasImages(LlmRequest request) {
+        // loops, not streams: this runs over the whole window on every request
         for (LlmMessage message : request.messages()) {
-            if (message.has(Part.Image.class) || message.parts(Part.ToolResult.class).stream()
-                    .anyMatch(r -> r.content().stream().anyMatch(Part.Image.class::isInstance))) {
-                return true;
+            for (Part part : message.parts()) {
+                if (part instanceof Part.Image
+                        || part instanceof Part.ToolResult result && result.content().stream().anyMatch(
+                                Part.Image.class::isInstance)) {
+                    return true;
+                }
             }
         }
         return false;
