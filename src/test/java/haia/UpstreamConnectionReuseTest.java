@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import haia.testing.FakeAnthropic;
 import haia.testing.FakeOllama;
 import haia.testing.Http;
 import haia.testing.IdleClosingProxy;
@@ -50,6 +51,30 @@ class UpstreamConnectionReuseTest {
             assertTrue(proxy.closedOnReuse() >= 4, "the race happened: " + proxy.closedOnReuse());
             assertEquals(4, ollama.requests().size(), "each chat reached Ollama once");
             assertEquals(List.of(), ollama.violations());
+        }
+    }
+
+    /**
+     * Blocking calls one after another share one kept-alive connection. HAIA reads a reply of declared length into
+     * an array of that size; without reading the body's end too, Helidon did not hand the connection back to its
+     * pool, and every call opened a new one (a quarter more CPU per request in bin/bench overhead).
+     */
+    @Test
+    void blockingCallsOneAfterAnotherReuseOneConnection() throws Exception {
+        try (FakeAnthropic anthropic = FakeAnthropic.start();
+             IdleClosingProxy proxy = IdleClosingProxy.passThrough(URI.create(anthropic.baseUrl()).getPort())) {
+            Map<String, String> env = TestHaia.baseEnv(dir, anthropic);
+            env.put("ANTHROPIC_BASE_URL", "http://127.0.0.1:" + proxy.port());
+            try (TestHaia haia = TestHaia.start(dir, env)) {
+                for (int i = 0; i < 5; i++) {
+                    anthropic.enqueue(FakeAnthropic.reply("pong " + i));
+                    Http.Response response = Http.post(haia.uri("/v1/chat/completions"),
+                                                       Http.chat("haia", "ping " + i));
+                    assertEquals(200, response.status(), "request " + i + ": " + response.body());
+                }
+            }
+            // the start-up model check's connection may be its own; the five chats share one
+            assertTrue(proxy.connections() <= 2, "connections opened for 5 calls: " + proxy.connections());
         }
     }
 }

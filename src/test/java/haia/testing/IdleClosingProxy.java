@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>HTTP/1.1 without pipelining makes this exact without parsing: a client sends its next request only after the
  * previous answer, so client bytes arriving after server bytes on a connection start a new request.
+ *
+ * <p>{@link #passThrough} builds one that closes nothing and only counts connections: whether a client reuses them.
  */
 public final class IdleClosingProxy implements AutoCloseable {
 
@@ -28,16 +30,23 @@ public final class IdleClosingProxy implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final boolean closeOnReuse;
 
-    private IdleClosingProxy(int targetPort) throws IOException {
+    private IdleClosingProxy(int targetPort, boolean closeOnReuse) throws IOException {
         this.targetPort = targetPort;
+        this.closeOnReuse = closeOnReuse;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().name("idle-closing-proxy").start(this::accept);
     }
 
     /** A proxy to {@code http://127.0.0.1:<targetPort>}. */
     public static IdleClosingProxy to(int targetPort) throws IOException {
-        return new IdleClosingProxy(targetPort);
+        return new IdleClosingProxy(targetPort, true);
+    }
+
+    /** A proxy to {@code http://127.0.0.1:<targetPort>} that forwards every request and counts connections. */
+    public static IdleClosingProxy passThrough(int targetPort) throws IOException {
+        return new IdleClosingProxy(targetPort, false);
     }
 
     public int port() {
@@ -78,7 +87,7 @@ public final class IdleClosingProxy implements AutoCloseable {
             OutputStream out = to.getOutputStream();
             int n;
             while ((n = in.read(buffer)) >= 0) {
-                if (fromClient && answered.get()) {
+                if (fromClient && answered.get() && closeOnReuse) {
                     closedOnReuse.incrementAndGet();   // the idle timeout "ran out": drop the request, close
                     return;
                 }
