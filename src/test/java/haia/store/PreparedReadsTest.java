@@ -1,6 +1,5 @@
 package haia.store;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -8,9 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-
-import javax.management.JMX;
-import javax.management.ObjectName;
 
 import haia.config.HaiaConfig;
 
@@ -73,8 +69,7 @@ class PreparedReadsTest {
             assertEquals(List.of("ceph1"), names(reads, 0), "the failed statement was prepared afresh");
 
             int held = reads.connections();
-            HikariPoolMXBean pool = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
-                    new ObjectName("com.zaxxer.hikari:type=Pool (" + dialect.poolName() + ")"), HikariPoolMXBean.class);
+            HikariPoolMXBean pool = HikariPool.open(dialect.poolName()).orElseThrow().getHikariPoolMXBean();
             for (int round = 0; round < 3; round++) {
                 pool.softEvictConnections();   // the pool closes its connections and opens new ones
                 assertEquals(List.of("ceph1"), names(reads, 0));
