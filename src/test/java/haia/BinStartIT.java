@@ -134,7 +134,7 @@ class BinStartIT {
         Run more = start(Map.of("HAIA_JAVA_OPTS", "-Xmx512m -Dhaia.test=1"));
         int heap = maxHeapMb(more.log());
         assertTrue(heap > 368 && heap <= 512, "a later -Xmx wins: " + heap);
-        assertTrue(more.commandLine().contains("-Xmn32m") && more.commandLine().contains("-Dhaia.test=1"),
+        assertTrue(more.commandLine().contains("-Xmn24m") && more.commandLine().contains("-Dhaia.test=1"),
                    "defaults kept, extra added: " + more.commandLine());
 
         Run g1 = start(Map.of("HAIA_JAVA_OPTS", "-XX:+UseG1GC"));
