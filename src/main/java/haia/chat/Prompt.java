@@ -201,7 +201,7 @@ final class Prompt {
         List<Long> stored = new ArrayList<>();
         boolean urls = false;
         for (LlmMessage message : request.messages()) {
-            for (Part.Image image : images(message)) {
+            for (Part.Image image : message.pictures()) {
                 if (image.source() instanceof Part.Image.Stored s) {
                     stored.add(s.id());
                 } else if (image.source() instanceof Part.Image.Url) {
@@ -242,17 +242,10 @@ final class Prompt {
         return out;
     }
 
-    private static List<Part.Image> images(LlmMessage message) {
-        List<Part.Image> images = new ArrayList<>(message.parts(Part.Image.class));
-        message.parts(Part.ToolResult.class).forEach(r -> r.content().stream().filter(Part.Image.class::isInstance)
-                .map(Part.Image.class::cast).forEach(images::add));
-        return images;
-    }
-
     /** What a request asks of its model, for choosing a fallback that can serve it. */
     static Set<Capability> needs(LlmRequest request) {
         Set<Capability> needs = EnumSet.noneOf(Capability.class);
-        if (request.messages().stream().anyMatch(m -> !images(m).isEmpty())) {
+        if (request.messages().stream().anyMatch(m -> !m.pictures().isEmpty())) {
             needs.add(Capability.IMAGES);
         }
         if (request.tools().offered()) {
@@ -271,7 +264,7 @@ final class Prompt {
     static boolean servable(LlmRequest request, ModelRegistry.Route route) {
         return route.capabilities().containsAll(needs(request))
                 && route.client().problem(request.withModel(route.upstreamModel())).isEmpty()
-                && (route.imageUrls() || request.messages().stream().flatMap(m -> images(m).stream())
+                && (route.imageUrls() || request.messages().stream().flatMap(m -> m.pictures().stream())
                         .noneMatch(i -> i.source() instanceof Part.Image.Url));
     }
 }

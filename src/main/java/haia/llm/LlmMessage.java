@@ -83,4 +83,25 @@ public record LlmMessage(Role role, List<Part> parts) {
         }
         return found == null ? List.of() : Collections.unmodifiableList(found);
     }
+
+    /**
+     * Its pictures, wherever they are: its own, then those inside its tool results, in order. Empty, and nothing
+     * built, for a message without any (the window's usual message; this is asked of each on every request).
+     */
+    public List<Part.Image> pictures() {
+        List<Part.Image> own = parts(Part.Image.class);
+        List<Part.ToolResult> results = parts(Part.ToolResult.class);
+        if (results.isEmpty()) {
+            return own;
+        }
+        List<Part.Image> all = new ArrayList<>(own);
+        for (Part.ToolResult result : results) {
+            for (Part part : result.content()) {
+                if (part instanceof Part.Image image) {
+                    all.add(image);
+                }
+            }
+        }
+        return all.isEmpty() ? List.of() : Collections.unmodifiableList(all);
+    }
 }

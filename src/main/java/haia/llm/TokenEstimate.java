@@ -60,14 +60,9 @@ public final class TokenEstimate {
 
     /** Whether a request holds pictures, whose estimate ({@value #IMAGE} each) says nothing of a tokenizer. */
     static boolean hasImages(LlmRequest request) {
-        // loops, not streams: this runs over the whole window on every request
         for (LlmMessage message : request.messages()) {
-            for (Part part : message.parts()) {
-                if (part instanceof Part.Image
-                        || part instanceof Part.ToolResult result && result.content().stream().anyMatch(
-                                Part.Image.class::isInstance)) {
-                    return true;
-                }
+            if (!message.pictures().isEmpty()) {
+                return true;
             }
         }
         return false;

@@ -31,9 +31,7 @@ final class AnthropicLimits {
     static Optional<RequestProblem> pictures(LlmRequest request) {
         List<Part.Image> pictures = new ArrayList<>();
         for (LlmMessage message : request.messages()) {
-            pictures.addAll(message.parts(Part.Image.class));
-            message.parts(Part.ToolResult.class).forEach(result -> result.content().stream()
-                    .filter(Part.Image.class::isInstance).map(Part.Image.class::cast).forEach(pictures::add));
+            pictures.addAll(message.pictures());
         }
         if (pictures.size() > MAX_PICTURES) {
             return Optional.of(new RequestProblem("messages", "this request shows Claude " + pictures.size()
