@@ -40,7 +40,7 @@ final class HikariPool implements CloseableJdbcConnectionPool {
     }
 
     /** The named pool, while it is open. */
-    static Optional<HikariDataSource> open(String poolName) {
+    static Optional<HikariDataSource> running(String poolName) {
         return Optional.ofNullable(OPEN.get(poolName)).filter(pool -> !pool.isClosed());
     }
 

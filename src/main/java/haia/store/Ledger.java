@@ -86,8 +86,8 @@ public final class Ledger extends StorePart {
                                 },
                                 longOf(row, "requests"), longOf(row, "input_tokens"), longOf(row, "output_tokens"),
                                 longOf(row, "cache_read_tokens"), longOf(row, "cache_write_tokens"),
-                                longOf(row, "reasoning_tokens"), Cost.usd(decimal(row, "cost_pico_usd")), longOf(row, "unpriced"),
-                                longOf(row, "estimated")))
+                                longOf(row, "reasoning_tokens"), Cost.usd(decimal(row, "cost_pico_usd")),
+                                longOf(row, "unpriced"), longOf(row, "estimated")))
                         .sorted(Comparator.comparing(UsageTotals::group, UsageGroup.ORDER))
                         .toList();
             }

@@ -17,7 +17,7 @@ public record PoolStats(int active, int idle, int max, int waiting) {
 
     /** The named pool's figures; empty once it is closed (or before it started). */
     static Optional<PoolStats> read(String poolName) {
-        return HikariPool.open(poolName).flatMap(pool -> {
+        return HikariPool.running(poolName).flatMap(pool -> {
             HikariPoolMXBean counts = pool.getHikariPoolMXBean();   // Hikari's own counters; no JMX involved
             return counts == null ? Optional.empty()
                     : Optional.of(new PoolStats(counts.getActiveConnections(), counts.getIdleConnections(),

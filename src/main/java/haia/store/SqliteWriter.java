@@ -137,7 +137,8 @@ final class SqliteWriter implements Writer, Writer.Tx {
             close();   // the next write starts on a fresh connection (see the class comment)
             group.forEach(pending -> pending.failAll(e));
         } catch (Error e) {
-            // thrown by a work (out of memory): its group fails with it, so no writer waits for a result that never comes
+            // thrown by a work (out of memory): its group fails with it, so no writer waits for a result that never
+            // comes
             close();
             IllegalStateException failed = new IllegalStateException("the write transaction failed: " + e, e);
             group.forEach(pending -> pending.failAll(failed));

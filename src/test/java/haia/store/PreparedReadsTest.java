@@ -69,7 +69,7 @@ class PreparedReadsTest {
             assertEquals(List.of("ceph1"), names(reads, 0), "the failed statement was prepared afresh");
 
             int held = reads.connections();
-            HikariPoolMXBean pool = HikariPool.open(dialect.poolName()).orElseThrow().getHikariPoolMXBean();
+            HikariPoolMXBean pool = HikariPool.running(dialect.poolName()).orElseThrow().getHikariPoolMXBean();
             for (int round = 0; round < 3; round++) {
                 pool.softEvictConnections();   // the pool closes its connections and opens new ones
                 assertEquals(List.of("ceph1"), names(reads, 0));

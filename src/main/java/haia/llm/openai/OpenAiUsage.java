@@ -10,8 +10,9 @@ import haia.llm.Usage;
  * ends a stream. {@code prompt_tokens} already counts every prompt token, cached ones included;
  * {@code prompt_tokens_details.cached_tokens} says how many of them came from the prompt cache, and
  * {@code cache_write_tokens} (newer spec versions, and proxies in front of Anthropic) how many were written to it.
- * Likewise {@code completion_tokens} counts every generated token, and {@code completion_tokens_details.reasoning_tokens}
- * (OpenAI's reasoning models, DeepSeek, proxies) how many of them were thinking. Local servers send no details (or
+ * Likewise {@code completion_tokens} counts every generated token, and
+ * {@code completion_tokens_details.reasoning_tokens} (OpenAI's reasoning models, DeepSeek, proxies) how many of them
+ * were thinking. Local servers send no details (or
  * {@code null}): no caching, no reasoning figure (0, though the thinking is in {@code completion_tokens}).
  */
 final class OpenAiUsage {
