@@ -170,7 +170,7 @@ sealed interface Flow {
 
         @Override
         public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
-            return Stored.window(rows -> windows.tail(identity, rows), plan, size, step);
+            return Stored.window(rows -> windows.heldTail(identity, rows), plan, size, step);
         }
     }
 
@@ -204,7 +204,7 @@ sealed interface Flow {
         @Override
         public List<LlmMessage> window(ChatCommand command, TurnPlan plan, WindowReads windows, int size, int step) {
             IntFunction<WindowTail> tail = rows -> stored.isPresent()
-                    ? windows.tail(stored.getAsLong(), plan.supersedeFrom(), rows)
+                    ? windows.heldTail(stored.getAsLong(), plan.supersedeFrom(), rows)
                     : WindowTail.EMPTY;   // a conversation that does not exist yet
             return Stored.window(tail, plan, size, step);
         }
@@ -307,7 +307,10 @@ sealed interface Flow {
                 return ContextWindow.clientContext(command.history(), plan.userTurn());
             }
             long conversation = previous.get().conversationId();
-            return Stored.window(rows -> windows.tail(conversation, plan.supersedeFrom(), rows), plan, size, step);
+            // a stored response holds its conversation; one with store: false reads it without the hold
+            boolean held = this instanceof Stored;
+            return Stored.window(rows -> held ? windows.heldTail(conversation, plan.supersedeFrom(), rows)
+                    : windows.tail(conversation, plan.supersedeFrom(), rows), plan, size, step);
         }
     }
 

@@ -92,12 +92,13 @@ public final class ConversationQueries extends StorePart {
                           now, identity.kind().dbValue(), identity.key().orElse(""), identity.owner());
             return ensureConversation(tx, identity, now);
         });
+        database.windows.forget(identity);
         return get(id).orElseThrow();
     }
 
     /** Deletes a conversation and all its messages. */
     public boolean delete(long conversationId) {
-        return write("delete the conversation", tx -> {
+        boolean deleted = write("delete the conversation", tx -> {
             // its spend stays in the usage ledger, no longer linked (SQLite may give a deleted id to a new row)
             tx.update("UPDATE model_calls SET conversation_id = NULL, message_id = NULL WHERE conversation_id = ?",
                       conversationId);
@@ -105,6 +106,8 @@ public final class ConversationQueries extends StorePart {
             tx.update("DELETE FROM images WHERE conversation_id = ?", conversationId);
             return tx.update("DELETE FROM conversations WHERE id = ?", conversationId) > 0;
         });
+        database.windows.forget(conversationId);
+        return deleted;
     }
 
     private static String summarySql(String where) {

@@ -18,6 +18,8 @@ final class Database {
     final DbClient db;
     final Writer writer;
     final Clock clock;
+    /** The newest messages of the conversations in use, where this store is the database's only writer. */
+    final WindowCache windows;
     /** Why the last write failed, while no write has succeeded since (for {@code /health}). */
     private volatile Optional<String> writeProblem = Optional.empty();
 
@@ -26,6 +28,7 @@ final class Database {
         this.db = db;
         this.writer = writer;
         this.clock = clock;
+        this.windows = dialect.soleWriter() ? WindowCache.soleWriter() : WindowCache.none();
     }
 
     Optional<String> writeProblem() {

@@ -27,6 +27,14 @@ sealed interface Dialect permits SqliteDialect, PostgresDialect {
     String indexedBy(String index);
 
     /**
+     * Whether this process is the only writer of the database, so the store can keep what it read and wrote
+     * ({@link WindowCache}): SQLite's file is one process's; a PostgreSQL server has replicas writing beside it.
+     */
+    default boolean soleWriter() {
+        return false;
+    }
+
+    /**
      * The window of the live conversation with an identity in one round trip (parameters: kind, key, limit; columns:
      * role, content, parts, and live_before, the conversation's count of live messages), where
      * this database walks the partial index of live messages for it; empty where it does not (then the store looks

@@ -19,11 +19,13 @@ public final class Exchanges extends StorePart {
 
     private final ConversationLeases leases;
     private final Writer writer;
+    private final WindowCache windows;
 
     Exchanges(Database database, ConversationLeases leases) {
         super(database);
         this.leases = leases;
         this.writer = database.writer;
+        this.windows = database.windows;
     }
 
     /**
@@ -35,7 +37,7 @@ public final class Exchanges extends StorePart {
     public long commit(Exchange exchange) {
         // retried while a PostgreSQL server is away for a moment, the conversation's claim renewed each time: the
         // client has its answer, so the exchange must not be lost to a restart
-        return write("store the exchange", work -> writer.transactionRetried(work, leases::renew), tx -> {
+        Committed stored = write("store the exchange", work -> writer.transactionRetried(work, leases::renew), tx -> {
             long now = clock.millis();
             long conversationId = ensureConversation(tx, exchange.identity(), now);
             int live = 0;   // how the live branch's length changes (conversations.live_count)
@@ -86,10 +88,22 @@ public final class Exchanges extends StorePart {
                     .findFirst()
                     .map(m -> title(m.content()))
                     .filter(t -> !t.isEmpty());
-            tx.update("UPDATE conversations SET updated_at = ?, title = coalesce(title, ?), live_count = live_count + ?"
-                              + " WHERE id = ?", now, dialect.encode(title.orElse(null)), live, conversationId);
-            return conversationId;
+            long liveNow = tx.queryLong("UPDATE conversations SET updated_at = ?, title = coalesce(title, ?),"
+                                                + " live_count = live_count + ? WHERE id = ? RETURNING live_count",
+                                        now, dialect.encode(title.orElse(null)), live, conversationId).orElseThrow();
+            return new Committed(conversationId, liveNow);
         });
+        // committed: what the next request's window holds (messages that replaced others: read again)
+        if (exchange.supersedeFrom().isPresent()) {
+            windows.forget(stored.conversationId());
+        } else {
+            windows.appended(stored.conversationId(), exchange.messages(), stored.live());
+        }
+        return stored.conversationId();
+    }
+
+    /** The conversation an exchange went to, and its count of live messages with the exchange's. */
+    private record Committed(long conversationId, long live) {
     }
 
     /**

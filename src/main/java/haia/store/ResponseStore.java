@@ -104,7 +104,7 @@ public final class ResponseStore extends StorePart {
             return false;
         }
         StoredResponse response = found.get();
-        return write("delete the response", tx -> {
+        boolean deleted = write("delete the response", tx -> {
             long conversation = response.conversationId();
             long first = response.firstMessageId();
             long last = response.lastMessageId();
@@ -118,6 +118,8 @@ public final class ResponseStore extends StorePart {
             tx.update("UPDATE conversations SET live_count = live_count - ? WHERE id = ?", live, conversation);
             return tx.update("DELETE FROM responses WHERE id = ?", id) > 0;
         });
+        database.windows.forget(response.conversationId());   // its messages left the conversation
+        return deleted;
     }
 
     /**

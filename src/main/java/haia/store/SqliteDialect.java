@@ -60,6 +60,12 @@ final class SqliteDialect implements Dialect {
         return Optional.of(file);
     }
 
+    /** One file, one process (the class comment): every write passes through this process's store. */
+    @Override
+    public boolean soleWriter() {
+        return true;
+    }
+
     @Override
     public String indexedBy(String index) {
         return " INDEXED BY " + index;
@@ -68,7 +74,8 @@ final class SqliteDialect implements Dialect {
     /** A join, with the index pinned: SQLite's planner then finds the conversation first and walks its messages. */
     @Override
     public Optional<String> windowByIdentitySql(String live) {
-        return Optional.of("SELECT m.role, m.content, m.parts, c.live_count AS live_before FROM conversations c"
+        return Optional.of("SELECT m.role, m.content, m.parts, c.live_count AS live_before, c.id AS conversation_id"
+                + " FROM conversations c"
                 + " JOIN messages m INDEXED BY messages_live ON m.conversation_id = c.id"
                 + " WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.owner = ? AND c.archived = 0 AND m." + live
                 + " ORDER BY m.id DESC LIMIT ?");

@@ -35,9 +35,12 @@ public final class WindowReads extends StorePart {
     final Optional<String> windowByIdentitySql;
     private final String liveBranchSql;
     private final PreparedReads reads;
+    /** What this store last read and wrote of the conversations in use (SQLite; none on PostgreSQL). */
+    private final WindowCache cache;
 
     WindowReads(Database database) {
         super(database);
+        this.cache = database.windows;
         this.reads = new PreparedReads(db);
         String live = dialect.indexedBy("messages_live");
         // live_before: the live messages up to the window's newest, from the conversation's stored count (kept by
@@ -56,6 +59,10 @@ public final class WindowReads extends StorePart {
 
     /** The id of the live conversation with this identity (one indexed lookup: the request path uses this). */
     public OptionalLong findId(ConversationIdentity identity) {
+        OptionalLong kept = cache.id(identity);
+        if (kept.isPresent()) {
+            return kept;
+        }
         return read("find conversation", () -> reads.query(FIND_ID_SQL, statement -> {
             statement.setString(1, identity.kind().dbValue());
             statement.setString(2, identity.key().orElse(""));
@@ -103,46 +110,102 @@ public final class WindowReads extends StorePart {
 
     /**
      * The newest {@code limit} live messages before message {@code beforeId} (all of them when empty), and how many
-     * live messages come before those: one round trip, whose cost does not grow with the conversation.
+     * live messages come before those: one round trip, whose cost does not grow with the conversation, or none when
+     * a request that held the conversation left them in the cache ({@link #heldTail}).
      */
     public WindowTail tail(long conversationId, OptionalLong beforeId, int limit) {
-        return read("load context window", () -> beforeId.isEmpty()
-                ? reads.query(windowSql, statement -> {
-                    statement.setLong(1, conversationId);
-                    statement.setLong(2, conversationId);
-                    statement.setLong(3, Long.MAX_VALUE);
-                    statement.setInt(4, limit);
-                }, this::tailOf)
-                : reads.query(windowBeforeSql, statement -> {
+        return tail(conversationId, beforeId, limit, false);
+    }
+
+    /**
+     * The same, for a request that holds the conversation (no other exchange can be committed to it meanwhile): what
+     * it reads is kept for the conversation's next request, and the exchange it commits is appended to that
+     * ({@link WindowCache}). A read without the hold could be overtaken by a commit, so it is not kept.
+     */
+    public WindowTail heldTail(long conversationId, OptionalLong beforeId, int limit) {
+        return tail(conversationId, beforeId, limit, true);
+    }
+
+    private WindowTail tail(long conversationId, OptionalLong beforeId, int limit, boolean held) {
+        if (beforeId.isEmpty()) {
+            Optional<WindowTail> kept = cache.tail(conversationId, limit);
+            if (kept.isPresent()) {
+                return kept.get();
+            }
+            long epoch = cache.epoch();
+            WindowTail tail = read("load context window", () -> reads.query(windowSql, statement -> {
+                statement.setLong(1, conversationId);
+                statement.setLong(2, conversationId);
+                statement.setLong(3, Long.MAX_VALUE);
+                statement.setInt(4, limit);
+            }, rows -> tailOf(rows, false).tail()));
+            if (held) {
+                cache.keep(epoch, Optional.empty(), conversationId, tail, limit);
+            }
+            return tail;
+        }
+        return read("load context window", () -> reads.query(windowBeforeSql, statement -> {
                     statement.setLong(1, conversationId);
                     statement.setLong(2, conversationId);
                     statement.setLong(3, beforeId.getAsLong());
                     statement.setLong(4, conversationId);
                     statement.setLong(5, beforeId.getAsLong());
                     statement.setInt(6, limit);
-                }, this::tailOf));
+                }, rows -> tailOf(rows, false).tail()));
     }
 
     /** The same for the live conversation with this identity (empty when there is none). */
     public WindowTail tail(ConversationIdentity identity, int limit) {
+        return tail(identity, limit, false);
+    }
+
+    /** The same, for a request that holds the conversation (see {@link #heldTail(long, OptionalLong, int)}). */
+    public WindowTail heldTail(ConversationIdentity identity, int limit) {
+        return tail(identity, limit, true);
+    }
+
+    private WindowTail tail(ConversationIdentity identity, int limit, boolean held) {
         if (windowByIdentitySql.isEmpty()) {
             OptionalLong id = findId(identity);
-            return id.isPresent() ? tail(id.getAsLong(), OptionalLong.empty(), limit) : WindowTail.EMPTY;
+            return id.isPresent() ? tail(id.getAsLong(), OptionalLong.empty(), limit, held) : WindowTail.EMPTY;
         }
-        return read("load context window", () -> reads.query(windowByIdentitySql.get(), statement -> {
+        OptionalLong known = cache.id(identity);
+        if (known.isPresent()) {
+            Optional<WindowTail> kept = cache.tail(known.getAsLong(), limit);
+            if (kept.isPresent()) {
+                return kept.get();
+            }
+        }
+        long epoch = cache.epoch();
+        Rows read = read("load context window", () -> reads.query(windowByIdentitySql.get(), statement -> {
             statement.setString(1, identity.kind().dbValue());
             statement.setString(2, identity.key().orElse(""));
             statement.setString(3, identity.owner());
             statement.setInt(4, limit);
-        }, this::tailOf));
+        }, rows -> tailOf(rows, true)));
+        if (held) {
+            read.conversationId().ifPresent(id -> cache.keep(epoch, Optional.of(identity), id, read.tail(), limit));
+        }
+        return read.tail();
     }
 
-    /** Rows newest first, each carrying {@code live_before}: the live messages up to the newest of them. */
-    private WindowTail tailOf(ResultSet newestFirst) throws SQLException {
+    /** What a window query read, and the conversation's id where the query returns it (by identity, SQLite). */
+    private record Rows(WindowTail tail, OptionalLong conversationId) {
+    }
+
+    /**
+     * Rows newest first, each carrying {@code live_before}: the live messages up to the newest of them (and, read
+     * {@code byIdentity}, the conversation's id).
+     */
+    private Rows tailOf(ResultSet newestFirst, boolean byIdentity) throws SQLException {
         long liveUpToTail = 0;
+        OptionalLong conversationId = OptionalLong.empty();
         List<LlmMessage> messages = new ArrayList<>();
         while (newestFirst.next()) {
             liveUpToTail = newestFirst.getLong("live_before");
+            if (byIdentity && conversationId.isEmpty()) {
+                conversationId = OptionalLong.of(newestFirst.getLong("conversation_id"));
+            }
             LlmMessage.Role role = role(newestFirst.getString("role"));
             String parts = dialect.decode(newestFirst.getString("parts"));
             messages.add(new LlmMessage(role, parts == null
@@ -150,7 +213,7 @@ public final class WindowReads extends StorePart {
                     : PartsJson.read(parts)));
         }
         Collections.reverse(messages);
-        return new WindowTail(messages, Math.max(0, liveUpToTail - messages.size()));
+        return new Rows(new WindowTail(messages, Math.max(0, liveUpToTail - messages.size())), conversationId);
     }
 
     /**

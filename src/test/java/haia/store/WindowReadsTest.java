@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 import haia.llm.LlmMessage;
+import haia.llm.Part;
 import haia.testing.StoreBackend;
 
 import org.junit.jupiter.api.Test;
@@ -112,5 +113,100 @@ class WindowReadsTest extends StoreTestCase {
                                   List.of(NewMessage.user(LlmMessage.user("failed one"), MessageStatus.FAILED, Optional.of("boom")))));
         List<LlmMessage> window = store.windows().window(id, OptionalLong.empty(), 4);
         assertEquals(List.of("q3", "a3", "q4", "a4"), window.stream().map(LlmMessage::text).toList());
+    }
+
+    /**
+     * What a request that holds its conversation reads is kept, and each exchange appended to it: after every kind
+     * of change, the kept window must be what the database holds, as another store (nothing kept) reads it there.
+     */
+    @Test
+    void theKeptWindowIsAlwaysWhatTheDatabaseHolds() {
+        ConversationIdentity first = ConversationIdentity.keyed("first");
+        ConversationIdentity second = ConversationIdentity.keyed("second");
+        try (ConversationStore other = ConversationStore.open(config, clock)) {
+            for (int i = 0; i < 4; i++) {
+                exchange(first, "q" + i, "a" + i);
+                exchange(second, "x" + i, "y" + i);
+            }
+            assertKeptAsStored(other, first, second, "after the first exchanges");
+
+            exchange(first, "q4", "a4");
+            assertKeptAsStored(other, first, second, "after an appended exchange");
+
+            store.exchanges().commit(new Exchange(first, OptionalLong.empty(), List.of(ok("q5"),
+                    NewMessage.text(LlmMessage.Role.ASSISTANT, "", MessageStatus.FAILED, Optional.of("haia"),
+                                    Optional.empty(), Optional.empty(), Optional.of("upstream down")))));
+            assertKeptAsStored(other, first, second, "after a failed reply");
+
+            long firstId = store.windows().findId(first).orElseThrow();
+            long lastReply = store.windows().liveBranch(firstId).getLast().id();
+            store.exchanges().commit(new Exchange(first, OptionalLong.of(lastReply), List.of(answer("again"))));
+            assertKeptAsStored(other, first, second, "after a regenerated reply");
+
+            NewMessage picture = NewMessage.user(LlmMessage.of(LlmMessage.Role.USER, new Part.Text("look"),
+                    new Part.Image(new Part.Image.Inline("image/png", new byte[] {1, 2, 3}))), MessageStatus.OK,
+                                                 Optional.empty());
+            store.exchanges().commit(new Exchange(second, OptionalLong.empty(), List.of(picture, answer("a cat"))));
+            assertKeptAsStored(other, first, second, "after a picture");
+            exchange(second, "x9", "y9");
+            assertKeptAsStored(other, first, second, "after an exchange following the picture");
+
+            store.conversations().startNew(first);
+            assertKeptAsStored(other, first, second, "after a new thread");
+            exchange(first, "fresh", "start");
+            assertKeptAsStored(other, first, second, "after the new thread's first exchange");
+
+            store.conversations().delete(store.windows().findId(second).orElseThrow());
+            assertKeptAsStored(other, first, second, "after a deletion");
+            exchange(second, "back", "again");   // on SQLite, possibly under the deleted conversation's id
+            assertKeptAsStored(other, first, second, "after the deleted conversation's successor");
+        }
+    }
+
+    private void assertKeptAsStored(ConversationStore other, ConversationIdentity first, ConversationIdentity second,
+                                    String when) {
+        for (ConversationIdentity identity : List.of(first, second)) {
+            for (int limit : new int[] {3, 6}) {
+                // twice: the first may read and keep, the second is served from what was kept
+                for (int read = 0; read < 2; read++) {
+                    assertEquals(other.windows().tail(identity, limit), store.windows().heldTail(identity, limit),
+                                 identity + ", " + limit + " rows, " + when);
+                    OptionalLong id = other.windows().findId(identity);
+                    assertEquals(id, store.windows().findId(identity), identity + " " + when);
+                    if (id.isPresent()) {
+                        assertEquals(other.windows().tail(id.getAsLong(), OptionalLong.empty(), limit),
+                                     store.windows().heldTail(id.getAsLong(), OptionalLong.empty(), limit),
+                                     identity + " by id, " + limit + " rows, " + when);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * On SQLite the kept window is served without a query (HAIA is the file's only writer: a change made behind its
+     * back is not seen); on PostgreSQL, where replicas write beside it, every window is read.
+     */
+    @Test
+    void aHeldConversationsNextWindowComesFromMemoryOnSqliteOnly() throws Exception {
+        ConversationIdentity thread = ConversationIdentity.keyed("k");
+        exchange(thread, "q", "a");
+        assertEquals(List.of("q", "a"), texts(store.windows().heldTail(thread, 10)));
+        try (Connection c = raw.connect(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE messages SET content = 'changed' WHERE content = 'a'");
+        }
+        List<String> next = texts(store.windows().heldTail(thread, 10));
+        assertEquals(backend == StoreBackend.SQLITE ? List.of("q", "a") : List.of("q", "changed"), next);
+        // a read without the hold is served from what was kept too, but keeps nothing of its own
+        exchange(ConversationIdentity.keyed("unheld"), "u", "v");
+        store.windows().tail(ConversationIdentity.keyed("unheld"), 10);
+        try (Connection c = raw.connect(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE messages SET content = 'seen' WHERE content = 'v'");
+        }
+        assertEquals(List.of("u", "seen"), texts(store.windows().tail(ConversationIdentity.keyed("unheld"), 10)));
+    }
+
+    private static List<String> texts(WindowTail tail) {
+        return tail.messages().stream().map(LlmMessage::text).toList();
     }
 }
