@@ -14,20 +14,27 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param description when to use it, for the model (may be empty)
  * @param parameters  the JSON Schema of the arguments object
  * @param strict      OpenAI's strict schema adherence, when the client asked for it either way
- * @param schemaChars the length of {@code parameters} as JSON text: measured once, since the token estimates of
- *                    every model call read it (serialising the schema each time cost 2-3 % of a request's CPU)
+ * @param schemaJson  {@code parameters} as JSON text, serialised once: every model call's token estimate measures it
+ *                    and the providers that send the schema unchanged write it as it is (serialising the schema on
+ *                    each call cost 2-3 % of a request's CPU, writing HAIA's tools' trees 2 % more)
  */
 public record ToolDefinition(String name, String description, JsonNode parameters, Optional<Boolean> strict,
-                             int schemaChars) {
+                             String schemaJson) {
 
     public ToolDefinition {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(parameters, "parameters");
         Objects.requireNonNull(strict, "strict");
+        Objects.requireNonNull(schemaJson, "schemaJson");
     }
 
     public ToolDefinition(String name, String description, JsonNode parameters, Optional<Boolean> strict) {
-        this(name, description, parameters, strict, Objects.requireNonNull(parameters, "parameters").toString().length());
+        this(name, description, parameters, strict, Objects.requireNonNull(parameters, "parameters").toString());
+    }
+
+    /** The length of the schema as JSON text, for token estimates. */
+    public int schemaChars() {
+        return schemaJson.length();
     }
 }

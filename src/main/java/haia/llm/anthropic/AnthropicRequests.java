@@ -277,7 +277,11 @@ final class AnthropicRequests {
                 g.writeStringField("description", tool.description());
             }
             g.writeFieldName("input_schema");
-            g.writeTree(inputSchema(tool.parameters()));
+            if (typed(tool.parameters())) {
+                g.writeRawValue(tool.schemaJson());   // serialised once (ToolDefinition)
+            } else {
+                g.writeTree(inputSchema(tool.parameters()));
+            }
             cacheControl(g, cached && !answerTool && i == definitions.size() - 1);
             g.writeEndObject();
         }
@@ -320,7 +324,7 @@ final class AnthropicRequests {
 
     /** An input schema as Claude needs it: an object (a client tool without parameters takes none). */
     private static JsonNode inputSchema(JsonNode schema) {
-        if (schema.isObject() && schema.has("type")) {
+        if (typed(schema)) {
             return schema;
         }
         var object = ProtocolJson.READER.createObjectNode().put("type", "object");
@@ -329,6 +333,11 @@ final class AnthropicRequests {
             object.put("type", "object");
         }
         return object;
+    }
+
+    /** A schema Anthropic takes as it is: an object with a type. */
+    private static boolean typed(JsonNode schema) {
+        return schema.isObject() && schema.has("type");
     }
 
     /**

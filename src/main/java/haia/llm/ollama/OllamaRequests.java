@@ -147,7 +147,7 @@ final class OllamaRequests {
             g.writeStringField("name", tool.name());
             g.writeStringField("description", tool.description());
             g.writeFieldName("parameters");
-            g.writeTree(tool.parameters());
+            g.writeRawValue(tool.schemaJson());   // serialised once (ToolDefinition)
             g.writeEndObject();
             g.writeEndObject();
         }

@@ -172,7 +172,7 @@ final class OpenAiRequests {
                 g.writeStringField("description", tool.description());
             }
             g.writeFieldName("parameters");
-            g.writeTree(tool.parameters());
+            g.writeRawValue(tool.schemaJson());   // serialised once (ToolDefinition)
             if (tool.strict().isPresent()) {
                 g.writeBooleanField("strict", tool.strict().get());
             }
