@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -89,7 +91,7 @@ public final class Haia implements AutoCloseable {
     private final List<ResilientLlmClient> clients = new ArrayList<>();
     private final ModelRegistry models;
     private final ChatPipeline pipeline;
-    private final HaiaMetrics metrics = new HaiaMetrics();
+    private final HaiaMetrics metrics;
     private final Redactor redactor;
     private final ErrorMapper errors;
     private final ObjectMapper json;
@@ -102,9 +104,10 @@ public final class Haia implements AutoCloseable {
     private final Watching watching;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Haia(HaiaConfig config, Clock clock) {
+    private Haia(HaiaConfig config, Clock clock, HaiaMetrics metrics, CompletableFuture<ConversationStore> opening) {
         this.config = config;
         this.clock = clock;
+        this.metrics = metrics;
         this.redactor = Redactor.of(config);
         this.errors = new ErrorMapper(redactor, config.resilience().maxAttempts());
         this.json = Jackson.apiMapper();
@@ -149,7 +152,7 @@ public final class Haia implements AutoCloseable {
         models.all().forEach(route -> metrics.modelTokensGauges(route.provider(), route.id(),
                                                                 () -> models.measure(route).tokensPerCharacter(),
                                                                 () -> models.measure(route).context().orElse(0)));
-        this.store = ConversationStore.open(config.store(), clock);
+        this.store = opened(opening);
         Optional<ToolSource> memoryTools = Optional.<ToolSource>of(
                 new MemoryTools(store.search(), store.windows(), store.notes(), clock))
                 .filter(source -> config.chat().memoryTools());
@@ -183,11 +186,45 @@ public final class Haia implements AutoCloseable {
 
     /** Builds HAIA; opens (and migrates) the database. */
     public static Haia create(HaiaConfig config) {
-        return new Haia(config, Clock.systemUTC());
+        return create(config, Clock.systemUTC());
     }
 
     public static Haia create(HaiaConfig config, Clock clock) {
-        return new Haia(config, clock);
+        return create(config, clock, new HaiaMetrics());
+    }
+
+    /**
+     * Builds HAIA with meters already built ({@link Main} builds them while it reads the configuration). The
+     * database opens and migrates on a thread of its own meanwhile the provider clients and the model registry are
+     * built (a fifth of start-up each, independent of each other).
+     */
+    static Haia create(HaiaConfig config, Clock clock, HaiaMetrics metrics) {
+        CompletableFuture<ConversationStore> opening = CompletableFuture.supplyAsync(
+                () -> ConversationStore.open(config.store(), clock), Haia::startUpThread);
+        try {
+            return new Haia(config, clock, metrics, opening);
+        } catch (RuntimeException | Error e) {
+            opening.thenAccept(ConversationStore::close);   // once it has opened, if it does
+            throw e;
+        }
+    }
+
+    /** A thread for one piece of start-up work (a daemon: a failed start exits without waiting for it). */
+    static void startUpThread(Runnable work) {
+        Thread.ofPlatform().name("haia-start-up").daemon().start(work);
+    }
+
+    /** The opened database, or the reason it could not be opened, as {@link ConversationStore#open} throws it. */
+    private static ConversationStore opened(CompletableFuture<ConversationStore> opening) {
+        try {
+            return opening.join();
+        } catch (CompletionException e) {
+            switch (e.getCause()) {
+                case RuntimeException failure -> throw failure;
+                case Error failure -> throw failure;
+                default -> throw e;
+            }
+        }
     }
 
     /** Applies HAIA's routing, media support and observers to a server builder (also used by tests). */
