@@ -36,6 +36,12 @@ public final class Bench {
     /** Measured and warm-up time per load level, overridable for profiling runs (--seconds, --warmup). */
     Duration measure = Duration.ofSeconds(15);
     Duration warm = Duration.ofSeconds(8);
+    /**
+     * Load before scenario 1's first level, for each gateway (--settle): HotSpot was still compiling HAIA's hot path
+     * 16 s into a run (C2 a quarter of its CPU at concurrency 16), so a level measured the compilers, not the
+     * server as it runs for days. Portkey's V8 gets the same.
+     */
+    Duration settle = Duration.ofSeconds(30);
 
     private Bench(Path jar, Path work, Path start, Path aotCache, boolean quick, Report report) {
         this.jar = jar;
@@ -66,6 +72,7 @@ public final class Bench {
         bench.args = args;
         bench.measure = Duration.ofSeconds(Long.parseLong(option(args, "--seconds", bench.quick ? "3" : "15")));
         bench.warm = Duration.ofSeconds(Long.parseLong(option(args, "--warmup", bench.quick ? "2" : "8")));
+        bench.settle = Duration.ofSeconds(Long.parseLong(option(args, "--settle", bench.quick ? "2" : "30")));
         switch (mode) {
             case "overhead" -> new OverheadBench(bench).run();
             case "streams" -> new StreamsBench(bench).run();

@@ -32,6 +32,12 @@ final class OverheadBench {
             try (Proc haia = bench.haia(upstream, db, Map.of())) {
                 long idleRss = haia.rssBytes();
                 haia.resetPeakRss();
+                // each gateway settles (its JIT done with the hot path) before its first level: see Bench.settle
+                LoadClient.closedLoop(haia.port(), 16, Duration.ZERO, bench.settle,
+                                      (c, s) -> Bench.haiaRequest(c, s, false));
+                if (peer != null) {
+                    LoadClient.closedLoop(peer.port(), 16, Duration.ZERO, bench.settle, Bench.portkeyRequest(upstream));
+                }
                 for (int concurrency : new int[] {1, 16, 64}) {
                     LoadClient.Result direct = LoadClient.closedLoop(upstream.port(), concurrency, warmup, duration,
                                                                      (c, s) -> Bench.directRequest(c, s, false));
@@ -110,7 +116,11 @@ final class OverheadBench {
                                                     "errors", "HAIA adds p50 / p99 (throughput ratio)", "HAIA CPU"), rows)
                                        + "\nEach request is a new user turn in one of `concurrency` conversations: HAIA"
                                        + " parses it, reads the window, calls the upstream, stores the exchange in one"
-                                       + " transaction and maps the answer. HAIA RSS: " + Report.mb(idleRss)
+                                       + " transaction and maps the answer. Each gateway first settles under "
+                                       + bench.settle.toSeconds() + " s of load at concurrency 16 (its JIT compilers"
+                                       + " done with the hot path); each level then has a " + warmup.toSeconds()
+                                       + " s warm-up and " + duration.toSeconds() + " s measured. HAIA RSS: "
+                                       + Report.mb(idleRss)
                                        + " before the runs, peak " + Report.mb(peak) + " during them."
                                        + (peer != null ? " Portkey gets the same call (OpenAI's format in,"
                                                + " Anthropic's out, the same upstream) and stores nothing."
