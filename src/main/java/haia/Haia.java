@@ -219,11 +219,13 @@ public final class Haia implements AutoCloseable {
         try {
             return opening.join();
         } catch (CompletionException e) {
-            switch (e.getCause()) {
-                case RuntimeException failure -> throw failure;
-                case Error failure -> throw failure;
-                default -> throw e;
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
             }
+            if (e.getCause() instanceof Error failure) {
+                throw failure;
+            }
+            throw e;
         }
     }
 

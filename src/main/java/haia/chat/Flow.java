@@ -307,10 +307,8 @@ sealed interface Flow {
                 return ContextWindow.clientContext(command.history(), plan.userTurn());
             }
             long conversation = previous.get().conversationId();
-            // a stored response holds its conversation; one with store: false reads it without the hold
-            boolean held = this instanceof Stored;
-            return Stored.window(rows -> held ? windows.heldTail(conversation, plan.supersedeFrom(), rows)
-                    : windows.tail(conversation, plan.supersedeFrom(), rows), plan, size, step);
+            // up to the continued response (a read the store does not keep: whatever followed it leaves the branch)
+            return Stored.window(rows -> windows.tail(conversation, plan.supersedeFrom(), rows), plan, size, step);
         }
     }
 

@@ -1,8 +1,10 @@
 package haia.llm;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Optional;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -30,7 +32,19 @@ public record ToolDefinition(String name, String description, JsonNode parameter
     }
 
     public ToolDefinition(String name, String description, JsonNode parameters, Optional<Boolean> strict) {
-        this(name, description, parameters, strict, Objects.requireNonNull(parameters, "parameters").toString());
+        this(name, description, parameters, strict, json(Objects.requireNonNull(parameters, "parameters")));
+    }
+
+    /**
+     * The schema as the request mappers' UTF-8 generators would write it: a lone surrogate (half of an emoji) written
+     * as a JSON escape, where {@code toString()} leaves it as it is and a raw write of that then fails.
+     */
+    private static String json(JsonNode parameters) {
+        try {
+            return new String(ProtocolJson.READER.writeValueAsBytes(parameters), StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("tool parameters that cannot be written as JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     /** The length of the schema as JSON text, for token estimates. */

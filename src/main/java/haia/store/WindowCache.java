@@ -130,7 +130,8 @@ final class WindowCache {
             if (!message.status().live()) {
                 continue;
             }
-            if (message.parts().size() != 1 || !(message.parts().getFirst() instanceof Part.Text text)) {
+            if (message.parts().size() != 1 || !(message.parts().getFirst() instanceof Part.Text text)
+                    || !wellFormed(text.text())) {
                 forget(conversationId);
                 return;
             }
@@ -201,6 +202,22 @@ final class WindowCache {
         }
         chars -= removed.chars;
         removed.identity.ifPresent(identity -> ids.remove(identity, removed.conversationId));
+    }
+
+    /**
+     * Whether the text is stored exactly as it is: SQLite's driver writes a lone surrogate (half of an emoji, from a
+     * client's JSON escape) as {@code ?}, so the database would give back other text than the cache would keep.
+     */
+    static boolean wellFormed(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long weight(List<LlmMessage> messages) {

@@ -145,13 +145,13 @@ public final class WindowReads extends StorePart {
             return tail;
         }
         return read("load context window", () -> reads.query(windowBeforeSql, statement -> {
-                    statement.setLong(1, conversationId);
-                    statement.setLong(2, conversationId);
-                    statement.setLong(3, beforeId.getAsLong());
-                    statement.setLong(4, conversationId);
-                    statement.setLong(5, beforeId.getAsLong());
-                    statement.setInt(6, limit);
-                }, rows -> tailOf(rows, false).tail()));
+            statement.setLong(1, conversationId);
+            statement.setLong(2, conversationId);
+            statement.setLong(3, beforeId.getAsLong());
+            statement.setLong(4, conversationId);
+            statement.setLong(5, beforeId.getAsLong());
+            statement.setInt(6, limit);
+        }, rows -> tailOf(rows, false).tail()));
     }
 
     /** The same for the live conversation with this identity (empty when there is none). */

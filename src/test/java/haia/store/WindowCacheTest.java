@@ -11,6 +11,7 @@ import haia.llm.Part;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The cache's own rules, without a database: what it serves, what it keeps, when it forgets. */
@@ -67,8 +68,9 @@ class WindowCacheTest {
     @Test
     void onlyLiveMessagesAreAppended() {
         cache.keep(cache.epoch(), Optional.empty(), 7, new WindowTail(turns(0, 2), 0), 10);
-        cache.appended(7, List.of(StoreTestCase.ok("q"), NewMessage.text(LlmMessage.Role.ASSISTANT, "", MessageStatus.FAILED,
-                Optional.of("haia"), Optional.empty(), Optional.empty(), Optional.of("upstream down"))), 3);
+        NewMessage failed = NewMessage.text(LlmMessage.Role.ASSISTANT, "", MessageStatus.FAILED, Optional.of("haia"),
+                                            Optional.empty(), Optional.empty(), Optional.of("upstream down"));
+        cache.appended(7, List.of(StoreTestCase.ok("q"), failed), 3);
         assertEquals(List.of("m0", "m1", "q"), texts(cache.tail(7, 10)));
     }
 
@@ -83,10 +85,21 @@ class WindowCacheTest {
     @Test
     void anExchangeWithPicturesOrToolCallsForgetsTheConversation() {
         cache.keep(cache.epoch(), Optional.empty(), 7, new WindowTail(turns(0, 2), 0), 10);
-        NewMessage picture = NewMessage.user(LlmMessage.of(LlmMessage.Role.USER, new Part.Text("look"),
-                new Part.Image(new Part.Image.Inline("image/png", new byte[] {1, 2}))), MessageStatus.OK, Optional.empty());
+        LlmMessage look = LlmMessage.of(LlmMessage.Role.USER, new Part.Text("look"),
+                                        new Part.Image(new Part.Image.Inline("image/png", new byte[] {1, 2})));
+        NewMessage picture = NewMessage.user(look, MessageStatus.OK, Optional.empty());
         cache.appended(7, List.of(picture, StoreTestCase.answer("nice")), 4);
         assertTrue(cache.tail(7, 1).isEmpty(), "the database keeps the picture's bytes apart: read it back as stored");
+    }
+
+    @Test
+    void textTheDatabaseWouldStoreOtherwiseForgetsTheConversation() {
+        assertTrue(WindowCache.wellFormed("whole: \ud83d\ude00"));
+        assertFalse(WindowCache.wellFormed("half: \ud83d"));
+        assertFalse(WindowCache.wellFormed("\ude00 backwards \ud83d"));
+        cache.keep(cache.epoch(), Optional.empty(), 7, new WindowTail(turns(0, 2), 0), 10);
+        cache.appended(7, exchange("half: \ud83d", "ok"), 4);
+        assertTrue(cache.tail(7, 1).isEmpty());
     }
 
     @Test

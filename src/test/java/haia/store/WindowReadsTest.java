@@ -150,6 +150,8 @@ class WindowReadsTest extends StoreTestCase {
             assertKeptAsStored(other, first, second, "after a picture");
             exchange(second, "x9", "y9");
             assertKeptAsStored(other, first, second, "after an exchange following the picture");
+            exchange(second, "half an emoji: \ud83d", "whole: \ud83d\ude00");   // SQLite's driver stores the half as ?
+            assertKeptAsStored(other, first, second, "after a lone surrogate");
 
             store.conversations().startNew(first);
             assertKeptAsStored(other, first, second, "after a new thread");
