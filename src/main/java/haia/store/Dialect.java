@@ -35,9 +35,9 @@ sealed interface Dialect permits SqliteDialect, PostgresDialect {
     }
 
     /**
-     * The window of the live conversation with an identity in one round trip (parameters: kind, key, limit; columns:
-     * role, content, parts, and live_before, the conversation's count of live messages), where
-     * this database walks the partial index of live messages for it; empty where it does not (then the store looks
+     * The window of the live conversation with an identity in one round trip (parameters: kind, key, owner, limit;
+     * columns: role, content, parts, live_before, the conversation's count of live messages, and conversation_id),
+     * where this database walks the partial index of live messages for it; empty where it does not (then the store looks
      * the conversation up first and reads its window by id).
      */
     Optional<String> windowByIdentitySql(String live);

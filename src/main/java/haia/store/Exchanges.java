@@ -47,8 +47,7 @@ public final class Exchanges extends StorePart {
                                           + LIVE, conversationId, exchange.supersedeFrom().getAsLong());
             }
             for (NewMessage message : exchange.messages()) {
-                LlmMessage whole = message.message();
-                String parts = whole.textOnly() && whole.parts().size() == 1 ? null
+                String parts = message.plainText() ? null
                         : PartsJson.write(stored(tx, conversationId, message.parts(), now));
                 // RETURNING (SQLite 3.35+, PostgreSQL): the reply's id for the ledger without a query of its own
                 lastId = tx.queryLong("""
@@ -60,7 +59,7 @@ public final class Exchanges extends StorePart {
                               message.role() == LlmMessage.Role.USER ? "user" : "assistant",
                               dialect.encode(message.content()),
                               dialect.encode(parts),
-                              ContentHash.of(whole),
+                              ContentHash.of(message.message()),
                               message.status().dbValue(),
                               message.model().orElse(null),
                               message.finishReason().orElse(null),

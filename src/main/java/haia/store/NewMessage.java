@@ -50,6 +50,14 @@ public record NewMessage(LlmMessage.Role role,
                               Optional.empty(), Optional.empty(), Optional.empty());
     }
 
+    /**
+     * Whether it is one piece of text: stored in the {@code content} column alone (no {@code parts}), and read back
+     * as exactly that.
+     */
+    public boolean plainText() {
+        return parts.size() == 1 && parts.getFirst() instanceof Part.Text;
+    }
+
     /** Its text parts joined: the {@code content} column. */
     public String content() {
         return Part.text(parts);

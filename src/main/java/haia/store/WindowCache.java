@@ -130,12 +130,11 @@ final class WindowCache {
             if (!message.status().live()) {
                 continue;
             }
-            if (message.parts().size() != 1 || !(message.parts().getFirst() instanceof Part.Text text)
-                    || !wellFormed(text.text())) {
+            if (!message.plainText() || !wellFormed(message.content())) {
                 forget(conversationId);
                 return;
             }
-            live.add(new LlmMessage(message.role(), List.of(new Part.Text(text.text()))));
+            live.add(message.message());
         }
         if (entry.live + live.size() != liveNow) {
             forget(conversationId);
