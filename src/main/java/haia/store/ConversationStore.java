@@ -27,6 +27,7 @@ public final class ConversationStore implements AutoCloseable {
     private final Exchanges exchanges;
     private final ConversationQueries conversations;
     private final Ledger ledger;
+    private final SearchIndex searchIndex;
     private final MessageSearch search;
     private final Notes notes;
     private final ResponseStore responses;
@@ -39,10 +40,11 @@ public final class ConversationStore implements AutoCloseable {
         this.leases = leases;
         this.database = new Database(dialect, db, writer, clock);
         this.windows = new WindowReads(database);
-        this.exchanges = new Exchanges(database, leases);
+        this.searchIndex = dialect.searchIndexedInBatches() ? SearchIndex.inBatches(database) : SearchIndex.none();
+        this.exchanges = new Exchanges(database, leases, searchIndex);
         this.conversations = new ConversationQueries(database);
         this.ledger = new Ledger(database);
-        this.search = new MessageSearch(database);
+        this.search = new MessageSearch(database, searchIndex);
         this.notes = new Notes(database);
         this.responses = new ResponseStore(database, conversations);
         this.findings = new FindingStore(database);
@@ -175,6 +177,7 @@ public final class ConversationStore implements AutoCloseable {
     @Override
     public void close() {
         leases.close();
+        searchIndex.close();   // indexes what is left while the writer is still open
         writer.close();
         db.close();
     }

@@ -35,6 +35,14 @@ sealed interface Dialect permits SqliteDialect, PostgresDialect {
     }
 
     /**
+     * Whether the full-text index is brought up to date in batches after exchanges ({@link SearchIndex}, SQLite from
+     * migration V11), rather than kept in step by the row's write itself (PostgreSQL's generated search column).
+     */
+    default boolean searchIndexedInBatches() {
+        return false;
+    }
+
+    /**
      * The window of the live conversation with an identity in one round trip (parameters: kind, key, owner, limit;
      * columns: role, content, parts, live_before, the conversation's count of live messages, and conversation_id),
      * where this database walks the partial index of live messages for it; empty where it does not (then the store looks

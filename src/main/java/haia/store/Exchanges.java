@@ -20,12 +20,14 @@ public final class Exchanges extends StorePart {
     private final ConversationLeases leases;
     private final Writer writer;
     private final WindowCache windows;
+    private final SearchIndex searchIndex;
 
-    Exchanges(Database database, ConversationLeases leases) {
+    Exchanges(Database database, ConversationLeases leases, SearchIndex searchIndex) {
         super(database);
         this.leases = leases;
         this.writer = database.writer;
         this.windows = database.windows;
+        this.searchIndex = searchIndex;
     }
 
     /**
@@ -92,6 +94,9 @@ public final class Exchanges extends StorePart {
                                         now, dialect.encode(title.orElse(null)), live, conversationId).orElseThrow();
             return new Committed(conversationId, liveNow);
         });
+        if (!exchange.messages().isEmpty()) {
+            searchIndex.stored();
+        }
         // committed: what the next request's window holds (messages that replaced others: read again)
         if (exchange.supersedeFrom().isPresent()) {
             windows.forget(stored.conversationId());

@@ -10,7 +10,8 @@ import io.helidon.dbclient.DbRow;
 
 /**
  * Full-text search over every stored message (migration V8): SQLite's FTS5 index ranked by bm25, or PostgreSQL's
- * tsvector ranked by ts_rank; each kept in step by the write that stores the message. Task requests and temporary
+ * tsvector ranked by ts_rank. PostgreSQL's is kept in step by the write that stores the message; SQLite's is brought
+ * up to date in batches, and by the search itself before it looks ({@link SearchIndex}). Task requests and temporary
  * chats are stored nowhere, so never found.
  *
  * <p>The newest {@value #CANDIDATES} matches are ranked, best first.
@@ -29,10 +30,12 @@ public final class MessageSearch extends StorePart {
     public static final int CANDIDATES = 1000;
 
     private final String sql;
+    private final SearchIndex index;
 
-    MessageSearch(Database database) {
+    MessageSearch(Database database, SearchIndex index) {
         super(database);
         this.sql = dialect.searchSql();
+        this.index = index;
     }
 
     /** The best matches first; empty when nothing matches or the text has no words. */
@@ -41,6 +44,7 @@ public final class MessageSearch extends StorePart {
         if (all.isEmpty()) {
             return List.of();
         }
+        index.catchUp();   // SQLite indexes in batches: the messages stored since the last one are found too
         List<SearchHit> hits = run(all.get(), query);
         if (hits.isEmpty()) {
             Optional<String> any = dialect.matchQuery(query.text(), true);

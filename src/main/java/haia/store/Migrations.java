@@ -32,7 +32,8 @@ final class Migrations {
             "V7__responses.sql",
             "V8__recall.sql",
             "V9__owners.sql",
-            "V10__reasoning_tokens.sql");
+            "V10__reasoning_tokens.sql",
+            "V11__search_index_in_batches.sql");
 
     /** The schema version a migration file brings the database to. */
     static int version(String file) {

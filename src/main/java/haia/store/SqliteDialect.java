@@ -66,6 +66,12 @@ final class SqliteDialect implements Dialect {
         return true;
     }
 
+    /** FTS5 writes a segment per transaction: batches of messages write far fewer pages than one per exchange. */
+    @Override
+    public boolean searchIndexedInBatches() {
+        return true;
+    }
+
     @Override
     public String indexedBy(String index) {
         return " INDEXED BY " + index;

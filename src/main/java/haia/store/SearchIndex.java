@@ -1,0 +1,151 @@
+package haia.store;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * SQLite's full-text index brought up to date in batches (migration V11): an exchange stores its messages without
+ * indexing them, and an indexer thread adds the messages stored since its last batch {@link #DELAY} after the first of
+ * them, a few hundred per transaction. FTS5 writes a segment of its own per transaction, so indexing inside every
+ * exchange cost about a third of SQLite's work per exchange; one batch writes one segment for hundreds.
+ *
+ * <p>Nothing is found later than before: {@link #catchUp()} runs before every search, so a search sees every message
+ * stored until then. {@code search_indexed.through} says how far the index goes; it moves in the transaction that
+ * indexes, so a crash leaves the index and its mark in step, and the next start indexes the rest.
+ *
+ * <p>PostgreSQL's search column is computed with its row ({@link #none()}: nothing to do).
+ */
+abstract sealed class SearchIndex implements AutoCloseable {
+
+    /** How long the indexer gathers stored messages before it indexes them. */
+    static final Duration DELAY = Duration.ofMillis(250);
+
+    /**
+     * The most messages one indexing transaction takes: an exchange waiting for the writer waits for at most one
+     * batch (a few milliseconds), where one transaction for a second's messages under load would hold it for tens.
+     */
+    static final int BATCH = 256;
+
+    /** A database whose index keeps itself in step (PostgreSQL). */
+    static SearchIndex none() {
+        return new InStep();
+    }
+
+    /** SQLite's, with its indexer thread started (a first batch scheduled: a crash may have left messages behind). */
+    static SearchIndex inBatches(Database database) {
+        return new InBatches(database);
+    }
+
+    /** Messages were committed: index them soon. Cheap: called by every exchange. */
+    abstract void stored();
+
+    /** Indexes every message committed so far: a search that follows finds all of them. */
+    abstract void catchUp();
+
+    /** Stops the indexer, after indexing what is left (a failure is logged: the next start indexes it). */
+    @Override
+    public abstract void close();
+
+    private static final class InStep extends SearchIndex {
+        @Override
+        void stored() {
+        }
+
+        @Override
+        void catchUp() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static final class InBatches extends SearchIndex {
+
+        private static final System.Logger LOG = System.getLogger(SearchIndex.class.getName());
+
+        private final Database database;
+        /** Messages were stored since the indexer last looked: set by exchanges, cleared by the indexer. */
+        private final AtomicBoolean due = new AtomicBoolean(true);
+        private final Thread indexer;
+        private volatile boolean closed;
+        /** A failure was logged and no batch has succeeded since: the next failures are not (each exchange wakes it). */
+        private boolean failing;
+
+        InBatches(Database database) {
+            this.database = database;
+            this.indexer = Thread.ofVirtual().name("haia-search-index").start(this::run);
+        }
+
+        @Override
+        void stored() {
+            if (!due.get() && due.compareAndSet(false, true)) {
+                LockSupport.unpark(indexer);
+            }
+        }
+
+        private void run() {
+            while (!closed) {
+                if (!due.get()) {
+                    LockSupport.park(this);
+                    continue;
+                }
+                try {
+                    Thread.sleep(DELAY);
+                } catch (InterruptedException e) {
+                    return;   // closing: close() indexes what is left
+                }
+                due.set(false);   // before the batches: what is committed after them sets it again
+                try {
+                    catchUp();
+                    failing = false;
+                } catch (StoreException e) {
+                    if (!failing) {
+                        LOG.log(System.Logger.Level.WARNING, "Search index not brought up to date (tried again "
+                                + "after the next stored message): " + e.getMessage());
+                    }
+                    failing = true;
+                }
+            }
+        }
+
+        @Override
+        void catchUp() {
+            while (database.write("bring the search index up to date", this::indexBatch)) {
+                // indexed a batch: there may be more
+            }
+        }
+
+        /** Indexes up to {@value #BATCH} messages past the mark and moves it; false when there were none. */
+        private boolean indexBatch(Writer.Tx tx) throws SQLException {
+            long through = tx.queryLong("SELECT through FROM search_indexed WHERE id = 1").orElseThrow();
+            // max() of no rows is NULL, which reads as 0: nothing past the mark
+            long upTo = tx.queryLong("SELECT max(id) FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT "
+                                             + BATCH + ")", through).orElse(0);
+            if (upTo <= through) {
+                return false;
+            }
+            tx.update("INSERT INTO messages_fts (rowid, content) SELECT id, content FROM messages"
+                                            + " WHERE id > ? AND id <= ?", through, upTo);
+            tx.update("UPDATE search_indexed SET through = ? WHERE id = 1", upTo);
+            return true;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            indexer.interrupt();
+            try {
+                indexer.join(Duration.ofSeconds(5));
+                catchUp();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (StoreException e) {
+                LOG.log(System.Logger.Level.WARNING, "Search index not brought up to date at shutdown (done at the "
+                        + "next start): " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+-- Nothing to change on PostgreSQL: SQLite's full-text index is brought up to date in batches from V11 on (see
+-- db/migration/sqlite/V11__search_index_in_batches.sql); PostgreSQL's search column is computed with its row, and its
+-- GIN index gathers new entries in a pending list of its own (fastupdate) before merging them.
