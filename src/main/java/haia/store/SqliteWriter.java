@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -18,8 +19,7 @@ import java.util.function.Supplier;
 /**
  * SQLite's single writer: one connection of its own, outside DbClient's pool, that performs every write in an
  * explicit {@code BEGIN IMMEDIATE ... COMMIT}, one transaction at a time, with its prepared statements cached.
- * Writes that queue while one is committed share the next transaction, each in a savepoint of its own (a group
- * commit: {@link #commitQueued()}).
+ * Writes that queue while one is committed share the next transaction (a group commit: {@link #commitQueued()}).
  *
  * <p>After a failed write the connection is closed, for real, and the next write opens a fresh one. A database
  * that was read-only (a read-only volume, a full or failing disk) when SQLite opened its file keeps that handle
@@ -60,10 +60,6 @@ final class SqliteWriter implements Writer, Writer.Tx {
 
         void run(Writer.Tx tx) throws SQLException {
             result = work.run(tx);
-        }
-
-        void fail(Exception e) {
-            failure = e;
         }
 
         void commit() {
@@ -119,9 +115,12 @@ final class SqliteWriter implements Writer, Writer.Tx {
 
     /**
      * One transaction for the work queued now (at most {@value #MAX_GROUP}): when several exchanges wait for the
-     * file, they share one {@code BEGIN ... COMMIT}, one write of the log and one flush of the search index, where
-     * the lock used to pass them through one by one. Each work of a group runs in a savepoint of its own, so one
-     * that fails is undone alone and the others are committed; a failed commit fails the whole group.
+     * file, they share one {@code BEGIN ... COMMIT} and one write of the log, where the lock used to pass them through
+     * one by one. When a work of a group fails, the whole transaction is undone and each work of the group is run
+     * again in a transaction of its own, so only the failing one fails (a work may run more than once, as
+     * {@link Writer.Work} allows); a failed commit fails the whole group. Not a savepoint per work: SQLite copies
+     * every page a savepoint changes into its statement journal, about a fifth of an exchange's write, for failures
+     * that hardly happen.
      */
     private boolean commitQueued() {
         List<Pending<?>> group = new ArrayList<>();
@@ -132,7 +131,15 @@ final class SqliteWriter implements Writer, Writer.Tx {
             return false;
         }
         try {
-            commit(group);
+            Optional<Exception> failed = commit(group);
+            if (failed.isPresent()) {
+                close();   // the next write starts on a fresh connection (see the class comment)
+                if (group.size() == 1) {
+                    group.getFirst().failAll(failed.get());
+                } else {
+                    group.forEach(this::commitAlone);
+                }
+            }
         } catch (SQLException | RuntimeException e) {
             close();   // the next write starts on a fresh connection (see the class comment)
             group.forEach(pending -> pending.failAll(e));
@@ -147,38 +154,52 @@ final class SqliteWriter implements Writer, Writer.Tx {
         return true;
     }
 
-    private void commit(List<Pending<?>> group) throws SQLException {
+    /** A work of a group that failed, in a transaction of its own: its failure is its alone. */
+    private void commitAlone(Pending<?> pending) {
+        try {
+            commit(List.of(pending)).ifPresent(failure -> {
+                close();
+                pending.failAll(failure);
+            });
+        } catch (SQLException | RuntimeException e) {
+            close();
+            pending.failAll(e);
+        }
+    }
+
+    /**
+     * Runs the works in one transaction and commits it.
+     *
+     * @return what a work threw, after the transaction was rolled back; empty when all of them were committed
+     * @throws SQLException when the transaction could not begin or commit (rolled back: all of them failed)
+     */
+    private Optional<Exception> commit(List<Pending<?>> group) throws SQLException {
         Connection c = connection();
-        boolean alone = group.size() == 1;
-        boolean anyFailed = false;
         try {
             prepared("BEGIN IMMEDIATE").execute();
+        } catch (SQLException | RuntimeException e) {
+            closeStatements();
+            throw e;
+        }
+        try {
             for (Pending<?> pending : group) {
-                if (alone) {
-                    pending.run(this);
-                    continue;
-                }
-                prepared("SAVEPOINT work").execute();
-                try {
-                    pending.run(this);
-                } catch (SQLException | RuntimeException e) {
-                    prepared("ROLLBACK TO work").execute();   // if SQLite undid the whole transaction: throws
-                    pending.fail(e);
-                    anyFailed = true;
-                }
-                prepared("RELEASE work").execute();
+                pending.run(this);
             }
-            prepared("COMMIT").execute();
-            transactions++;
-            group.forEach(Pending::commit);
         } catch (SQLException | RuntimeException e) {
             rollback(c, e);
             closeStatements();   // a statement that failed mid-step is not reused: prepare afresh next time
+            return Optional.of(e);
+        }
+        try {
+            prepared("COMMIT").execute();
+        } catch (SQLException | RuntimeException e) {
+            rollback(c, e);
+            closeStatements();
             throw e;
         }
-        if (anyFailed) {
-            close();   // as after a failed transaction: fresh statements and a fresh connection (read-only recovery)
-        }
+        transactions++;
+        group.forEach(Pending::commit);
+        return Optional.empty();
     }
 
     @Override

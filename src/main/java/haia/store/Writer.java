@@ -26,7 +26,12 @@ interface Writer extends AutoCloseable {
     @Override
     void close();
 
-    /** Work done inside one write transaction. */
+    /**
+     * Work done inside one write transaction. It may run more than once, each time in a fresh transaction after the
+     * last one was rolled back (SQLite runs a group's works again one by one when one of them failed; PostgreSQL tries
+     * an exchange again while the server is away), so it writes only through its {@link Tx}, and whatever else
+     * follows from it (a cache told) happens after the transaction returns.
+     */
     @FunctionalInterface
     interface Work<T> {
         T run(Tx tx) throws SQLException;
