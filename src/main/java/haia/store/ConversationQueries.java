@@ -110,13 +110,17 @@ public final class ConversationQueries extends StorePart {
         return deleted;
     }
 
+    /**
+     * The live count is the conversation's stored one (kept by every write that stores, supersedes or deletes its
+     * messages, and what the window's position is taken from); the message count walks its index.
+     */
     private static String summarySql(String where) {
         return """
                 SELECT c.id, c.kind, c.external_key, c.owner, c.title, c.archived, c.created_at, c.updated_at,
                        (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count,
-                       (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.%s) AS live_count
+                       c.live_count
                 FROM conversations c
-                """.formatted(LIVE) + where;
+                """ + where;
     }
 
     private ConversationSummary summary(DbRow row) {

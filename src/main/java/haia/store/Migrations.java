@@ -33,7 +33,8 @@ final class Migrations {
             "V8__recall.sql",
             "V9__owners.sql",
             "V10__reasoning_tokens.sql",
-            "V11__search_index_in_batches.sql");
+            "V11__search_index_in_batches.sql",
+            "V12__one_index_of_a_conversations_messages.sql");
 
     /** The schema version a migration file brings the database to. */
     static int version(String file) {

@@ -82,7 +82,7 @@ final class SqliteDialect implements Dialect {
     public Optional<String> windowByIdentitySql(String live) {
         return Optional.of("SELECT m.role, m.content, m.parts, c.live_count AS live_before, c.id AS conversation_id"
                 + " FROM conversations c"
-                + " JOIN messages m INDEXED BY messages_live ON m.conversation_id = c.id"
+                + " JOIN messages m INDEXED BY messages_by_conversation ON m.conversation_id = c.id"
                 + " WHERE c.kind = ? AND coalesce(c.external_key, '') = ? AND c.owner = ? AND c.archived = 0 AND m." + live
                 + " ORDER BY m.id DESC LIMIT ?");
     }

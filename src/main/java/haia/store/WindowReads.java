@@ -25,8 +25,9 @@ import io.helidon.dbclient.DbRow;
 public final class WindowReads extends StorePart {
 
     /**
-     * The hot query of every request. Pinned to the partial index of live messages: it walks backwards from the
-     * newest live message and stops after {@code limit} rows, so its cost does not depend on history size.
+     * The hot query of every request. It walks a conversation's messages backwards from the newest (SQLite: pinned to
+     * its index of all of them, skipping those not live; PostgreSQL's planner takes its partial index of live ones)
+     * and stops after {@code limit} live rows, so its cost does not depend on history size.
      */
     final String windowSql;
     /** The same, up to a message that is being replaced (a regenerated reply). */
@@ -42,7 +43,7 @@ public final class WindowReads extends StorePart {
         super(database);
         this.cache = database.windows;
         this.reads = new PreparedReads(db);
-        String live = dialect.indexedBy("messages_live");
+        String live = dialect.indexedBy("messages_by_conversation");
         // live_before: the live messages up to the window's newest, from the conversation's stored count (kept by
         // commit), less the few from beforeId on where there is one (a regenerated reply); subqueries that do not
         // depend on the row, so the database runs them once, in the same round trip as the window

@@ -1,0 +1,3 @@
+-- Nothing to change on PostgreSQL: SQLite's window walks its index of all of a conversation's messages from V12 on
+-- (see db/migration/sqlite/V12__one_index_of_a_conversations_messages.sql); PostgreSQL keeps messages_live, since it
+-- reads a window on every request.
