@@ -55,8 +55,15 @@ final class Ageing {
 
     /** A user message with tool results that also says something (merged): it starts a turn too. */
     private static boolean saysMore(LlmMessage message) {
-        return message.role() == LlmMessage.Role.USER
-                && message.parts().stream().anyMatch(p -> !(p instanceof Part.ToolResult));
+        if (message.role() != LlmMessage.Role.USER) {
+            return false;
+        }
+        for (Part part : message.parts()) {
+            if (!(part instanceof Part.ToolResult)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static LlmMessage aged(LlmMessage message, boolean images, boolean results) {

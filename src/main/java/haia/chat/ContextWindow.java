@@ -189,7 +189,12 @@ public final class ContextWindow {
     }
 
     private static boolean saysSomething(LlmMessage message) {
-        return message.parts().stream().anyMatch(p -> !(p instanceof Part.Text text) || !text.text().isBlank());
+        for (Part part : message.parts()) {   // a loop, as below: per message of every request's window
+            if (!(part instanceof Part.Text text) || !text.text().isBlank()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -211,8 +216,17 @@ public final class ContextWindow {
         return paired;
     }
 
+    private static boolean keepsAll(LlmMessage message, java.util.function.Predicate<Part> keep) {
+        for (Part part : message.parts()) {
+            if (!keep.test(part)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static LlmMessage keepOnly(LlmMessage message, java.util.function.Predicate<Part> keep) {
-        if (message.parts().stream().allMatch(keep)) {
+        if (keepsAll(message, keep)) {
             return message;
         }
         List<Part> parts = new ArrayList<>(message.parts().size());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -135,7 +136,12 @@ final class AnthropicRequests {
             throws IOException {
         g.writeStartObject();
         g.writeStringField("role", message.role() == LlmMessage.Role.USER ? "user" : "assistant");
-        List<Part> blocks = message.parts().stream().filter(part -> sent(part, thinks)).toList();
+        List<Part> blocks = new ArrayList<>(message.parts().size());
+        for (Part part : message.parts()) {
+            if (sent(part, thinks)) {
+                blocks.add(part);
+            }
+        }
         int marked = -1;
         for (int i = blocks.size() - 1; cached && i >= 0 && marked < 0; i--) {
             marked = blocks.get(i) instanceof Part.Thinking ? -1 : i;
