@@ -26,7 +26,7 @@ public final class LogLineFormatter extends Formatter {
 
     @Override
     public String format(LogRecord record) {
-        String message = formatMessage(record);
+        String message = String.valueOf(formatMessage(record));   // a library's null message: "null", as the JDK's
         StringBuilder line = new StringBuilder(64 + message.length());
         TIME.formatTo(ZonedDateTime.ofInstant(record.getInstant(), zone), line);
         line.append(' ').append(record.getLevel().getLocalizedName())

@@ -29,6 +29,8 @@ public final class MessageSearch extends StorePart {
      */
     public static final int CANDIDATES = 1000;
 
+    private static final System.Logger LOG = System.getLogger(MessageSearch.class.getName());
+
     private final String sql;
     private final SearchIndex index;
 
@@ -44,7 +46,13 @@ public final class MessageSearch extends StorePart {
         if (all.isEmpty()) {
             return List.of();
         }
-        index.catchUp();   // SQLite indexes in batches: the messages stored since the last one are found too
+        try {
+            index.catchUp();   // SQLite indexes in batches: the messages stored since the last one are found too
+        } catch (StoreException e) {
+            // a database that cannot be written now (full, read-only) still has its index up to the last batch
+            LOG.log(System.Logger.Level.WARNING, "Searching without the messages stored since the search index's last "
+                    + "batch: " + e.getMessage());
+        }
         List<SearchHit> hits = run(all.get(), query);
         if (hits.isEmpty()) {
             Optional<String> any = dialect.matchQuery(query.text(), true);

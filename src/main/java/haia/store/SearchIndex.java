@@ -99,9 +99,9 @@ abstract sealed class SearchIndex implements AutoCloseable {
                 }
                 due.set(false);   // before the batches: what is committed after them sets it again
                 try {
-                    catchUp();
+                    indexUpTo(newest(), true);
                     failing = false;
-                } catch (StoreException e) {
+                } catch (RuntimeException e) {
                     if (!failing) {
                         LOG.log(System.Logger.Level.WARNING, "Search index not brought up to date (tried again "
                                 + "after the next stored message): " + e.getMessage());
@@ -113,24 +113,68 @@ abstract sealed class SearchIndex implements AutoCloseable {
 
         @Override
         void catchUp() {
-            while (database.write("bring the search index up to date", this::indexBatch)) {
-                // indexed a batch: there may be more
+            indexUpTo(newest(), false);
+        }
+
+        /** The newest stored message and the index's mark, read without the writer. */
+        private Mark newest() {
+            return database.read("read the search index's mark", () -> database.db.execute().get(
+                            "SELECT coalesce((SELECT max(id) FROM messages), 0) AS newest,"
+                                    + " (SELECT through FROM search_indexed WHERE id = 1) AS through")
+                    .map(row -> new Mark(StorePart.longOf(row, "newest"), StorePart.longOf(row, "through")))
+                    .orElseThrow());
+        }
+
+        private record Mark(long newest, long through) {
+        }
+
+        /**
+         * Indexes batches until the mark reaches {@code mark.newest()}: bounded, however fast exchanges store more.
+         * Nothing to index writes nothing, so a search on a database that cannot be written (a read-only volume)
+         * still runs. The background indexer stops between batches once the store closes.
+         */
+        private void indexUpTo(Mark mark, boolean background) {
+            long through = mark.through();
+            while (through < mark.newest() && !(background && closed)) {
+                through = write(tx -> indexBatch(tx, mark.newest()));
             }
         }
 
-        /** Indexes up to {@value #BATCH} messages past the mark and moves it; false when there were none. */
-        private boolean indexBatch(Writer.Tx tx) throws SQLException {
-            long through = tx.queryLong("SELECT through FROM search_indexed WHERE id = 1").orElseThrow();
-            // max() of no rows is NULL, which reads as 0: nothing past the mark
-            long upTo = tx.queryLong("SELECT max(id) FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT "
-                                             + BATCH + ")", through).orElse(0);
-            if (upTo <= through) {
-                return false;
+        /**
+         * Upkeep, not a write anyone asked for: it neither sets nor clears {@code /health}'s write problem (the
+         * exchanges' writes say how writing goes), so an empty batch cannot turn it green on a full disk.
+         */
+        private long write(Writer.Work<Long> batch) {
+            String what = "bring the search index up to date";
+            try {
+                return database.writer.transaction(batch);
+            } catch (SQLException e) {
+                throw database.dialect.translate(what, new IllegalStateException(e.getMessage(), e));
+            } catch (RuntimeException e) {
+                throw database.dialect.translate(what, e);
             }
-            tx.update("INSERT INTO messages_fts (rowid, content) SELECT id, content FROM messages"
-                                            + " WHERE id > ? AND id <= ?", through, upTo);
+        }
+
+        /**
+         * Indexes up to {@value #BATCH} messages past the mark, up to {@code newest}, and moves the mark past them
+         * (to {@code newest} when none are left below it: deleted since); returns the mark.
+         */
+        private static long indexBatch(Writer.Tx tx, long newest) throws SQLException {
+            long through = tx.queryLong("SELECT through FROM search_indexed WHERE id = 1").orElseThrow();
+            if (through >= newest) {
+                return through;
+            }
+            // max() of no rows is NULL, which reads as 0: nothing left up to newest
+            long upTo = tx.queryLong("SELECT max(id) FROM (SELECT id FROM messages WHERE id > ? AND id <= ?"
+                                             + " ORDER BY id LIMIT " + BATCH + ")", through, newest).orElse(0);
+            if (upTo <= through) {
+                upTo = newest;   // a message stored later under one of these ids is indexed by its insert's trigger
+            } else {
+                tx.update("INSERT INTO messages_fts (rowid, content) SELECT id, content FROM messages"
+                                  + " WHERE id > ? AND id <= ?", through, upTo);
+            }
             tx.update("UPDATE search_indexed SET through = ? WHERE id = 1", upTo);
-            return true;
+            return upTo;
         }
 
         @Override
@@ -138,11 +182,11 @@ abstract sealed class SearchIndex implements AutoCloseable {
             closed = true;
             indexer.interrupt();
             try {
-                indexer.join(Duration.ofSeconds(5));
+                indexer.join(Duration.ofSeconds(5));   // it stops after its batch: no write once the writer is closed
                 catchUp();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (StoreException e) {
+            } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "Search index not brought up to date at shutdown (done at the "
                         + "next start): " + e.getMessage());
             }

@@ -154,7 +154,10 @@ final class SqliteWriter implements Writer, Writer.Tx {
         return true;
     }
 
-    /** A work of a group that failed, in a transaction of its own: its failure is its alone. */
+    /**
+     * A work of a group that failed, in a transaction of its own: its failure is its alone, an Error too (the works
+     * before it are committed, so their callers must not see it).
+     */
     private void commitAlone(Pending<?> pending) {
         try {
             commit(List.of(pending)).ifPresent(failure -> {
@@ -164,6 +167,9 @@ final class SqliteWriter implements Writer, Writer.Tx {
         } catch (SQLException | RuntimeException e) {
             close();
             pending.failAll(e);
+        } catch (Error e) {
+            close();
+            pending.failAll(new IllegalStateException("the write transaction failed: " + e, e));
         }
     }
 

@@ -50,7 +50,10 @@ class LogLineFormatterTest {
             failure.setLoggerName("haia.Main");
             failure.setThrown(new IllegalStateException("the database is read-only"));
             LogRecord unnamed = new LogRecord(Level.FINE, "no logger name");
-            for (LogRecord record : new LogRecord[] {request, params, failure, unnamed}) {
+            LogRecord nothing = new LogRecord(Level.WARNING, null);   // a library logging e.getMessage()
+            nothing.setLoggerName("com.zaxxer.hikari.pool.HikariPool");
+            nothing.setThrown(new IllegalStateException());
+            for (LogRecord record : new LogRecord[] {request, params, failure, unnamed, nothing}) {
                 assertEquals(jdk.format(record), haia.format(record), record.getMessage());
             }
             assertEquals(true, haia.format(request).contains(" INFO haia.request: req=abc"), haia.format(request));

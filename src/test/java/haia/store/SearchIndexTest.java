@@ -126,6 +126,28 @@ class SearchIndexTest {
         assertEquals(3, store.search().search(SearchQuery.of("kestrel")).size());
     }
 
+    /**
+     * A batch that cannot be written (a full or read-only database; here a trigger refusing to move the mark) leaves
+     * search working on what is indexed, and the next search once writing works again finds the rest.
+     */
+    @Test
+    void aSearchWhoseCatchUpFailsAnswersFromTheIndexAsItIs() throws Exception {
+        long conversation = exchange("pve", "the NAS is nas-heron", "noted");
+        assertEquals(1, store.search().search(SearchQuery.of("heron")).size());
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TRIGGER refuse BEFORE UPDATE ON search_indexed BEGIN SELECT RAISE(ABORT, 'no room'); END");
+            s.execute("INSERT INTO messages (conversation_id, role, content, content_hash, status, created_at)"
+                              + " VALUES (" + conversation + ", 'user', 'heron again', 0, 'ok', 0)");
+        }
+        List<SearchHit> hits = store.search().search(SearchQuery.of("heron"));
+        assertEquals(1, hits.size(), "the indexed one, no failure: " + hits);
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("DROP TRIGGER refuse");
+        }
+        assertEquals(2, store.search().search(SearchQuery.of("heron")).size());
+        assertIndexWhole();
+    }
+
     /** More messages than one batch takes, stored past the indexer (as a crash mid-batch leaves them): all found. */
     @Test
     void catchesUpAcrossManyBatches() throws Exception {
