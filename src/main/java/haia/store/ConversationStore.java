@@ -178,6 +178,7 @@ public final class ConversationStore implements AutoCloseable {
     public void close() {
         leases.close();
         searchIndex.close();   // indexes what is left while the writer is still open
+        database.checkpoints.close();
         writer.close();
         db.close();
     }

@@ -20,6 +20,8 @@ final class Database {
     final Clock clock;
     /** The newest messages of the conversations in use, where this store is the database's only writer. */
     final WindowCache windows;
+    /** Who copies the write-ahead log into the database file, told of each write (SQLite: off the writer's path). */
+    final Checkpoints checkpoints;
     /** Why the last write failed, while no write has succeeded since (for {@code /health}). */
     private volatile Optional<String> writeProblem = Optional.empty();
 
@@ -29,6 +31,7 @@ final class Database {
         this.writer = writer;
         this.clock = clock;
         this.windows = dialect.soleWriter() ? WindowCache.soleWriter() : WindowCache.none();
+        this.checkpoints = dialect.checkpoints();
     }
 
     Optional<String> writeProblem() {
@@ -58,6 +61,7 @@ final class Database {
         try {
             T result = transaction.run(work);
             writeProblem = Optional.empty();
+            checkpoints.written();
             return result;
         } catch (SQLException e) {
             failure = dialect.translate(what, new IllegalStateException(e.getMessage(), e));

@@ -34,6 +34,11 @@ sealed interface Dialect permits SqliteDialect, PostgresDialect {
         return false;
     }
 
+    /** Who checkpoints the write-ahead log besides the database itself ({@link Checkpoints}: SQLite's, off the writer). */
+    default Checkpoints checkpoints() {
+        return Checkpoints.none();
+    }
+
     /**
      * Whether the full-text index is brought up to date in batches after exchanges ({@link SearchIndex}, SQLite from
      * migration V11), rather than kept in step by the row's write itself (PostgreSQL's generated search column).

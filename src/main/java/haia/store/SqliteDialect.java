@@ -152,9 +152,26 @@ final class SqliteDialect implements Dialect {
     public Writer writer(DbClient db) {
         return new SqliteWriter(() -> {
             try {
-                return DriverManager.getConnection(url());
+                java.sql.Connection connection = DriverManager.getConnection(url());
+                try (java.sql.Statement statement = connection.createStatement()) {
+                    // the checkpoints are the checkpointer's; the writer's own only when the log outgrows it
+                    statement.execute("PRAGMA wal_autocheckpoint = " + Checkpoints.WRITER_PAGES);
+                }
+                return connection;
             } catch (SQLException e) {
                 throw translate("open the database for writing", new IllegalStateException(e.getMessage(), e));
+            }
+        });
+    }
+
+    /** WAL checkpoints on a connection of their own, outside the writer's lock. */
+    @Override
+    public Checkpoints checkpoints() {
+        return Checkpoints.background(() -> {
+            try {
+                return DriverManager.getConnection(url());
+            } catch (SQLException e) {
+                throw translate("open the database for checkpoints", new IllegalStateException(e.getMessage(), e));
             }
         });
     }
