@@ -4,8 +4,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -57,39 +55,18 @@ abstract sealed class Checkpoints implements AutoCloseable {
         private static final System.Logger LOG = System.getLogger(Checkpoints.class.getName());
 
         private final Supplier<Connection> connections;
-        private final AtomicBoolean due = new AtomicBoolean();
-        private final Thread checkpointer;
-        private volatile boolean closed;
+        private final Upkeep checkpointer;
         private Connection connection;
         private boolean failing;
 
         Background(Supplier<Connection> connections) {
             this.connections = connections;
-            this.checkpointer = Thread.ofVirtual().name("haia-wal-checkpoint").start(this::run);
+            this.checkpointer = new Upkeep("haia-wal-checkpoint", EVERY, false, this::checkpoint).start();
         }
 
         @Override
         void written() {
-            if (!due.get() && due.compareAndSet(false, true)) {
-                LockSupport.unpark(checkpointer);
-            }
-        }
-
-        private void run() {
-            while (!closed) {
-                if (!due.get()) {
-                    LockSupport.park(this);
-                    continue;
-                }
-                try {
-                    Thread.sleep(EVERY);
-                } catch (InterruptedException e) {
-                    break;   // closing
-                }
-                due.set(false);   // before the checkpoint: writes committed during it set it again
-                checkpoint();
-            }
-            closeConnection();
+            checkpointer.due();
         }
 
         private void checkpoint() {
@@ -125,13 +102,8 @@ abstract sealed class Checkpoints implements AutoCloseable {
 
         @Override
         public void close() {
-            closed = true;
-            checkpointer.interrupt();
-            try {
-                checkpointer.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            checkpointer.close();
+            closeConnection();
         }
     }
 }

@@ -2,8 +2,6 @@ package haia.store;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * SQLite's full-text index brought up to date in batches (migration V11): an exchange stores its messages without
@@ -67,47 +65,30 @@ abstract sealed class SearchIndex implements AutoCloseable {
         private static final System.Logger LOG = System.getLogger(SearchIndex.class.getName());
 
         private final Database database;
-        /** Messages were stored since the indexer last looked: set by exchanges, cleared by the indexer. */
-        private final AtomicBoolean due = new AtomicBoolean(true);
-        private final Thread indexer;
-        private volatile boolean closed;
+        private final Upkeep indexer;
         /** A failure was logged and no batch has succeeded since: the next failures are not (each exchange wakes it). */
         private boolean failing;
 
         InBatches(Database database) {
             this.database = database;
-            this.indexer = Thread.ofVirtual().name("haia-search-index").start(this::run);
+            this.indexer = new Upkeep("haia-search-index", DELAY, true, this::indexInBackground).start();
         }
 
         @Override
         void stored() {
-            if (!due.get() && due.compareAndSet(false, true)) {
-                LockSupport.unpark(indexer);
-            }
+            indexer.due();
         }
 
-        private void run() {
-            while (!closed) {
-                if (!due.get()) {
-                    LockSupport.park(this);
-                    continue;
+        private void indexInBackground() {
+            try {
+                indexUpTo(newest(), true);
+                failing = false;
+            } catch (RuntimeException e) {
+                if (!failing) {
+                    LOG.log(System.Logger.Level.WARNING, "Search index not brought up to date (tried again "
+                            + "after the next stored message): " + e.getMessage());
                 }
-                try {
-                    Thread.sleep(DELAY);
-                } catch (InterruptedException e) {
-                    return;   // closing: close() indexes what is left
-                }
-                due.set(false);   // before the batches: what is committed after them sets it again
-                try {
-                    indexUpTo(newest(), true);
-                    failing = false;
-                } catch (RuntimeException e) {
-                    if (!failing) {
-                        LOG.log(System.Logger.Level.WARNING, "Search index not brought up to date (tried again "
-                                + "after the next stored message): " + e.getMessage());
-                    }
-                    failing = true;
-                }
+                failing = true;
             }
         }
 
@@ -135,7 +116,7 @@ abstract sealed class SearchIndex implements AutoCloseable {
          */
         private void indexUpTo(Mark mark, boolean background) {
             long through = mark.through();
-            while (through < mark.newest() && !(background && closed)) {
+            while (through < mark.newest() && !(background && indexer.closed())) {
                 through = write(tx -> indexBatch(tx, mark.newest()));
             }
         }
@@ -179,13 +160,9 @@ abstract sealed class SearchIndex implements AutoCloseable {
 
         @Override
         public void close() {
-            closed = true;
-            indexer.interrupt();
+            indexer.close();   // it stops after its batch: no write once the writer is closed
             try {
-                indexer.join(Duration.ofSeconds(5));   // it stops after its batch: no write once the writer is closed
                 catchUp();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "Search index not brought up to date at shutdown (done at the "
                         + "next start): " + e.getMessage());
