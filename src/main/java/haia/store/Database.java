@@ -57,20 +57,35 @@ final class Database {
     }
 
     <T> T write(String what, Transaction<T> transaction, Writer.Work<T> work) {
-        StoreException failure;
         try {
-            T result = transaction.run(work);
+            T result = translated(what, transaction, work);
             writeProblem = Optional.empty();
             checkpoints.written();
             return result;
+        } catch (StoreException failure) {
+            if (failure.unavailable()) {
+                writeProblem = Optional.of(failure.getMessage());
+            }
+            throw failure;
+        }
+    }
+
+    /**
+     * Upkeep, not a write anyone asked for (the search index's batches): its failure says what was being done, as
+     * any write's, but it neither sets nor clears {@code /health}'s write problem (the exchanges' writes say how
+     * writing goes), so an empty batch cannot turn it green on a full disk.
+     */
+    <T> T upkeep(String what, Writer.Work<T> work) {
+        return translated(what, writer::transaction, work);
+    }
+
+    private <T> T translated(String what, Transaction<T> transaction, Writer.Work<T> work) {
+        try {
+            return transaction.run(work);
         } catch (SQLException e) {
-            failure = dialect.translate(what, new IllegalStateException(e.getMessage(), e));
+            throw dialect.translate(what, new IllegalStateException(e.getMessage(), e));
         } catch (RuntimeException e) {
-            failure = dialect.translate(what, e);
+            throw dialect.translate(what, e);
         }
-        if (failure.unavailable()) {
-            writeProblem = Optional.of(failure.getMessage());
-        }
-        throw failure;
     }
 }

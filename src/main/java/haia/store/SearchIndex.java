@@ -117,22 +117,7 @@ abstract sealed class SearchIndex implements AutoCloseable {
         private void indexUpTo(Mark mark, boolean background) {
             long through = mark.through();
             while (through < mark.newest() && !(background && indexer.closed())) {
-                through = write(tx -> indexBatch(tx, mark.newest()));
-            }
-        }
-
-        /**
-         * Upkeep, not a write anyone asked for: it neither sets nor clears {@code /health}'s write problem (the
-         * exchanges' writes say how writing goes), so an empty batch cannot turn it green on a full disk.
-         */
-        private long write(Writer.Work<Long> batch) {
-            String what = "bring the search index up to date";
-            try {
-                return database.writer.transaction(batch);
-            } catch (SQLException e) {
-                throw database.dialect.translate(what, new IllegalStateException(e.getMessage(), e));
-            } catch (RuntimeException e) {
-                throw database.dialect.translate(what, e);
+                through = database.upkeep("bring the search index up to date", tx -> indexBatch(tx, mark.newest()));
             }
         }
 
