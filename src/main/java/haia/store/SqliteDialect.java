@@ -151,14 +151,17 @@ final class SqliteDialect implements Dialect {
     @Override
     public Writer writer(DbClient db) {
         return new SqliteWriter(() -> {
-            try {
-                java.sql.Connection connection = DriverManager.getConnection(url());
-                try (java.sql.Statement statement = connection.createStatement()) {
-                    // the checkpoints are the checkpointer's; the writer's own only when the log outgrows it
-                    statement.execute("PRAGMA wal_autocheckpoint = " + Checkpoints.WRITER_PAGES);
-                }
+            java.sql.Connection connection = connection("open the database for writing");
+            try (java.sql.Statement statement = connection.createStatement()) {
+                // the checkpoints are the checkpointer's; the writer's own only when the log outgrows it
+                statement.execute("PRAGMA wal_autocheckpoint = " + Checkpoints.WRITER_PAGES);
                 return connection;
             } catch (SQLException e) {
+                try {
+                    connection.close();
+                } catch (SQLException ignored) {
+                    // failing anyway
+                }
                 throw translate("open the database for writing", new IllegalStateException(e.getMessage(), e));
             }
         });
@@ -167,13 +170,16 @@ final class SqliteDialect implements Dialect {
     /** WAL checkpoints on a connection of their own, outside the writer's lock. */
     @Override
     public Checkpoints checkpoints() {
-        return Checkpoints.background(() -> {
-            try {
-                return DriverManager.getConnection(url());
-            } catch (SQLException e) {
-                throw translate("open the database for checkpoints", new IllegalStateException(e.getMessage(), e));
-            }
-        });
+        return Checkpoints.background(() -> connection("open the database for checkpoints"));
+    }
+
+    /** A connection of its own, outside the pool (the writer's, the checkpointer's). */
+    private java.sql.Connection connection(String what) {
+        try {
+            return DriverManager.getConnection(url());
+        } catch (SQLException e) {
+            throw translate(what, new IllegalStateException(e.getMessage(), e));
+        }
     }
 
     /**
