@@ -17,6 +17,7 @@ import haia.llm.ImageFormats;
 import haia.llm.Part;
 import haia.net.AddressRule;
 
+import io.helidon.common.LazyValue;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.DnsAddressLookup;
@@ -62,7 +63,7 @@ final class ImageFetch {
     private final AddressRule rule;
     private final int maxImageBytes;
     private final Lookup lookup;
-    private final WebClient http;
+    private final LazyValue<WebClient> http;
 
     ImageFetch(AddressRule rule, int maxImageBytes, Duration timeout) {
         this(rule, maxImageBytes, timeout, InetAddress::getAllByName);
@@ -72,7 +73,9 @@ final class ImageFetch {
         this.rule = rule;
         this.maxImageBytes = maxImageBytes;
         this.lookup = lookup;
-        this.http = WebClient.builder()
+        // built by the first picture fetched (rare: OpenWebUI sends pictures inline), not at start: its TLS context
+        // is a tenth of start-up's CPU
+        this.http = LazyValue.create(() -> WebClient.builder()
                 .dnsResolver(new CheckingResolver())
                 .proxy(Proxy.noProxy())                 // a proxy would resolve (and reach) what HAIA did not check
                 .followRedirects(false)                  // each hop is checked here
@@ -80,7 +83,7 @@ final class ImageFetch {
                 .connectTimeout(timeout.compareTo(Duration.ofSeconds(5)) < 0 ? timeout : Duration.ofSeconds(5))
                 .readTimeout(timeout)                    // a backstop: the caller's deadline covers the whole fetch
                 .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                .build();
+                .build());
     }
 
     /** Checks where {@code url} points without fetching it (for providers that fetch pictures themselves). */
@@ -101,7 +104,7 @@ final class ImageFetch {
         URI hop = url;
         for (int hops = 0; hops < MAX_HOPS; hops++) {
             scheme(hop, hops == 0 ? null : url);
-            try (HttpClientResponse response = http.get().uri(hop).keepAlive(false)
+            try (HttpClientResponse response = http.get().get().uri(hop).keepAlive(false)
                     .header(HeaderNames.ACCEPT, "image/jpeg, image/png, image/gif, image/webp").request()) {
                 int status = response.status().code();
                 if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {

@@ -10,12 +10,15 @@ import java.util.function.Function;
 
 import haia.config.HaiaConfig;
 
+import io.helidon.common.LazyValue;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
+import io.helidon.webclient.api.WebClientConfig;
 import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webclient.http1.Http1ClientRequest;
 
@@ -28,6 +31,11 @@ import io.helidon.webclient.http1.Http1ClientRequest;
  * <p>The pool is HAIA's own, one per provider, closed by HAIA after the shutdown drain ({@link LlmClient#close()}):
  * Helidon's shared cache closes itself in a JVM shutdown hook, which on SIGTERM would fail the upstream calls that
  * HAIA's graceful shutdown still lets run.
+ *
+ * <p>The client is built by the first request (the provider check, right after start), not at start: for an https
+ * upstream that builds the TLS context (the JDK's TLS provider and its trust store, a tenth of start-up's CPU). An
+ * http upstream (a model server on the LAN) gets no TLS context at all: every request goes to its base URL, and
+ * redirects are not followed.
  */
 public final class UpstreamHttp implements AutoCloseable {
 
@@ -48,25 +56,34 @@ public final class UpstreamHttp implements AutoCloseable {
         }
     }
 
+    /** The built client and its keep-alive pool. */
+    private record Connected(Http1Client http, UpstreamConnections connections) {
+    }
+
     private final String provider;
     private final String where;
-    private final Http1Client http;
-    private final UpstreamConnections connections;
+    private final LazyValue<Connected> connected;
+    private volatile boolean closed;
 
     private UpstreamHttp(HaiaConfig.Provider settings, Duration connectTimeout, Duration readTimeout) {
-        // readTimeout is a backstop (see Settings): each request sets it on the pooled connection it is sent on
         this.provider = settings.name();
         this.where = settings.where();
-        URI upstream = settings.baseUrl();
-        WebClient client = WebClient.builder()
+        this.connected = LazyValue.create(() -> connect(settings.baseUrl(), connectTimeout, readTimeout));
+    }
+
+    private static Connected connect(URI upstream, Duration connectTimeout, Duration readTimeout) {
+        // readTimeout is a backstop (see Settings): each request sets it on the pooled connection it is sent on
+        WebClientConfig.Builder builder = WebClient.builder()
                 .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .connectTimeout(connectTimeout)
                 .readTimeout(readTimeout)
                 .followRedirects(false)
-                .sendExpectContinue(false)
-                .build();
-        this.http = client.client(Http1Client.PROTOCOL);
-        this.connections = new UpstreamConnections(client, upstream);
+                .sendExpectContinue(false);
+        if (!"https".equals(upstream.getScheme())) {
+            builder.tls(Tls.builder().enabled(false).build());
+        }
+        WebClient client = builder.build();
+        return new Connected(client.client(Http1Client.PROTOCOL), new UpstreamConnections(client, upstream));
     }
 
     /** A client for the provider's server (every request goes to its base URL's scheme, host and port). */
@@ -109,14 +126,20 @@ public final class UpstreamHttp implements AutoCloseable {
      */
     private UpstreamResponse exchange(Method method, URI uri, Consumer<Http1ClientRequest> prepare,
                                       Function<Http1ClientRequest, HttpClientResponse> send) {
+        Connected client;
         UpstreamConnections.Lease lease;
         try {
-            lease = connections.acquire();
+            client = connected.get();
+            if (closed) {
+                client.connections().close();   // built after close() (a race at shutdown): refuses, as a built pool
+            }
+            lease = client.connections().acquire();
         } catch (RuntimeException e) {
             throw UpstreamErrors.connectionFailure(provider, where, e);
         }
         try {
-            return new UpstreamResponse(send.apply(request(method, uri, prepare, lease)), lease.connection());
+            return new UpstreamResponse(send.apply(request(client.http(), method, uri, prepare, lease)),
+                                        lease.connection());
         } catch (RuntimeException e) {
             lease.connection().closeResource();
             if (!lease.reused() || !closedBeforeAnswer(e)) {
@@ -125,8 +148,9 @@ public final class UpstreamHttp implements AutoCloseable {
         }
         UpstreamConnections.Lease fresh = null;
         try {
-            fresh = connections.fresh();
-            return new UpstreamResponse(send.apply(request(method, uri, prepare, fresh)), fresh.connection());
+            fresh = client.connections().fresh();
+            return new UpstreamResponse(send.apply(request(client.http(), method, uri, prepare, fresh)),
+                                        fresh.connection());
         } catch (RuntimeException e) {
             if (fresh != null) {
                 fresh.connection().closeResource();
@@ -135,8 +159,8 @@ public final class UpstreamHttp implements AutoCloseable {
         }
     }
 
-    private Http1ClientRequest request(Method method, URI uri, Consumer<Http1ClientRequest> prepare,
-                                       UpstreamConnections.Lease lease) {
+    private static Http1ClientRequest request(Http1Client http, Method method, URI uri,
+                                              Consumer<Http1ClientRequest> prepare, UpstreamConnections.Lease lease) {
         Http1ClientRequest request = http.method(method).uri(uri).connection(lease.connection());
         prepare.accept(request);
         return request;
@@ -165,6 +189,9 @@ public final class UpstreamHttp implements AutoCloseable {
 
     @Override
     public void close() {
-        connections.close();
+        closed = true;
+        if (connected.isLoaded()) {
+            connected.get().connections().close();
+        }
     }
 }

@@ -13,6 +13,7 @@ import java.util.function.UnaryOperator;
 import haia.observe.SafeText;
 import haia.observe.WatchMetrics;
 
+import io.helidon.common.LazyValue;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.ClientRequest;
@@ -39,7 +40,7 @@ public final class Notifier implements AutoCloseable {
     private final WatchMetrics metrics;
     private final UnaryOperator<String> redactor;
     private final Duration backoff;
-    private final WebClient http;
+    private final LazyValue<WebClient> http;
 
     /**
      * @param timeout longest connect and longest wait for an answer, per attempt
@@ -50,13 +51,14 @@ public final class Notifier implements AutoCloseable {
         this.metrics = metrics;
         this.redactor = redactor;
         this.backoff = backoff;
-        this.http = WebClient.builder()
+        // built by the first notification, not at start (its TLS context is a tenth of start-up's CPU)
+        this.http = LazyValue.create(() -> WebClient.builder()
                 .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .connectTimeout(timeout)
                 .readTimeout(timeout)
                 .followRedirects(false)
                 .sendExpectContinue(false)
-                .build();
+                .build());
         for (NotifyTarget target : targets) {
             Worker worker = new Worker(target);
             workers.add(worker);
@@ -139,7 +141,7 @@ public final class Notifier implements AutoCloseable {
         }
 
         private Answer post(Delivery delivery) {
-            ClientRequest<?> request = http.post().uri(URI.create(target.endpoint().toString()));
+            ClientRequest<?> request = http.get().post().uri(URI.create(target.endpoint().toString()));
             delivery.headers().forEach((name, value) -> request.header(HeaderNames.create(name), value));
             try (HttpClientResponse response = request.submit(delivery.body())) {
                 int status = response.status().code();
