@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code bin/start} as the image runs it, in a HAIA home laid out like {@code /app} (bin/, config/, the jar, libs/):
  * the JVM flags survive a config folder without {@code jvm.options}, {@code HAIA_JAVA_OPTS} adds to them, HAIA runs in
  * its home wherever it is started from, and an AOT cache recorded with other flags is left out with one line instead
- * of a JVM error at every start.
+ * of a JVM error at every start, and SQLite's native library is loaded from the libs folder instead of a copy in
+ * /tmp.
  */
 class BinStartIT {
 
@@ -62,6 +63,12 @@ class BinStartIT {
 
     /** Starts {@code bin/start} from another directory, waits until it is healthy, stops it with SIGTERM. */
     private Run start(Map<String, String> extra) throws Exception {
+        return start(extra, () -> {
+        });
+    }
+
+    /** The same, running {@code whileHealthy} before stopping it. */
+    private Run start(Map<String, String> extra, Runnable whileHealthy) throws Exception {
         Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
         Path log = Files.createTempFile(dir, "start-", ".log");
         int port = HaiaProcess.freePort();
@@ -77,6 +84,7 @@ class BinStartIT {
         Process process = builder.start();
         try {
             awaitHealthy(process, port, log);
+            whileHealthy.run();
             List<String> commandLine = List.of(Files.readString(Path.of("/proc/" + process.pid() + "/cmdline"))
                                                        .split("\u0000"));
             process.destroy();
@@ -170,5 +178,46 @@ class BinStartIT {
         assertFalse(mismatched.log().contains("[error]") || mismatched.log().contains("[warning][aot")
                             || mismatched.log().contains("[warning][cds"), "no JVM complaint: " + mismatched.log());
         assertFalse(mismatched.commandLine().stream().anyMatch(a -> a.startsWith("-XX:AOTCache")));
+    }
+
+    @Test
+    void sqlitesLibraryIsLoadedFromTheLibsFolderNotCopiedToTmp() throws Exception {
+        String arch = switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64" -> "aarch64";
+            default -> "";
+        };
+        Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux") && !arch.isEmpty()
+                                       && !Files.exists(Path.of("/lib/ld-musl-" + arch + ".so.1")),
+                               "the build unpacks the library for glibc Linux on x86_64 and aarch64");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Map<String, String> ownTmp = Map.of("HAIA_JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
+        Run run = start(ownTmp, () -> assertEquals(List.of(), sqliteCopies(tmp), "nothing copied to /tmp"));
+        Path library = home.toRealPath().resolve("libs/sqlite-native/Linux/" + arch);
+        assertTrue(run.commandLine().contains("-Dorg.sqlite.lib.path=" + library), run.commandLine().toString());
+        assertTrue(Files.exists(library.resolve("libsqlitejdbc.so")));
+
+        // a home without the unpacked library (an older build): the driver finds its own, as before
+        Path libs = home.resolve("libs");
+        Path jars = libs.toRealPath();
+        Files.delete(libs);
+        Files.createDirectories(libs);
+        try (var files = Files.list(jars)) {
+            for (Path jar : files.filter(f -> f.toString().endsWith(".jar")).toList()) {
+                Files.createSymbolicLink(libs.resolve(jar.getFileName()), jar);
+            }
+        }
+        Run without = start(ownTmp, () -> assertEquals(1, sqliteCopies(tmp).size(), "the driver's own copy"));
+        assertFalse(without.commandLine().stream().anyMatch(a -> a.startsWith("-Dorg.sqlite.lib.path")),
+                    without.commandLine().toString());
+    }
+
+    private static List<String> sqliteCopies(Path tmp) {
+        try (var files = Files.list(tmp)) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(name -> name.startsWith("sqlite-") && !name.endsWith(".lck")).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
