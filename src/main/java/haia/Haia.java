@@ -104,10 +104,10 @@ public final class Haia implements AutoCloseable {
     private final Watching watching;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Haia(HaiaConfig config, Clock clock, HaiaMetrics metrics, CompletableFuture<ConversationStore> opening) {
+    private Haia(HaiaConfig config, Clock clock, CompletableFuture<HaiaMetrics> building,
+                 CompletableFuture<ConversationStore> opening) {
         this.config = config;
         this.clock = clock;
-        this.metrics = metrics;
         this.redactor = Redactor.of(config);
         this.errors = new ErrorMapper(redactor, config.resilience().maxAttempts());
         this.json = Jackson.apiMapper();
@@ -130,6 +130,8 @@ public final class Haia implements AutoCloseable {
             model.personaFile().ifPresent(file -> personas.put(model.id(), Persona.load(model.personaFile())));
         }
 
+        // what needs no meters is built above, while the meters are built on another core (see create)
+        this.metrics = finished(building);
         Map<String, ResilientLlmClient> byProvider = new LinkedHashMap<>();
         config.providers().values().forEach(provider -> {
             LlmClient raw = Providers.create(provider, config.resilience(), redactor);
@@ -152,7 +154,7 @@ public final class Haia implements AutoCloseable {
         models.all().forEach(route -> metrics.modelTokensGauges(route.provider(), route.id(),
                                                                 () -> models.measure(route).tokensPerCharacter(),
                                                                 () -> models.measure(route).context().orElse(0)));
-        this.store = opened(opening);
+        this.store = finished(opening);
         Optional<ToolSource> memoryTools = Optional.<ToolSource>of(
                 new MemoryTools(store.search(), store.windows(), store.notes(), clock))
                 .filter(source -> config.chat().memoryTools());
@@ -190,15 +192,16 @@ public final class Haia implements AutoCloseable {
     }
 
     public static Haia create(HaiaConfig config, Clock clock) {
-        return create(config, clock, new HaiaMetrics());
+        return create(config, clock, CompletableFuture.completedFuture(new HaiaMetrics()));
     }
 
     /**
-     * Builds HAIA with meters already built ({@link Main} builds them while it reads the configuration). The
-     * database opens and migrates on a thread of its own meanwhile the provider clients and the model registry are
-     * built (a fifth of start-up each, independent of each other).
+     * Builds HAIA while its meters are still being built ({@link Main} starts them before it reads the
+     * configuration). The database opens and migrates on a thread of its own meanwhile; the JSON mapper, the
+     * personas and the rest that needs no meters are built before HAIA waits for them (start-up is mostly loading
+     * classes: three independent pieces on two cores).
      */
-    static Haia create(HaiaConfig config, Clock clock, HaiaMetrics metrics) {
+    static Haia create(HaiaConfig config, Clock clock, CompletableFuture<HaiaMetrics> metrics) {
         CompletableFuture<ConversationStore> opening = CompletableFuture.supplyAsync(
                 () -> ConversationStore.open(config.store(), clock), Haia::startUpThread);
         try {
@@ -214,10 +217,13 @@ public final class Haia implements AutoCloseable {
         Thread.ofPlatform().name("haia-start-up").daemon().start(work);
     }
 
-    /** The opened database, or the reason it could not be opened, as {@link ConversationStore#open} throws it. */
-    private static ConversationStore opened(CompletableFuture<ConversationStore> opening) {
+    /**
+     * What a start-up thread built, or the reason it could not (the opened database, or why not, as
+     * {@link ConversationStore#open} throws it).
+     */
+    private static <T> T finished(CompletableFuture<T> building) {
         try {
-            return opening.join();
+            return building.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException failure) {
                 throw failure;

@@ -60,7 +60,7 @@ public final class Main {
         listenProblem(host, config.server().port()).ifPresent(Main::cannotStart);
         Haia haia;
         try {
-            haia = Haia.create(config, Clock.systemUTC(), metrics.join());
+            haia = Haia.create(config, Clock.systemUTC(), metrics);
         } catch (StoreException | IllegalArgumentException | java.io.UncheckedIOException e) {
             cannotStart(e.getMessage());
             return;
