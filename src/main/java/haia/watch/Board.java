@@ -5,10 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import haia.chat.Briefing;
@@ -46,12 +50,14 @@ public final class Board implements Briefing {
     private final Clock clock;
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private final AtomicReference<Instant> lastLooked;
+    /** The resolved findings a chat was told about (of those the board holds). */
+    private final Set<Long> briefed = ConcurrentHashMap.newKeySet();
 
     public Board(FindingStore store, WatchMetrics metrics, Clock clock) {
         this.store = store;
         this.metrics = metrics;
         this.clock = clock;
-        this.lastLooked = new AtomicReference<>(clock.instant());
+        this.lastLooked = new AtomicReference<>(looked());
     }
 
     /** Reads the board at start; "since you last looked" starts at the last chat before this start. */
@@ -70,9 +76,20 @@ public final class Board implements Briefing {
         List<FindingStore.Count> counts = store.firingCounts();
         long total = counts.stream().mapToLong(FindingStore.Count::findings).sum();
         snapshot = new Snapshot(open, total, store.resolvedSince(clock.instant().minus(RESOLVED_WINDOW), KEPT));
+        Set<Long> held = new HashSet<>();
+        snapshot.resolved().forEach(f -> held.add(f.id()));
+        briefed.retainAll(held);
         Map<String, Long> bySource = new HashMap<>();
         counts.forEach(c -> bySource.merge(c.source() + '\0' + c.severity().dbValue(), c.findings(), Long::sum));
         metrics.open(bySource);
+    }
+
+    /**
+     * Now, in the millisecond findings' times are stored in: the clock's finer reading would put a finding resolved
+     * in the same millisecond as the last look before it, and it would never be briefed.
+     */
+    private Instant looked() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
     Snapshot snapshot() {
@@ -82,9 +99,12 @@ public final class Board implements Briefing {
     @Override
     public Optional<String> forRequest(ChatCommand command) {
         Snapshot now = snapshot;
-        Instant since = lastLooked.getAndSet(clock.instant());
+        Instant since = lastLooked.getAndSet(looked());
+        // resolved in the millisecond of the last look or later, and not briefed yet (a finding resolved in the
+        // millisecond of a look may already have been, by that look)
         List<Finding> resolved = now.resolved().stream()
-                .filter(f -> f.resolvedAt().filter(at -> at.isAfter(since)).isPresent()).toList();
+                .filter(f -> f.resolvedAt().filter(at -> !at.isBefore(since)).isPresent())
+                .filter(f -> briefed.add(f.id())).toList();
         if (now.open().isEmpty() && resolved.isEmpty()) {
             return Optional.empty();
         }
