@@ -8,16 +8,23 @@ import java.time.ZoneOffset;
 
 /**
  * A clock tests move: it starts at a given instant and moves 1 ms with every reading (so times stay distinct and
- * in order, as on a real clock), and jumps where the test sets it ({@link #set}, {@link #advance}). Handed to HAIA
+ * in order, as on a real clock; or another step, or none), and jumps where the test sets it ({@link #set}, {@link #advance}). Handed to HAIA
  * through its clock injection ({@code Haia.create(config, clock)}), it decides the days the usage ledger files calls
  * under.
  */
 public final class TestClock extends Clock {
 
     private Instant now;
+    private final Duration step;
 
     public TestClock(Instant start) {
+        this(start, Duration.ofMillis(1));
+    }
+
+    /** A clock that moves {@code step} with every reading ({@link Duration#ZERO}: it stays where it is set). */
+    public TestClock(Instant start, Duration step) {
         this.now = start;
+        this.step = step;
     }
 
     public synchronized void set(Instant instant) {
@@ -31,7 +38,7 @@ public final class TestClock extends Clock {
     @Override
     public synchronized Instant instant() {
         Instant reading = now;
-        now = now.plusMillis(1);
+        now = now.plus(step);
         return reading;
     }
 

@@ -1,10 +1,8 @@
 package haia.watch;
 
 import java.nio.file.Path;
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +16,7 @@ import haia.observe.WatchMetrics;
 import haia.store.ConversationStore;
 import haia.store.Severity;
 import haia.store.Sighting;
+import haia.testing.TestClock;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,30 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BoardTest {
 
-    /** A clock that stays where the test puts it. */
-    private static final class HeldClock extends Clock {
-        private volatile Instant now;
-
-        HeldClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     @TempDir
     Path dir;
     private ConversationStore store;
@@ -71,7 +46,7 @@ class BoardTest {
 
     @Test
     void aFindingResolvedInTheMillisecondOfTheLastLookIsBriefedOnceAndThenGone() {
-        HeldClock clock = new HeldClock(Instant.parse("2026-12-07T03:11:00.000250Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-12-07T03:11:00.000250Z"), Duration.ZERO);
         HaiaConfig config = ConfigLoader.load(Map.of("ANTHROPIC_API_KEY", "k",
                                                      "HAIA_DB_PATH", dir.resolve("haia.db").toString()), dir);
         store = ConversationStore.open(config.store(), clock);
@@ -81,13 +56,13 @@ class BoardTest {
         board.refresh();
         assertTrue(brief(board).orElseThrow().contains("- OPEN critical: NodeDown on pve3"));
 
-        clock.now = Instant.parse("2026-12-07T03:11:00.000750Z");   // the same millisecond as that look
+        clock.set(Instant.parse("2026-12-07T03:11:00.000750Z"));   // the same millisecond as that look
         store.findings().record(List.of(sighting(false)));
         board.refresh();
         String resolved = brief(board).orElseThrow();
         assertTrue(resolved.contains("- RESOLVED: NodeDown on pve3"), resolved);
 
-        clock.now = Instant.parse("2026-12-07T03:11:00.002Z");
+        clock.set(Instant.parse("2026-12-07T03:11:00.002Z"));
         assertEquals(Optional.empty(), brief(board), "seen, then gone");
     }
 
