@@ -129,9 +129,12 @@ public final class UpstreamHttp implements AutoCloseable {
         Connected client;
         UpstreamConnections.Lease lease;
         try {
+            if (closed) {   // nothing is built for a request after close()
+                throw new IllegalStateException("the upstream connection pool is closed");
+            }
             client = connected.get();
             if (closed) {
-                client.connections().close();   // built after close() (a race at shutdown): refuses, as a built pool
+                client.connections().close();   // built while close() ran (a race at shutdown): refuses, as a built pool
             }
             lease = client.connections().acquire();
         } catch (RuntimeException e) {

@@ -110,6 +110,11 @@ public final class Notifier implements AutoCloseable {
                     busy = true;
                     try {
                         deliver(message);
+                    } catch (RuntimeException e) {
+                        // this message is lost, not the target: the worker goes on with the next one
+                        metrics.notification(target.label(), "failed");
+                        LOG.log(System.Logger.Level.WARNING, "Could not notify " + target.label() + ": "
+                                + redactor.apply(String.valueOf(e)));
                     } finally {
                         busy = false;
                     }
@@ -141,8 +146,18 @@ public final class Notifier implements AutoCloseable {
         }
 
         private Answer post(Delivery delivery) {
-            ClientRequest<?> request = http.get().post().uri(URI.create(target.endpoint().toString()));
-            delivery.headers().forEach((name, value) -> request.header(HeaderNames.create(name), value));
+            // the client is built by the first notification: a failure to build it is this delivery's failure
+            try {
+                ClientRequest<?> request = http.get().post().uri(URI.create(target.endpoint().toString()));
+                delivery.headers().forEach((name, value) -> request.header(HeaderNames.create(name), value));
+                return send(request, delivery);
+            } catch (Exception e) {
+                return new Answer(0, true, SafeText.escape(String.valueOf(e.getMessage() == null
+                        ? e.getClass().getSimpleName() : e.getMessage())));
+            }
+        }
+
+        private static Answer send(ClientRequest<?> request, Delivery delivery) throws java.io.IOException {
             try (HttpClientResponse response = request.submit(delivery.body())) {
                 int status = response.status().code();
                 String said = "";
@@ -153,9 +168,6 @@ public final class Notifier implements AutoCloseable {
                 }
                 return new Answer(status, status == 408 || status == 429 || status >= 500,
                                   "HTTP " + status + (said.isEmpty() ? "" : " (" + SafeText.escape(said) + ")"));
-            } catch (Exception e) {
-                return new Answer(0, true, SafeText.escape(String.valueOf(e.getMessage() == null
-                        ? e.getClass().getSimpleName() : e.getMessage())));
             }
         }
     }

@@ -72,7 +72,7 @@ class UpstreamHttpTest {
                                        "ECHO_API_KEY");
     }
 
-    /** Closing the client closes the connections it pooled; nothing is reused after. */
+    /** Closing the client closes the connections it pooled; nothing is reused after, or built. */
     @Test
     void aClosedClientRefusesNewConnections() throws Exception {
         WebServer server = WebServer.builder().host("127.0.0.1").port(0).shutdownHook(false)
@@ -89,6 +89,13 @@ class UpstreamHttpTest {
             LlmException closed = org.junit.jupiter.api.Assertions.assertThrows(
                     LlmException.class, () -> http.get(URI.create(base + "/ok"), r -> { }));
             assertTrue(closed.getMessage().contains("pool is closed"), closed.getMessage());
+
+            // a client closed before its first request (built lazily) refuses the same way
+            UpstreamHttp unused = UpstreamHttp.client(provider(base), new UpstreamHttp.Settings(Duration.ofSeconds(5), Duration.ofSeconds(30), 1 << 20, 100_000));
+            unused.close();
+            LlmException never = org.junit.jupiter.api.Assertions.assertThrows(
+                    LlmException.class, () -> unused.get(URI.create(base + "/ok"), r -> { }));
+            assertTrue(never.getMessage().contains("pool is closed"), never.getMessage());
         } finally {
             server.stop();
         }
