@@ -55,15 +55,7 @@ final class Ageing {
 
     /** A user message with tool results that also says something (merged): it starts a turn too. */
     private static boolean saysMore(LlmMessage message) {
-        if (message.role() != LlmMessage.Role.USER) {
-            return false;
-        }
-        for (Part part : message.parts()) {
-            if (!(part instanceof Part.ToolResult)) {
-                return true;
-            }
-        }
-        return false;
+        return message.role() == LlmMessage.Role.USER && !message.allParts(part -> part instanceof Part.ToolResult);
     }
 
     private static LlmMessage aged(LlmMessage message, boolean images, boolean results) {

@@ -189,12 +189,7 @@ public final class ContextWindow {
     }
 
     private static boolean saysSomething(LlmMessage message) {
-        for (Part part : message.parts()) {   // a loop, as below: per message of every request's window
-            if (!(part instanceof Part.Text text) || !text.text().isBlank()) {
-                return true;
-            }
-        }
-        return false;
+        return !message.allParts(part -> part instanceof Part.Text text && text.text().isBlank());
     }
 
     /**
@@ -216,17 +211,8 @@ public final class ContextWindow {
         return paired;
     }
 
-    private static boolean keepsAll(LlmMessage message, java.util.function.Predicate<Part> keep) {
-        for (Part part : message.parts()) {
-            if (!keep.test(part)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static LlmMessage keepOnly(LlmMessage message, java.util.function.Predicate<Part> keep) {
-        if (keepsAll(message, keep)) {
+        if (message.allParts(keep)) {
             return message;
         }
         List<Part> parts = new ArrayList<>(message.parts().size());

@@ -3,6 +3,7 @@ package haia.llm;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.Objects;
 
 /**
@@ -50,8 +51,13 @@ public record LlmMessage(Role role, List<Part> parts) {
 
     /** Whether it is nothing but text (no images, tool calls or results, thinking). */
     public boolean textOnly() {
+        return allParts(part -> part instanceof Part.Text);
+    }
+
+    /** Whether every part passes {@code test} (true for no parts). */
+    public boolean allParts(Predicate<? super Part> test) {
         for (Part part : parts) {   // a loop, not a stream: asked several times per message on the request path
-            if (!(part instanceof Part.Text)) {
+            if (!test.test(part)) {
                 return false;
             }
         }

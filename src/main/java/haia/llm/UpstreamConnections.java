@@ -7,7 +7,6 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.helidon.common.tls.Tls;
 import io.helidon.webclient.api.ConnectionKey;
 import io.helidon.webclient.api.TcpClientConnection;
 import io.helidon.webclient.api.WebClient;
@@ -51,15 +50,13 @@ final class UpstreamConnections implements AutoCloseable {
 
     /**
      * The read timeout is no part of the key: Helidon sets each request's own on the connection it is sent on
-     * ({@link UpstreamHttp}'s client's), pooled or not.
+     * ({@link UpstreamHttp}'s client's), pooled or not. The TLS is the client's: disabled for an http upstream.
      */
     UpstreamConnections(WebClient client, URI upstream) {
         this.client = client;
         var config = client.prototype();
         int port = upstream.getPort() >= 0 ? upstream.getPort() : "https".equals(upstream.getScheme()) ? 443 : 80;
-        boolean https = "https".equals(upstream.getScheme());
-        this.key = ConnectionKey.create(upstream.getScheme(), upstream.getHost(), port,
-                                        https ? config.tls() : Tls.builder().enabled(false).build(),
+        this.key = ConnectionKey.create(upstream.getScheme(), upstream.getHost(), port, config.tls(),
                                         config.dnsResolver(), config.dnsAddressLookup(), config.proxy());
     }
 
