@@ -51,8 +51,11 @@ final class ConfigValues {
     /** Keys set by a variable (environment, .env or a secret file), which problems with them name. */
     private final Map<String, Source> fromVariables = new HashMap<>();
     private Config config;
-    /** The YAML file alone: a value found there (and not set by a variable) is blamed on the file. */
-    private Optional<Config> yamlOnly = Optional.empty();
+    /**
+     * The YAML file alone: a value found there (and not set by a variable) is blamed on the file. Read only when a
+     * problem is to be named, not at every start.
+     */
+    private Config yamlOnly;
     private Optional<Path> yamlFile = Optional.empty();
 
     ConfigValues(Map<String, String> processEnv, Path workDir, List<String> problems) {
@@ -89,11 +92,6 @@ final class ConfigValues {
         builder.addSource(ConfigSources.classpath(DEFAULTS_RESOURCE));
         try {
             config = builder.build();
-            if (yamlFile.isPresent()) {
-                yamlOnly = Optional.of(Config.builder().disableEnvironmentVariablesSource()
-                                               .disableSystemPropertiesSource().disableValueResolving()
-                                               .addSource(ConfigSources.file(yamlFile.get())).build());
-            }
         } catch (io.helidon.config.ConfigException e) {
             // nothing else can be read without it: one line naming the file, the line and the column
             problems.add(YamlProblem.describe(yamlFile.orElse(yaml), e));
@@ -117,7 +115,16 @@ final class ConfigValues {
         if (variable != null) {
             return variable;
         }
-        return yamlOnly.map(y -> y.get(key).exists()).orElse(false) ? Source.YAML : Source.DEFAULT;
+        return yamlFile.isPresent() && yamlOnly().get(key).exists() ? Source.YAML : Source.DEFAULT;
+    }
+
+    private Config yamlOnly() {
+        if (yamlOnly == null) {
+            // read once already, as part of the merged configuration: it parses
+            yamlOnly = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                    .disableValueResolving().addSource(ConfigSources.file(yamlFile.orElseThrow())).build();
+        }
+        return yamlOnly;
     }
 
     /**
