@@ -53,9 +53,9 @@ final class ConfigValues {
     private Config config;
     /**
      * The YAML file alone: a value found there (and not set by a variable) is blamed on the file. Read only when a
-     * problem is to be named, not at every start.
+     * problem is to be named, not at every start; empty when the file no longer parses by then.
      */
-    private Config yamlOnly;
+    private Optional<Config> yamlOnly;
     private Optional<Path> yamlFile = Optional.empty();
 
     ConfigValues(Map<String, String> processEnv, Path workDir, List<String> problems) {
@@ -115,14 +115,19 @@ final class ConfigValues {
         if (variable != null) {
             return variable;
         }
-        return yamlFile.isPresent() && yamlOnly().get(key).exists() ? Source.YAML : Source.DEFAULT;
+        return yamlOnly().map(yaml -> yaml.get(key).exists()).orElse(false) ? Source.YAML : Source.DEFAULT;
     }
 
-    private Config yamlOnly() {
+    private Optional<Config> yamlOnly() {
         if (yamlOnly == null) {
-            // read once already, as part of the merged configuration: it parses
-            yamlOnly = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                    .disableValueResolving().addSource(ConfigSources.file(yamlFile.orElseThrow())).build();
+            try {
+                yamlOnly = yamlFile.map(file -> Config.builder().disableEnvironmentVariablesSource()
+                        .disableSystemPropertiesSource().disableValueResolving()
+                        .addSource(ConfigSources.file(file)).build());
+            } catch (io.helidon.config.ConfigException e) {
+                // edited since it was read: its problem is named by the variable that would set the key instead
+                yamlOnly = Optional.empty();
+            }
         }
         return yamlOnly;
     }

@@ -74,6 +74,19 @@ class ConfigValuesTest {
     }
 
     @Test
+    void aYamlFileEditedAfterItWasReadBlamesNothingOnIt() throws Exception {
+        Path yaml = dir.resolve("haia.yaml");
+        Files.writeString(yaml, "chat:\n  max-message-chars: many\n");
+        List<String> problems = new ArrayList<>();
+        ConfigValues values = new ConfigValues(Map.of("HAIA_CONFIG", "haia.yaml"), dir, problems);
+        // the file alone is read when a problem is named: by then it may no longer parse
+        Files.writeString(yaml, "chat: [unclosed\n");
+        assertEquals(1, values.positiveInt("chat.max-message-chars"));
+        assertEquals(List.of("HAIA_MAX_MESSAGE_CHARS (chat.max-message-chars) must be a positive integer, got 'many'"),
+                     problems);
+    }
+
+    @Test
     void onlyTheRegisteredVariablesAreRead() {
         List<String> problems = new ArrayList<>();
         // Helidon's own environment mappings (CHAT_CONTEXT_WINDOW, the key itself) and near misses are not read
