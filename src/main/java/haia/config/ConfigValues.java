@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.helidon.common.LazyValue;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 
@@ -55,7 +56,7 @@ final class ConfigValues {
      * The YAML file alone: a value found there (and not set by a variable) is blamed on the file. Read only when a
      * problem is to be named, not at every start; empty when the file no longer parses by then.
      */
-    private Optional<Config> yamlOnly;
+    private final LazyValue<Optional<Config>> yamlOnly = LazyValue.create(this::readYamlAlone);
     private Optional<Path> yamlFile = Optional.empty();
 
     ConfigValues(Map<String, String> processEnv, Path workDir, List<String> problems) {
@@ -115,21 +116,18 @@ final class ConfigValues {
         if (variable != null) {
             return variable;
         }
-        return yamlOnly().map(yaml -> yaml.get(key).exists()).orElse(false) ? Source.YAML : Source.DEFAULT;
+        return yamlOnly.get().map(yaml -> yaml.get(key).exists()).orElse(false) ? Source.YAML : Source.DEFAULT;
     }
 
-    private Optional<Config> yamlOnly() {
-        if (yamlOnly == null) {
-            try {
-                yamlOnly = yamlFile.map(file -> Config.builder().disableEnvironmentVariablesSource()
-                        .disableSystemPropertiesSource().disableValueResolving()
-                        .addSource(ConfigSources.file(file)).build());
-            } catch (io.helidon.config.ConfigException e) {
-                // edited since it was read: its problem is named by the variable that would set the key instead
-                yamlOnly = Optional.empty();
-            }
+    private Optional<Config> readYamlAlone() {
+        try {
+            return yamlFile.map(file -> Config.builder().disableEnvironmentVariablesSource()
+                    .disableSystemPropertiesSource().disableValueResolving()
+                    .addSource(ConfigSources.file(file)).build());
+        } catch (io.helidon.config.ConfigException e) {
+            // edited since it was read: its problem is named by the variable that would set the key instead
+            return Optional.empty();
         }
-        return yamlOnly;
     }
 
     /**
