@@ -77,11 +77,7 @@ final class ConfigValues {
             }
         });
 
-        Config.Builder builder = Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .disableValueResolving()
-                .addSource(ConfigSources.create(overrides, "environment"));
+        Config.Builder builder = onlyGivenSources().addSource(ConfigSources.create(overrides, "environment"));
         Optional<String> configFile = Optional.ofNullable(env.get(Variables.CONFIG_FILE)).filter(s -> !s.isBlank());
         Path yaml = workDir.resolve(configFile.orElse("config/application.yaml"));
         if (Files.isRegularFile(yaml)) {
@@ -119,11 +115,19 @@ final class ConfigValues {
         return yamlOnly.get().map(yaml -> yaml.get(key).exists()).orElse(false) ? Source.YAML : Source.DEFAULT;
     }
 
+    /**
+     * A Helidon configuration of the sources added to it and nothing else: HAIA reads its variables itself (only the
+     * registered ones, {@link Variables}), so Helidon's environment and system-property sources and its
+     * {@code ${...}} resolving stay off.
+     */
+    private static Config.Builder onlyGivenSources() {
+        return Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .disableValueResolving();
+    }
+
     private Optional<Config> readYamlAlone() {
         try {
-            return yamlFile.map(file -> Config.builder().disableEnvironmentVariablesSource()
-                    .disableSystemPropertiesSource().disableValueResolving()
-                    .addSource(ConfigSources.file(file)).build());
+            return yamlFile.map(file -> onlyGivenSources().addSource(ConfigSources.file(file)).build());
         } catch (io.helidon.config.ConfigException e) {
             // edited since it was read: its problem is named by the variable that would set the key instead
             return Optional.empty();
